@@ -1,0 +1,94 @@
+// keel/sdk/strategy.hpp — write a strategy as a C++ class.
+//
+//   class MyStrategy : public keel::sdk::Strategy {
+//    public:
+//     static constexpr const char* kId = "acme.my_strategy";
+//     static constexpr const char* kDescription = "one line";
+//     static constexpr const char* kParamsSchema = R"({"type":"object"})";
+//     MyStrategy(keel::sdk::Params& params, const keel::sdk::Host& host);
+//     void on_bar(const keel_bar_t& bar) override;
+//   };
+//
+// and list keel::sdk::strategy_factory<MyStrategy>() in KEEL_PLUGIN. Every
+// callback is [instance-serialized]; throw keel::sdk::Error to stop the
+// strategy with a status, any other exception is a fault that poisons the
+// plugin.
+#pragma once
+
+#include "keel/plugin.h"
+#include "keel/sdk/error.hpp"
+#include "keel/sdk/host.hpp"
+#include "keel/sdk/params.hpp"
+#include "keel/sdk/pricing_model.hpp"
+#include "keel/strategy.h"
+
+namespace keel::sdk {
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual void on_start(const keel_strategy_start_t& /*start*/) {}
+  virtual void on_quote(const keel_quote_t& /*quote*/) {}
+  virtual void on_trade(const keel_trade_t& /*trade*/) {}
+  virtual void on_bar(const keel_bar_t& /*bar*/) {}
+  virtual void on_order_update(const keel_order_update_t& /*update*/) {}
+  virtual void on_fill(const keel_fill_t& /*fill*/) {}
+  virtual void on_timer(const keel_timer_event_t& /*timer*/) {}
+  virtual void on_stop(keel_timestamp_t /*at*/) {}
+};
+
+namespace detail {
+
+template <class S>
+struct StrategyThunks {
+  static S& self(void* instance) { return *static_cast<S*>(instance); }
+
+  // One thunk per callback: `Event` is the borrowed struct, `Member` the
+  // virtual it forwards to.
+  template <class Event, void (Strategy::*Member)(const Event&)>
+  static keel_status_t forward(void* instance, const Event* event, keel_error_t* err) {
+    return guard(err, [&] {
+      if (event == nullptr) throw Error(KEEL_ERR_INVALID_ARGUMENT, "event is NULL");
+      (self(instance).*Member)(*event);
+      return KEEL_OK;
+    });
+  }
+  static keel_status_t on_stop(void* instance, keel_timestamp_t at, keel_error_t* err) {
+    return guard(err, [&] {
+      self(instance).on_stop(at);
+      return KEEL_OK;
+    });
+  }
+  static const void* get_extension(void* /*instance*/, const char* /*id*/) { return nullptr; }
+
+  static constexpr keel_strategy_vtable_t vtable{
+      sizeof(keel_strategy_vtable_t),
+      &forward<keel_strategy_start_t, &Strategy::on_start>,
+      &forward<keel_quote_t, &Strategy::on_quote>,
+      &forward<keel_trade_t, &Strategy::on_trade>,
+      &forward<keel_bar_t, &Strategy::on_bar>,
+      &forward<keel_order_update_t, &Strategy::on_order_update>,
+      &forward<keel_fill_t, &Strategy::on_fill>,
+      &forward<keel_timer_event_t, &Strategy::on_timer>,
+      &on_stop,
+      nullptr,  // on_events: C++ calls are cheap, the engine calls per event
+      &get_extension};
+};
+
+}  // namespace detail
+
+template <class S>
+const keel_factory_t* strategy_factory() {
+  static const keel_factory_t factory{sizeof(keel_factory_t),
+                                      0,
+                                      KEEL_KIND_STRATEGY,
+                                      S::kId,
+                                      S::kDescription,
+                                      S::kParamsSchema,
+                                      &detail::Lifecycle<S>::create,
+                                      &detail::Lifecycle<S>::drop,
+                                      &detail::StrategyThunks<S>::vtable};
+  return &factory;
+}
+
+}  // namespace keel::sdk
