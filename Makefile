@@ -1,0 +1,98 @@
+# keel — set-up and everyday commands. Each target installs the Debian
+# packages it needs (apt-get when run as root; otherwise it prints the exact
+# command to run and stops), configures with CMake + Ninja, and builds.
+#
+#   make demo    build, then show keel at work on bundled data
+#   make test    the whole suite, then the whole suite again under
+#                AddressSanitizer + UndefinedBehaviorSanitizer (leaks on)
+#   make bench   benchmarks (Release), results in bench/results/latest.json
+#   make build   just build (build/)
+#   make clean   remove every build tree
+
+BUILD_DIR  ?= build
+ASAN_DIR   ?= build-asan
+BENCH_DIR  ?= build-bench
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?=
+
+BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev
+TEST_PACKAGES  := libgtest-dev libgmock-dev
+BENCH_PACKAGES := libbenchmark-dev libquantlib0-dev
+
+KEEL := $(BUILD_DIR)/bin/keel
+DEMO_OUT := $(BUILD_DIR)/demo
+
+.PHONY: all build demo test test-fast test-asan bench deps-build deps-test deps-bench clean
+
+all: build
+
+# $(call ensure_packages,pkg...) — installs what is missing, or explains how.
+define ensure_packages
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "keel: installing Debian packages:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "keel: missing Debian packages:$$missing"; \
+	    echo "run:  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+deps-build:
+	$(call ensure_packages,$(BUILD_PACKAGES))
+
+deps-test: deps-build
+	$(call ensure_packages,$(TEST_PACKAGES))
+
+deps-bench: deps-build
+	$(call ensure_packages,$(BENCH_PACKAGES))
+
+$(BUILD_DIR)/build.ninja: | deps-test
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps-test $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	@echo "== keel plugin inspect keel.black_scholes"
+	@$(KEEL) plugin inspect keel.black_scholes
+	@echo
+	@echo "== Haug's example: S=60 K=65 T=0.25 r=8% vol=30% call (published price 2.1334)"
+	@$(KEEL) price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --vol 0.3 --rate 0.08
+	@echo
+	@echo "== the same option as a put, with a 3% dividend yield, as JSON"
+	@$(KEEL) price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --vol 0.3 --rate 0.08 --dividend 0.03 --right put --json
+	@echo
+	@echo "== implied volatility of a 2.1334 premium for that call"
+	@$(KEEL) price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --rate 0.08 --premium 2.1334
+	@echo
+	@echo "== a CSV batch: examples/data/options.csv -> $(DEMO_OUT)/options_priced.csv"
+	@$(KEEL) price --model keel.black_scholes --csv examples/data/options.csv --out $(DEMO_OUT)/options_priced.csv
+	@if command -v column >/dev/null; then column -s, -t < $(DEMO_OUT)/options_priced.csv; else cat $(DEMO_OUT)/options_priced.csv; fi
+
+test: test-fast test-asan
+
+test-fast: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+test-asan: deps-test
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+bench: deps-bench
+	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEEL_BUILD_TESTS=OFF -DKEEL_BUILD_BENCH=ON
+	cmake --build $(BENCH_DIR) -j $(JOBS)
+	$(BENCH_DIR)/bench/keel_bench --out bench/results/latest.json
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR)

@@ -1,0 +1,59 @@
+// keel — the command-line host.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "engine/cli/commands.hpp"
+#include "engine/cli/exit_codes.hpp"
+#include "keel/version.h"
+
+int main(int argc, char** argv) {
+  using namespace keel::cli;
+  CLI::App app{"keel — a plugin-based trading engine.\n"
+               "Plugins (C++, Rust, OCaml) are found by factory id in --plugin-path folders, "
+               "KEEL_PLUGIN_PATH and the plugins shipped with keel.",
+               "keel"};
+  app.set_version_flag("--version", std::string("keel ") + KEEL_SDK_VERSION_STRING + " (ABI " +
+                                        std::to_string(KEEL_ABI_VERSION_MAJOR) + "." +
+                                        std::to_string(KEEL_ABI_VERSION_MINOR) + ")");
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--plugin-path", global.plugin_paths,
+                 "Folder to search for plugins first (repeatable)")
+      ->type_name("DIR");
+  app.add_option("--log-level", global.log_level, "trace|debug|info|warn|error|off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  CLI::App* plugin = app.add_subcommand("plugin", "Work with plugin files");
+  plugin->require_subcommand(1);
+  CommandRunner inspect = add_plugin_inspect_command(*plugin);
+  CommandRunner price = add_price_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  auto logger = spdlog::stderr_color_mt("keel");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(global.log_level));
+  spdlog::set_pattern("%^[%l]%$ %v");
+
+  keel::Host host;
+  host.registry().add_default_search_folders();
+  for (auto it = global.plugin_paths.rbegin(); it != global.plugin_paths.rend(); ++it) {
+    host.registry().add_search_folder(*it);
+  }
+  int code = kExitOk;
+  if (plugin->got_subcommand("inspect")) {
+    code = inspect(host);
+  } else if (app.got_subcommand("price")) {
+    code = price(host);
+  }
+  host.shutdown();
+  return code;
+}
