@@ -211,6 +211,7 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   facts.language = text_or(descriptor.build.language, "unknown");
   facts.compiler = text_or(descriptor.build.compiler, "unknown");
   facts.pointer_size = descriptor.build.pointer_size;
+  library->get_extension_ = descriptor.get_extension;
   if (facts.id.empty()) problems.add("descriptor has no id");
   if (facts.version.empty()) problems.add("descriptor has no version");
   if (facts.pointer_size != 0 && facts.pointer_size != sizeof(void*)) {
@@ -236,6 +237,11 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
 
 std::string PluginLibrary::label() const {
   return (facts_.id.empty() ? std::string("plugin") : facts_.id) + " (" + path_.string() + ")";
+}
+
+const void* PluginLibrary::extension(const char* id) const {
+  if (get_extension_ == nullptr || id == nullptr || poisoned()) return nullptr;
+  return get_extension_(id);
 }
 
 void PluginLibrary::poison(const std::string& reason) {

@@ -61,6 +61,9 @@ class PluginLibrary {
   const std::vector<Factory>& factories() const { return factories_; }
   // "id (path)" for messages.
   std::string label() const;
+  // A plugin-level extension by string id (descriptor get_extension), or
+  // null. Not called on a poisoned plugin.
+  const void* extension(const char* id) const;
 
   // Poisoning (rule 7): after a fault only drops are called on this plugin.
   bool poisoned() const { return poisoned_.load(std::memory_order_acquire); }
@@ -79,6 +82,7 @@ class PluginLibrary {
   void* dl_handle_ = nullptr;  // never closed
   PluginFacts facts_;
   std::vector<Factory> factories_;
+  const void* (*get_extension_)(const char*) = nullptr;
   std::atomic<bool> poisoned_{false};
   mutable std::mutex poison_mutex_;
   std::string poison_reason_;
