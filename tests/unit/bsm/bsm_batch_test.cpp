@@ -1,7 +1,6 @@
 // Batch kernels: dispatched (AVX2+FMA where available) vs scalar reference vs price().
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -229,27 +228,6 @@ TEST(BsmBatch, AllValidReportsSizeMax) {
   first = 0;
   price_batch(book.view(), out.all(), &first);
   EXPECT_EQ(first, SIZE_MAX);
-}
-
-TEST(BsmBatch, ThroughputReport) {
-  std::mt19937_64 rng(11);
-  Book book;
-  for (int i = 0; i < 4096; ++i) book.add(random_option(rng));
-  Results out(book.size());
-  constexpr int kReps = 200;
-  const auto per_option = [&](auto&& body) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int r = 0; r < kReps; ++r) body();
-    const std::chrono::duration<double, std::nano> dt = std::chrono::steady_clock::now() - t0;
-    return dt.count() / (kReps * static_cast<double>(book.size()));
-  };
-  const double batch = per_option([&] { price_batch(book.view(), out.all(), nullptr); });
-  const double scalar = per_option([&] {
-    for (size_t i = 0; i < book.size(); ++i) out.price[i] = price(book.row(i)).price;
-  });
-  std::printf("[ info     ] price_batch (%s): %.1f ns/option, scalar price(): %.1f ns/option\n",
-              batch_kernel_name(), batch, scalar);
-  EXPECT_GT(batch, 0.0);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Implied volatility: round trips, status handling, robustness, batch, speed.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -254,37 +253,6 @@ TEST(BsmImpliedVol, BatchMatchesScalar) {
   for (size_t i = 0; i < vol.size(); ++i) {
     EXPECT_TRUE(vol_only[i] == vol[i] || (std::isnan(vol_only[i]) && std::isnan(vol[i]))) << i;
   }
-}
-
-TEST(BsmImpliedVol, SpeedReport) {
-  // Typical listed options: strikes 70% to 130% of spot, a week to two years, 10% to 80% vol.
-  std::vector<std::pair<Inputs, double>> cases;
-  for (double k = 0.7; k <= 1.3; k += 0.02) {
-    for (double t : {7.0 / 365, 0.1, 0.25, 0.5, 1.0, 2.0}) {
-      for (double v : {0.1, 0.2, 0.4, 0.8}) {
-        for (Right w : {Right::call, Right::put}) {
-          const Inputs in{100, 100 * k, t, v, 0.03, 0.01, w};
-          if (informative(in)) cases.emplace_back(in, premium(in));
-        }
-      }
-    }
-  }
-  constexpr int kReps = 100;
-  double sink = 0;
-  long iterations = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int r = 0; r < kReps; ++r) {
-    for (const auto& [in, p] : cases) {
-      const IvResult res = implied_vol(in, p);
-      sink += res.vol;
-      iterations += res.iterations;
-    }
-  }
-  const std::chrono::duration<double, std::nano> dt = std::chrono::steady_clock::now() - t0;
-  const double calls = static_cast<double>(kReps) * cases.size();
-  std::printf("[ info     ] implied_vol: %.0f ns/call, %.2f iterations/call over %zu options\n",
-              dt.count() / calls, iterations / calls, cases.size());
-  EXPECT_GT(sink, 0.0);
 }
 
 }  // namespace
