@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <iterator>
 
 namespace keel {
 namespace {
@@ -23,9 +22,13 @@ Status not_shared_object(const std::filesystem::path& path, const std::string& w
 }  // namespace
 
 Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
   if (!file) return Status(KEEL_ERR_NOT_FOUND, path.string() + ": cannot open");
-  const std::string image((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::string image(static_cast<size_t>(file.tellg()), '\0');
+  file.seekg(0);
+  if (!file.read(image.data(), static_cast<std::streamsize>(image.size()))) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path.string() + ": cannot read");
+  }
 
   Elf64_Ehdr header;
   if (!read_at(image, 0, &header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {

@@ -1,0 +1,92 @@
+// engine/report/records.hpp — what a run records for its output files.
+// The loop produces these; engine/report writes them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keel/market.h"
+
+namespace keel {
+
+// One row of fills.csv.
+struct FillRecord {
+  keel_timestamp_t ts = 0;
+  std::string strategy;
+  std::string instrument;
+  uint64_t order_id = 0;
+  int32_t side = KEEL_SIDE_BUY;            // KEEL_SIDE_*
+  double quantity = 0;
+  double price = 0;
+  double fee = 0;
+  int32_t liquidity = KEEL_LIQUIDITY_TAKER;  // KEEL_LIQUIDITY_*
+};
+
+// One row of orders.csv: an order's whole life, written when the run ends.
+struct OrderRecord {
+  uint64_t order_id = 0;
+  std::string strategy;
+  std::string instrument;
+  int32_t side = KEEL_SIDE_BUY;
+  int32_t type = KEEL_ORDER_MARKET;     // KEEL_ORDER_*
+  int32_t time_in_force = KEEL_TIF_GTC;  // KEEL_TIF_*
+  double quantity = 0;
+  double limit_price = 0;  // 0 when not a limit
+  double stop_price = 0;   // 0 when not a stop
+  uint64_t client_tag = 0;
+  keel_timestamp_t submitted_ts = 0;
+  keel_timestamp_t last_update_ts = 0;
+  int32_t state = KEEL_ORDER_PENDING;    // final state, KEEL_ORDER_*
+  double filled_quantity = 0;
+  double average_fill_price = 0;
+  double fees = 0;
+  std::string reason;  // why rejected / cancelled / expired; "" otherwise
+};
+
+// One row of equity.csv: the whole run's account (all strategies) at `ts`.
+struct EquitySample {
+  keel_timestamp_t ts = 0;
+  double cash = 0;
+  double equity = 0;
+  double realized_pnl = 0;
+  double unrealized_pnl = 0;
+  double fees = 0;
+  double gross_exposure = 0;  // sum of |position value|
+};
+
+// summary.json's per-strategy block.
+struct StrategySummary {
+  std::string name;
+  std::string factory;
+  std::string status;  // "completed", "stopped: <why>", "disabled: <why>", "killed: drawdown ..."
+  double initial_cash = 0;
+  double final_equity = 0;
+  double realized_pnl = 0;
+  double unrealized_pnl = 0;
+  double total_fees = 0;
+  uint64_t num_orders = 0;
+  uint64_t num_fills = 0;
+};
+
+// Everything summary.json says about a run.
+struct RunSummary {
+  std::string run_name;
+  std::string status;  // "completed", or "failed: <why>" / "stopped: <why>"
+  std::string currency;
+  keel_timestamp_t first_event_ts = 0;
+  keel_timestamp_t last_event_ts = 0;
+  uint64_t events = 0;
+  double initial_cash = 0;
+  double final_equity = 0;
+  double realized_pnl = 0;
+  double unrealized_pnl = 0;
+  double total_fees = 0;
+  uint64_t num_orders = 0;
+  uint64_t num_fills = 0;
+  double max_drawdown = 0;      // fraction of peak equity, from the equity samples
+  double sharpe = 0;            // annualised, see engine/report/performance.hpp
+  std::vector<StrategySummary> strategies;
+};
+
+}  // namespace keel

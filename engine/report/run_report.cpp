@@ -1,0 +1,418 @@
+// engine/report/run_report.cpp — the files of a run's output folder.
+#include "engine/report/run_report.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/market/timestamp.hpp"
+
+namespace keel {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kStreamBuffer = 64 * 1024;
+
+constexpr const char* kFillsName = "fills.csv";
+constexpr const char* kEquityName = "equity.csv";
+constexpr const char* kOrdersName = "orders.csv";
+constexpr const char* kSummaryName = "summary.json";
+constexpr const char* kManifestName = "manifest.json";
+
+constexpr const char* kFillsHeader =
+    "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n";
+constexpr const char* kEquityHeader =
+    "ts,cash,equity,realized_pnl,unrealized_pnl,fees,gross_exposure\n";
+constexpr const char* kOrdersHeader =
+    "order_id,strategy,instrument,side,type,time_in_force,quantity,limit_price,stop_price,"
+    "client_tag,submitted_ts,last_update_ts,state,filled_quantity,average_fill_price,fees,"
+    "reason\n";
+
+fs::path partial_path(const fs::path& final_path) {
+  fs::path p = final_path;
+  p += ".partial";
+  return p;
+}
+
+// The shortest digits that read back as `value` (std::to_chars), in fixed
+// notation for 1e-6 <= |value| < 1e21 and scientific outside that range (the
+// rule JavaScript's Number.toString uses), so prices and cash read naturally
+// ("1000000", not "1e+06") and extreme values stay short.
+void append_number(std::string& out, double value) {
+  if (value == 0) value = 0;  // -0 -> 0
+  const double magnitude = std::fabs(value);
+  const bool fixed = value == 0 || (magnitude >= 1e-6 && magnitude < 1e21);
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value,
+                                 fixed ? std::chars_format::fixed : std::chars_format::scientific);
+  if (ec == std::errc()) out.append(buf, end);
+}
+
+void append_uint(std::string& out, uint64_t value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  if (ec == std::errc()) out.append(buf, end);
+}
+
+void append_text(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(text);
+    return;
+  }
+  out.push_back('"');
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+// An enum as its lowercase word, or its number when out of range.
+template <size_t N>
+void append_enum(std::string& out, int32_t value, const char* const (&names)[N]) {
+  if (value >= 0 && static_cast<size_t>(value) < N) {
+    out.append(names[value]);
+  } else {
+    char buf[16];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    if (ec == std::errc()) out.append(buf, end);
+  }
+}
+
+constexpr const char* kSides[] = {"buy", "sell"};                            // KEEL_SIDE_*
+constexpr const char* kLiquidity[] = {"maker", "taker"};                     // KEEL_LIQUIDITY_*
+constexpr const char* kTypes[] = {"market", "limit", "stop", "stop_limit"};  // KEEL_ORDER_*
+constexpr const char* kTifs[] = {"gtc", "ioc", "fok"};                       // KEEL_TIF_*
+constexpr const char* kStates[] = {"pending",  "accepted", "partially_filled", "filled",
+                                   "canceled", "rejected", "expired"};  // KEEL_ORDER_*
+static_assert(KEEL_SIDE_BUY == 0 && KEEL_SIDE_SELL == 1);
+static_assert(KEEL_LIQUIDITY_MAKER == 0 && KEEL_LIQUIDITY_TAKER == 1);
+static_assert(KEEL_ORDER_MARKET == 0 && KEEL_ORDER_STOP_LIMIT == 3);
+static_assert(KEEL_TIF_GTC == 0 && KEEL_TIF_FOK == 2);
+static_assert(KEEL_ORDER_PENDING == 0 && KEEL_ORDER_EXPIRED == 6);
+
+bool has_limit(int32_t type) { return type == KEEL_ORDER_LIMIT || type == KEEL_ORDER_STOP_LIMIT; }
+bool has_stop(int32_t type) { return type == KEEL_ORDER_STOP || type == KEEL_ORDER_STOP_LIMIT; }
+
+void append_order_row(std::string& out, const OrderRecord& o) {
+  append_uint(out, o.order_id);
+  out.push_back(',');
+  append_text(out, o.strategy);
+  out.push_back(',');
+  append_text(out, o.instrument);
+  out.push_back(',');
+  append_enum(out, o.side, kSides);
+  out.push_back(',');
+  append_enum(out, o.type, kTypes);
+  out.push_back(',');
+  append_enum(out, o.time_in_force, kTifs);
+  out.push_back(',');
+  append_number(out, o.quantity);
+  out.push_back(',');
+  if (has_limit(o.type) || o.limit_price != 0) append_number(out, o.limit_price);
+  out.push_back(',');
+  if (has_stop(o.type) || o.stop_price != 0) append_number(out, o.stop_price);
+  out.push_back(',');
+  append_uint(out, o.client_tag);
+  out.push_back(',');
+  out.append(format_timestamp(o.submitted_ts));
+  out.push_back(',');
+  out.append(format_timestamp(o.last_update_ts));
+  out.push_back(',');
+  append_enum(out, o.state, kStates);
+  out.push_back(',');
+  append_number(out, o.filled_quantity);
+  out.push_back(',');
+  append_number(out, o.average_fill_price);
+  out.push_back(',');
+  append_number(out, o.fees);
+  out.push_back(',');
+  append_text(out, o.reason);
+  out.push_back('\n');
+}
+
+std::string dump(const nlohmann::ordered_json& doc) {
+  // Invalid UTF-8 in a name is replaced, never thrown.
+  return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+Status io_error(const std::string& what, const fs::path& path) {
+  const int err = errno;
+  std::string message = what + " " + path.string();
+  if (err != 0) message += std::string(": ") + std::strerror(err);
+  return Status(KEEL_ERR_INTERNAL, message);
+}
+
+}  // namespace
+
+// A buffered ofstream on `<final>.partial`.
+struct RunReportWriter::Stream {
+  fs::path final_path;
+  fs::path partial;
+  std::unique_ptr<char[]> buffer;
+  std::ofstream out;
+
+  Status open(const fs::path& final_file) {
+    final_path = final_file;
+    partial = partial_path(final_file);
+    buffer = std::make_unique<char[]>(kStreamBuffer);
+    out.rdbuf()->pubsetbuf(buffer.get(), kStreamBuffer);
+    errno = 0;
+    out.open(partial, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      const int err = errno;
+      return Status(KEEL_ERR_INVALID_ARGUMENT,
+                    "cannot write output file " + partial.string() +
+                        (err ? std::string(": ") + std::strerror(err) : std::string()));
+    }
+    return Status::ok();
+  }
+
+  void write(const std::string& text) {
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+
+  // Flushes and closes; the first failure of the stream's life is reported.
+  Status close() {
+    if (!out.is_open()) return Status::ok();
+    errno = 0;
+    out.close();
+    if (out.fail()) return io_error("cannot write", partial);
+    return Status::ok();
+  }
+
+  Status commit() {
+    std::error_code ec;
+    fs::rename(partial, final_path, ec);
+    if (ec)
+      return Status(KEEL_ERR_INTERNAL, "cannot rename " + partial.string() + " to " +
+                                           final_path.string() + ": " + ec.message());
+    return Status::ok();
+  }
+};
+
+RunReportWriter::RunReportWriter(RunReportWriter&&) noexcept = default;
+RunReportWriter& RunReportWriter::operator=(RunReportWriter&&) noexcept = default;
+
+RunReportWriter::~RunReportWriter() {
+  if (fills_) (void)fills_->close();
+  if (equity_) (void)equity_->close();
+}
+
+Result<RunReportWriter> RunReportWriter::open(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "cannot create output directory " + dir.string() + ": " + ec.message());
+  if (!fs::is_directory(dir, ec))
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "cannot create output directory " + dir.string() + ": not a directory");
+
+  // Never leave a previous run's report (finished or not) beside this one's.
+  for (const char* name : {kFillsName, kEquityName, kOrdersName, kSummaryName, kManifestName}) {
+    fs::remove(dir / name, ec);
+    fs::remove(partial_path(dir / name), ec);
+  }
+
+  RunReportWriter writer;
+  writer.dir_ = dir;
+  writer.fills_ = std::make_unique<Stream>();
+  writer.equity_ = std::make_unique<Stream>();
+  if (Status s = writer.fills_->open(dir / kFillsName); !s) return s;
+  if (Status s = writer.equity_->open(dir / kEquityName); !s) return s;
+  writer.fills_->write(kFillsHeader);
+  writer.equity_->write(kEquityHeader);
+  return writer;
+}
+
+void RunReportWriter::add_fill(const FillRecord& f) {
+  if (finished_ || !fills_) return;
+  std::string& l = line_;
+  l.clear();
+  l.append(format_timestamp(f.ts));
+  l.push_back(',');
+  append_text(l, f.strategy);
+  l.push_back(',');
+  append_text(l, f.instrument);
+  l.push_back(',');
+  append_uint(l, f.order_id);
+  l.push_back(',');
+  append_enum(l, f.side, kSides);
+  l.push_back(',');
+  append_number(l, f.quantity);
+  l.push_back(',');
+  append_number(l, f.price);
+  l.push_back(',');
+  append_number(l, f.fee);
+  l.push_back(',');
+  append_enum(l, f.liquidity, kLiquidity);
+  l.push_back('\n');
+  fills_->write(l);
+  if (!fills_->out && first_error_.is_ok())
+    first_error_ = io_error("cannot write", fills_->partial);
+}
+
+void RunReportWriter::add_equity(const EquitySample& e) {
+  if (finished_ || !equity_) return;
+  performance_.add(e);
+  std::string& l = line_;
+  l.clear();
+  l.append(format_timestamp(e.ts));
+  for (double v : {e.cash, e.equity, e.realized_pnl, e.unrealized_pnl, e.fees, e.gross_exposure}) {
+    l.push_back(',');
+    append_number(l, v);
+  }
+  l.push_back('\n');
+  equity_->write(l);
+  if (!equity_->out && first_error_.is_ok())
+    first_error_ = io_error("cannot write", equity_->partial);
+}
+
+Status RunReportWriter::finish(const RunSummary& summary, const std::vector<OrderRecord>& orders,
+                               const Manifest& manifest) {
+  if (finished_ || !fills_ || !equity_)
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "the report in " + dir_.string() + " is already finished");
+  finished_ = true;
+
+  Status first = first_error_;
+  auto keep = [&first](Status s) {
+    if (first.is_ok() && !s.is_ok()) first = std::move(s);
+  };
+  keep(fills_->close());
+  keep(equity_->close());
+
+  // orders.csv, sorted by order_id (stable: equal ids keep their order).
+  Stream orders_file;
+  if (Status s = orders_file.open(dir_ / kOrdersName); !s) {
+    keep(std::move(s));
+  } else {
+    std::vector<const OrderRecord*> sorted;
+    sorted.reserve(orders.size());
+    for (const auto& o : orders) sorted.push_back(&o);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const OrderRecord* a, const OrderRecord* b) {
+      return a->order_id < b->order_id;
+    });
+    orders_file.write(kOrdersHeader);
+    for (const OrderRecord* o : sorted) {
+      line_.clear();
+      append_order_row(line_, *o);
+      orders_file.write(line_);
+    }
+    keep(orders_file.close());
+  }
+
+  Stream summary_file;
+  if (Status s = summary_file.open(dir_ / kSummaryName); !s) {
+    keep(std::move(s));
+  } else {
+    summary_file.write(summary_json(summary));
+    keep(summary_file.close());
+  }
+
+  Stream manifest_file;
+  if (Status s = manifest_file.open(dir_ / kManifestName); !s) {
+    keep(std::move(s));
+  } else {
+    manifest_file.write(manifest_json(manifest));
+    keep(manifest_file.close());
+  }
+
+  for (Stream* s : {fills_.get(), equity_.get(), &orders_file, &summary_file, &manifest_file}) {
+    if (!s->partial.empty() && fs::exists(s->partial)) keep(s->commit());
+  }
+  return first;
+}
+
+std::string format_number(double value) {
+  std::string out;
+  append_number(out, value);
+  return out;
+}
+
+std::string csv_escape(std::string_view text) {
+  std::string out;
+  append_text(out, text);
+  return out;
+}
+
+std::string summary_json(const RunSummary& s) {
+  using nlohmann::ordered_json;
+  ordered_json doc = ordered_json::object();
+  doc["run_name"] = s.run_name;
+  doc["status"] = s.status;
+  doc["currency"] = s.currency;
+  if (s.events > 0) {
+    doc["first_event"] = format_timestamp(s.first_event_ts);
+    doc["last_event"] = format_timestamp(s.last_event_ts);
+  } else {
+    doc["first_event"] = nullptr;
+    doc["last_event"] = nullptr;
+  }
+  doc["first_event_ts"] = s.first_event_ts;
+  doc["last_event_ts"] = s.last_event_ts;
+  doc["events"] = s.events;
+  doc["initial_cash"] = s.initial_cash;
+  doc["final_equity"] = s.final_equity;
+  doc["realized_pnl"] = s.realized_pnl;
+  doc["unrealized_pnl"] = s.unrealized_pnl;
+  doc["total_fees"] = s.total_fees;
+  doc["num_orders"] = s.num_orders;
+  doc["num_fills"] = s.num_fills;
+  doc["max_drawdown"] = s.max_drawdown;
+  doc["sharpe"] = s.sharpe;
+  ordered_json strategies = ordered_json::array();
+  for (const auto& st : s.strategies) {
+    ordered_json item = ordered_json::object();
+    item["name"] = st.name;
+    item["factory"] = st.factory;
+    item["status"] = st.status;
+    item["initial_cash"] = st.initial_cash;
+    item["final_equity"] = st.final_equity;
+    item["realized_pnl"] = st.realized_pnl;
+    item["unrealized_pnl"] = st.unrealized_pnl;
+    item["total_fees"] = st.total_fees;
+    item["num_orders"] = st.num_orders;
+    item["num_fills"] = st.num_fills;
+    strategies.push_back(std::move(item));
+  }
+  doc["strategies"] = std::move(strategies);
+  return dump(doc);
+}
+
+std::string manifest_json(const Manifest& m) {
+  using nlohmann::ordered_json;
+  auto file_hash = [](const Manifest::FileHash& f) {
+    ordered_json item = ordered_json::object();
+    item["path"] = f.path;
+    item["sha256"] = f.sha256;
+    return item;
+  };
+  ordered_json doc = ordered_json::object();
+  doc["keel_version"] = m.keel_version;
+  doc["seed"] = m.seed;
+  doc["run_file"] = file_hash(m.run_file);
+  ordered_json data = ordered_json::array();
+  for (const auto& f : m.data_files) data.push_back(file_hash(f));
+  doc["data_files"] = std::move(data);
+  ordered_json plugins = ordered_json::array();
+  for (const auto& p : m.plugins) {
+    ordered_json item = ordered_json::object();
+    item["id"] = p.id;
+    item["version"] = p.version;
+    item["path"] = p.path;
+    item["sha256"] = p.sha256;
+    item["factories"] = p.factories;
+    plugins.push_back(std::move(item));
+  }
+  doc["plugins"] = std::move(plugins);
+  return dump(doc);
+}
+
+}  // namespace keel

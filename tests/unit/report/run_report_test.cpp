@@ -1,0 +1,481 @@
+// RunReportWriter: the exact bytes of every report file, quoting, determinism,
+// failed runs, and errors that name the path.
+#include "engine/report/run_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "report_test_support.hpp"
+
+namespace keel {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kT0 = int64_t{1704187800} * kSecond;  // 2024-01-02T09:30:00Z
+
+const char* const kReportFiles[] = {"fills.csv", "orders.csv", "equity.csv", "summary.json",
+                                    "manifest.json"};
+
+std::vector<FillRecord> sample_fills() {
+  FillRecord a;
+  a.ts = kT0;
+  a.strategy = "mm";
+  a.instrument = "AAPL";
+  a.order_id = 1;
+  a.side = KEEL_SIDE_BUY;
+  a.quantity = 100;
+  a.price = 185.25;
+  a.fee = 0.5;
+  a.liquidity = KEEL_LIQUIDITY_TAKER;
+  FillRecord b = a;
+  b.ts = kT0 + kSecond;
+  b.order_id = 2;
+  b.side = KEEL_SIDE_SELL;
+  b.quantity = 50;
+  b.price = 185.3;
+  b.fee = 0.1 + 0.2;  // 0.30000000000000004: no fixed precision may hide it
+  b.liquidity = KEEL_LIQUIDITY_MAKER;
+  return {a, b};
+}
+
+std::vector<EquitySample> sample_equity() {
+  return {
+      {kT0, 1e6, 1e6, 0, 0, 0, 0},
+      {kT0 + 60 * kSecond, 981474.5, 999999.5, -0.0, -0.5, 0.5, 18525},
+      {kT0 + 120 * kSecond, 1e21, 1.5e-7, 0, 0, 0, 0},
+  };
+}
+
+std::vector<OrderRecord> sample_orders() {
+  OrderRecord o1;  // market buy, filled
+  o1.order_id = 1;
+  o1.strategy = "mm";
+  o1.instrument = "AAPL";
+  o1.side = KEEL_SIDE_BUY;
+  o1.type = KEEL_ORDER_MARKET;
+  o1.time_in_force = KEEL_TIF_GTC;
+  o1.quantity = 100;
+  o1.client_tag = 11;
+  o1.submitted_ts = kT0;
+  o1.last_update_ts = kT0;
+  o1.state = KEEL_ORDER_FILLED;
+  o1.filled_quantity = 100;
+  o1.average_fill_price = 185.25;
+  o1.fees = 0.5;
+
+  OrderRecord o2;  // limit sell, half filled then cancelled
+  o2.order_id = 2;
+  o2.strategy = "mm";
+  o2.instrument = "AAPL";
+  o2.side = KEEL_SIDE_SELL;
+  o2.type = KEEL_ORDER_LIMIT;
+  o2.time_in_force = KEEL_TIF_GTC;
+  o2.quantity = 100;
+  o2.limit_price = 185.3;
+  o2.client_tag = 12;
+  o2.submitted_ts = kT0;
+  o2.last_update_ts = kT0 + 2 * kSecond;
+  o2.state = KEEL_ORDER_CANCELED;
+  o2.filled_quantity = 50;
+  o2.average_fill_price = 185.3;
+  o2.fees = 0.1 + 0.2;
+  o2.reason = "canceled by strategy, \"end of day\"";
+
+  OrderRecord o3;  // stop-limit, rejected by risk
+  o3.order_id = 3;
+  o3.strategy = "mm";
+  o3.instrument = "MSFT";
+  o3.side = KEEL_SIDE_BUY;
+  o3.type = KEEL_ORDER_STOP_LIMIT;
+  o3.time_in_force = KEEL_TIF_IOC;
+  o3.quantity = 10;
+  o3.limit_price = 190;
+  o3.stop_price = 189.5;
+  o3.submitted_ts = kT0 + 3 * kSecond;
+  o3.last_update_ts = kT0 + 3 * kSecond;
+  o3.state = KEEL_ORDER_REJECTED;
+  o3.reason = "risk: max_position 5 exceeded";
+
+  OrderRecord o4;  // stop, expired at the end of the run
+  o4.order_id = 4;
+  o4.strategy = "trend";
+  o4.instrument = "MSFT";
+  o4.side = KEEL_SIDE_SELL;
+  o4.type = KEEL_ORDER_STOP;
+  o4.time_in_force = KEEL_TIF_FOK;
+  o4.quantity = 5;
+  o4.stop_price = 180;
+  o4.client_tag = 7;
+  o4.submitted_ts = kT0 + 4 * kSecond;
+  o4.last_update_ts = kT0 + 60 * kSecond;
+  o4.state = KEEL_ORDER_EXPIRED;
+  o4.reason = "end of run";
+
+  return {o3, o1, o4, o2};  // out of order: orders.csv sorts them
+}
+
+RunSummary sample_summary() {
+  RunSummary s;
+  s.run_name = "golden";
+  s.status = "completed";
+  s.currency = "USD";
+  s.first_event_ts = kT0;
+  s.last_event_ts = kT0 + 120 * kSecond;
+  s.events = 12345;
+  s.initial_cash = 1e6;
+  s.final_equity = 999999.5;
+  s.realized_pnl = 0.25;
+  s.unrealized_pnl = -0.75;
+  s.total_fees = 0.8;
+  s.num_orders = 4;
+  s.num_fills = 2;
+  s.max_drawdown = 0.125;
+  s.sharpe = 1.5;
+  StrategySummary mm;
+  mm.name = "mm";
+  mm.factory = "keel.market_maker";
+  mm.status = "completed";
+  mm.initial_cash = 5e5;
+  mm.final_equity = 499999.5;
+  mm.realized_pnl = 0.25;
+  mm.unrealized_pnl = -0.75;
+  mm.total_fees = 0.8;
+  mm.num_orders = 3;
+  mm.num_fills = 2;
+  StrategySummary trend;
+  trend.name = "trend";
+  trend.factory = "keel.trend";
+  trend.status = "stopped: no data";
+  trend.initial_cash = 5e5;
+  trend.final_equity = 5e5;
+  trend.num_orders = 1;
+  s.strategies = {mm, trend};
+  return s;
+}
+
+Manifest sample_manifest() {
+  Manifest m;
+  m.keel_version = "0.1.0";
+  m.seed = 18446744073709551615u;  // all 64 bits survive
+  m.run_file = {"config/examples/mm.json",
+                "1111111111111111111111111111111111111111111111111111111111111111"};
+  m.data_files = {
+      {"data/aapl.csv", "2222222222222222222222222222222222222222222222222222222222222222"},
+      {"data/msft.csv", "3333333333333333333333333333333333333333333333333333333333333333"}};
+  Manifest::PluginEntry bs;
+  bs.id = "keel.black_scholes";
+  bs.version = "1.0.0";
+  bs.path = "lib/keel/plugins/libkeel_black_scholes.so";
+  bs.sha256 = "4444444444444444444444444444444444444444444444444444444444444444";
+  bs.factories = {"keel.black_scholes", "keel.black76"};
+  Manifest::PluginEntry mm;
+  mm.id = "acme.mm";
+  mm.version = "0.3";
+  mm.path = "/opt/acme/libmm.so";
+  mm.sha256 = "5555555555555555555555555555555555555555555555555555555555555555";
+  m.plugins = {bs, mm};
+  return m;
+}
+
+// Writes the sample run into `dir`.
+Status write_sample(const fs::path& dir, const RunSummary& summary) {
+  auto writer = RunReportWriter::open(dir);
+  if (!writer) return writer.status();
+  for (const auto& f : sample_fills()) writer->add_fill(f);
+  for (const auto& e : sample_equity()) writer->add_equity(e);
+  return writer->finish(summary, sample_orders(), sample_manifest());
+}
+
+constexpr const char* kGoldenFills =
+    "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n"
+    "2024-01-02T09:30:00Z,mm,AAPL,1,buy,100,185.25,0.5,taker\n"
+    "2024-01-02T09:30:01Z,mm,AAPL,2,sell,50,185.3,0.30000000000000004,maker\n";
+
+constexpr const char* kGoldenEquity =
+    "ts,cash,equity,realized_pnl,unrealized_pnl,fees,gross_exposure\n"
+    "2024-01-02T09:30:00Z,1000000,1000000,0,0,0,0\n"
+    "2024-01-02T09:31:00Z,981474.5,999999.5,0,-0.5,0.5,18525\n"
+    "2024-01-02T09:32:00Z,1e+21,1.5e-07,0,0,0,0\n";
+
+constexpr const char* kGoldenOrders =
+    "order_id,strategy,instrument,side,type,time_in_force,quantity,limit_price,stop_price,"
+    "client_tag,submitted_ts,last_update_ts,state,filled_quantity,average_fill_price,fees,reason\n"
+    "1,mm,AAPL,buy,market,gtc,100,,,11,2024-01-02T09:30:00Z,2024-01-02T09:30:00Z,filled,100,"
+    "185.25,0.5,\n"
+    "2,mm,AAPL,sell,limit,gtc,100,185.3,,12,2024-01-02T09:30:00Z,2024-01-02T09:30:02Z,canceled,"
+    "50,185.3,0.30000000000000004,\"canceled by strategy, \"\"end of day\"\"\"\n"
+    "3,mm,MSFT,buy,stop_limit,ioc,10,190,189.5,0,2024-01-02T09:30:03Z,2024-01-02T09:30:03Z,"
+    "rejected,0,0,0,risk: max_position 5 exceeded\n"
+    "4,trend,MSFT,sell,stop,fok,5,,180,7,2024-01-02T09:30:04Z,2024-01-02T09:31:00Z,expired,0,0,"
+    "0,end of run\n";
+
+constexpr const char* kGoldenSummary = R"({
+  "run_name": "golden",
+  "status": "completed",
+  "currency": "USD",
+  "first_event": "2024-01-02T09:30:00Z",
+  "last_event": "2024-01-02T09:32:00Z",
+  "first_event_ts": 1704187800000000000,
+  "last_event_ts": 1704187920000000000,
+  "events": 12345,
+  "initial_cash": 1000000.0,
+  "final_equity": 999999.5,
+  "realized_pnl": 0.25,
+  "unrealized_pnl": -0.75,
+  "total_fees": 0.8,
+  "num_orders": 4,
+  "num_fills": 2,
+  "max_drawdown": 0.125,
+  "sharpe": 1.5,
+  "strategies": [
+    {
+      "name": "mm",
+      "factory": "keel.market_maker",
+      "status": "completed",
+      "initial_cash": 500000.0,
+      "final_equity": 499999.5,
+      "realized_pnl": 0.25,
+      "unrealized_pnl": -0.75,
+      "total_fees": 0.8,
+      "num_orders": 3,
+      "num_fills": 2
+    },
+    {
+      "name": "trend",
+      "factory": "keel.trend",
+      "status": "stopped: no data",
+      "initial_cash": 500000.0,
+      "final_equity": 500000.0,
+      "realized_pnl": 0.0,
+      "unrealized_pnl": 0.0,
+      "total_fees": 0.0,
+      "num_orders": 1,
+      "num_fills": 0
+    }
+  ]
+}
+)";
+
+constexpr const char* kGoldenManifest = R"({
+  "keel_version": "0.1.0",
+  "seed": 18446744073709551615,
+  "run_file": {
+    "path": "config/examples/mm.json",
+    "sha256": "1111111111111111111111111111111111111111111111111111111111111111"
+  },
+  "data_files": [
+    {
+      "path": "data/aapl.csv",
+      "sha256": "2222222222222222222222222222222222222222222222222222222222222222"
+    },
+    {
+      "path": "data/msft.csv",
+      "sha256": "3333333333333333333333333333333333333333333333333333333333333333"
+    }
+  ],
+  "plugins": [
+    {
+      "id": "keel.black_scholes",
+      "version": "1.0.0",
+      "path": "lib/keel/plugins/libkeel_black_scholes.so",
+      "sha256": "4444444444444444444444444444444444444444444444444444444444444444",
+      "factories": [
+        "keel.black_scholes",
+        "keel.black76"
+      ]
+    },
+    {
+      "id": "acme.mm",
+      "version": "0.3",
+      "path": "/opt/acme/libmm.so",
+      "sha256": "5555555555555555555555555555555555555555555555555555555555555555",
+      "factories": []
+    }
+  ]
+}
+)";
+
+TEST(ReportRunReport, WritesExactBytes) {
+  test::TempDir tmp("golden");
+  const fs::path dir = tmp.path() / "out" / "nested";  // created with its parents
+  Status s = write_sample(dir, sample_summary());
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_EQ(test::read_file(dir / "fills.csv"), kGoldenFills);
+  EXPECT_EQ(test::read_file(dir / "equity.csv"), kGoldenEquity);
+  EXPECT_EQ(test::read_file(dir / "orders.csv"), kGoldenOrders);
+  EXPECT_EQ(test::read_file(dir / "summary.json"), kGoldenSummary);
+  EXPECT_EQ(test::read_file(dir / "manifest.json"), kGoldenManifest);
+  // Nothing else is left behind.
+  size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_NE(entry.path().extension(), ".partial") << entry.path();
+    ++entries;
+  }
+  EXPECT_EQ(entries, 5u);
+}
+
+TEST(ReportRunReport, CsvQuotesTextWithCommasQuotesOrLineBreaks) {
+  EXPECT_EQ(csv_escape("end of run"), "end of run");
+  EXPECT_EQ(csv_escape(""), "");
+  EXPECT_EQ(csv_escape("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_escape("say \"no\""), "\"say \"\"no\"\"\"");
+  EXPECT_EQ(csv_escape("\""), "\"\"\"\"");
+  EXPECT_EQ(csv_escape("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_escape("cr\r"), "\"cr\r\"");
+}
+
+TEST(ReportRunReport, NumbersAreShortestRoundTrip) {
+  EXPECT_EQ(format_number(0), "0");
+  EXPECT_EQ(format_number(-0.0), "0");
+  EXPECT_EQ(format_number(100), "100");
+  EXPECT_EQ(format_number(0.1), "0.1");
+  EXPECT_EQ(format_number(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(format_number(-185.25), "-185.25");
+  EXPECT_EQ(format_number(1e6), "1000000");
+  EXPECT_EQ(format_number(1e20), "100000000000000000000");
+  EXPECT_EQ(format_number(1e21), "1e+21");
+  EXPECT_EQ(format_number(0.000001), "0.000001");
+  EXPECT_EQ(format_number(1.5e-7), "1.5e-07");
+  EXPECT_EQ(format_number(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(format_number(123456789.125), "123456789.125");
+  for (double v : {1.0 / 3, 2.0 / 3 * 1e-300, 6.02214076e23, 185.30000000000001}) {
+    EXPECT_EQ(std::stod(format_number(v)), v) << format_number(v);
+  }
+}
+
+TEST(ReportRunReport, SameInputsGiveByteIdenticalFiles) {
+  test::TempDir tmp("twice");
+  ASSERT_TRUE(write_sample(tmp.path() / "a", sample_summary()));
+  ASSERT_TRUE(write_sample(tmp.path() / "b", sample_summary()));
+  for (const char* name : kReportFiles) {
+    const std::string a = test::read_file(tmp.path() / "a" / name);
+    EXPECT_FALSE(a.empty()) << name;
+    EXPECT_EQ(a, test::read_file(tmp.path() / "b" / name)) << name;
+  }
+  // Rewriting into the same folder replaces the files, with the same bytes.
+  const std::string before = test::read_file(tmp.path() / "a" / "summary.json");
+  ASSERT_TRUE(write_sample(tmp.path() / "a", sample_summary()));
+  EXPECT_EQ(test::read_file(tmp.path() / "a" / "summary.json"), before);
+}
+
+TEST(ReportRunReport, FilesArePartialUntilFinish) {
+  test::TempDir tmp("partial");
+  const fs::path dir = tmp.path() / "out";
+  fs::create_directories(dir);
+  test::write_file(dir / "summary.json", "{\"status\": \"an older run\"}\n");
+  test::write_file(dir / "orders.csv.partial", "an older run that died\n");
+  test::write_file(dir / "notes.txt", "the user's own file\n");
+  {
+    auto writer = RunReportWriter::open(dir);
+    ASSERT_TRUE(writer) << writer.status().message();
+    for (const auto& f : sample_fills()) writer->add_fill(f);
+    // An older run's report is gone: the folder never mixes two runs.
+    EXPECT_FALSE(fs::exists(dir / "summary.json"));
+    EXPECT_FALSE(fs::exists(dir / "orders.csv.partial"));
+    EXPECT_TRUE(fs::exists(dir / "notes.txt"));
+    EXPECT_TRUE(fs::exists(dir / "fills.csv.partial"));
+    EXPECT_TRUE(fs::exists(dir / "equity.csv.partial"));
+    EXPECT_FALSE(fs::exists(dir / "fills.csv"));
+    // Destroyed without finish(): a crash-like end.
+  }
+  EXPECT_EQ(test::read_file(dir / "fills.csv.partial"), kGoldenFills);
+  for (const char* name : kReportFiles) EXPECT_FALSE(fs::exists(dir / name)) << name;
+}
+
+TEST(ReportRunReport, FailedRunStillWritesEveryFile) {
+  test::TempDir tmp("failed");
+  const fs::path dir = tmp.path() / "out";
+  auto writer = RunReportWriter::open(dir);
+  ASSERT_TRUE(writer) << writer.status().message();
+  writer->add_fill(sample_fills()[0]);
+  writer->add_equity(sample_equity()[0]);
+  RunSummary summary = sample_summary();
+  summary.status = "failed: plugin acme.mm faulted in on_quote";
+  summary.num_fills = 1;
+  Status s = writer->finish(summary, {sample_orders()[1]}, sample_manifest());
+  ASSERT_TRUE(s) << s.message();
+  for (const char* name : kReportFiles) {
+    EXPECT_TRUE(fs::exists(dir / name)) << name;
+    EXPECT_FALSE(fs::exists(dir / (std::string(name) + ".partial"))) << name;
+  }
+  EXPECT_NE(test::read_file(dir / "summary.json")
+                .find("\"status\": \"failed: plugin acme.mm faulted in on_quote\""),
+            std::string::npos);
+  EXPECT_EQ(test::read_file(dir / "fills.csv"),
+            "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n"
+            "2024-01-02T09:30:00Z,mm,AAPL,1,buy,100,185.25,0.5,taker\n");
+  // A second finish is refused; the files stay.
+  Status again = writer->finish(summary, {}, sample_manifest());
+  EXPECT_FALSE(again);
+  EXPECT_EQ(again.code(), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(fs::exists(dir / "orders.csv"));
+}
+
+TEST(ReportRunReport, EmptyRunHasHeadersAndNullTimes) {
+  test::TempDir tmp("empty");
+  auto writer = RunReportWriter::open(tmp.path());
+  ASSERT_TRUE(writer) << writer.status().message();
+  RunSummary summary;
+  summary.run_name = "nothing";
+  summary.status = "completed";
+  ASSERT_TRUE(writer->finish(summary, {}, Manifest{}));
+  EXPECT_EQ(test::read_file(tmp.path() / "fills.csv"),
+            "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n");
+  EXPECT_EQ(test::read_file(tmp.path() / "equity.csv"),
+            "ts,cash,equity,realized_pnl,unrealized_pnl,fees,gross_exposure\n");
+  const std::string json = test::read_file(tmp.path() / "summary.json");
+  EXPECT_NE(json.find("\"first_event\": null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"strategies\": []"), std::string::npos) << json;
+}
+
+TEST(ReportRunReport, PerformanceFollowsTheEquityRows) {
+  test::TempDir tmp("perf");
+  auto writer = RunReportWriter::open(tmp.path());
+  ASSERT_TRUE(writer) << writer.status().message();
+  // 100 -> 80 -> 120: drawdown 20/100 = 0.2.
+  for (double e : {100.0, 80.0, 120.0}) {
+    EquitySample s;
+    s.ts = kT0 + static_cast<int64_t>(e) * kSecond;
+    s.equity = e;
+    writer->add_equity(s);
+  }
+  EXPECT_EQ(writer->performance().samples(), 3u);
+  EXPECT_DOUBLE_EQ(writer->performance().max_drawdown(), 0.2);
+}
+
+TEST(ReportRunReport, UnwritableOutputDirIsAnErrorNamingIt) {
+  test::TempDir tmp("unwritable");
+  // A regular file where a folder must go: fails even for root.
+  const fs::path blocker = tmp.path() / "not-a-dir";
+  test::write_file(blocker, "x");
+  const fs::path inside = blocker / "out";
+  auto under_file = RunReportWriter::open(inside);
+  ASSERT_FALSE(under_file);
+  EXPECT_EQ(under_file.status().code(), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(under_file.status().message().find("cannot create output directory"), std::string::npos)
+      << under_file.status().message();
+  EXPECT_NE(under_file.status().message().find(inside.string()), std::string::npos)
+      << under_file.status().message();
+
+  auto is_file = RunReportWriter::open(blocker);
+  ASSERT_FALSE(is_file);
+  EXPECT_NE(is_file.status().message().find(blocker.string()), std::string::npos)
+      << is_file.status().message();
+
+  // The folder exists but a report file's name is taken by a folder.
+  const fs::path dir = tmp.path() / "taken";
+  fs::create_directories(dir / "fills.csv.partial" / "not-empty");
+  auto taken = RunReportWriter::open(dir);
+  ASSERT_FALSE(taken);
+  EXPECT_NE(taken.status().message().find((dir / "fills.csv.partial").string()), std::string::npos)
+      << taken.status().message();
+}
+
+}  // namespace
+}  // namespace keel
