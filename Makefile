@@ -15,7 +15,7 @@ BENCH_DIR  ?= build-bench
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
-BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev
+BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev libssl-dev
 TEST_PACKAGES  := libgtest-dev libgmock-dev
 BENCH_PACKAGES := libbenchmark-dev libquantlib0-dev
 
@@ -61,14 +61,23 @@ build: deps-test $(BUILD_DIR)/build.ninja
 
 demo: build
 	@mkdir -p $(DEMO_OUT)
-	@echo "== keel plugin inspect keel.black_scholes"
+	@echo "== keel validate config/examples/demo.json"
+	@$(KEEL) validate config/examples/demo.json
+	@echo
+	@echo "== keel run config/examples/demo.json: two SMA-cross strategies on 5 days of AAPL/MSFT 1-minute bars"
+	@$(KEEL) run config/examples/demo.json --output $(DEMO_OUT)/backtest
+	@echo
+	@echo "== the first fills ($(DEMO_OUT)/backtest/fills.csv)"
+	@head -6 $(DEMO_OUT)/backtest/fills.csv
+	@echo
+	@echo "== keel run config/examples/market_making.json: a market maker on an hour of AAPL quotes"
+	@$(KEEL) run config/examples/market_making.json --output $(DEMO_OUT)/market_making
+	@echo
+	@echo "== pricing: keel plugin inspect keel.black_scholes"
 	@$(KEEL) plugin inspect keel.black_scholes
 	@echo
 	@echo "== Haug's example: S=60 K=65 T=0.25 r=8% vol=30% call (published price 2.1334)"
 	@$(KEEL) price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --vol 0.3 --rate 0.08
-	@echo
-	@echo "== the same option as a put, with a 3% dividend yield, as JSON"
-	@$(KEEL) price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --vol 0.3 --rate 0.08 --dividend 0.03 --right put --json
 	@echo
 	@echo "== implied volatility of a 2.1334 premium for that call"
 	@$(KEEL) price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --rate 0.08 --premium 2.1334
@@ -76,6 +85,8 @@ demo: build
 	@echo "== a CSV batch: examples/data/options.csv -> $(DEMO_OUT)/options_priced.csv"
 	@$(KEEL) price --model keel.black_scholes --csv examples/data/options.csv --out $(DEMO_OUT)/options_priced.csv
 	@if command -v column >/dev/null; then column -s, -t < $(DEMO_OUT)/options_priced.csv; else cat $(DEMO_OUT)/options_priced.csv; fi
+	@echo
+	@echo "reports: $(DEMO_OUT)/backtest, $(DEMO_OUT)/market_making (summary.json, fills.csv, orders.csv, equity.csv, manifest.json)"
 
 test: test-fast test-asan
 

@@ -23,6 +23,7 @@ using CommandRunner = std::function<int(Host&)>;
 
 CommandRunner add_plugin_inspect_command(CLI::App& plugin_app);
 CommandRunner add_price_command(CLI::App& app);
+CommandRunner add_run_command(CLI::App& app);
 
 // Loads a plugin given as a path (contains '/' or ends in .so) or an id;
 // prints the error and returns null on failure.

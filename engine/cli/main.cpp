@@ -7,6 +7,8 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/exit_codes.hpp"
+#include "engine/cli/gen_data_command.hpp"
+#include "engine/cli/validate_command.hpp"
 #include "keel/version.h"
 
 int main(int argc, char** argv) {
@@ -30,6 +32,9 @@ int main(int argc, char** argv) {
   plugin->require_subcommand(1);
   CommandRunner inspect = add_plugin_inspect_command(*plugin);
   CommandRunner price = add_price_command(app);
+  CommandRunner run = add_run_command(app);
+  CommandRunner validate = add_validate_command(app);
+  CommandRunner gen_data = add_gen_data_command(app);
 
   try {
     app.parse(argc, argv);
@@ -53,6 +58,12 @@ int main(int argc, char** argv) {
     code = inspect(host);
   } else if (app.got_subcommand("price")) {
     code = price(host);
+  } else if (app.got_subcommand("run")) {
+    code = run(host);
+  } else if (app.got_subcommand("validate")) {
+    code = validate(host);
+  } else if (app.got_subcommand("gen-data")) {
+    code = gen_data(host);
   }
   host.shutdown();
   return code;

@@ -41,6 +41,7 @@ Status ModelInstance::drop() {
   keel_error_t err{};
   const keel_status_t status = factory_->drop(instance_, &err);
   instance_ = nullptr;
+  context_->host->close_context(*context_);  // models it created and never dropped are leaks
   return check_plugin_status(plugin(), status, err, name_ + ": drop");
 }
 

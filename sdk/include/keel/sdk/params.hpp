@@ -91,6 +91,13 @@ class Params {
     return value->get<bool>();
   }
 
+  // Any JSON value (arrays, nested objects) for the plugin to read itself;
+  // `fallback` when absent.
+  nlohmann::json value(std::string_view key, nlohmann::json fallback = nullptr) {
+    const nlohmann::json* found = find(key, true);
+    return found != nullptr ? *found : fallback;
+  }
+
   // Throws for the first key no accessor asked for, with a suggestion.
   void reject_unknown() const {
     for (const auto& [key, value] : json_.items()) {

@@ -1,0 +1,463 @@
+// engine/config/json_checker.cpp — strict JSON reading with pointers.
+#include "engine/config/json_checker.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+namespace keel::config {
+
+// ---- JSON pointers -----------------------------------------------------------
+
+std::string pointer_child(const std::string& parent, std::string_view key) {
+  std::string out = parent;
+  out += '/';
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string pointer_child(const std::string& parent, size_t index) {
+  return parent + "/" + std::to_string(index);
+}
+
+// ---- messages ----------------------------------------------------------------
+
+std::string show(const Json& value) {
+  constexpr size_t kMax = 40;
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() <= kMax) return text;
+  size_t cut = kMax - 3;
+  // Never cut a UTF-8 sequence in half.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  const size_t n = a.size();
+  const size_t m = b.size();
+  // d[i][j]: distance between a[0, i) and b[0, j); three rows suffice.
+  std::vector<size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (size_t j = 0; j <= m; ++j) prev[j] = j;
+  for (size_t i = 1; i <= n; ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= m; ++j) {
+      const bool same = lower(a[i - 1]) == lower(b[j - 1]);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1])) {
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      }
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[m];
+}
+
+namespace {
+
+template <class Candidates>
+std::optional<std::string> nearest_impl(std::string_view word, const Candidates& candidates) {
+  std::optional<std::string> best;
+  size_t best_distance = std::numeric_limits<size_t>::max();
+  for (const auto& candidate : candidates) {
+    const std::string_view c = candidate;
+    if (c == word) continue;
+    const size_t d = edit_distance(word, c);
+    // A near miss: at most two edits, and not most of a short word.
+    if (d > 2 || 2 * d > std::max(word.size(), c.size())) continue;
+    if (d < best_distance) {
+      best_distance = d;
+      best = std::string(c);
+    }
+  }
+  return best;
+}
+
+std::string suffix(const std::optional<std::string>& near) {
+  return near ? "; did you mean '" + *near + "'?" : std::string();
+}
+
+}  // namespace
+
+std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates) {
+  return nearest_impl(word, candidates);
+}
+std::optional<std::string> nearest(std::string_view word,
+                                   std::span<const std::string_view> candidates) {
+  return nearest_impl(word, candidates);
+}
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+  return suffix(nearest(word, candidates));
+}
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates) {
+  return suffix(nearest(word, candidates));
+}
+
+std::string describe_integer(int64_t min) {
+  if (min == 0) return "a non-negative integer";
+  if (min == 1) return "a positive integer";
+  return "an integer >= " + std::to_string(min);
+}
+
+std::string describe_choices(std::span<const std::string_view> choices) {
+  std::string out;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) out += i + 1 == choices.size() ? " or " : ", ";
+    out += '"';
+    out += choices[i];
+    out += '"';
+  }
+  return out;
+}
+
+namespace {
+
+std::string number_text(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", value);
+  return buffer;
+}
+
+}  // namespace
+
+std::string NumberRule::describe() const {
+  if (min && max) {
+    return "a number in " + std::string(min->inclusive ? "[" : "(") + number_text(min->value) +
+           ", " + number_text(max->value) + (max->inclusive ? "]" : ")");
+  }
+  if (min)
+    return "a number " + std::string(min->inclusive ? ">= " : "> ") + number_text(min->value);
+  if (max)
+    return "a number " + std::string(max->inclusive ? "<= " : "< ") + number_text(max->value);
+  return "a number";
+}
+
+// ---- parsing -----------------------------------------------------------------
+
+namespace {
+
+// Where a parse error is, as 1-based line and column, from the byte count
+// nlohmann reports (the offending character is the last one read).
+std::pair<size_t, size_t> line_column(const std::string& text, size_t byte) {
+  const size_t index = std::min(byte > 0 ? byte - 1 : 0, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < index; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, index - line_start + 1};
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, column 8: syntax
+// error ..." -> "syntax error ...".
+std::string parse_error_detail(const std::string& what) {
+  size_t start = what.find("parse error");
+  if (start == std::string::npos) start = 0;
+  const size_t colon = what.find(": ", start);
+  if (colon != std::string::npos) return what.substr(colon + 2);
+  const size_t bracket = what.find("] ");
+  return bracket == std::string::npos ? what : what.substr(bracket + 2);
+}
+
+// Tracks where the parser is, to find keys repeated within one object.
+class DuplicateKeyFinder {
+ public:
+  explicit DuplicateKeyFinder(std::vector<ConfigError>& errors) : errors_(errors) {}
+
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        frames_.push_back(Frame{false, 0, {}, {}});
+        break;
+      case Json::parse_event_t::array_start:
+        frames_.push_back(Frame{true, 0, {}, {}});
+        break;
+      case Json::parse_event_t::key: {
+        if (frames_.empty()) break;
+        Frame& frame = frames_.back();
+        frame.key = parsed.get<std::string>();
+        if (!frame.keys.insert(frame.key).second) {
+          errors_.push_back({pointer(), "duplicate key '" + frame.key +
+                                            "' (a key may appear only once in an object)"});
+        }
+        break;
+      }
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        element_done();
+        break;
+      case Json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+
+  void element_done() {
+    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+  }
+
+  std::string pointer() const {
+    std::string out;
+    for (const Frame& frame : frames_) {
+      out = frame.is_array ? pointer_child(out, frame.index) : pointer_child(out, frame.key);
+    }
+    return out;
+  }
+
+  std::vector<ConfigError>& errors_;
+  std::vector<Frame> frames_;
+};
+
+void number_pointers(const Json& value, const std::string& pointer,
+                     std::unordered_map<std::string, size_t>& order) {
+  order.emplace(pointer, order.size());
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      number_pointers(child, pointer_child(pointer, key), order);
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      number_pointers(value[i], pointer_child(pointer, i), order);
+    }
+  }
+}
+
+}  // namespace
+
+ParsedJson parse_json(const std::string& text) {
+  ParsedJson out;
+  std::vector<ConfigError> duplicates;
+  try {
+    DuplicateKeyFinder finder(duplicates);
+    Json document =
+        Json::parse(text, [&finder](int depth, Json::parse_event_t event, Json& parsed) {
+          return finder(depth, event, parsed);
+        });
+    out.document = std::move(document);
+    out.errors = std::move(duplicates);
+  } catch (const Json::parse_error& e) {
+    const auto [line, column] = line_column(text, e.byte);
+    out.errors.push_back({"", "invalid JSON at line " + std::to_string(line) + ", column " +
+                                  std::to_string(column) + ": " + parse_error_detail(e.what())});
+  } catch (const Json::exception& e) {
+    // e.g. a number too large for a double: no position is known.
+    std::string what = e.what();
+    const size_t bracket = what.find("] ");
+    out.errors.push_back(
+        {"", "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2))});
+  }
+  return out;
+}
+
+void sort_in_document_order(const Json& document, std::vector<ConfigError>& errors) {
+  std::unordered_map<std::string, size_t> order;
+  number_pointers(document, "", order);
+  const auto rank = [&order](const std::string& pointer) {
+    std::string p = pointer;
+    while (true) {
+      auto it = order.find(p);
+      if (it != order.end()) return it->second;
+      const size_t slash = p.rfind('/');
+      if (slash == std::string::npos) return size_t{0};
+      p.resize(slash);
+    }
+  };
+  std::vector<std::pair<size_t, ConfigError>> ranked;
+  ranked.reserve(errors.size());
+  for (ConfigError& error : errors) ranked.emplace_back(rank(error.pointer), std::move(error));
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  errors.clear();
+  for (auto& [r, error] : ranked) errors.push_back(std::move(error));
+}
+
+// ---- typed reads -------------------------------------------------------------
+
+void JsonChecker::error(std::string pointer, std::string message) {
+  errors_.push_back({std::move(pointer), std::move(message)});
+}
+
+void JsonChecker::expected(const std::string& pointer, std::string_view what, const Json& got) {
+  error(pointer, "expected " + std::string(what) + ", got " + show(got));
+}
+
+const Json* JsonChecker::find(const Json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(std::string(key));
+  return it == object.end() ? nullptr : &*it;
+}
+
+bool JsonChecker::object(const Json& value, const std::string& pointer,
+                         std::span<const std::string_view> known) {
+  if (!value.is_object()) {
+    expected(pointer, "an object", value);
+    return false;
+  }
+  for (const auto& [key, child] : value.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string message = "unknown key '" + key + "'";
+    if (auto near = nearest(key, known)) {
+      message += "; did you mean '" + *near + "'?";
+    } else {
+      message += "; expected one of: ";
+      for (size_t i = 0; i < known.size(); ++i) {
+        if (i > 0) message += ", ";
+        message += known[i];
+      }
+    }
+    error(pointer_child(pointer, key), std::move(message));
+  }
+  return true;
+}
+
+bool JsonChecker::array(const Json& value, const std::string& pointer, std::string_view of_what,
+                        bool non_empty) {
+  if (!value.is_array()) {
+    expected(pointer, (non_empty ? "a non-empty array of " : "an array of ") + std::string(of_what),
+             value);
+    return false;
+  }
+  if (non_empty && value.empty()) {
+    error(pointer, "expected a non-empty array of " + std::string(of_what) + ", got []");
+  }
+  return true;
+}
+
+const Json* JsonChecker::require(const Json& object, const std::string& pointer,
+                                 std::string_view key, std::string_view what) {
+  const Json* value = find(object, key);
+  if (value == nullptr) {
+    error(pointer, "missing required key '" + std::string(key) + "' (" + std::string(what) + ")");
+  }
+  return value;
+}
+
+std::optional<std::string> JsonChecker::string(const Json& value, const std::string& pointer,
+                                               bool non_empty) {
+  if (!value.is_string() || (non_empty && value.get_ref<const std::string&>().empty())) {
+    expected(pointer, non_empty ? "a non-empty string" : "a string", value);
+    return std::nullopt;
+  }
+  return value.get<std::string>();
+}
+
+std::optional<double> JsonChecker::number(const Json& value, const std::string& pointer,
+                                          const NumberRule& rule) {
+  const auto fail = [&]() -> std::optional<double> {
+    expected(pointer, rule.describe(), value);
+    return std::nullopt;
+  };
+  if (!value.is_number()) return fail();
+  const double x = value.get<double>();
+  if (!std::isfinite(x)) return fail();
+  if (rule.min && (rule.min->inclusive ? x < rule.min->value : x <= rule.min->value)) return fail();
+  if (rule.max && (rule.max->inclusive ? x > rule.max->value : x >= rule.max->value)) return fail();
+  return x;
+}
+
+std::optional<int64_t> as_int64(const Json& value) {
+  if (value.is_number_unsigned()) {
+    const uint64_t u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (value.is_number_integer()) return value.get<int64_t>();
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    // 2^63 is exactly representable; anything below it converts safely.
+    if (std::isfinite(d) && d == std::trunc(d) && d >= -9223372036854775808.0 &&
+        d < 9223372036854775808.0) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> JsonChecker::integer(const Json& value, const std::string& pointer,
+                                            int64_t min) {
+  const std::optional<int64_t> x = as_int64(value);
+  if (!x || *x < min) {
+    expected(pointer, describe_integer(min), value);
+    return std::nullopt;
+  }
+  return x;
+}
+
+std::optional<uint64_t> JsonChecker::unsigned_integer(const Json& value,
+                                                      const std::string& pointer) {
+  if (value.is_number_unsigned()) return value.get<uint64_t>();
+  if (value.is_number_integer() && value.get<int64_t>() >= 0) {
+    return static_cast<uint64_t>(value.get<int64_t>());
+  }
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    if (std::isfinite(d) && d == std::trunc(d) && d >= 0 && d < 18446744073709551616.0) {
+      return static_cast<uint64_t>(d);
+    }
+  }
+  expected(pointer, describe_integer(0), value);
+  return std::nullopt;
+}
+
+std::optional<bool> JsonChecker::boolean(const Json& value, const std::string& pointer) {
+  if (!value.is_boolean()) {
+    expected(pointer, "true or false", value);
+    return std::nullopt;
+  }
+  return value.get<bool>();
+}
+
+std::optional<size_t> JsonChecker::one_of(const Json& value, const std::string& pointer,
+                                          std::span<const std::string_view> choices) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    for (size_t i = 0; i < choices.size(); ++i) {
+      if (choices[i] == text) return i;
+    }
+    error(pointer, "expected " + describe_choices(choices) + ", got " + show(value) +
+                       did_you_mean(text, choices));
+    return std::nullopt;
+  }
+  expected(pointer, describe_choices(choices), value);
+  return std::nullopt;
+}
+
+bool JsonChecker::any_object(const Json& value, const std::string& pointer) {
+  if (!value.is_object()) {
+    expected(pointer, "an object", value);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace keel::config

@@ -1,0 +1,60 @@
+#include "engine/host/strategy_instance.hpp"
+
+#include "engine/host/host.hpp"
+
+namespace keel {
+
+Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
+    const Factory& factory, const std::string& params_json,
+    std::unique_ptr<InstanceContext> context) {
+  PluginLibrary& plugin = *factory.plugin;
+  if (plugin.poisoned()) return plugin.poisoned_status();
+  if (factory.kind != FactoryKind::strategy) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "factory '" + factory.id + "' is not a strategy (kind keel.pricing-model/1)");
+  }
+  void* instance = nullptr;
+  keel_error_t err{};
+  const keel_status_t status =
+      factory.create(params_json.c_str(), &context->table, &instance, &err);
+  if (Status s = check_plugin_status(plugin, status, err, context->name + ": create"); !s) {
+    return s;
+  }
+  if (instance == nullptr) {
+    plugin.poison("create returned KEEL_OK without an instance");
+    return Status(KEEL_ERR_PLUGIN_FAULT, context->name + ": create returned KEEL_OK but no instance");
+  }
+  return std::unique_ptr<StrategyInstance>(
+      new StrategyInstance(factory, instance, std::move(context)));
+}
+
+StrategyInstance::StrategyInstance(const Factory& factory, void* instance,
+                                   std::unique_ptr<InstanceContext> context)
+    : factory_(&factory), instance_(instance), context_(std::move(context)),
+      name_(context_->name) {}
+
+StrategyInstance::~StrategyInstance() { (void)drop(); }
+
+Status StrategyInstance::drop() {
+  if (dropped_) return Status(KEEL_ERR_STALE_HANDLE, name_ + " was already dropped");
+  dropped_ = true;
+  keel_error_t err{};
+  const keel_status_t status = factory_->drop(instance_, &err);
+  instance_ = nullptr;
+  context_->host->close_context(*context_);  // what it never gave back is a leak
+  return check_plugin_status(plugin(), status, err, name_ + ": drop");
+}
+
+Status StrategyInstance::on_start(const keel_strategy_start_t& start) {
+  return call(table().on_start, start, "on_start");
+}
+
+Status StrategyInstance::on_stop(keel_timestamp_t at) {
+  if (table().on_stop == nullptr) return Status::ok();
+  if (plugin().poisoned()) return plugin().poisoned_status();
+  keel_error_t err{};
+  const keel_status_t status = table().on_stop(instance_, at, &err);
+  return check_plugin_status(plugin(), status, err, name_ + ": on_stop");
+}
+
+}  // namespace keel

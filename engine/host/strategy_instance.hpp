@@ -1,0 +1,68 @@
+// engine/host/strategy_instance.hpp — the host's side of one strategy
+// instance. Every callback goes through here: a poisoned plugin is not
+// called, a returned error or fault becomes a Status naming the strategy
+// and the callback, and drop happens exactly once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/core/status.hpp"
+#include "engine/plugin/plugin_library.hpp"
+#include "keel/keel.h"
+
+namespace keel {
+
+struct InstanceContext;
+
+class StrategyInstance {
+ public:
+  static Result<std::unique_ptr<StrategyInstance>> create(const Factory& factory,
+                                                          const std::string& params_json,
+                                                          std::unique_ptr<InstanceContext> context);
+  ~StrategyInstance();  // drops the instance if drop() was not called
+
+  Status drop();
+
+  Status on_start(const keel_strategy_start_t& start);
+  Status on_quote(const keel_quote_t& quote) { return call(table().on_quote, quote, "on_quote"); }
+  Status on_trade(const keel_trade_t& trade) { return call(table().on_trade, trade, "on_trade"); }
+  Status on_bar(const keel_bar_t& bar) { return call(table().on_bar, bar, "on_bar"); }
+  Status on_order_update(const keel_order_update_t& update) {
+    return call(table().on_order_update, update, "on_order_update");
+  }
+  Status on_fill(const keel_fill_t& fill) { return call(table().on_fill, fill, "on_fill"); }
+  Status on_timer(const keel_timer_event_t& timer) {
+    return call(table().on_timer, timer, "on_timer");
+  }
+  Status on_stop(keel_timestamp_t at);
+
+  const Factory& factory() const { return *factory_; }
+  const std::string& name() const { return name_; }
+  PluginLibrary& plugin() const { return *factory_->plugin; }
+  InstanceContext& context() { return *context_; }
+
+ private:
+  StrategyInstance(const Factory& factory, void* instance,
+                   std::unique_ptr<InstanceContext> context);
+  const keel_strategy_vtable_t& table() const { return factory_->strategy; }
+
+  template <class Event>
+  Status call(keel_status_t (*fn)(void*, const Event*, keel_error_t*), const Event& event,
+              const char* member) {
+    if (fn == nullptr) return Status::ok();  // the strategy skips this event
+    if (plugin().poisoned()) return plugin().poisoned_status();
+    keel_error_t err{};
+    const keel_status_t status = fn(instance_, &event, &err);
+    if (status == KEEL_OK) return Status::ok();
+    return check_plugin_status(plugin(), status, err, name_ + ": " + member);
+  }
+
+  const Factory* factory_;
+  void* instance_;
+  std::unique_ptr<InstanceContext> context_;
+  std::string name_;
+  bool dropped_ = false;
+};
+
+}  // namespace keel

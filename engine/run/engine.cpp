@@ -1,0 +1,691 @@
+#include "engine/run/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/data/csv_market_data.hpp"
+
+namespace keel {
+namespace {
+
+constexpr uint64_t kProgressEvery = 1 << 16;
+
+const char* side_text(int32_t side) { return side == KEEL_SIDE_BUY ? "buy" : "sell"; }
+
+}  // namespace
+
+Engine::Engine(const RunConfig& config, Host& host)
+    : config_(config),
+      host_(host),
+      venue_(config.venue, config.instruments.size(), orders_),
+      subscribers_(config.instruments.size()),
+      mids_(config.instruments.size(), 0.0) {}
+
+Engine::~Engine() {
+  host_.set_run_services(nullptr);
+  for (StrategySlot& slot : strategies_) {
+    if (slot.instance) (void)slot.instance->drop();
+  }
+}
+
+Status Engine::prepare() {
+  for (const auto& folder : config_.plugin_paths) host_.registry().add_search_folder(folder);
+
+  for (const ModelSpec& model : config_.pricing_models) {
+    Result<keel_model_handle_t> handle =
+        host_.create_model(model.factory, model.params.dump(), "model '" + model.name + "'");
+    if (!handle) return Status(handle.status().code(), model.pointer + ": " + handle.status().message());
+    if (Status s = host_.name_model(model.name, *handle); !s) return s;
+    models_.push_back(*handle);
+  }
+
+  std::vector<double> cash;
+  for (const StrategySpec& spec : config_.strategies) {
+    Result<const Factory*> factory = host_.registry().find_factory(spec.factory);
+    if (!factory) {
+      return Status(factory.status().code(), spec.pointer + "/factory: " + factory.status().message());
+    }
+    if ((*factory)->kind != FactoryKind::strategy) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT, spec.pointer + "/factory: '" + spec.factory +
+                                                   "' is a pricing model, not a strategy");
+    }
+    auto context = host_.make_context("strategy '" + spec.name + "'", (*factory)->plugin);
+    const InstanceContext* context_ptr = context.get();
+    Result<std::unique_ptr<StrategyInstance>> instance =
+        StrategyInstance::create(**factory, spec.params.dump(), std::move(context));
+    if (!instance) {
+      return Status(instance.status().code(), spec.pointer + "/params: " + instance.status().message());
+    }
+    StrategySlot slot;
+    slot.spec = &spec;
+    slot.instance = std::move(*instance);
+    slot.subscribed.assign(config_.instruments.size(), false);
+    slot.open_buy.assign(config_.instruments.size(), 0.0);
+    slot.open_sell.assign(config_.instruments.size(), 0.0);
+    for (const std::string& symbol : spec.instruments) {
+      const keel_instrument_id_t id = *config_.instruments.find(symbol);  // checked by the config
+      slot.instruments.push_back(id);
+      slot.subscribed[id] = true;
+      subscribers_[id].push_back(strategies_.size());
+    }
+    strategy_by_context_[context_ptr] = strategies_.size();
+    cash.push_back(spec.initial_cash.value_or(config_.initial_cash));
+    slot.peak_equity = cash.back();
+    strategies_.push_back(std::move(slot));
+  }
+  portfolio_ = std::make_unique<Portfolio>(config_.instruments, cash);
+
+  for (size_t i = 0; i < config_.data.size(); ++i) {
+    const DataSpec& spec = config_.data[i];
+    auto source = CsvMarketData::open(spec, config_.instruments);
+    if (!source) {
+      return Status(source.status().code(),
+                    "/data/" + std::to_string(i) + ": " + source.status().message());
+    }
+    data_.add(std::move(*source));
+  }
+  host_.set_run_services(this);
+  return Status::ok();
+}
+
+// ---- the loop -------------------------------------------------------------------
+
+RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
+  MarketEvent event;
+  bool have = false;
+  // The first event fixes the start time strategies are told about.
+  while (true) {
+    Result<bool> next = data_.next(event);
+    if (!next) {
+      fail(next.status());
+      break;
+    }
+    have = *next;
+    if (!have || !config_.start_ns || event.ts() >= *config_.start_ns) break;
+  }
+  if (have && config_.end_ns && event.ts() >= *config_.end_ns) have = false;
+  first_ts_ = have ? event.ts() : config_.start_ns.value_or(0);
+  now_ = first_ts_;
+  next_sample_ = first_ts_;
+
+  for (size_t s = 0; s < strategies_.size() && !stop_; ++s) {
+    StrategySlot& slot = strategies_[s];
+    keel_strategy_start_t start{};
+    start.struct_size = sizeof start;
+    start.start_time = first_ts_;
+    start.name = slot.spec->name.c_str();
+    start.instrument_count = slot.instruments.size();
+    start.instruments = slot.instruments.data();
+    if (Status st = slot.instance->on_start(start); !st) strategy_failed(s, st);
+  }
+
+  while (have && !stop_) {
+    now_ = event.ts();
+    process_pending(now_);
+    venue_events_.clear();
+    venue_.match(event, venue_events_);
+    if (!venue_events_.empty()) {
+      book(venue_events_, recorder);
+      process_pending(now_);  // reports with no latency reach strategies first
+    }
+    update_marks(event);
+    if (now_ >= next_sample_) sample_equity(now_, recorder);
+    check_drawdown(event.instrument());
+    if (!stop_) dispatch(event);
+    ++events_;
+    if (progress && events_ % kProgressEvery == 0) progress(events_, now_);
+
+    Result<bool> next = data_.next(event);
+    if (!next) {
+      fail(next.status());
+      break;
+    }
+    have = *next && !(config_.end_ns && event.ts() >= *config_.end_ns);
+  }
+  finish(recorder);
+  if (progress) progress(events_, now_);
+  return collect();
+}
+
+void Engine::dispatch(const MarketEvent& event) {
+  for (size_t s : subscribers_[event.instrument()]) {
+    StrategySlot& slot = strategies_[s];
+    if (!slot.active) continue;
+    Status status;
+    switch (event.kind) {
+      case MarketEventKind::quote: status = slot.instance->on_quote(event.as.quote); break;
+      case MarketEventKind::trade: status = slot.instance->on_trade(event.as.trade); break;
+      case MarketEventKind::bar: status = slot.instance->on_bar(event.as.bar); break;
+    }
+    if (!status) strategy_failed(s, status);
+    if (stop_) return;
+  }
+}
+
+void Engine::strategy_failed(size_t s, const Status& status) {
+  StrategySlot& slot = strategies_[s];
+  spdlog::error("{}", status.message());
+  if (!slot.active) return;
+  slot.active = false;
+  if (slot.spec->on_error == OnStrategyError::disable_strategy) {
+    slot.status = "disabled: " + status.message();
+    cancel_everything(s, "cancelled: the strategy was disabled after an error");
+  } else {
+    slot.status = "stopped: " + status.message();
+    fail(status);
+  }
+}
+
+void Engine::fail(const Status& status) {
+  if (failure_.is_ok()) {
+    failure_ = status;
+    run_status_ = "failed: " + status.message();
+  }
+  stop_ = true;
+}
+
+void Engine::process_pending(keel_timestamp_t until) {
+  while (pending_.due(until)) {
+    PendingEvent event = pending_.pop();
+    handle_pending(event);
+    if (stop_) return;
+  }
+}
+
+void Engine::handle_pending(PendingEvent& event) {
+  StrategySlot& slot = strategies_[event.strategy];
+  switch (event.kind) {
+    case PendingEvent::Kind::order_arrival: {
+      Order& order = orders_.get(event.order_id);
+      if (order.terminal()) return;  // cancelled on the way (kill switch)
+      order.arrival_ts = event.ts;
+      order.last_update_ts = event.ts;
+      venue_.arrive(order);
+      schedule_report(order, event.ts + config_.venue.report_latency_ns);
+      return;
+    }
+    case PendingEvent::Kind::cancel_arrival: {
+      Order& order = orders_.get(event.order_id);
+      if (!order.at_venue) {  // the cancel overtook nothing: orders travel first
+        return;
+      }
+      if (venue_.cancel(order)) {
+        order.last_update_ts = event.ts;
+        release_open(order);
+        schedule_report(order, event.ts + config_.venue.report_latency_ns);
+      }
+      return;
+    }
+    case PendingEvent::Kind::fill_report: {
+      if (!slot.active) return;
+      if (Status s = slot.instance->on_fill(event.fill); !s) strategy_failed(event.strategy, s);
+      return;
+    }
+    case PendingEvent::Kind::order_update: {
+      Order& order = orders_.get(event.order_id);
+      event.update.reason = order.reason.c_str();
+      const bool terminal = event.update.state == KEEL_ORDER_FILLED ||
+                            event.update.state == KEEL_ORDER_CANCELED ||
+                            event.update.state == KEEL_ORDER_REJECTED ||
+                            event.update.state == KEEL_ORDER_EXPIRED;
+      if (slot.active) {
+        if (Status s = slot.instance->on_order_update(event.update); !s) {
+          strategy_failed(event.strategy, s);
+        }
+      }
+      if (terminal && order.handle.bits != KEEL_NULL_HANDLE) {
+        (void)order_handles_.remove(order.handle.bits);
+        order.handle.bits = KEEL_NULL_HANDLE;
+      }
+      return;
+    }
+    case PendingEvent::Kind::timer: {
+      if (!timers_.get(event.timer.timer.bits)) return;  // cancelled
+      (void)timers_.remove(event.timer.timer.bits);
+      if (!slot.active) return;
+      if (Status s = slot.instance->on_timer(event.timer); !s) strategy_failed(event.strategy, s);
+      return;
+    }
+  }
+}
+
+void Engine::schedule_report(const Order& order, keel_timestamp_t at) {
+  PendingEvent event;
+  event.ts = at;
+  event.kind = PendingEvent::Kind::order_update;
+  event.strategy = order.strategy;
+  event.order_id = order.id;
+  keel_order_update_t& u = event.update;
+  u.ts = at;
+  u.order = order.handle;
+  u.order_id = order.id;
+  u.client_tag = order.request.client_tag;
+  u.instrument = order.request.instrument;
+  u.state = order.state;
+  u.filled_quantity = order.filled;
+  u.remaining_quantity = order.terminal() ? 0 : order.remaining();
+  u.average_fill_price = order.average_price;
+  u.reason = "";
+  pending_.push(event);
+}
+
+double Engine::fee_for(const Order& order, double quantity, double price,
+                       int32_t liquidity) const {
+  const Instrument& instrument = config_.instruments.get(order.request.instrument);
+  const double bps =
+      liquidity == KEEL_LIQUIDITY_MAKER ? config_.venue.maker_fee_bps : config_.venue.taker_fee_bps;
+  double fee = quantity * price * instrument.multiplier * bps / 1e4;
+  if (order.fees == 0 && order.filled == quantity) fee += config_.venue.fee_per_order;  // first fill
+  return fee;
+}
+
+void Engine::book(std::vector<VenueEvent>& events, RunRecorder& recorder) {
+  for (const VenueEvent& ve : events) {
+    Order& order = orders_.get(ve.order_id);
+    StrategySlot& slot = strategies_[order.strategy];
+    order.last_update_ts = now_;
+    if (ve.kind == VenueEvent::Kind::fill) {
+      const double fee = fee_for(order, ve.quantity, ve.price, ve.liquidity);
+      order.fees += fee;
+      portfolio_->apply_fill(order.strategy, order.request.instrument, order.request.side,
+                             ve.quantity, ve.price, fee);
+      (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] -= ve.quantity;
+      if (order.terminal()) release_open(order);
+      ++slot.fills;
+      recorder.fill(FillRecord{now_, slot.spec->name,
+                               config_.instruments.get(order.request.instrument).symbol, order.id,
+                               order.request.side, ve.quantity, ve.price, fee, ve.liquidity});
+      PendingEvent report;
+      report.ts = now_ + config_.venue.report_latency_ns;
+      report.kind = PendingEvent::Kind::fill_report;
+      report.strategy = order.strategy;
+      report.order_id = order.id;
+      keel_fill_t& f = report.fill;
+      f.ts = report.ts;
+      f.order = order.handle;
+      f.order_id = order.id;
+      f.client_tag = order.request.client_tag;
+      f.instrument = order.request.instrument;
+      f.side = order.request.side;
+      f.liquidity = ve.liquidity;
+      f.quantity = ve.quantity;
+      f.price = ve.price;
+      f.fee = fee;
+      pending_.push(report);
+    } else {
+      release_open(order);
+    }
+    schedule_report(order, now_ + config_.venue.report_latency_ns);
+  }
+}
+
+// Takes a finished (or cancelled) order out of its strategy's open-order counts.
+void Engine::release_open(Order& order) {
+  StrategySlot& slot = strategies_[order.strategy];
+  const double left = order.remaining();
+  (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] -=
+      order.state == KEEL_ORDER_FILLED ? 0 : left;
+  --slot.open_orders;
+}
+
+void Engine::update_marks(const MarketEvent& event) {
+  const keel_instrument_id_t id = event.instrument();
+  switch (event.kind) {
+    case MarketEventKind::quote: {
+      const keel_quote_t& q = event.as.quote;
+      if (q.bid > 0 && q.ask > 0) {
+        mids_[id] = (q.bid + q.ask) / 2;
+        portfolio_->set_mark(id, mids_[id]);
+      }
+      break;
+    }
+    case MarketEventKind::trade:
+      // Quotes, when there are any, mark better than prints.
+      if (mids_[id] <= 0) portfolio_->set_mark(id, event.as.trade.price);
+      break;
+    case MarketEventKind::bar: portfolio_->set_mark(id, event.as.bar.close); break;
+  }
+}
+
+void Engine::sample_equity(keel_timestamp_t ts, RunRecorder& recorder) {
+  const keel_account_t total = portfolio_->total();
+  EquitySample sample{ts,           total.cash, total.equity, total.realized_pnl,
+                      total.unrealized_pnl, total.fees, total.gross_notional};
+  recorder.equity(sample);
+  const int64_t interval = config_.equity_interval_ns;
+  next_sample_ = (ts / interval + 1) * interval;
+}
+
+void Engine::check_drawdown(keel_instrument_id_t instrument) {
+  for (size_t s : subscribers_[instrument]) {
+    StrategySlot& slot = strategies_[s];
+    if (!slot.active || !slot.spec->risk.max_drawdown_pct) continue;
+    if (portfolio_->position(s, instrument).quantity == 0) continue;
+    const double equity = portfolio_->account(s).equity;
+    slot.peak_equity = std::max(slot.peak_equity, equity);
+    const double drawdown = (slot.peak_equity - equity) / slot.peak_equity * 100;
+    if (drawdown >= *slot.spec->risk.max_drawdown_pct) {
+      char why[160];
+      std::snprintf(why, sizeof why, "killed: drawdown %.2f%% reached max_drawdown_pct %g",
+                    drawdown, *slot.spec->risk.max_drawdown_pct);
+      kill(s, why);
+    }
+  }
+}
+
+// The kill switch: cancel everything, flatten at the next opportunity with
+// market orders (no risk checks: they only reduce), and stop the strategy.
+void Engine::cancel_everything(size_t s, const char* reason) {
+  venue_events_.clear();
+  venue_.cancel_all(s, venue_events_);  // working at the venue
+  for (uint64_t id = 1; id <= orders_.size(); ++id) {  // still travelling to it
+    Order& order = orders_.get(id);
+    if (order.strategy == s && !order.at_venue && !order.terminal()) {
+      order.state = KEEL_ORDER_CANCELED;
+      venue_events_.push_back({VenueEvent::Kind::canceled, id, 0, 0, 0, ""});
+    }
+  }
+  for (const VenueEvent& ve : venue_events_) {
+    Order& order = orders_.get(ve.order_id);
+    order.reason = reason;
+    order.last_update_ts = now_;
+    release_open(order);
+  }
+  venue_events_.clear();
+}
+
+void Engine::kill(size_t s, const std::string& why) {
+  StrategySlot& slot = strategies_[s];
+  spdlog::warn("strategy '{}' {}", slot.spec->name, why);
+  slot.active = false;
+  slot.status = why;
+  cancel_everything(s, "cancelled by the kill switch");
+  for (keel_instrument_id_t i : slot.instruments) {
+    const double quantity = portfolio_->position(s, i).quantity;
+    if (quantity == 0) continue;
+    Order& order = orders_.create();
+    order.strategy = s;
+    order.request.struct_size = sizeof order.request;
+    order.request.instrument = i;
+    order.request.side = quantity > 0 ? KEEL_SIDE_SELL : KEEL_SIDE_BUY;
+    order.request.type = KEEL_ORDER_MARKET;
+    order.request.time_in_force = KEEL_TIF_GTC;
+    order.request.quantity = std::abs(quantity);
+    order.submitted_ts = now_;
+    order.last_update_ts = now_;
+    order.reason = "kill switch: flatten";
+    ++slot.orders;
+    ++slot.open_orders;
+    (order.is_buy() ? slot.open_buy : slot.open_sell)[i] += order.request.quantity;
+    venue_.arrive(order);
+  }
+}
+
+void Engine::finish(RunRecorder& recorder) {
+  // Reports already on their way still arrive; nothing new reaches the venue.
+  while (!pending_.empty() && !stop_) {
+    PendingEvent event = pending_.pop();
+    if (event.kind == PendingEvent::Kind::timer) continue;
+    if (event.kind == PendingEvent::Kind::order_arrival) {
+      Order& order = orders_.get(event.order_id);
+      if (!order.terminal()) {
+        order.state = KEEL_ORDER_EXPIRED;
+        order.reason = "end of run: the order had not reached the venue";
+        order.last_update_ts = std::max(now_, event.ts);
+        release_open(order);
+      }
+      continue;
+    }
+    now_ = std::max(now_, event.ts);
+    handle_pending(event);
+  }
+  for (uint64_t id = 1; id <= orders_.size(); ++id) {
+    Order& order = orders_.get(id);
+    if (order.terminal()) continue;
+    order.state = KEEL_ORDER_EXPIRED;
+    order.reason = "end of run";
+    order.last_update_ts = now_;
+    release_open(order);
+    schedule_report(order, now_);
+  }
+  process_pending(now_);
+  for (size_t s = 0; s < strategies_.size(); ++s) {
+    StrategySlot& slot = strategies_[s];
+    if (!slot.active) continue;
+    slot.in_stop = true;
+    if (Status st = slot.instance->on_stop(now_); !st) {
+      spdlog::error("{}", st.message());
+      slot.status = "stopped: " + st.message();
+    }
+    slot.in_stop = false;
+  }
+  sample_equity(now_, recorder);
+}
+
+RunResult Engine::collect() {
+  RunResult result;
+  RunSummary& summary = result.summary;
+  summary.run_name = config_.name;
+  summary.status = run_status_;
+  summary.currency = config_.currency;
+  summary.first_event_ts = first_ts_;
+  summary.last_event_ts = now_;
+  summary.events = events_;
+  const keel_account_t total = portfolio_->total();
+  for (size_t s = 0; s < strategies_.size(); ++s) {
+    const StrategySlot& slot = strategies_[s];
+    const keel_account_t a = portfolio_->account(s);
+    StrategySummary st;
+    st.name = slot.spec->name;
+    st.factory = slot.spec->factory;
+    st.status = slot.status;
+    st.initial_cash = portfolio_->initial_cash(s);
+    st.final_equity = a.equity;
+    st.realized_pnl = a.realized_pnl;
+    st.unrealized_pnl = a.unrealized_pnl;
+    st.total_fees = a.fees;
+    st.num_orders = slot.orders;
+    st.num_fills = slot.fills;
+    summary.initial_cash += st.initial_cash;
+    summary.num_orders += st.num_orders;
+    summary.num_fills += st.num_fills;
+    summary.strategies.push_back(std::move(st));
+  }
+  summary.final_equity = total.equity;
+  summary.realized_pnl = total.realized_pnl;
+  summary.unrealized_pnl = total.unrealized_pnl;
+  summary.total_fees = total.fees;
+  for (const Order& order : orders_.all()) {
+    OrderRecord r;
+    r.order_id = order.id;
+    r.strategy = strategies_[order.strategy].spec->name;
+    r.instrument = config_.instruments.get(order.request.instrument).symbol;
+    r.side = order.request.side;
+    r.type = order.request.type;
+    r.time_in_force = order.request.time_in_force;
+    r.quantity = order.request.quantity;
+    r.limit_price = order.request.limit_price;
+    r.stop_price = order.request.stop_price;
+    r.client_tag = order.request.client_tag;
+    r.submitted_ts = order.submitted_ts;
+    r.last_update_ts = order.last_update_ts;
+    r.state = order.state;
+    r.filled_quantity = order.filled;
+    r.average_fill_price = order.average_price;
+    r.fees = order.fees;
+    r.reason = order.reason;
+    result.orders.push_back(std::move(r));
+  }
+  result.failure = failure_;
+  return result;
+}
+
+// ---- RunServices --------------------------------------------------------------------
+
+Result<size_t> Engine::strategy_of(InstanceContext& caller) {
+  auto it = strategy_by_context_.find(&caller);
+  if (it == strategy_by_context_.end()) {
+    return Status(KEEL_ERR_UNSUPPORTED, caller.name + " is not a strategy of this run");
+  }
+  return it->second;
+}
+
+Result<keel_instrument_id_t> Engine::instrument_find(const std::string& symbol) {
+  if (auto id = config_.instruments.find(symbol)) return *id;
+  return Status(KEEL_ERR_NOT_FOUND, "no instrument '" + symbol + "' in this run");
+}
+
+Status Engine::instrument_get(keel_instrument_id_t id, keel_instrument_info_t& out) {
+  if (!config_.instruments.contains(id)) {
+    return Status(KEEL_ERR_NOT_FOUND, "no instrument with id " + std::to_string(id));
+  }
+  const Instrument& i = config_.instruments.get(id);
+  keel_instrument_info_t info{};
+  info.struct_size = sizeof info;
+  info.id = i.id;
+  info.symbol = i.symbol.c_str();
+  info.kind = i.kind;
+  info.right = i.right;
+  info.exercise = i.exercise;
+  info.underlying = i.underlying;
+  info.strike = i.strike;
+  info.expiry = i.expiry;
+  info.tick_size = i.tick_size;
+  info.lot_size = i.lot_size;
+  info.multiplier = i.multiplier;
+  // The caller's struct may be older (smaller): fill only what it has room for.
+  const uint32_t room = out.struct_size;
+  std::memcpy(&out, &info, std::min<size_t>(room, sizeof info));
+  out.struct_size = room;
+  return Status::ok();
+}
+
+Result<keel_order_handle_t> Engine::order_submit(InstanceContext& caller,
+                                                 const keel_order_request_t& raw) {
+  Result<size_t> s = strategy_of(caller);
+  if (!s) return s.status();
+  StrategySlot& slot = strategies_[*s];
+  if (slot.in_stop || !slot.active) {
+    return Status(KEEL_ERR_REJECTED, "the strategy is stopping: no new orders");
+  }
+  keel_order_request_t request{};
+  std::memcpy(&request, &raw, std::min<size_t>(raw.struct_size, sizeof request));
+  request.struct_size = sizeof request;
+  if (!config_.instruments.contains(request.instrument) || !slot.subscribed[request.instrument]) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "order on instrument id " + std::to_string(request.instrument) +
+                      ", which strategy '" + slot.spec->name + "' did not subscribe to");
+  }
+  const Instrument& instrument = config_.instruments.get(request.instrument);
+
+  Order& order = orders_.create();
+  order.strategy = *s;
+  order.request = request;
+  order.submitted_ts = now_;
+  order.last_update_ts = now_;
+  ++slot.orders;
+  const OpenOrders open{slot.open_orders, slot.open_buy[request.instrument],
+                        slot.open_sell[request.instrument]};
+  std::string reason = check_order_form(request, instrument);
+  if (reason.empty()) {
+    const double reference =
+        mids_[request.instrument] > 0 ? mids_[request.instrument] : portfolio_->mark(request.instrument);
+    reason = check_risk_limits(slot.spec->risk, request, instrument, *portfolio_, *s, open, reference);
+  }
+  if (!reason.empty()) {
+    order.state = KEEL_ORDER_REJECTED;
+    order.reason = reason;
+    schedule_report(order, now_ + config_.venue.report_latency_ns);
+    return Status(KEEL_ERR_REJECTED, "order " + std::to_string(order.id) + " (" +
+                                         side_text(request.side) + " " + instrument.symbol +
+                                         ") rejected: " + reason);
+  }
+  order.handle = keel_order_handle_t{order_handles_.insert(order.id)};
+  ++slot.open_orders;
+  (order.is_buy() ? slot.open_buy : slot.open_sell)[request.instrument] += request.quantity;
+  PendingEvent arrival;
+  arrival.ts = now_ + config_.venue.order_latency_ns;
+  arrival.kind = PendingEvent::Kind::order_arrival;
+  arrival.strategy = *s;
+  arrival.order_id = order.id;
+  pending_.push(arrival);
+  return order.handle;  // PENDING until the ACCEPTED update arrives
+}
+
+Status Engine::order_cancel(InstanceContext& caller, keel_order_handle_t handle) {
+  Result<size_t> s = strategy_of(caller);
+  if (!s) return s.status();
+  Result<uint64_t*> id = order_handles_.get(handle.bits);
+  if (!id) {
+    if (id.status().code() == KEEL_ERR_STALE_HANDLE) {
+      return Status(KEEL_ERR_STALE_HANDLE, "order " + describe_handle(handle.bits) +
+                                               " is no longer open (filled, cancelled, "
+                                               "rejected or expired)");
+    }
+    return id.status();
+  }
+  Order& order = orders_.get(**id);
+  if (order.strategy != *s) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, "order " + std::to_string(order.id) +
+                                                 " belongs to another strategy");
+  }
+  PendingEvent cancel;
+  cancel.ts = now_ + config_.venue.order_latency_ns;
+  cancel.kind = PendingEvent::Kind::cancel_arrival;
+  cancel.strategy = *s;
+  cancel.order_id = order.id;
+  pending_.push(cancel);
+  return Status::ok();
+}
+
+Status Engine::position_get(InstanceContext& caller, keel_instrument_id_t instrument,
+                            keel_position_t& out) {
+  Result<size_t> s = strategy_of(caller);
+  if (!s) return s.status();
+  if (!config_.instruments.contains(instrument)) {
+    return Status(KEEL_ERR_NOT_FOUND, "no instrument with id " + std::to_string(instrument));
+  }
+  out = portfolio_->position_view(*s, instrument);
+  return Status::ok();
+}
+
+Status Engine::account_get(InstanceContext& caller, keel_account_t& out) {
+  Result<size_t> s = strategy_of(caller);
+  if (!s) return s.status();
+  out = portfolio_->account(*s);
+  return Status::ok();
+}
+
+Result<keel_timer_handle_t> Engine::timer_set(InstanceContext& caller, keel_timestamp_t at,
+                                              uint64_t cookie) {
+  Result<size_t> s = strategy_of(caller);
+  if (!s) return s.status();
+  const keel_timer_handle_t handle{timers_.insert(TimerEntry{*s})};
+  PendingEvent timer;
+  timer.ts = std::max(at, now_);
+  timer.kind = PendingEvent::Kind::timer;
+  timer.strategy = *s;
+  timer.timer = keel_timer_event_t{timer.ts, handle, cookie};
+  pending_.push(timer);
+  return handle;
+}
+
+Status Engine::timer_cancel(InstanceContext& caller, keel_timer_handle_t timer) {
+  Result<size_t> s = strategy_of(caller);
+  if (!s) return s.status();
+  Result<TimerEntry*> entry = timers_.get(timer.bits);
+  if (!entry) {
+    return Status(entry.status().code(),
+                  "timer " + describe_handle(timer.bits) + " has fired, was cancelled, or never existed");
+  }
+  if ((*entry)->strategy != *s) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, "the timer belongs to another strategy");
+  }
+  (void)timers_.remove(timer.bits);
+  return Status::ok();
+}
+
+}  // namespace keel

@@ -1,0 +1,146 @@
+// engine/run/engine.hpp — one engine run: the event loop that replays market
+// data through the simulated venue, drives the strategies and books fills.
+//
+// Per market event, in this order:
+//   1. everything scheduled at or before its time: orders and cancels
+//      reaching the venue, reports reaching strategies, timers;
+//   2. the venue matches the event's instrument (fills, expiries);
+//   3. reports that are due now (report_latency_ns == 0) are delivered, so a
+//      fill reaches a strategy before the event that caused it;
+//   4. marks, equity sampling and the drawdown kill switch;
+//   5. the event goes to every active strategy subscribed to its instrument.
+// After the last event: remaining reports are delivered, working orders
+// expire ("end of run"), and every strategy gets on_stop.
+//
+// The Engine is the RunServices behind the host table's order, position,
+// account, timer and clock members while it runs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/config/run_config.hpp"
+#include "engine/data/event_merger.hpp"
+#include "engine/host/host.hpp"
+#include "engine/host/strategy_instance.hpp"
+#include "engine/plugin/handle_table.hpp"
+#include "engine/report/records.hpp"
+#include "engine/run/order.hpp"
+#include "engine/run/pending_events.hpp"
+#include "engine/run/portfolio.hpp"
+#include "engine/run/risk.hpp"
+#include "engine/run/venue.hpp"
+
+namespace keel {
+
+// Receives fills and equity samples as they happen (streamed to files).
+class RunRecorder {
+ public:
+  virtual ~RunRecorder() = default;
+  virtual void fill(const FillRecord& fill) = 0;
+  virtual void equity(const EquitySample& sample) = 0;
+};
+
+struct RunResult {
+  RunSummary summary;
+  std::vector<OrderRecord> orders;
+  Status failure;  // why the run stopped early (its code picks the exit code); ok otherwise
+};
+
+class Engine final : public RunServices {
+ public:
+  Engine(const RunConfig& config, Host& host);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads plugins, creates the pricing models and strategies, opens the data
+  // files. Errors name the run file's JSON pointer or the data file.
+  Status prepare();
+
+  // Runs to the end of the data, or until a strategy error stops the run.
+  // `progress` (may be empty) is called every few thousand events.
+  using Progress = std::function<void(uint64_t events, keel_timestamp_t now)>;
+  RunResult run(RunRecorder& recorder, const Progress& progress);
+
+  // ---- RunServices ----------------------------------------------------------
+  keel_timestamp_t now() override { return now_; }
+  Result<keel_instrument_id_t> instrument_find(const std::string& symbol) override;
+  Status instrument_get(keel_instrument_id_t id, keel_instrument_info_t& out) override;
+  Result<keel_order_handle_t> order_submit(InstanceContext& caller,
+                                           const keel_order_request_t& request) override;
+  Status order_cancel(InstanceContext& caller, keel_order_handle_t order) override;
+  Status position_get(InstanceContext& caller, keel_instrument_id_t instrument,
+                      keel_position_t& out) override;
+  Status account_get(InstanceContext& caller, keel_account_t& out) override;
+  Result<keel_timer_handle_t> timer_set(InstanceContext& caller, keel_timestamp_t at,
+                                        uint64_t cookie) override;
+  Status timer_cancel(InstanceContext& caller, keel_timer_handle_t timer) override;
+
+ private:
+  struct StrategySlot {
+    const StrategySpec* spec = nullptr;
+    std::unique_ptr<StrategyInstance> instance;
+    std::vector<keel_instrument_id_t> instruments;
+    std::vector<bool> subscribed;  // per instrument
+    bool active = true;
+    bool in_stop = false;  // inside on_stop: orders are refused
+    std::string status = "completed";
+    double peak_equity = 0;
+    int64_t open_orders = 0;
+    std::vector<double> open_buy, open_sell;  // per instrument
+    uint64_t orders = 0, fills = 0;
+  };
+  struct TimerEntry {
+    size_t strategy;
+  };
+
+  Result<size_t> strategy_of(InstanceContext& caller);
+  void schedule_report(const Order& order, keel_timestamp_t at);
+  void process_pending(keel_timestamp_t until);
+  void handle_pending(PendingEvent& event);
+  void book(std::vector<VenueEvent>& events, RunRecorder& recorder);
+  void release_open(Order& order);
+  void update_marks(const MarketEvent& event);
+  void sample_equity(keel_timestamp_t ts, RunRecorder& recorder);
+  void check_drawdown(keel_instrument_id_t instrument);
+  void kill(size_t strategy, const std::string& why);
+  // Cancels every order of a strategy, working or travelling, with `reason`.
+  void cancel_everything(size_t strategy, const char* reason);
+  void dispatch(const MarketEvent& event);
+  // Applies a strategy callback's status: disable the strategy or stop the run.
+  void strategy_failed(size_t strategy, const Status& status);
+  void finish(RunRecorder& recorder);
+  // Ends the run early; the first failure is the one reported.
+  void fail(const Status& status);
+  RunResult collect();
+  double fee_for(const Order& order, double quantity, double price, int32_t liquidity) const;
+
+  const RunConfig& config_;
+  Host& host_;
+  EventMerger data_;
+  OrderStore orders_;
+  Venue venue_;
+  std::unique_ptr<Portfolio> portfolio_;
+  PendingEvents pending_;
+  HandleTable<KEEL_HANDLE_KIND_ORDER, uint64_t> order_handles_;
+  HandleTable<KEEL_HANDLE_KIND_TIMER, TimerEntry> timers_;
+  std::vector<StrategySlot> strategies_;
+  std::unordered_map<const InstanceContext*, size_t> strategy_by_context_;
+  std::vector<keel_model_handle_t> models_;
+  std::vector<std::vector<size_t>> subscribers_;  // per instrument
+  std::vector<double> mids_;                      // per instrument, last quote mid
+  std::vector<VenueEvent> venue_events_;           // reused, no allocation per event
+  keel_timestamp_t now_ = 0;
+  keel_timestamp_t first_ts_ = 0;
+  keel_timestamp_t next_sample_ = 0;
+  uint64_t events_ = 0;
+  std::string run_status_ = "completed";
+  Status failure_;
+  bool stop_ = false;
+};
+
+}  // namespace keel

@@ -1,0 +1,113 @@
+#include "engine/run/portfolio.hpp"
+
+#include <cmath>
+
+namespace keel {
+
+Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash)
+    : instruments_(instruments),
+      instrument_count_(instruments.size()),
+      initial_cash_(initial_cash),
+      cash_(initial_cash),
+      positions_(initial_cash.size() * instruments.size()),
+      marks_(instruments.size(), 0.0) {}
+
+void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
+                           double quantity, double price, double fee) {
+  const Instrument& spec = instruments_.get(instrument);
+  Position& p = positions_[strategy * instrument_count_ + instrument];
+  const double signed_qty = side == KEEL_SIDE_BUY ? quantity : -quantity;
+  double realized = 0;
+  if (p.quantity == 0 || (p.quantity > 0) == (signed_qty > 0)) {
+    const double total = std::abs(p.quantity) + quantity;
+    p.average_price = (std::abs(p.quantity) * p.average_price + quantity * price) / total;
+    p.quantity += signed_qty;
+  } else {
+    const double closed = std::min(quantity, std::abs(p.quantity));
+    const double direction = p.quantity > 0 ? 1.0 : -1.0;
+    realized = closed * (price - p.average_price) * direction * spec.multiplier;
+    p.quantity += signed_qty;
+    if (std::abs(p.quantity) < 1e-12) {
+      p.quantity = 0;
+      p.average_price = 0;
+    } else if ((p.quantity > 0) != (direction > 0)) {
+      p.average_price = price;  // flipped: the remainder opens at the fill price
+    }
+  }
+  p.realized_pnl += realized;
+  p.fees += fee;
+  if (spec.kind == KEEL_INSTRUMENT_FUTURE) {
+    cash_[strategy] += realized - fee;
+  } else {
+    cash_[strategy] -= signed_qty * price * spec.multiplier + fee;
+  }
+}
+
+bool Portfolio::set_mark(keel_instrument_id_t instrument, double price) {
+  if (!(price > 0) || marks_[instrument] == price) return false;
+  marks_[instrument] = price;
+  return true;
+}
+
+double Portfolio::unrealized(size_t strategy, keel_instrument_id_t instrument) const {
+  const Position& p = position(strategy, instrument);
+  if (p.quantity == 0 || marks_[instrument] <= 0) return 0;
+  return p.quantity * (marks_[instrument] - p.average_price) *
+         instruments_.get(instrument).multiplier;
+}
+
+double Portfolio::market_value(size_t strategy, keel_instrument_id_t instrument) const {
+  const Position& p = position(strategy, instrument);
+  if (p.quantity == 0) return 0;
+  const Instrument& spec = instruments_.get(instrument);
+  if (spec.kind == KEEL_INSTRUMENT_FUTURE) return unrealized(strategy, instrument);
+  // Without a mark yet, carry the position at cost.
+  const double mark = marks_[instrument] > 0 ? marks_[instrument] : p.average_price;
+  return p.quantity * mark * spec.multiplier;
+}
+
+keel_position_t Portfolio::position_view(size_t strategy, keel_instrument_id_t instrument) const {
+  const Position& p = position(strategy, instrument);
+  keel_position_t out{};
+  out.instrument = instrument;
+  out.quantity = p.quantity;
+  out.average_price = p.average_price;
+  out.realized_pnl = p.realized_pnl;
+  out.unrealized_pnl = unrealized(strategy, instrument);
+  out.fees = p.fees;
+  out.mark_price = marks_[instrument];
+  return out;
+}
+
+keel_account_t Portfolio::account(size_t strategy) const {
+  keel_account_t a{};
+  a.cash = cash_[strategy];
+  a.equity = cash_[strategy];
+  for (keel_instrument_id_t i = 0; i < instrument_count_; ++i) {
+    const Position& p = position(strategy, i);
+    a.realized_pnl += p.realized_pnl;
+    a.fees += p.fees;
+    if (p.quantity == 0) continue;
+    a.equity += market_value(strategy, i);
+    a.unrealized_pnl += unrealized(strategy, i);
+    const double mark = marks_[i] > 0 ? marks_[i] : p.average_price;
+    a.gross_notional += std::abs(p.quantity) * mark * instruments_.get(i).multiplier;
+  }
+  return a;
+}
+
+keel_account_t Portfolio::total() const {
+  keel_account_t sum{};
+  for (size_t s = 0; s < strategy_count(); ++s) {
+    const keel_account_t a = account(s);
+    sum.cash += a.cash;
+    sum.equity += a.equity;
+    sum.realized_pnl += a.realized_pnl;
+    sum.unrealized_pnl += a.unrealized_pnl;
+    sum.fees += a.fees;
+    sum.gross_notional += a.gross_notional;
+  }
+  return sum;
+}
+
+}  // namespace keel

@@ -1,0 +1,65 @@
+// engine/run/portfolio.hpp — positions, cash and PnL per strategy.
+//
+// Accounting: average cost. A fill that adds to a position (or opens one)
+// moves the average price; a fill against it realises
+//   (fill price - average price) * closed quantity * multiplier  (longs; shorts mirrored)
+// and a fill larger than the position flips it, opening the remainder at the
+// fill price. Fees are charged to cash and kept apart from realised PnL.
+// Equities and options exchange their notional for cash; futures exchange
+// only realised PnL (variation margin), so for every kind
+//   equity = initial cash + realised + unrealised - fees.
+// Positions are marked to the quote mid, else the last trade, else the last
+// bar close; an option with no market data is marked by a pricing model
+// through Portfolio::set_mark.
+#pragma once
+
+#include <vector>
+
+#include "engine/market/instrument.hpp"
+#include "keel/market.h"
+
+namespace keel {
+
+struct Position {
+  double quantity = 0;  // signed
+  double average_price = 0;
+  double realized_pnl = 0;
+  double fees = 0;
+};
+
+class Portfolio {
+ public:
+  Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash);
+
+  // Books a fill for `strategy`. `quantity` > 0; side KEEL_SIDE_*.
+  void apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
+                  double quantity, double price, double fee);
+  // A new mark for an instrument; returns true if it changed.
+  bool set_mark(keel_instrument_id_t instrument, double price);
+  double mark(keel_instrument_id_t instrument) const { return marks_[instrument]; }
+  bool has_mark(keel_instrument_id_t instrument) const { return marks_[instrument] > 0; }
+
+  const Position& position(size_t strategy, keel_instrument_id_t instrument) const {
+    return positions_[strategy * instrument_count_ + instrument];
+  }
+  keel_position_t position_view(size_t strategy, keel_instrument_id_t instrument) const;
+  keel_account_t account(size_t strategy) const;
+  // The whole run: every strategy's account summed.
+  keel_account_t total() const;
+
+  size_t strategy_count() const { return cash_.size(); }
+  double initial_cash(size_t strategy) const { return initial_cash_[strategy]; }
+
+ private:
+  double unrealized(size_t strategy, keel_instrument_id_t instrument) const;
+  double market_value(size_t strategy, keel_instrument_id_t instrument) const;
+
+  const InstrumentTable& instruments_;
+  size_t instrument_count_;
+  std::vector<double> initial_cash_;
+  std::vector<double> cash_;
+  std::vector<Position> positions_;  // [strategy][instrument], dense
+  std::vector<double> marks_;        // per instrument; 0 = no mark yet
+};
+
+}  // namespace keel

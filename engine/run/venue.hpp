@@ -1,0 +1,82 @@
+// engine/run/venue.hpp — the simulated exchange: working orders per
+// instrument, matched against each market event by the fill rules below.
+//
+// Quotes (a buy; a sell mirrors it with bid/bid_size):
+//   - a market buy, or a limit buy at or above the ask, meeting a quote
+//     takes the ask up to the quote's displayed ask size (taker); what
+//     remains of a GTC order waits for later quotes;
+//   - a resting buy limit fills at its limit when a later ask is at or below
+//     it (up to the ask size), or when a trade prints at or below it (up to
+//     the trade size; venue.fill_on_trades) — maker;
+//   - several of our orders meeting one quote or trade share its size, in
+//     arrival order.
+//   - a market order meets trades only on an instrument with no quotes seen
+//     (a trades-only feed): it fills at the trade price, up to its size.
+// Bars (an order meets only bars strictly after the one it was sent on):
+//   - market: the bar's open (taker);
+//   - buy limit: when low <= limit, at min(open, limit) — taker if the open
+//     was already at or below the limit, else maker;
+//   - buy stop: when high >= stop, at max(open, stop) (taker); a stop-limit
+//     then fills at that price if it is within the limit, else rests as a
+//     limit;
+//   - fills are capped at the bar's volume (venue.cap_bar_fills_at_volume),
+//     shared by our orders in arrival order.
+// Stops on quotes/trades trigger when the ask (buy) / bid (sell) or a trade
+// price reaches the stop, then match as market or limit orders at once.
+// Time in force: IOC fills what it can at the first event it meets and
+// expires the rest; FOK fills entirely at that event or expires.
+#pragma once
+
+#include <vector>
+
+#include "engine/config/run_config.hpp"
+#include "engine/market/market_event.hpp"
+#include "engine/run/order.hpp"
+
+namespace keel {
+
+// What happened to an order at the venue, for the engine to book and report.
+struct VenueEvent {
+  enum class Kind { fill, expired, canceled };
+  Kind kind = Kind::fill;
+  uint64_t order_id = 0;
+  double quantity = 0;  // fills
+  double price = 0;     // fills
+  int32_t liquidity = KEEL_LIQUIDITY_TAKER;
+  const char* reason = "";  // static text for expired / canceled
+};
+
+class Venue {
+ public:
+  Venue(const VenueSpec& spec, size_t instrument_count, OrderStore& orders);
+
+  // The order reaches the venue and starts working (state ACCEPTED).
+  void arrive(Order& order);
+  // A cancel reaches the venue: true if the order was still working (it is
+  // then CANCELED), false if it had already finished.
+  bool cancel(Order& order);
+  // Removes every working order of `strategy` (kill switch); appends a
+  // canceled event for each.
+  void cancel_all(size_t strategy, std::vector<VenueEvent>& out);
+  // Matches the instrument's working orders against one event. Appends what
+  // happened to `out` (not cleared). Orders updated in place.
+  void match(const MarketEvent& event, std::vector<VenueEvent>& out);
+
+  size_t working_orders() const;
+
+ private:
+  void match_quote(const keel_quote_t& q, std::vector<VenueEvent>& out);
+  void match_trade(const keel_trade_t& t, std::vector<VenueEvent>& out);
+  void match_bar(const keel_bar_t& b, std::vector<VenueEvent>& out);
+  void fill(Order& order, double quantity, double price, int32_t liquidity,
+            std::vector<VenueEvent>& out);
+  void expire(Order& order, const char* reason, std::vector<VenueEvent>& out);
+  void sweep(keel_instrument_id_t instrument);  // drops finished orders from the book
+
+  VenueSpec spec_;
+  OrderStore& orders_;
+  std::vector<std::vector<uint64_t>> working_;  // per instrument, arrival order
+  std::vector<bool> has_quotes_;                // per instrument
+};
+
+}  // namespace keel

@@ -1,0 +1,26 @@
+/* Built twice (KEEL_TEST_PLUGIN_ID differs): two valid plugins that both
+ * provide the factory "keel_test.shared_id", which a registry must refuse. */
+#include "stub.h"
+
+static const keel_factory_t model = {
+    .struct_size = sizeof(keel_factory_t),
+    .kind = KEEL_KIND_PRICING_MODEL,
+    .id = "keel_test.shared_id",
+    .description = "a stub model",
+    .params_schema = "{}",
+    .create = keel_test_stub_create,
+    .drop = keel_test_stub_drop,
+    .methods = &keel_test_stub_model,
+};
+static const keel_factory_t* const factories[] = {&model};
+
+KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(uint32_t host_abi_major,
+                                                              uint32_t host_abi_minor,
+                                                              const keel_host_t* host) {
+  static keel_plugin_descriptor_t descriptor;
+  (void)host_abi_major;
+  (void)host_abi_minor;
+  (void)host;
+  descriptor = keel_test_descriptor(KEEL_TEST_PLUGIN_ID, factories, 1);
+  return &descriptor;
+}

@@ -1,0 +1,13 @@
+/* Rule 2: an entry that refuses every host by returning no descriptor. */
+#include <stddef.h>
+
+#include "keel/plugin.h"
+
+KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(uint32_t host_abi_major,
+                                                              uint32_t host_abi_minor,
+                                                              const keel_host_t* host) {
+  (void)host_abi_major;
+  (void)host_abi_minor;
+  (void)host;
+  return NULL;
+}

@@ -1,0 +1,159 @@
+// keel_test.scripted — a strategy that does what its params script says and
+// writes a journal of everything it receives, one line per callback, so
+// engine tests can assert exactly what a strategy saw and when.
+//
+// params: {
+//   "journal": "/path/journal.txt",
+//   "actions": [ {"on": "bar", "n": 0, "do": "submit",
+//                 "order": {"instrument": "AAPL", "side": "buy", "type": "limit",
+//                           "tif": "gtc", "quantity": 10, "limit": 99.5, "stop": 0}},
+//                {"on": "update", "n": 1, "do": "cancel", "order_index": 0},
+//                {"on": "quote", "n": 3, "do": "timer", "delay_ns": 1000},
+//                {"on": "trade", "n": 0, "do": "fail"},      // return an error
+//                {"on": "bar", "n": 2, "do": "throw"} ]       // a fault
+// }
+// "on" counts callbacks of that kind (0-based): start, quote, trade, bar,
+// update, fill, timer, stop.
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "keel/sdk.hpp"
+
+namespace {
+
+using keel::sdk::Error;
+
+const char* state_name(int32_t state) {
+  static const char* names[] = {"pending", "accepted", "partially_filled", "filled",
+                                "canceled", "rejected", "expired"};
+  return state >= 0 && state <= 6 ? names[state] : "?";
+}
+
+class Scripted final : public keel::sdk::Strategy {
+ public:
+  static constexpr const char* kId = "keel_test.scripted";
+  static constexpr const char* kDescription = "Test strategy: scripted actions and a journal";
+  static constexpr const char* kParamsSchema = R"({"type":"object"})";
+
+  Scripted(keel::sdk::Params& params, const keel::sdk::Host& host) : host_(host) {
+    const std::string path = params.string("journal");
+    journal_ = std::fopen(path.c_str(), "w");
+    if (journal_ == nullptr) throw Error(KEEL_ERR_INVALID_ARGUMENT, "/journal: cannot write " + path);
+    actions_ = params.value("actions", nlohmann::json::array());
+  }
+  ~Scripted() override {
+    if (journal_ != nullptr) std::fclose(journal_);
+  }
+
+  void on_start(const keel_strategy_start_t& s) override {
+    log("start ts=%" PRId64 " instruments=%zu", s.start_time, s.instrument_count);
+    act("start");
+  }
+  void on_quote(const keel_quote_t& q) override {
+    log("quote ts=%" PRId64 " bid=%g ask=%g", q.ts, q.bid, q.ask);
+    act("quote");
+  }
+  void on_trade(const keel_trade_t& t) override {
+    log("trade ts=%" PRId64 " price=%g size=%g", t.ts, t.price, t.size);
+    act("trade");
+  }
+  void on_bar(const keel_bar_t& b) override {
+    log("bar ts=%" PRId64 " open=%g close=%g", b.ts, b.open, b.close);
+    act("bar");
+  }
+  void on_order_update(const keel_order_update_t& u) override {
+    log("update ts=%" PRId64 " order=%" PRIu64 " state=%s filled=%g remaining=%g avg=%g reason=%s",
+        u.ts, u.order_id, state_name(u.state), u.filled_quantity, u.remaining_quantity,
+        u.average_fill_price, u.reason);
+    act("update");
+  }
+  void on_fill(const keel_fill_t& f) override {
+    log("fill ts=%" PRId64 " order=%" PRIu64 " side=%s qty=%g price=%g fee=%g liquidity=%s", f.ts,
+        f.order_id, f.side == KEEL_SIDE_BUY ? "buy" : "sell", f.quantity, f.price, f.fee,
+        f.liquidity == KEEL_LIQUIDITY_MAKER ? "maker" : "taker");
+    act("fill");
+  }
+  void on_timer(const keel_timer_event_t& t) override {
+    log("timer ts=%" PRId64 " cookie=%" PRIu64, t.ts, t.cookie);
+    act("timer");
+  }
+  void on_stop(keel_timestamp_t at) override {
+    log("stop ts=%" PRId64, at);
+    act("stop");
+  }
+
+ private:
+  template <class... Args>
+  void log(const char* format, Args... args) {
+    std::fprintf(journal_, format, args...);
+    std::fputc('\n', journal_);
+    std::fflush(journal_);
+  }
+
+  void act(const std::string& on) {
+    const int64_t n = counts_[on]++;
+    for (const auto& action : actions_) {
+      if (action.value("on", "") != on || action.value("n", int64_t{-1}) != n) continue;
+      const std::string what = action.value("do", "");
+      if (what == "submit") {
+        submit(action["order"]);
+      } else if (what == "cancel") {
+        const size_t index = action.value("order_index", size_t{0});
+        try {
+          host_.cancel(orders_.at(index));
+          log("cancel order_index=%zu -> ok", index);
+        } catch (const Error& e) {
+          log("cancel order_index=%zu -> %s", index, e.what());
+        }
+      } else if (what == "timer") {
+        host_.set_timer(host_.now() + action.value("delay_ns", int64_t{0}),
+                        action.value("cookie", uint64_t{7}));
+      } else if (what == "fail") {
+        throw Error(KEEL_ERR_INVALID_ARGUMENT, "scripted failure on " + on);
+      } else if (what == "throw") {
+        throw std::runtime_error("scripted exception on " + on);
+      }
+    }
+  }
+
+  void submit(const nlohmann::json& o) {
+    keel_order_request_t r{};
+    r.struct_size = sizeof r;
+    r.instrument = host_.instrument(o.value("instrument", ""));
+    r.side = o.value("side", "buy") == "buy" ? KEEL_SIDE_BUY : KEEL_SIDE_SELL;
+    const std::string type = o.value("type", "market");
+    r.type = type == "limit" ? KEEL_ORDER_LIMIT
+             : type == "stop" ? KEEL_ORDER_STOP
+             : type == "stop_limit" ? KEEL_ORDER_STOP_LIMIT
+                                    : KEEL_ORDER_MARKET;
+    const std::string tif = o.value("tif", "gtc");
+    r.time_in_force = tif == "ioc" ? KEEL_TIF_IOC : tif == "fok" ? KEEL_TIF_FOK : KEEL_TIF_GTC;
+    r.quantity = o.value("quantity", 0.0);
+    r.limit_price = o.value("limit", 0.0);
+    r.stop_price = o.value("stop", 0.0);
+    r.client_tag = orders_.size();
+    try {
+      orders_.push_back(host_.submit(r));
+      log("submit -> ok");
+    } catch (const Error& e) {
+      orders_.push_back(keel_order_handle_t{KEEL_NULL_HANDLE});
+      log("submit -> %s", e.what());
+    }
+  }
+
+  keel::sdk::Host host_;
+  std::FILE* journal_ = nullptr;
+  nlohmann::json actions_ = nlohmann::json::array();
+  std::map<std::string, int64_t> counts_;
+  std::vector<keel_order_handle_t> orders_;
+};
+
+}  // namespace
+
+KEEL_PLUGIN((keel::sdk::PluginInfo{"keel_test.scripted", "Scripted test strategy", "1.0.0",
+                                   "keel tests", "Does what its params say; journals callbacks."}),
+            keel::sdk::strategy_factory<Scripted>())

@@ -1,0 +1,184 @@
+// `keel gen-data`, run in-process: options, exit codes, and the bundled
+// examples/data files being exactly what their documented command writes.
+#include "engine/cli/gen_data_command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/cli/exit_codes.hpp"
+#include "engine/data/synthetic.hpp"
+#include "tests/unit/data/data_test_support.hpp"
+
+namespace keel {
+namespace {
+
+// Parses `args` (after "keel") and runs gen-data; the exit code as main()
+// would return it.
+int run_keel(std::vector<std::string> args, std::string* err = nullptr) {
+  CLI::App app{"keel"};
+  app.require_subcommand(1);
+  cli::CommandRunner runner = cli::add_gen_data_command(app);
+  std::vector<const char*> argv = {"keel"};
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream captured;
+  std::streambuf* old_err = std::cerr.rdbuf(captured.rdbuf());
+  std::streambuf* old_out = std::cout.rdbuf(captured.rdbuf());
+  int code = 0;
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    Host host;
+    code = runner(host);
+  } catch (const CLI::ParseError& e) {
+    code = app.exit(e) == 0 ? cli::kExitOk : cli::kExitUsage;
+  }
+  std::cerr.rdbuf(old_err);
+  std::cout.rdbuf(old_out);
+  if (err != nullptr) *err = captured.str();
+  return code;
+}
+
+TEST(DataGenDataCommand, WritesTheFilesTheSpecDescribes) {
+  test::ScratchDir dir;
+  std::string output;
+  ASSERT_EQ(run_keel({"gen-data",
+                      "--out",
+                      (dir.path() / "cli").string(),
+                      "--instruments",
+                      "AAPL,MSFT",
+                      "--days",
+                      "2",
+                      "--kind",
+                      "quotes,bars",
+                      "--seed",
+                      "9",
+                      "--quotes-per-day",
+                      "2000",
+                      "--start",
+                      "2024-03-04",
+                      "--bar-seconds",
+                      "300",
+                      "--price",
+                      "100",
+                      "--vol",
+                      "0.3",
+                      "--spread-bps",
+                      "5",
+                      "--ts",
+                      "ns"},
+                     &output),
+            0)
+      << output;
+  SyntheticSpec spec;
+  spec.instruments = {"AAPL", "MSFT"};
+  spec.days = 2;
+  spec.kinds = {DataFormat::quotes, DataFormat::bars};
+  spec.seed = 9;
+  spec.quotes_per_day = 2000;
+  spec.start_date = "2024-03-04";
+  spec.bar_seconds = 300;
+  spec.start_price = 100;
+  spec.annual_vol = 0.3;
+  spec.spread_bps = 5;
+  spec.timestamps = TimestampStyle::nanoseconds;
+  ASSERT_TRUE(write_synthetic(spec, dir.path() / "api").is_ok());
+  for (const char* name :
+       {"AAPL_quotes.csv", "AAPL_bars.csv", "MSFT_quotes.csv", "MSFT_bars.csv"}) {
+    EXPECT_EQ(test::read_file(dir.path() / "cli" / name),
+              test::read_file(dir.path() / "api" / name))
+        << name;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "cli" / "AAPL_trades.csv"));
+  EXPECT_NE(output.find("AAPL_quotes.csv"), std::string::npos) << output;
+  EXPECT_NE(output.find("rows in 4 files"), std::string::npos) << output;
+}
+
+TEST(DataGenDataCommand, DefaultsWriteAllKinds) {
+  test::ScratchDir dir;
+  ASSERT_EQ(run_keel({"gen-data", "--out", dir.path().string(), "--instruments", "X", "--days", "1",
+                      "--quotes-per-day", "200", "--session", "14:30-15:00", "--merge", "--prefix",
+                      "p_"}),
+            0);
+  for (const char* name : {"p_quotes.csv", "p_trades.csv", "p_bars.csv"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / name)) << name;
+  }
+  // The session is honoured: the last bar closes at 15:00.
+  const std::string bars = test::read_file(dir.path() / "p_bars.csv");
+  EXPECT_NE(bars.find("2024-01-02T15:00:00Z,X,"), std::string::npos) << bars;
+  EXPECT_EQ(bars.find("T15:01"), std::string::npos);
+}
+
+TEST(DataGenDataCommand, BadArgumentsExitWithTwo) {
+  test::ScratchDir dir;
+  const std::string out = dir.path().string();
+  std::string err;
+  EXPECT_EQ(run_keel({"gen-data", "--instruments", "A"}, &err), cli::kExitUsage);  // no --out
+  EXPECT_EQ(run_keel({"gen-data", "--out", out}, &err), cli::kExitUsage);  // no --instruments
+  EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A", "--kind", "candles"}, &err),
+            cli::kExitUsage);
+  EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A", "--days", "x"}, &err),
+            cli::kExitUsage);
+  EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A", "--days", "0"}, &err),
+            cli::kExitUsage);
+  EXPECT_EQ(err, "keel gen-data: days must be 1..100000 (see keel gen-data --help)\n");
+  EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A,A"}, &err), cli::kExitUsage);
+  EXPECT_EQ(err, "keel gen-data: instrument 'A' given twice (see keel gen-data --help)\n");
+  EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A", "--session", "9-17"}, &err),
+            cli::kExitUsage);
+  EXPECT_EQ(err,
+            "keel gen-data: --session '9-17' is not HH:MM-HH:MM (UTC), e.g. 14:30-21:00 (see keel "
+            "gen-data --help)\n");
+  EXPECT_EQ(
+      run_keel({"gen-data", "--out", out, "--instruments", "A", "--start", "2024-02-30"}, &err),
+      cli::kExitUsage);
+  EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A", "--ts", "unix"}, &err),
+            cli::kExitUsage);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));  // nothing written
+  EXPECT_EQ(run_keel({"gen-data", "--help"}, &err), cli::kExitOk);
+  EXPECT_NE(err.find("--quotes-per-day"), std::string::npos);
+}
+
+TEST(DataGenDataCommand, UnwritableOutputIsAnError) {
+  test::ScratchDir dir;
+  const auto file = dir.write("not_a_dir", "x");
+  std::string err;
+  EXPECT_EQ(run_keel({"gen-data", "--out", (file / "sub").string(), "--instruments", "A", "--days",
+                      "1", "--quotes-per-day", "10"},
+                     &err),
+            cli::kExitUsage);
+  EXPECT_EQ(err.rfind("keel gen-data: cannot create ", 0), 0u) << err;
+}
+
+// examples/data/README.md names the command that regenerates each bundled
+// file; running it must reproduce the committed bytes.
+TEST(DataGenDataCommand, RegeneratesTheBundledDemoData) {
+  const std::filesystem::path examples = std::filesystem::path(KEEL_SOURCE_DIR) / "examples/data";
+  test::ScratchDir dir;
+  const std::string out = dir.path().string();
+  ASSERT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "AAPL,MSFT", "--days", "5",
+                      "--kind", "bars", "--seed", "20240102", "--merge", "--prefix", "demo_"}),
+            0);
+  ASSERT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "AAPL", "--days", "1", "--kind",
+                      "quotes", "--seed", "20240102", "--session", "14:30-15:30",
+                      "--quotes-per-day", "3000", "--merge", "--prefix", "demo_"}),
+            0);
+  for (const char* name : {"demo_bars.csv", "demo_quotes.csv"}) {
+    const std::string committed = test::read_file(examples / name);
+    ASSERT_FALSE(committed.empty()) << name;
+    EXPECT_TRUE(committed == test::read_file(dir.path() / name))
+        << name << " differs from what its README command writes";
+  }
+  const std::string readme = test::read_file(examples / "README.md");
+  EXPECT_NE(readme.find("keel gen-data --out examples/data --instruments AAPL,MSFT --days 5 "
+                        "--kind bars --seed 20240102 --merge --prefix demo_"),
+            std::string::npos);
+  EXPECT_NE(readme.find("keel gen-data --out examples/data --instruments AAPL --days 1 --kind "
+                        "quotes --seed 20240102 --session 14:30-15:30 --quotes-per-day 3000 "
+                        "--merge --prefix demo_"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace keel
