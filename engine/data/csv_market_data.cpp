@@ -343,8 +343,8 @@ bool CsvMarketData::parse_number(std::string_view text, Field field, double& out
                 std::string(name_of(field)) + ": expected a finite number, got " + shown(text));
   }
   if (out < 0) {
-    return fail(field, std::string(name_of(field)) + ": must not be negative, got " +
-                           std::string(text));
+    return fail(field,
+                std::string(name_of(field)) + ": must not be negative, got " + std::string(text));
   }
   return true;
 }
@@ -391,7 +391,7 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
     if (count == expected) {
       const size_t got = expected + 1 + static_cast<size_t>(std::count(stop, end, ','));
       return fail_at(expected + 1, "expected " + std::to_string(expected) +
-                                            " fields as in the header, got " + std::to_string(got));
+                                       " fields as in the header, got " + std::to_string(got));
     }
     fields_[count++] = trim(std::string_view(p, static_cast<size_t>(stop - p)));
     if (comma == nullptr) break;
@@ -399,7 +399,7 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
   }
   if (count < expected) {
     return fail_at(count + 1, "expected " + std::to_string(expected) +
-                                       " fields as in the header, got " + std::to_string(count));
+                                  " fields as in the header, got " + std::to_string(count));
   }
 
   int64_t ts = 0;
@@ -414,9 +414,9 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
         const std::optional<int64_t> parsed = parse_timestamp(text);
         if (!parsed) {
           return fail(Field::ts,
-                           "ts: expected an ISO-8601 UTC time (2024-01-02T14:30:00Z) or integer "
-                           "nanoseconds since the epoch, got " +
-                               shown(text));
+                      "ts: expected an ISO-8601 UTC time (2024-01-02T14:30:00Z) or integer "
+                      "nanoseconds since the epoch, got " +
+                          shown(text));
         }
         ts = *parsed;
         break;
@@ -425,8 +425,8 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
         if (!lookup_instrument(text, id)) return false;
         if (fixed_instrument_ && id != *fixed_instrument_) {
           return fail(Field::instrument, "instrument " + shown(text) +
-                                                  " is not the data entry's instrument '" +
-                                                  fixed_symbol_ + "'");
+                                             " is not the data entry's instrument '" +
+                                             fixed_symbol_ + "'");
         }
         break;
       }
@@ -438,8 +438,8 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
 
   if (ts < previous_ts_) {
     return fail(Field::ts, "ts " + format_timestamp(ts) + " is before the previous row's " +
-                                    format_timestamp(previous_ts_) +
-                                    ": a data file must be sorted by time");
+                               format_timestamp(previous_ts_) +
+                               ": a data file must be sorted by time");
   }
 
   const double* v = values_;
@@ -449,8 +449,8 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
       const double ask = v[idx(Field::ask)];
       if (bid > ask) {
         return fail(Field::ask, "crossed quote: bid " + number_text(bid) + " is above ask " +
-                                         number_text(ask) +
-                                         " (a locked quote, bid == ask, is accepted)");
+                                    number_text(ask) +
+                                    " (a locked quote, bid == ask, is accepted)");
       }
       out.kind = MarketEventKind::quote;
       out.as.quote =
@@ -468,12 +468,11 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
       const double close = v[idx(Field::close)];
       if (low > std::min(open, close)) {
         return fail(Field::low, "bar low " + number_text(low) + " is above min(open, close) " +
-                                         number_text(std::min(open, close)));
+                                    number_text(std::min(open, close)));
       }
       if (high < std::max(open, close)) {
-        return fail(Field::high, "bar high " + number_text(high) +
-                                          " is below max(open, close) " +
-                                          number_text(std::max(open, close)));
+        return fail(Field::high, "bar high " + number_text(high) + " is below max(open, close) " +
+                                     number_text(std::max(open, close)));
       }
       out.kind = MarketEventKind::bar;
       out.as.bar = keel_bar_t{ts, id, 0, open, high, low, close, v[idx(Field::volume)]};

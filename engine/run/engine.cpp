@@ -125,6 +125,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
   while (have && !stop_) {
     now_ = event.ts();
     process_pending(now_);
+    if (stop_) break;
     venue_events_.clear();
     venue_.match(event, venue_events_);
     if (!venue_events_.empty()) {
@@ -190,9 +191,11 @@ void Engine::fail(const Status& status) {
 void Engine::process_pending(keel_timestamp_t until) {
   while (pending_.due(until)) {
     PendingEvent event = pending_.pop();
+    now_ = event.ts;  // a timer or report happens at its own time
     handle_pending(event);
-    if (stop_) return;
+    if (stop_) break;
   }
+  now_ = until;
 }
 
 void Engine::handle_pending(PendingEvent& event) {
@@ -226,11 +229,12 @@ void Engine::handle_pending(PendingEvent& event) {
     }
     case PendingEvent::Kind::order_update: {
       Order& order = orders_.get(event.order_id);
-      event.update.reason = order.reason.c_str();
       const bool terminal = event.update.state == KEEL_ORDER_FILLED ||
                             event.update.state == KEEL_ORDER_CANCELED ||
                             event.update.state == KEEL_ORDER_REJECTED ||
                             event.update.state == KEEL_ORDER_EXPIRED;
+      // The reason belongs to the order's end (rejected, cancelled, expired).
+      event.update.reason = terminal ? order.reason.c_str() : "";
       if (slot.active) {
         if (Status s = slot.instance->on_order_update(event.update); !s) {
           strategy_failed(event.strategy, s);
@@ -253,6 +257,11 @@ void Engine::handle_pending(PendingEvent& event) {
 }
 
 void Engine::schedule_report(const Order& order, keel_timestamp_t at) {
+  schedule_report(order, at, order.state, order.filled, order.average_price);
+}
+
+void Engine::schedule_report(const Order& order, keel_timestamp_t at, int32_t state,
+                             double filled, double average_price) {
   PendingEvent event;
   event.ts = at;
   event.kind = PendingEvent::Kind::order_update;
@@ -264,10 +273,12 @@ void Engine::schedule_report(const Order& order, keel_timestamp_t at) {
   u.order_id = order.id;
   u.client_tag = order.request.client_tag;
   u.instrument = order.request.instrument;
-  u.state = order.state;
-  u.filled_quantity = order.filled;
-  u.remaining_quantity = order.terminal() ? 0 : order.remaining();
-  u.average_fill_price = order.average_price;
+  u.state = state;
+  u.filled_quantity = filled;
+  const bool terminal = state == KEEL_ORDER_FILLED || state == KEEL_ORDER_CANCELED ||
+                        state == KEEL_ORDER_REJECTED || state == KEEL_ORDER_EXPIRED;
+  u.remaining_quantity = terminal ? 0 : order.request.quantity - filled;
+  u.average_fill_price = average_price;
   u.reason = "";
   pending_.push(event);
 }
@@ -293,7 +304,7 @@ void Engine::book(std::vector<VenueEvent>& events, RunRecorder& recorder) {
       portfolio_->apply_fill(order.strategy, order.request.instrument, order.request.side,
                              ve.quantity, ve.price, fee);
       (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] -= ve.quantity;
-      if (order.terminal()) release_open(order);
+      if (ve.state == KEEL_ORDER_FILLED) release_open(order);
       ++slot.fills;
       recorder.fill(FillRecord{now_, slot.spec->name,
                                config_.instruments.get(order.request.instrument).symbol, order.id,
@@ -318,7 +329,8 @@ void Engine::book(std::vector<VenueEvent>& events, RunRecorder& recorder) {
     } else {
       release_open(order);
     }
-    schedule_report(order, now_ + config_.venue.report_latency_ns);
+    schedule_report(order, now_ + config_.venue.report_latency_ns, ve.state, ve.filled,
+                    ve.average_price);
   }
 }
 
@@ -401,6 +413,7 @@ void Engine::kill(size_t s, const std::string& why) {
   StrategySlot& slot = strategies_[s];
   spdlog::warn("strategy '{}' {}", slot.spec->name, why);
   slot.active = false;
+  slot.killed = true;
   slot.status = why;
   cancel_everything(s, "cancelled by the kill switch");
   for (keel_instrument_id_t i : slot.instruments) {
@@ -436,6 +449,7 @@ void Engine::finish(RunRecorder& recorder) {
         order.reason = "end of run: the order had not reached the venue";
         order.last_update_ts = std::max(now_, event.ts);
         release_open(order);
+        schedule_report(order, order.last_update_ts);
       }
       continue;
     }
@@ -454,7 +468,7 @@ void Engine::finish(RunRecorder& recorder) {
   process_pending(now_);
   for (size_t s = 0; s < strategies_.size(); ++s) {
     StrategySlot& slot = strategies_[s];
-    if (!slot.active) continue;
+    if (!slot.active && !slot.killed) continue;
     slot.in_stop = true;
     if (Status st = slot.instance->on_stop(now_); !st) {
       spdlog::error("{}", st.message());

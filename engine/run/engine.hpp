@@ -88,6 +88,7 @@ class Engine final : public RunServices {
     std::vector<bool> subscribed;  // per instrument
     bool active = true;
     bool in_stop = false;  // inside on_stop: orders are refused
+    bool killed = false;   // stopped by the kill switch: still gets on_stop
     std::string status = "completed";
     double peak_equity = 0;
     int64_t open_orders = 0;
@@ -99,7 +100,11 @@ class Engine final : public RunServices {
   };
 
   Result<size_t> strategy_of(InstanceContext& caller);
+  // An order update for the strategy at `at`: the order as it is now, or as
+  // it was right after one venue event (state, filled, average price).
   void schedule_report(const Order& order, keel_timestamp_t at);
+  void schedule_report(const Order& order, keel_timestamp_t at, int32_t state, double filled,
+                       double average_price);
   void process_pending(keel_timestamp_t until);
   void handle_pending(PendingEvent& event);
   void book(std::vector<VenueEvent>& events, RunRecorder& recorder);

@@ -44,7 +44,8 @@ void Venue::cancel_all(size_t strategy, std::vector<VenueEvent>& out) {
       Order& order = orders_.get(id);
       if (order.strategy != strategy || order.terminal()) continue;
       order.state = KEEL_ORDER_CANCELED;
-      out.push_back({VenueEvent::Kind::canceled, id, 0, 0, 0, "cancelled by the kill switch"});
+      out.push_back({VenueEvent::Kind::canceled, id, 0, 0, 0, "cancelled by the kill switch",
+                     order.state, order.filled, order.average_price});
     }
     sweep(static_cast<keel_instrument_id_t>(instrument));
   }
@@ -119,6 +120,7 @@ void Venue::match_trade(const keel_trade_t& t, std::vector<VenueEvent>& out) {
       const bool hit = buy ? t.price >= o.request.stop_price : t.price <= o.request.stop_price;
       if (!hit) continue;
       o.triggered = true;
+      o.seen_market = false;  // it meets its first book (quote or trade) as a new order
       fresh = true;
     }
     const bool market = acts_as_market(o);
@@ -177,7 +179,7 @@ void Venue::match_bar(const keel_bar_t& b, std::vector<VenueEvent>& out) {
         fills = true;
         const bool open_through = buy ? b.open <= limit : b.open >= limit;
         price = open_through ? b.open : limit;
-        liquidity = (fresh && open_through) ? KEEL_LIQUIDITY_TAKER : KEEL_LIQUIDITY_MAKER;
+        liquidity = open_through ? KEEL_LIQUIDITY_TAKER : KEEL_LIQUIDITY_MAKER;
       }
     }
     if (fills && volume_left > 0) {
@@ -203,13 +205,15 @@ void Venue::fill(Order& order, double quantity, double price, int32_t liquidity,
   // Quantities are lot multiples; a remainder below a millionth of a lot is rounding.
   order.state = order.remaining() <= 1e-9 * order.request.quantity ? KEEL_ORDER_FILLED
                                                                    : KEEL_ORDER_PARTIALLY_FILLED;
-  out.push_back({VenueEvent::Kind::fill, order.id, quantity, price, liquidity, ""});
+  out.push_back({VenueEvent::Kind::fill, order.id, quantity, price, liquidity, "", order.state,
+                 order.filled, order.average_price});
 }
 
 void Venue::expire(Order& order, const char* reason, std::vector<VenueEvent>& out) {
   order.state = KEEL_ORDER_EXPIRED;
   order.reason = reason;
-  out.push_back({VenueEvent::Kind::expired, order.id, 0, 0, 0, reason});
+  out.push_back({VenueEvent::Kind::expired, order.id, 0, 0, 0, reason, order.state, order.filled,
+                 order.average_price});
 }
 
 void Venue::sweep(keel_instrument_id_t instrument) {

@@ -44,6 +44,10 @@ struct VenueEvent {
   double price = 0;     // fills
   int32_t liquidity = KEEL_LIQUIDITY_TAKER;
   const char* reason = "";  // static text for expired / canceled
+  // The order right after this event (one event may fill, then expire it).
+  int32_t state = KEEL_ORDER_ACCEPTED;
+  double filled = 0;
+  double average_price = 0;
 };
 
 class Venue {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,8 @@ struct BadMode {
   const char* mode;
   const char* problem;
 };
+
+void PrintTo(const BadMode& bad, std::ostream* out) { *out << bad.mode; }
 
 class PluginBadCapsule : public PluginCapsules, public ::testing::WithParamInterface<BadMode> {};
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ struct BrokenCase {
   std::vector<std::string> fragments;
 };
 
+void PrintTo(const BrokenCase& broken, std::ostream* out) { *out << broken.plugin; }
+
 std::vector<BrokenCase> broken_cases() {
   const std::string entry = "'keel_plugin_entry'";
   return {
@@ -53,7 +56,7 @@ std::vector<BrokenCase> broken_cases() {
         "exports 1 symbol(s) besides " + entry + " (keel_test_not_an_entry)"}},
       {"keel_test_extra_exports",
        1,
-       {"exports 2 symbol(s) besides " + entry, "keel_test_extra_table", "keel_test_extra_helper",
+       {"exports 2 symbol(s) besides " + entry, "keel_test_extra_answer", "keel_test_extra_helper",
         "link it with keel_add_plugin()"}},
       {"keel_test_null_entry",
        1,

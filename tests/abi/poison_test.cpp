@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 
@@ -36,8 +37,9 @@ struct OneOption {
 Status call_price(ModelInstance& model) { return model.price(kOption).status(); }
 Status call_price_batch(ModelInstance& model) {
   OneOption one;
-  const keel_greeks_batch_t out{&one.price, nullptr, nullptr,    nullptr,
-                                nullptr,    nullptr, &one.status};
+  keel_greeks_batch_t out{};
+  out.price = &one.price;
+  out.status = &one.status;
   return model.price_batch(one.batch(), out);
 }
 Status call_implied_vol(ModelInstance& model) { return model.implied_vol(kOption, 10).status(); }
@@ -55,6 +57,8 @@ struct Member {
   Status (*call)(ModelInstance&);
   const char* fault;  // what the plugin's exception must come back as
 };
+
+void PrintTo(const Member& member, std::ostream* out) { *out << member.name; }
 
 const Member kMembers[] = {
     {"price", &call_price, "uncaught C++ exception: boom from price"},
