@@ -174,6 +174,7 @@ Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(
   std::unique_ptr<CsvMarketData> source(new CsvMarketData(path, format, instrument, block_size));
   if (instrument) source->fixed_symbol_ = instruments.get(*instrument).symbol;
   for (const Instrument& i : instruments.all()) source->symbols_.emplace(i.symbol, i.id);
+  source->recent_.reserve(kRecentSymbols);
 
   source->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (source->fd_ < 0) {
@@ -354,6 +355,13 @@ bool CsvMarketData::lookup_instrument(std::string_view symbol, keel_instrument_i
     id = last_id_;
     return true;
   }
+  for (const auto& [known, known_id] : recent_) {
+    if (symbol == known) {
+      last_symbol_ = known;
+      last_id_ = id = known_id;
+      return true;
+    }
+  }
   const auto it = symbols_.find(symbol);
   if (it == symbols_.end()) {
     if (symbol.empty()) return fail(Field::instrument, "instrument: missing symbol");
@@ -376,6 +384,7 @@ bool CsvMarketData::lookup_instrument(std::string_view symbol, keel_instrument_i
   last_symbol_ = it->first;
   last_id_ = it->second;
   id = last_id_;
+  if (recent_.size() < kRecentSymbols) recent_.emplace_back(last_symbol_, last_id_);
   return true;
 }
 

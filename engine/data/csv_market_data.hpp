@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/config/run_config.hpp"
@@ -142,6 +143,10 @@ class CsvMarketData final : public MarketDataSource {
 
   SymbolMap symbols_;
   std::string_view last_symbol_;  // a key of symbols_ (stable), "" when none yet
+  // The first few symbols seen in this file (keys of symbols_), searched
+  // before hashing: a file rarely holds more than a handful of instruments.
+  static constexpr size_t kRecentSymbols = 8;
+  std::vector<std::pair<std::string_view, keel_instrument_id_t>> recent_;
   keel_instrument_id_t last_id_ = KEEL_NO_INSTRUMENT;
 
   int64_t previous_ts_ = std::numeric_limits<int64_t>::min();

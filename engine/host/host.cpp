@@ -53,6 +53,10 @@ Status Host::drop_model(keel_model_handle_t handle, InstanceContext* owner) {
     }
     instance = std::move(models_.remove(handle.bits)->instance);
   }
+  // Out of the table, the instance gains no new references. Another thread
+  // still inside a call holds one (from model()): the last reference then
+  // runs the plugin's drop, in ~ModelInstance, after that call returns.
+  if (instance.use_count() > 1) return Status::ok();
   return instance->drop();
 }
 

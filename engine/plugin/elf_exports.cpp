@@ -67,7 +67,11 @@ Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& p
       const bool global = binding == STB_GLOBAL || binding == STB_WEAK || binding == STB_GNU_UNIQUE;
       const bool visible = ELF64_ST_VISIBILITY(symbol.st_other) == STV_DEFAULT ||
                            ELF64_ST_VISIBILITY(symbol.st_other) == STV_PROTECTED;
-      if (symbol.st_shndx == SHN_UNDEF || !global || !visible) continue;
+      // ld writes each named version node of a version script (e.g. KEEL_1.0)
+      // into .dynsym as an absolute symbol: a version definition, not an export.
+      if (symbol.st_shndx == SHN_UNDEF || symbol.st_shndx == SHN_ABS || !global || !visible) {
+        continue;
+      }
       if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC && type != STT_TLS &&
           type != STT_NOTYPE) {
         continue;

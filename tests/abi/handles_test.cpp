@@ -216,8 +216,6 @@ TEST(HostHandlesAcrossThreads, DropNeverFreesAnInstanceAnotherThreadIsInside) {
   // model_price is [thread-safe]: one thread may be inside it while the
   // owner drops the model. The call must finish on a live instance, and
   // the plugin's drop run once, after it.
-  GTEST_SKIP() << "engine bug: Host::drop_model (engine/host/host.cpp) runs the plugin's drop "
-                  "at once, while another thread may still be inside a call on the instance";
   Host host;
   Result<PluginLibrary*> loaded =
       host.registry().load_file(abi_test::broken_plugin("keel_test_blocking"));

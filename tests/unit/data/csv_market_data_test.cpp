@@ -198,6 +198,31 @@ TEST_F(DataCsv, ColumnsByNameInAnyOrderExtraColumnsIgnored) {
   EXPECT_EQ(all.events[1].ts(), kT0 + kSecond);
 }
 
+TEST_F(DataCsv, ManyInstrumentsInOneFile) {
+  // More symbols than the reader's small recent-symbol list, interleaved.
+  for (int i = 0; i < 12; ++i) {
+    Instrument extra;
+    extra.symbol = "S" + std::to_string(i);
+    table_.add(extra);
+  }
+  std::string contents = "ts,instrument,price,size\n";
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 11; i >= 0; --i) contents += "7,S" + std::to_string(i) + ",1,1\n";
+    contents += "7,MSFT,1,1\n";
+  }
+  auto source = open(contents, DataFormat::trades);
+  ASSERT_TRUE(source);
+  ReadAll all = read_all(*source);
+  ASSERT_TRUE(all.status.is_ok()) << all.status.message();
+  ASSERT_EQ(all.events.size(), 39u);
+  for (size_t row = 0; row < all.events.size(); ++row) {
+    const size_t k = row % 13;
+    const keel_instrument_id_t expected =
+        k == 12 ? 1u : static_cast<keel_instrument_id_t>(3 + 11 - k);
+    EXPECT_EQ(all.events[row].instrument(), expected) << row;
+  }
+}
+
 TEST_F(DataCsv, FixedInstrumentAndMatchingColumn) {
   auto source = open(
       "ts,instrument,price,size\n"
