@@ -229,10 +229,7 @@ void Engine::handle_pending(PendingEvent& event) {
     }
     case PendingEvent::Kind::order_update: {
       Order& order = orders_.get(event.order_id);
-      const bool terminal = event.update.state == KEEL_ORDER_FILLED ||
-                            event.update.state == KEEL_ORDER_CANCELED ||
-                            event.update.state == KEEL_ORDER_REJECTED ||
-                            event.update.state == KEEL_ORDER_EXPIRED;
+      const bool terminal = is_terminal_state(event.update.state);
       // The reason belongs to the order's end (rejected, cancelled, expired).
       event.update.reason = terminal ? order.reason.c_str() : "";
       if (slot.active) {
@@ -275,9 +272,7 @@ void Engine::schedule_report(const Order& order, keel_timestamp_t at, int32_t st
   u.instrument = order.request.instrument;
   u.state = state;
   u.filled_quantity = filled;
-  const bool terminal = state == KEEL_ORDER_FILLED || state == KEEL_ORDER_CANCELED ||
-                        state == KEEL_ORDER_REJECTED || state == KEEL_ORDER_EXPIRED;
-  u.remaining_quantity = terminal ? 0 : order.request.quantity - filled;
+  u.remaining_quantity = is_terminal_state(state) ? 0 : order.request.quantity - filled;
   u.average_fill_price = average_price;
   u.reason = "";
   pending_.push(event);

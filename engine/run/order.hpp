@@ -10,6 +10,12 @@
 
 namespace keel {
 
+// Filled, cancelled, rejected and expired orders change no more.
+inline bool is_terminal_state(int32_t state) {
+  return state == KEEL_ORDER_FILLED || state == KEEL_ORDER_CANCELED ||
+         state == KEEL_ORDER_REJECTED || state == KEEL_ORDER_EXPIRED;
+}
+
 struct Order {
   uint64_t id = 0;             // 1-based, run-wide, in submission order
   keel_order_handle_t handle{};  // the strategy's handle; 0 once released
@@ -28,10 +34,7 @@ struct Order {
   std::string reason;      // rejected / cancelled / expired because ...
 
   double remaining() const { return request.quantity - filled; }
-  bool terminal() const {
-    return state == KEEL_ORDER_FILLED || state == KEEL_ORDER_CANCELED ||
-           state == KEEL_ORDER_REJECTED || state == KEEL_ORDER_EXPIRED;
-  }
+  bool terminal() const { return is_terminal_state(state); }
   bool is_buy() const { return request.side == KEEL_SIDE_BUY; }
 };
 
