@@ -13,10 +13,18 @@ BUILD_DIR  ?= build
 ASAN_DIR   ?= build-asan
 BENCH_DIR  ?= build-bench
 JOBS       ?= $(shell nproc)
+# Debian's python3 (with numpy) is the one keel embeds, whatever python3 is
+# first on PATH (see DESIGN.md's toolchain facts).
+CMAKE_ARGS ?= -DPython3_EXECUTABLE=/usr/bin/python3
 CTEST_ARGS ?=
 
 BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev libssl-dev
 TEST_PACKAGES  := libgtest-dev libgmock-dev
+# The language SDKs: embedded Python strategies, OCaml plugins. Rust comes
+# from Debian's cargo/rustc unless a cargo is already on PATH (rustup).
+PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pytest
+OCAML_PACKAGES  := ocaml-nox ocaml-findlib
+RUST_PACKAGES   := $(if $(shell command -v cargo),,cargo rustc)
 BENCH_PACKAGES := libbenchmark-dev libquantlib0-dev
 
 KEEL := $(BUILD_DIR)/bin/keel
@@ -48,13 +56,13 @@ deps-build:
 	$(call ensure_packages,$(BUILD_PACKAGES))
 
 deps-test: deps-build
-	$(call ensure_packages,$(TEST_PACKAGES))
+	$(call ensure_packages,$(TEST_PACKAGES) $(PYTHON_PACKAGES) $(OCAML_PACKAGES) $(RUST_PACKAGES))
 
 deps-bench: deps-build
 	$(call ensure_packages,$(BENCH_PACKAGES))
 
 $(BUILD_DIR)/build.ninja: | deps-test
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
 
 build: deps-test $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -94,9 +102,10 @@ test-fast: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 test-asan: deps-test
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_SANITIZE=ON
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
