@@ -131,9 +131,42 @@ InstrumentReader::Pending InstrumentReader::read_one(const Json& item, const std
       if (auto x = check_.number(*v, pointer_child(p, key), kPositive)) field = *x;
     }
   };
+  if (const Json* v = misplaced("mark", is_option, "options")) {
+    inst.model_mark = read_mark(*v, p + "/mark");
+  }
   positive("tick_size", inst.tick_size);
   positive("lot_size", inst.lot_size);
   positive("multiplier", inst.multiplier);
+  return out;
+}
+
+std::optional<Instrument::ModelMark> InstrumentReader::read_mark(const Json& mark,
+                                                                const std::string& p) {
+  if (!check_.object(mark, p, kOptionMarkKeys)) return std::nullopt;
+  Instrument::ModelMark out;
+  bool ok = true;
+  if (const Json* v = check_.require(mark, p, "model", "the name of one of the run's pricing_models")) {
+    if (auto name = check_.string(*v, p + "/model")) {
+      out.model = *name;
+      model_references_.push_back({*name, p + "/model"});
+    } else {
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (const Json* v = check_.require(mark, p, "vol", "the volatility to price with, a number > 0")) {
+    if (auto vol = check_.number(*v, p + "/vol", kPositive)) out.vol = *vol; else ok = false;
+  } else {
+    ok = false;
+  }
+  if (const Json* v = JsonChecker::find(mark, "rate")) {
+    if (auto rate = check_.number(*v, p + "/rate")) out.rate = *rate; else ok = false;
+  }
+  if (const Json* v = JsonChecker::find(mark, "dividend")) {
+    if (auto dividend = check_.number(*v, p + "/dividend")) out.dividend = *dividend; else ok = false;
+  }
+  if (!ok) return std::nullopt;
   return out;
 }
 

@@ -27,6 +27,15 @@ class InstrumentReader {
   // instruments at all, any string is accepted (one error is enough).
   std::optional<std::string> reference(const Json& value, const std::string& pointer);
 
+  // Pricing-model names the options' "mark" objects refer to, with the
+  // pointer of each reference; the caller checks them against the run's
+  // pricing_models.
+  struct ModelReference {
+    std::string name;
+    std::string pointer;
+  };
+  const std::vector<ModelReference>& model_references() const { return model_references_; }
+
   // The instruments read, with ids in file order. Complete only when the
   // checker recorded no error.
   InstrumentTable take_table() { return std::move(table_); }
@@ -40,6 +49,7 @@ class InstrumentReader {
   };
 
   Pending read_one(const Json& item, const std::string& pointer);
+  std::optional<Instrument::ModelMark> read_mark(const Json& mark, const std::string& pointer);
 
   JsonChecker& check_;
   bool check_references_ = false;
@@ -48,6 +58,7 @@ class InstrumentReader {
   std::vector<std::string> pointers_;
   std::vector<std::optional<size_t>> kinds_;
   std::unordered_map<std::string, size_t> index_;
+  std::vector<ModelReference> model_references_;
   InstrumentTable table_;
 };
 

@@ -59,6 +59,7 @@ class Parser {
     if (const Json* v = JsonChecker::find(doc_, "venue")) read_venue(*v);
     if (const Json* v = JsonChecker::find(doc_, "risk")) config_.risk = read_risk(*v, "/risk");
     if (const Json* v = JsonChecker::find(doc_, "pricing_models")) read_models(*v);
+    check_mark_models();
     if (const Json* v = check_.require(doc_, "", "strategies", "a non-empty array of strategies")) {
       read_strategies(*v);
     }
@@ -251,6 +252,18 @@ class Parser {
     }
   }
 
+  // Options marked by a model name a model of this run.
+  void check_mark_models() {
+    std::vector<std::string> names;
+    for (const ModelSpec& model : config_.pricing_models) names.push_back(model.name);
+    for (const auto& ref : instruments_.model_references()) {
+      if (std::find(names.begin(), names.end(), ref.name) != names.end()) continue;
+      check_.error(ref.pointer, "unknown pricing model '" + ref.name + "'" +
+                                    (names.empty() ? std::string("; this run has no pricing_models")
+                                                   : config::did_you_mean(ref.name, names)));
+    }
+  }
+
   void read_strategies(const Json& list) {
     const std::string p = "/strategies";
     if (!check_.array(list, p, "strategies", true)) return;
@@ -273,15 +286,18 @@ class Parser {
         }
       }
       const Json* python = JsonChecker::find(item, "python");
-      if (python != nullptr) {
-        check_.error(sp + "/python", "Python strategies are not available in this build");
-      }
+      if (python != nullptr) read_python_strategy(*python, sp + "/python", spec);
       const Json* factory =
           python != nullptr
               ? JsonChecker::find(item, "factory")
               : check_.require(item, sp, "factory", "a factory id such as \"keel.sma_cross\"");
       if (factory != nullptr) {
-        if (auto id = check_.string(*factory, sp + "/factory")) spec.factory = *id;
+        if (python != nullptr) {
+          check_.error(sp + "/factory",
+                       "a strategy has either \"factory\" or \"python\", not both");
+        } else if (auto id = check_.string(*factory, sp + "/factory")) {
+          spec.factory = *id;
+        }
       }
       if (const Json* v =
               check_.require(item, sp, "instruments", "a non-empty array of instrument ids")) {
@@ -304,6 +320,47 @@ class Parser {
       }
       config_.strategies.push_back(std::move(spec));
     }
+  }
+
+  // "python": {"script": "strategies/x.py", "class": "X"}; the script is
+  // resolved against the run file's folder and must exist (it is imported
+  // when the run is prepared, before any data is read).
+  void read_python_strategy(const Json& python, const std::string& p, StrategySpec& spec) {
+#if KEEL_WITH_PYTHON
+    if (!check_.object(python, p, config::kPythonStrategyKeys)) return;
+    PythonStrategySpec out;
+    out.pointer = p;
+    bool ok = true;
+    if (const Json* v = check_.require(python, p, "script", "the path of a .py file")) {
+      if (auto script = check_.string(*v, p + "/script")) {
+        out.script = resolve(*script);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(out.script, ec)) {
+          check_.error(p + "/script", "no such file: " + out.script.string());
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (const Json* v = check_.require(python, p, "class", "the name of a keel.Strategy subclass")) {
+      if (auto name = check_.string(*v, p + "/class")) {
+        out.class_name = *name;
+      } else {
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (ok) spec.python = std::move(out);
+#else
+    (void)python;
+    (void)spec;
+    check_.error(p, "Python strategies are not available in this build (configure with "
+                    "-DKEEL_WITH_PYTHON=ON)");
+#endif
   }
 
   void read_strategy_instruments(const Json& list, const std::string& p,

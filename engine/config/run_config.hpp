@@ -59,9 +59,17 @@ struct ModelSpec {
 
 enum class OnStrategyError { stop_run, disable_strategy };
 
+// A strategy written in Python ("python": {"script": ..., "class": ...}).
+struct PythonStrategySpec {
+  std::filesystem::path script;  // resolved against the run file's folder
+  std::string class_name;
+  std::string pointer;           // "/strategies/0/python" for messages
+};
+
 struct StrategySpec {
   std::string name;
   std::string factory;                 // factory id (native strategies)
+  std::optional<PythonStrategySpec> python;  // instead of a factory
   std::vector<std::string> instruments;
   nlohmann::json params = nlohmann::json::object();
   RiskSpec risk;                       // the run's risk section, overridden per key

@@ -16,7 +16,8 @@ inline constexpr std::string_view kRunKeys[] = {"name",     "seed",         "sta
                                                 "currency", "initial_cash", "equity_interval"};
 inline constexpr std::string_view kInstrumentKeys[] = {
     "id",    "kind",     "underlying", "strike",   "expiry",
-    "right", "exercise", "tick_size",  "lot_size", "multiplier"};
+    "right", "exercise", "tick_size",  "lot_size", "multiplier", "mark"};
+inline constexpr std::string_view kOptionMarkKeys[] = {"model", "vol", "rate", "dividend"};
 inline constexpr std::string_view kDataKeys[] = {"path", "format", "instrument"};
 inline constexpr std::string_view kVenueKeys[] = {
     "order_latency_ns", "report_latency_ns", "maker_fee_bps",          "taker_fee_bps",
@@ -27,6 +28,7 @@ inline constexpr std::string_view kRiskKeys[] = {"max_order_quantity", "max_posi
 inline constexpr std::string_view kModelKeys[] = {"factory", "params"};
 inline constexpr std::string_view kStrategyKeys[] = {
     "name", "factory", "python", "instruments", "params", "risk", "initial_cash", "on_error"};
+inline constexpr std::string_view kPythonStrategyKeys[] = {"script", "class"};
 inline constexpr std::string_view kOutputKeys[] = {"dir"};
 
 // An object of the run file and its keys. `where` is a JSON pointer pattern:
@@ -40,12 +42,14 @@ inline constexpr ConfigSection kConfigSections[] = {
     {"", kTopLevelKeys},
     {"/run", kRunKeys},
     {"/instruments/*", kInstrumentKeys},
+    {"/instruments/*/mark", kOptionMarkKeys},
     {"/data/*", kDataKeys},
     {"/venue", kVenueKeys},
     {"/risk", kRiskKeys},
     {"/pricing_models/*", kModelKeys},
     {"/strategies/*", kStrategyKeys},
     {"/strategies/*/risk", kRiskKeys},
+    {"/strategies/*/python", kPythonStrategyKeys},
     {"/output", kOutputKeys},
 };
 

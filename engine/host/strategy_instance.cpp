@@ -31,7 +31,36 @@ Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
 StrategyInstance::StrategyInstance(const Factory& factory, void* instance,
                                    std::unique_ptr<InstanceContext> context)
     : factory_(&factory), instance_(instance), context_(std::move(context)),
-      name_(context_->name) {}
+      name_(context_->name) {
+  if (table().on_events != nullptr && table().get_extension != nullptr) {
+    const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(
+        table().get_extension(instance_, KEEL_STRATEGY_EXT_EVENTS_CONSUMED));
+    if (ext != nullptr && ext->struct_size >= sizeof(keel_strategy_events_consumed_ext_t) &&
+        ext->events_consumed != nullptr) {
+      consumed_ext_ = ext;
+    }
+  }
+}
+
+Status StrategyInstance::on_events(const keel_event_t* events, size_t count, size_t& consumed) {
+  consumed = count;
+  if (plugin().poisoned()) return plugin().poisoned_status();
+  keel_error_t err{};
+  const keel_status_t status = table().on_events(instance_, events, count, &err);
+  if (status != KEEL_OK) return check_plugin_status(plugin(), status, err, name_ + ": on_events");
+  const size_t handled = consumed_ext_->events_consumed(instance_);
+  if (handled == 0 || handled > count) {
+    plugin().poison("events_consumed returned " + std::to_string(handled) + " for " +
+                    std::to_string(count) + " events");
+    return Status(KEEL_ERR_PLUGIN_FAULT, name_ + ": on_events reported " +
+                                             std::to_string(handled) + " of " +
+                                             std::to_string(count) +
+                                             " events handled (expected 1.." +
+                                             std::to_string(count) + ")");
+  }
+  consumed = handled;
+  return Status::ok();
+}
 
 StrategyInstance::~StrategyInstance() { (void)drop(); }
 

@@ -37,6 +37,11 @@ class StrategyInstance {
   }
   Status on_stop(keel_timestamp_t at);
 
+  // Batch delivery (on_events + the events-consumed extension): runs of
+  // market events in one call. `consumed` receives how many were handled.
+  bool takes_batches() const { return table().on_events != nullptr && consumed_ext_ != nullptr; }
+  Status on_events(const keel_event_t* events, size_t count, size_t& consumed);
+
   const Factory& factory() const { return *factory_; }
   const std::string& name() const { return name_; }
   PluginLibrary& plugin() const { return *factory_->plugin; }
@@ -63,6 +68,7 @@ class StrategyInstance {
   std::unique_ptr<InstanceContext> context_;
   std::string name_;
   bool dropped_ = false;
+  const keel_strategy_events_consumed_ext_t* consumed_ext_ = nullptr;
 };
 
 }  // namespace keel

@@ -24,6 +24,16 @@ struct Instrument {
   int32_t right = KEEL_RIGHT_CALL;
   int32_t exercise = KEEL_EXERCISE_EUROPEAN;
   keel_timestamp_t expiry = 0;  // options and futures; 0 if none
+  // Options only: how to mark the option while it has no quote of its own
+  // (the run file's "mark"): a pricing model of the run, by name, and the
+  // inputs the instrument does not carry.
+  struct ModelMark {
+    std::string model;
+    double vol = 0;
+    double rate = 0;
+    double dividend = 0;
+  };
+  std::optional<ModelMark> model_mark;
   double tick_size = 0.01;
   double lot_size = 1;
   double multiplier = 1;

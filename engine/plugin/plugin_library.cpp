@@ -235,6 +235,17 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   return library;
 }
 
+std::unique_ptr<PluginLibrary> PluginLibrary::in_process(std::filesystem::path source,
+                                                         PluginFacts facts,
+                                                         std::vector<Factory> factories) {
+  auto library = std::unique_ptr<PluginLibrary>(new PluginLibrary());
+  library->path_ = std::move(source);
+  library->facts_ = std::move(facts);
+  library->factories_ = std::move(factories);
+  for (Factory& factory : library->factories_) factory.plugin = library.get();
+  return library;
+}
+
 std::string PluginLibrary::label() const {
   return (facts_.id.empty() ? std::string("plugin") : facts_.id) + " (" + path_.string() + ")";
 }

@@ -55,6 +55,12 @@ class PluginLibrary {
   // handed to the entry (valid for the life of the process).
   static Result<std::unique_ptr<PluginLibrary>> load(const std::filesystem::path& path,
                                                      const keel_host_t* load_host);
+  // A library whose factories live in keel itself (the Python adapter: one
+  // per script, so a fault poisons that script only). `source` is what
+  // path() reports (the script); each factory's `plugin` is set here.
+  static std::unique_ptr<PluginLibrary> in_process(std::filesystem::path source,
+                                                   PluginFacts facts,
+                                                   std::vector<Factory> factories);
 
   const std::filesystem::path& path() const { return path_; }
   const PluginFacts& facts() const { return facts_; }

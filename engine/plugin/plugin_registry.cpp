@@ -63,6 +63,20 @@ Result<PluginLibrary*> PluginRegistry::load_file(const std::filesystem::path& pa
   return library;
 }
 
+Result<PluginLibrary*> PluginRegistry::add_in_process(std::unique_ptr<PluginLibrary> library) {
+  for (const Factory& factory : library->factories()) {
+    if (auto it = factories_.find(factory.id); it != factories_.end()) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT, "factory id '" + factory.id +
+                                                   "' is already provided by " +
+                                                   it->second->plugin->label());
+    }
+  }
+  PluginLibrary* added = library.get();
+  for (const Factory& factory : added->factories()) factories_[factory.id] = &factory;
+  plugins_.push_back(std::move(library));
+  return added;
+}
+
 void PluginRegistry::discover() {
   if (discovered_) return;
   discovered_ = true;

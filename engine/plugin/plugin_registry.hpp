@@ -33,6 +33,9 @@ class PluginRegistry {
   // factories. Fails on any load problem or a factory id already registered
   // by another plugin (the message names both files).
   Result<PluginLibrary*> load_file(const std::filesystem::path& path);
+  // Registers a library built in-process (PluginLibrary::in_process); its
+  // factory ids must be new. Fails naming the id otherwise.
+  Result<PluginLibrary*> add_in_process(std::unique_ptr<PluginLibrary> library);
 
   // The factory with this id, discovering plugins in the search path if
   // needed. NOT_FOUND lists where it looked and any plugin that failed to

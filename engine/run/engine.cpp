@@ -7,11 +7,17 @@
 #include <cstring>
 
 #include "engine/data/csv_market_data.hpp"
+#if KEEL_WITH_PYTHON
+#include "engine/python/python_strategy.hpp"
+#endif
+#include "engine/market/timestamp.hpp"
 
 namespace keel {
 namespace {
 
 constexpr uint64_t kProgressEvery = 1 << 16;
+// The most market events one on_events call receives (bounds the read-ahead).
+constexpr size_t kMaxBatch = 1024;
 
 const char* side_text(int32_t side) { return side == KEEL_SIDE_BUY ? "buy" : "sell"; }
 
@@ -42,11 +48,30 @@ Status Engine::prepare() {
     models_.push_back(*handle);
   }
 
+  model_marked_by_underlying_.assign(config_.instruments.size(), {});
+  for (const Instrument& instrument : config_.instruments.all()) {
+    if (!instrument.model_mark) continue;
+    // The config checked the name; the model was created above.
+    Result<keel_model_handle_t> handle = host_.lookup_model(instrument.model_mark->model);
+    Result<std::shared_ptr<ModelInstance>> model =
+        handle ? host_.model(*handle) : Result<std::shared_ptr<ModelInstance>>(handle.status());
+    if (!model) return model.status();
+    model_marked_by_underlying_[instrument.underlying].push_back(model_marked_.size());
+    model_marked_.push_back({instrument.id, std::move(*model)});
+  }
+
   std::vector<double> cash;
   for (const StrategySpec& spec : config_.strategies) {
+#if KEEL_WITH_PYTHON
+    Result<const Factory*> factory =
+        spec.python ? python::python_strategy_factory(host_.registry(), *spec.python)
+                    : host_.registry().find_factory(spec.factory);
+#else
     Result<const Factory*> factory = host_.registry().find_factory(spec.factory);
+#endif
     if (!factory) {
-      return Status(factory.status().code(), spec.pointer + "/factory: " + factory.status().message());
+      return Status(factory.status().code(), spec.pointer + (spec.python ? "/python" : "/factory") +
+                                                 ": " + factory.status().message());
     }
     if ((*factory)->kind != FactoryKind::strategy) {
       return Status(KEEL_ERR_INVALID_ARGUMENT, spec.pointer + "/factory: '" + spec.factory +
@@ -98,7 +123,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
   bool have = false;
   // The first event fixes the start time strategies are told about.
   while (true) {
-    Result<bool> next = data_.next(event);
+    Result<bool> next = next_event(event);
     if (!next) {
       fail(next.status());
       break;
@@ -139,7 +164,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
     ++events_;
     if (progress && events_ % kProgressEvery == 0) progress(events_, now_);
 
-    Result<bool> next = data_.next(event);
+    Result<bool> next = next_event(event);
     if (!next) {
       fail(next.status());
       break;
@@ -156,6 +181,15 @@ void Engine::dispatch(const MarketEvent& event) {
     StrategySlot& slot = strategies_[s];
     if (!slot.active) continue;
     Status status;
+    if (slot.instance->takes_batches()) {
+      if (event_seq_ <= slot.delivered_seq) {  // it had this event in an earlier batch
+        if (event_seq_ == slot.release_seq) release_deferred(s);
+        continue;
+      }
+      if (Status st = deliver_batch(s, event); !st) strategy_failed(s, st);
+      if (stop_) return;
+      continue;
+    }
     switch (event.kind) {
       case MarketEventKind::quote: status = slot.instance->on_quote(event.as.quote); break;
       case MarketEventKind::trade: status = slot.instance->on_trade(event.as.trade); break;
@@ -163,6 +197,129 @@ void Engine::dispatch(const MarketEvent& event) {
     }
     if (!status) strategy_failed(s, status);
     if (stop_) return;
+  }
+}
+
+// ---- batch delivery --------------------------------------------------------------------
+//
+// A strategy that takes batches gets the run of consecutive market events of
+// one kind for its instruments, read ahead from the data, in one on_events
+// call — but only while nothing else can reach it between those events
+// (batch_safe); otherwise a batch of one. It handles events up to the one on
+// which it acts and says how many (the events-consumed extension); what it
+// sent is held back and scheduled when the loop reaches that event, as if
+// sent from there, and the rest of the run is delivered again later. So the
+// orders, fills and reports are those of per-event delivery. Within a batch,
+// marks (position/account values, the risk check's reference price) and
+// host `now` are those of the batch's first event.
+
+Result<bool> Engine::next_event(MarketEvent& out) {
+  if (!ahead_.empty()) {
+    out = ahead_.front().event;
+    event_seq_ = ahead_.front().seq;
+    ahead_.pop_front();
+    return true;
+  }
+  if (!ahead_status_.is_ok()) return ahead_status_;
+  if (ahead_end_) return false;
+  Result<bool> next = data_.next(out);
+  if (next && *next) event_seq_ = ++read_seq_;
+  return next;
+}
+
+const Engine::AheadEvent* Engine::peek(size_t i) {
+  while (ahead_.size() <= i) {
+    if (ahead_end_ || !ahead_status_.is_ok()) return nullptr;
+    AheadEvent ahead;
+    Result<bool> next = data_.next(ahead.event);
+    if (!next) {
+      ahead_status_ = next.status();  // the loop meets it when it gets there
+      return nullptr;
+    }
+    if (!*next) {
+      ahead_end_ = true;
+      return nullptr;
+    }
+    ahead.seq = ++read_seq_;
+    ahead_.push_back(ahead);
+  }
+  return &ahead_[i];
+}
+
+bool Engine::batch_safe(size_t s) {
+  const StrategySlot& slot = strategies_[s];
+  if (slot.open_orders != 0 || !slot.deferred.empty() || !pending_.empty()) return false;
+  if (slot.spec->risk.max_drawdown_pct) {
+    for (keel_instrument_id_t i : slot.instruments) {
+      if (portfolio_->position(s, i).quantity != 0) return false;
+    }
+  }
+  return true;
+}
+
+Status Engine::deliver_batch(size_t s, const MarketEvent& first) {
+  StrategySlot& slot = strategies_[s];
+  batch_.clear();
+  batch_seqs_.clear();
+  const auto append = [&](const MarketEvent& event, uint64_t seq) {
+    keel_event_t tagged{};
+    tagged.kind = static_cast<uint32_t>(event.kind);
+    std::memcpy(&tagged.as, &event.as, sizeof event.as);
+    batch_.push_back(tagged);
+    batch_seqs_.push_back(seq);
+  };
+  append(first, event_seq_);
+  if (batch_safe(s)) {
+    for (size_t i = 0; batch_.size() < kMaxBatch; ++i) {
+      const AheadEvent* next = peek(i);
+      if (next == nullptr || (config_.end_ns && next->event.ts() >= *config_.end_ns)) break;
+      if (!slot.subscribed[next->event.instrument()]) continue;
+      if (next->event.kind != first.kind) break;
+      append(next->event, next->seq);
+    }
+  }
+  slot.deferred_from_ts = now_;
+  batch_strategy_ = s;
+  size_t consumed = batch_.size();
+  Status status = slot.instance->on_events(batch_.data(), batch_.size(), consumed);
+  batch_strategy_.reset();
+  slot.delivered_seq = batch_seqs_[consumed - 1];
+  if (!slot.deferred.empty() || !slot.deferred_orders.empty()) {
+    slot.release_seq = batch_seqs_[consumed - 1];
+    slot.release_ts = batch_[consumed - 1].as.quote.ts;  // every payload begins with ts
+    if (consumed == 1 || !status) release_deferred(s);
+  }
+  return status;
+}
+
+void Engine::release_deferred(size_t s) {
+  StrategySlot& slot = strategies_[s];
+  const keel_timestamp_t shift = slot.release_ts - slot.deferred_from_ts;
+  for (uint64_t id : slot.deferred_orders) {
+    Order& order = orders_.get(id);
+    order.submitted_ts += shift;
+    order.last_update_ts += shift;
+  }
+  for (PendingEvent& event : slot.deferred) {
+    if (event.kind == PendingEvent::Kind::timer) {
+      event.ts = std::max(event.ts, slot.release_ts);  // a time already past: the next event
+      event.timer.ts = event.ts;
+    } else {
+      event.ts += shift;
+      event.update.ts += shift;
+    }
+    pending_.push(event);
+  }
+  slot.deferred.clear();
+  slot.deferred_orders.clear();
+  slot.release_seq = 0;
+}
+
+void Engine::schedule(const PendingEvent& event) {
+  if (batch_strategy_ && *batch_strategy_ == event.strategy) {
+    strategies_[event.strategy].deferred.push_back(event);
+  } else {
+    pending_.push(event);
   }
 }
 
@@ -275,7 +432,7 @@ void Engine::schedule_report(const Order& order, keel_timestamp_t at, int32_t st
   u.remaining_quantity = is_terminal_state(state) ? 0 : order.request.quantity - filled;
   u.average_fill_price = average_price;
   u.reason = "";
-  pending_.push(event);
+  schedule(event);
 }
 
 double Engine::fee_for(const Order& order, double quantity, double price,
@@ -350,14 +507,63 @@ void Engine::update_marks(const MarketEvent& event) {
       break;
     }
     case MarketEventKind::trade:
-      // Quotes, when there are any, mark better than prints.
-      if (mids_[id] <= 0) portfolio_->set_mark(id, event.as.trade.price);
+      // Quotes, when there are any, mark better than prints; an option with
+      // a model mark is marked by its model until it has a quote.
+      if (mids_[id] <= 0 && !config_.instruments.get(id).model_mark) {
+        portfolio_->set_mark(id, event.as.trade.price);
+      }
       break;
-    case MarketEventKind::bar: portfolio_->set_mark(id, event.as.bar.close); break;
+    case MarketEventKind::bar:
+      if (!config_.instruments.get(id).model_mark) portfolio_->set_mark(id, event.as.bar.close);
+      break;
+  }
+  if (!model_marked_by_underlying_[id].empty()) mark_options_by_model(id);
+}
+
+void Engine::mark_options_by_model(keel_instrument_id_t underlying) {
+  constexpr double kNanosPerYear = 365.0 * 86400e9;  // ACT/365
+  const auto mark_one = [&](const ModelMarkedOption& marked) {
+    const Instrument& option = config_.instruments.get(marked.option);
+    if (mids_[option.id] > 0 || !portfolio_->has_mark(option.underlying)) return;
+    const Instrument::ModelMark& inputs = *option.model_mark;
+    const double spot = portfolio_->mark(option.underlying);
+    double value = 0;
+    if (now_ >= option.expiry) {  // expired (or expiring): intrinsic value
+      value = std::max(0.0, option.right == KEEL_RIGHT_CALL ? spot - option.strike
+                                                             : option.strike - spot);
+    } else {
+      keel_option_t terms{};
+      terms.spot = spot;
+      terms.strike = option.strike;
+      terms.expiry = static_cast<double>(option.expiry - now_) / kNanosPerYear;
+      terms.vol = inputs.vol;
+      terms.rate = inputs.rate;
+      terms.dividend = inputs.dividend;
+      terms.right = option.right;
+      terms.exercise = option.exercise;
+      Result<keel_greeks_t> priced = marked.model->price(terms);
+      if (!priced || !std::isfinite(priced->price)) {
+        fail(Status(priced ? KEEL_ERR_PLUGIN_FAULT : priced.status().code(),
+                    "/instruments/" + std::to_string(option.id) + "/mark: pricing model '" +
+                        inputs.model + "' could not mark option '" + option.symbol + "' at " +
+                        format_timestamp(now_) + ": " +
+                        (priced ? std::string("it returned a non-finite price")
+                                : priced.status().message())));
+        return;
+      }
+      value = priced->price;
+    }
+    portfolio_->set_mark(option.id, value);
+  };
+  if (underlying == KEEL_NO_INSTRUMENT) {
+    for (const ModelMarkedOption& marked : model_marked_) mark_one(marked);
+  } else {
+    for (size_t i : model_marked_by_underlying_[underlying]) mark_one(model_marked_[i]);
   }
 }
 
 void Engine::sample_equity(keel_timestamp_t ts, RunRecorder& recorder) {
+  if (!model_marked_.empty()) mark_options_by_model(KEEL_NO_INSTRUMENT);  // time has passed
   const keel_account_t total = portfolio_->total();
   EquitySample sample{ts,           total.cash, total.equity, total.realized_pnl,
                       total.unrealized_pnl, total.fees, total.gross_notional};
@@ -489,7 +695,7 @@ RunResult Engine::collect() {
     const keel_account_t a = portfolio_->account(s);
     StrategySummary st;
     st.name = slot.spec->name;
-    st.factory = slot.spec->factory;
+    st.factory = slot.instance->factory().id;
     st.status = slot.status;
     st.initial_cash = portfolio_->initial_cash(s);
     st.final_equity = a.equity;
@@ -591,6 +797,7 @@ Result<keel_order_handle_t> Engine::order_submit(InstanceContext& caller,
   const Instrument& instrument = config_.instruments.get(request.instrument);
 
   Order& order = orders_.create();
+  if (batch_strategy_ == *s) slot.deferred_orders.push_back(order.id);
   order.strategy = *s;
   order.request = request;
   order.submitted_ts = now_;
@@ -620,7 +827,7 @@ Result<keel_order_handle_t> Engine::order_submit(InstanceContext& caller,
   arrival.kind = PendingEvent::Kind::order_arrival;
   arrival.strategy = *s;
   arrival.order_id = order.id;
-  pending_.push(arrival);
+  schedule(arrival);
   return order.handle;  // PENDING until the ACCEPTED update arrives
 }
 
@@ -646,7 +853,7 @@ Status Engine::order_cancel(InstanceContext& caller, keel_order_handle_t handle)
   cancel.kind = PendingEvent::Kind::cancel_arrival;
   cancel.strategy = *s;
   cancel.order_id = order.id;
-  pending_.push(cancel);
+  schedule(cancel);
   return Status::ok();
 }
 
@@ -678,7 +885,7 @@ Result<keel_timer_handle_t> Engine::timer_set(InstanceContext& caller, keel_time
   timer.kind = PendingEvent::Kind::timer;
   timer.strategy = *s;
   timer.timer = keel_timer_event_t{timer.ts, handle, cookie};
-  pending_.push(timer);
+  schedule(timer);
   return handle;
 }
 

@@ -16,7 +16,9 @@
 // account, timer and clock members while it runs.
 #pragma once
 
+#include <deque>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -94,6 +96,15 @@ class Engine final : public RunServices {
     int64_t open_orders = 0;
     std::vector<double> open_buy, open_sell;  // per instrument
     uint64_t orders = 0, fills = 0;
+    // Batch delivery (StrategyInstance::takes_batches): the last event
+    // (sequence number) it has been given, and what it did while handling a
+    // batch: held back until the loop reaches the event it acted on, then
+    // scheduled as if it had been sent from there.
+    uint64_t delivered_seq = 0;
+    uint64_t release_seq = 0;
+    keel_timestamp_t release_ts = 0, deferred_from_ts = 0;
+    std::vector<PendingEvent> deferred;
+    std::vector<uint64_t> deferred_orders;
   };
   struct TimerEntry {
     size_t strategy;
@@ -110,12 +121,31 @@ class Engine final : public RunServices {
   void book(std::vector<VenueEvent>& events, RunRecorder& recorder);
   void release_open(Order& order);
   void update_marks(const MarketEvent& event);
+  // Marks the model-marked options on `underlying` (every one when
+  // KEEL_NO_INSTRUMENT) that have no quote of their own, at now_.
+  void mark_options_by_model(keel_instrument_id_t underlying);
   void sample_equity(keel_timestamp_t ts, RunRecorder& recorder);
   void check_drawdown(keel_instrument_id_t instrument);
   void kill(size_t strategy, const std::string& why);
   // Cancels every order of a strategy, working or travelling, with `reason`.
   void cancel_everything(size_t strategy, const char* reason);
   void dispatch(const MarketEvent& event);
+  // ---- batch delivery (a strategy with on_events) ----
+  // The next event for the loop: read ahead for a batch, else from the data.
+  Result<bool> next_event(MarketEvent& out);
+  struct AheadEvent {
+    MarketEvent event;
+    uint64_t seq = 0;
+  };
+  // The i-th event after the current one (reading ahead), or null at the end.
+  const AheadEvent* peek(size_t i);
+  // Nothing can happen to strategy `s` between its next events but what it
+  // does itself: no open orders, nothing scheduled, no kill switch armed.
+  bool batch_safe(size_t s);
+  Status deliver_batch(size_t s, const MarketEvent& first);
+  void release_deferred(size_t s);
+  // pending_.push, or held back while strategy event.strategy handles a batch.
+  void schedule(const PendingEvent& event);
   // Applies a strategy callback's status: disable the strategy or stop the run.
   void strategy_failed(size_t strategy, const Status& status);
   void finish(RunRecorder& recorder);
@@ -138,7 +168,23 @@ class Engine final : public RunServices {
   std::vector<keel_model_handle_t> models_;
   std::vector<std::vector<size_t>> subscribers_;  // per instrument
   std::vector<double> mids_;                      // per instrument, last quote mid
+  // Options with a "mark" in the run file: priced by a model of the run
+  // while they have no quote.
+  struct ModelMarkedOption {
+    keel_instrument_id_t option;
+    std::shared_ptr<ModelInstance> model;
+  };
+  std::vector<ModelMarkedOption> model_marked_;
+  std::vector<std::vector<size_t>> model_marked_by_underlying_;  // per instrument
   std::vector<VenueEvent> venue_events_;           // reused, no allocation per event
+  std::deque<AheadEvent> ahead_;                   // read ahead for a batch, not yet looped
+  Status ahead_status_;                            // a data error met while reading ahead
+  bool ahead_end_ = false;
+  uint64_t read_seq_ = 0;   // events read from the data so far
+  uint64_t event_seq_ = 0;  // the sequence number of the event the loop is at
+  std::vector<keel_event_t> batch_;                // reused
+  std::vector<uint64_t> batch_seqs_;
+  std::optional<size_t> batch_strategy_;           // inside its on_events
   keel_timestamp_t now_ = 0;
   keel_timestamp_t first_ts_ = 0;
   keel_timestamp_t next_sample_ = 0;

@@ -10,7 +10,8 @@ Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<doubl
       initial_cash_(initial_cash),
       cash_(initial_cash),
       positions_(initial_cash.size() * instruments.size()),
-      marks_(instruments.size(), 0.0) {}
+      marks_(instruments.size(), 0.0),
+      marked_(instruments.size(), false) {}
 
 void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
                            double quantity, double price, double fee) {
@@ -44,14 +45,17 @@ void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int
 }
 
 bool Portfolio::set_mark(keel_instrument_id_t instrument, double price) {
-  if (!(price > 0) || marks_[instrument] == price) return false;
+  // 0 is a real mark (an option expiring worthless); negative or NaN is not.
+  if (!(price >= 0) || !std::isfinite(price)) return false;
+  if (marked_[instrument] && marks_[instrument] == price) return false;
   marks_[instrument] = price;
+  marked_[instrument] = true;
   return true;
 }
 
 double Portfolio::unrealized(size_t strategy, keel_instrument_id_t instrument) const {
   const Position& p = position(strategy, instrument);
-  if (p.quantity == 0 || marks_[instrument] <= 0) return 0;
+  if (p.quantity == 0 || !marked_[instrument]) return 0;
   return p.quantity * (marks_[instrument] - p.average_price) *
          instruments_.get(instrument).multiplier;
 }
@@ -62,7 +66,7 @@ double Portfolio::market_value(size_t strategy, keel_instrument_id_t instrument)
   const Instrument& spec = instruments_.get(instrument);
   if (spec.kind == KEEL_INSTRUMENT_FUTURE) return unrealized(strategy, instrument);
   // Without a mark yet, carry the position at cost.
-  const double mark = marks_[instrument] > 0 ? marks_[instrument] : p.average_price;
+  const double mark = marked_[instrument] ? marks_[instrument] : p.average_price;
   return p.quantity * mark * spec.multiplier;
 }
 
@@ -90,7 +94,7 @@ keel_account_t Portfolio::account(size_t strategy) const {
     if (p.quantity == 0) continue;
     a.equity += market_value(strategy, i);
     a.unrealized_pnl += unrealized(strategy, i);
-    const double mark = marks_[i] > 0 ? marks_[i] : p.average_price;
+    const double mark = marked_[i] ? marks_[i] : p.average_price;
     a.gross_notional += std::abs(p.quantity) * mark * instruments_.get(i).multiplier;
   }
   return a;

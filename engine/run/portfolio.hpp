@@ -37,7 +37,7 @@ class Portfolio {
   // A new mark for an instrument; returns true if it changed.
   bool set_mark(keel_instrument_id_t instrument, double price);
   double mark(keel_instrument_id_t instrument) const { return marks_[instrument]; }
-  bool has_mark(keel_instrument_id_t instrument) const { return marks_[instrument] > 0; }
+  bool has_mark(keel_instrument_id_t instrument) const { return marked_[instrument]; }
 
   const Position& position(size_t strategy, keel_instrument_id_t instrument) const {
     return positions_[strategy * instrument_count_ + instrument];
@@ -59,7 +59,8 @@ class Portfolio {
   std::vector<double> initial_cash_;
   std::vector<double> cash_;
   std::vector<Position> positions_;  // [strategy][instrument], dense
-  std::vector<double> marks_;        // per instrument; 0 = no mark yet
+  std::vector<double> marks_;        // per instrument, meaningful where marked_
+  std::vector<bool> marked_;
 };
 
 }  // namespace keel

@@ -4,6 +4,7 @@
 // and the identity equity = initial + realised + unrealised - fees.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -213,12 +214,17 @@ TEST_F(RunPortfolio, FutureMultiplierOf50MovesCashOnlyByRealisedAndFees) {
   expect_identity(0);
 }
 
-TEST_F(RunPortfolio, MarksMustBePositiveAndReportChanges) {
+TEST_F(RunPortfolio, MarksMustBeFiniteAndNonNegativeAndReportChanges) {
   Portfolio& p = *portfolio;
   EXPECT_FALSE(p.has_mark(kStock));
-  EXPECT_FALSE(p.set_mark(kStock, 0));
   EXPECT_FALSE(p.set_mark(kStock, -1));
+  EXPECT_FALSE(p.set_mark(kStock, std::nan("")));
+  EXPECT_FALSE(p.set_mark(kStock, HUGE_VAL));
   EXPECT_FALSE(p.has_mark(kStock));
+  // 0 is a mark (an option expiring worthless), not "no mark".
+  EXPECT_TRUE(p.set_mark(kStock, 0));
+  EXPECT_TRUE(p.has_mark(kStock));
+  EXPECT_FALSE(p.set_mark(kStock, 0));
   EXPECT_TRUE(p.set_mark(kStock, 100));
   EXPECT_FALSE(p.set_mark(kStock, 100));  // unchanged
   EXPECT_TRUE(p.set_mark(kStock, 101));

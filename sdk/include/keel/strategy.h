@@ -67,6 +67,23 @@ typedef struct keel_strategy_vtable {
   const void* (*get_extension)(void* self, const char* id);
 } keel_strategy_vtable_t;
 
+/* Extension KEEL_STRATEGY_EXT_EVENTS_CONSUMED (returned by get_extension)
+ * makes batch delivery exact. After on_events returns KEEL_OK the engine
+ * asks how many of the span's events the strategy handled; a strategy stops
+ * after the event during which it acted (sent or cancelled an order, set or
+ * cancelled a timer), and the engine delivers the rest again once what that
+ * action caused has happened, so the result is the same as per-event
+ * handling. Without this extension the engine gives on_events one event at
+ * a time. */
+#define KEEL_STRATEGY_EXT_EVENTS_CONSUMED "keel.strategy.events_consumed/1"
+
+typedef struct keel_strategy_events_consumed_ext {
+  uint32_t struct_size; /* sizeof(keel_strategy_events_consumed_ext_t) when built */
+  /* How many events of the last on_events call were handled, in 1..count.
+   * [instance-serialized] */
+  size_t (*events_consumed)(void* self);
+} keel_strategy_events_consumed_ext_t;
+
 /* A "keel.strategy/1" table must be at least this large (its members may
  * be NULL; see above). */
 #define KEEL_STRATEGY_VTABLE_MIN_SIZE \

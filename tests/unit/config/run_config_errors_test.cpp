@@ -264,12 +264,19 @@ TEST_F(ConfigErrors, TopLevelMustBeAnObject) {
   EXPECT_EQ(only_error(OJson::array({1, 2, 3})), ": expected an object, got [1,2,3]");
 }
 
-TEST_F(ConfigErrors, PythonStrategiesAreNotAvailable) {
+TEST_F(ConfigErrors, PythonStrategiesNeedTheirScriptAndThePythonBuild) {
   OJson doc = full_run_file();
   doc["strategies"][0].erase("factory");
   doc["strategies"][0]["python"] = {{"script", "s.py"}, {"class", "S"}};
+#if KEEL_WITH_PYTHON
+  const std::string error = only_error(doc);
+  EXPECT_EQ(error.rfind("/strategies/0/python/script: no such file: ", 0), 0u) << error;
+  EXPECT_EQ(error.substr(error.size() - 5), "/s.py") << error;
+#else
   EXPECT_EQ(only_error(doc),
-            "/strategies/0/python: Python strategies are not available in this build");
+            "/strategies/0/python: Python strategies are not available in this build (configure "
+            "with -DKEEL_WITH_PYTHON=ON)");
+#endif
 }
 
 TEST_F(ConfigErrors, ReportsEveryErrorInDocumentOrder) {

@@ -106,7 +106,9 @@ TEST(ConfigSchema, RequiredKeysMatchTheParser) {
   EXPECT_EQ(required("/venue"), Keys{});
   EXPECT_EQ(required("/risk"), Keys{});
   EXPECT_EQ(required("/pricing_models/*"), Keys{"factory"});
-  EXPECT_EQ(required("/strategies/*"), (Keys{"name", "factory", "instruments"}));
+  // "factory" or "python", exactly one: the schema's oneOf says so.
+  EXPECT_EQ(required("/strategies/*"), (Keys{"name", "instruments"}));
+  EXPECT_EQ(required("/strategies/*/python"), (Keys{"script", "class"}));
   EXPECT_EQ(required("/output"), Keys{"dir"});
 }
 
