@@ -22,6 +22,7 @@ struct GlobalOptions {
 using CommandRunner = std::function<int(Host&)>;
 
 CommandRunner add_plugin_inspect_command(CLI::App& plugin_app);
+CommandRunner add_plugin_check_command(CLI::App& plugin_app);
 CommandRunner add_price_command(CLI::App& app);
 CommandRunner add_run_command(CLI::App& app);
 

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   CLI::App* plugin = app.add_subcommand("plugin", "Work with plugin files");
   plugin->require_subcommand(1);
   CommandRunner inspect = add_plugin_inspect_command(*plugin);
+  CommandRunner check = add_plugin_check_command(*plugin);
   CommandRunner price = add_price_command(app);
   CommandRunner run = add_run_command(app);
   CommandRunner validate = add_validate_command(app);
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
   int code = kExitOk;
   if (plugin->got_subcommand("inspect")) {
     code = inspect(host);
+  } else if (plugin->got_subcommand("check")) {
+    code = check(host);
   } else if (app.got_subcommand("price")) {
     code = price(host);
   } else if (app.got_subcommand("run")) {
