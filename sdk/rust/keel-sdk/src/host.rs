@@ -1,0 +1,262 @@
+//! [`Host`]: a safe view of the `keel_host_t` table an instance receives.
+//!
+//! Each call checks that the host's table is long enough to hold the member
+//! (an older host's is shorter) and that it is not NULL; otherwise it
+//! returns `KEEL_ERR_UNSUPPORTED` ("this host has no 'timer_set' call").
+//! A failing call returns the host's status with its message, prefixed with
+//! the call's name ("order_submit: risk: max position exceeded").
+
+use std::ffi::{CStr, CString};
+use std::mem::MaybeUninit;
+use std::os::raw::c_char;
+
+use crate::capsule::Capsule;
+use crate::error::{KeelError, KeelResult};
+use crate::ffi::*;
+use crate::types::{Instrument, OrderRequest};
+
+/// The host table of one instance (or the load-time one). Copyable; valid
+/// while the instance lives, which is as long as the plugin may use it.
+#[derive(Clone, Copy, Debug)]
+pub struct Host {
+    raw: *const keel_host_t,
+}
+
+// The table's members carry their own thread tags; log, now, instrument and
+// model-pricing calls are [thread-safe]. Orders and timers are
+// [instance-serialized], which the Strategy trait's &mut self enforces.
+unsafe impl Send for Host {}
+unsafe impl Sync for Host {}
+
+/// The byte offset of a field of `keel_host_t` (offset_of! is newer than the
+/// Rust this SDK supports).
+macro_rules! host_offset {
+    ($field:ident) => {{
+        let table = MaybeUninit::<keel_host_t>::uninit();
+        let base = table.as_ptr();
+        #[allow(unused_unsafe)]
+        let field = unsafe { std::ptr::addr_of!((*base).$field) };
+        field as usize - base as usize
+    }};
+}
+
+/// The member `$field` when the host's table has it, else UNSUPPORTED.
+macro_rules! member {
+    ($self:ident, $field:ident) => {{
+        let end = host_offset!($field) + std::mem::size_of::<usize>();
+        match unsafe { $self.raw.as_ref() } {
+            Some(table) if table.struct_size as usize >= end && table.$field.is_some() => Ok(table.$field.unwrap()),
+            _ => Err(KeelError::unsupported(concat!("this host has no '", stringify!($field), "' call"))),
+        }
+    }};
+}
+
+/// Calls a member that takes `(host, args..., err)` and returns a status.
+macro_rules! call {
+    ($self:ident, $field:ident ( $($arg:expr),* )) => {{
+        let function = member!($self, $field)?;
+        let mut err = keel_error_t::default();
+        let status = unsafe { function($self.raw, $($arg,)* &mut err) };
+        crate::guard::check(status, &err, stringify!($field))
+    }};
+}
+
+fn c_string(text: &str, what: &str) -> KeelResult<CString> {
+    CString::new(text).map_err(|_| KeelError::invalid_argument(format!("{} contains a NUL byte", what)))
+}
+
+impl Host {
+    /// # Safety
+    /// `raw` is NULL or a host table valid for as long as this value is used.
+    pub unsafe fn from_raw(raw: *const keel_host_t) -> Self {
+        Host { raw }
+    }
+
+    pub fn raw(&self) -> *const keel_host_t {
+        self.raw
+    }
+
+    /// The host's name and version ("keel", "0.1.0"), when it gives them.
+    pub fn name(&self) -> Option<String> {
+        unsafe { self.raw.as_ref() }.and_then(|t| c_str(t.host_name))
+    }
+
+    pub fn version(&self) -> Option<String> {
+        unsafe { self.raw.as_ref() }.and_then(|t| c_str(t.host_version))
+    }
+
+    /// Logs under the instance's name. Never fails: a host without logging
+    /// drops the message.
+    pub fn log(&self, level: i32, message: &str) {
+        if let Ok(log) = member!(self, log) {
+            let text = CString::new(message.replace('\0', "?")).unwrap_or_default();
+            unsafe { log(self.raw, level, text.as_ptr()) };
+        }
+    }
+    pub fn debug(&self, message: &str) {
+        self.log(KEEL_LOG_DEBUG, message)
+    }
+    pub fn info(&self, message: &str) {
+        self.log(KEEL_LOG_INFO, message)
+    }
+    pub fn warn(&self, message: &str) {
+        self.log(KEEL_LOG_WARN, message)
+    }
+    pub fn error(&self, message: &str) {
+        self.log(KEEL_LOG_ERROR, message)
+    }
+
+    /// Simulated time during a run, wall-clock UTC otherwise (ns).
+    pub fn now(&self) -> KeelResult<keel_timestamp_t> {
+        let now = member!(self, now)?;
+        Ok(unsafe { now(self.raw) })
+    }
+
+    pub fn instrument_find(&self, symbol: &str) -> KeelResult<keel_instrument_id_t> {
+        let symbol = c_string(symbol, "symbol")?;
+        let mut id = KEEL_NO_INSTRUMENT;
+        call!(self, instrument_find(symbol.as_ptr(), &mut id))?;
+        Ok(id)
+    }
+
+    pub fn instrument(&self, id: keel_instrument_id_t) -> KeelResult<Instrument> {
+        let mut info: keel_instrument_info_t = unsafe { std::mem::zeroed() };
+        info.struct_size = std::mem::size_of::<keel_instrument_info_t>() as u32;
+        call!(self, instrument_get(id, &mut info))?;
+        Ok(Instrument::from_c(&info))
+    }
+
+    /// Sends an order; its handle names it until its terminal update.
+    pub fn submit(&self, request: &OrderRequest) -> KeelResult<keel_order_handle_t> {
+        let raw = request.to_c();
+        let mut order = keel_order_handle_t::default();
+        call!(self, order_submit(&raw, &mut order))?;
+        Ok(order)
+    }
+
+    pub fn cancel(&self, order: keel_order_handle_t) -> KeelResult<()> {
+        call!(self, order_cancel(order))
+    }
+
+    pub fn position(&self, instrument: keel_instrument_id_t) -> KeelResult<keel_position_t> {
+        let mut out = keel_position_t::default();
+        call!(self, position_get(instrument, &mut out))?;
+        Ok(out)
+    }
+
+    pub fn account(&self) -> KeelResult<keel_account_t> {
+        let mut out = keel_account_t::default();
+        call!(self, account_get(&mut out))?;
+        Ok(out)
+    }
+
+    /// An `on_timer` call at simulated time `at`, carrying `cookie`.
+    pub fn set_timer(&self, at: keel_timestamp_t, cookie: u64) -> KeelResult<keel_timer_handle_t> {
+        let mut timer = keel_timer_handle_t::default();
+        call!(self, timer_set(at, cookie, &mut timer))?;
+        Ok(timer)
+    }
+
+    pub fn cancel_timer(&self, timer: keel_timer_handle_t) -> KeelResult<()> {
+        call!(self, timer_cancel(timer))
+    }
+
+    /// A model the run file configured, by name (borrowed: never dropped).
+    pub fn model_lookup(&self, name: &str) -> KeelResult<keel_model_handle_t> {
+        let name = c_string(name, "model name")?;
+        let mut model = keel_model_handle_t::default();
+        call!(self, model_lookup(name.as_ptr(), &mut model))?;
+        Ok(model)
+    }
+
+    /// A private model instance; give it back with [`model_drop`](Self::model_drop).
+    pub fn model_create(&self, factory_id: &str, params_json: &str) -> KeelResult<keel_model_handle_t> {
+        let factory_id = c_string(factory_id, "factory id")?;
+        let params = c_string(params_json, "params")?;
+        let mut model = keel_model_handle_t::default();
+        call!(self, model_create(factory_id.as_ptr(), params.as_ptr(), &mut model))?;
+        Ok(model)
+    }
+
+    pub fn model_drop(&self, model: keel_model_handle_t) -> KeelResult<()> {
+        call!(self, model_drop(model))
+    }
+
+    pub fn model_price(&self, model: keel_model_handle_t, option: &keel_option_t) -> KeelResult<keel_greeks_t> {
+        let mut out = keel_greeks_t::default();
+        call!(self, model_price(model, option, &mut out))?;
+        Ok(out)
+    }
+
+    pub fn model_implied_vol(&self, model: keel_model_handle_t, option: &keel_option_t, premium: f64) -> KeelResult<f64> {
+        let mut vol = 0.0;
+        call!(self, model_implied_vol(model, option, premium, &mut vol))?;
+        Ok(vol)
+    }
+
+    /// Calibrates a model; the report comes back in a capsule this value
+    /// owns (released through its producer when dropped).
+    pub fn model_calibrate(&self, model: keel_model_handle_t, quotes: &[keel_calibration_quote_t]) -> KeelResult<Capsule> {
+        let mut report = Capsule::empty();
+        call!(self, model_calibrate(model, quotes.as_ptr(), quotes.len(), report.as_out_ptr()))?;
+        Ok(report)
+    }
+}
+
+fn c_str(text: *const c_char) -> Option<String> {
+    if text.is_null() {
+        None
+    } else {
+        Some(unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn fake_now(_host: *const keel_host_t) -> keel_timestamp_t {
+        1234
+    }
+    unsafe extern "C" fn refusing_submit(
+        _host: *const keel_host_t,
+        _request: *const keel_order_request_t,
+        _out: *mut keel_order_handle_t,
+        err: *mut keel_error_t,
+    ) -> keel_status_t {
+        crate::error::set_error(err, KEEL_ERR_REJECTED, "risk: max position exceeded")
+    }
+
+    fn table() -> keel_host_t {
+        let mut table: keel_host_t = unsafe { std::mem::zeroed() };
+        table.struct_size = std::mem::size_of::<keel_host_t>() as u32;
+        table
+    }
+
+    #[test]
+    fn calls_present_members_and_reports_host_errors() {
+        let mut t = table();
+        t.now = Some(fake_now);
+        t.order_submit = Some(refusing_submit);
+        let host = unsafe { Host::from_raw(&t) };
+        assert_eq!(host.now().unwrap(), 1234);
+        let error = host.submit(&OrderRequest::market(0, crate::types::Side::Buy, 1.0)).unwrap_err();
+        assert_eq!(error.status, KEEL_ERR_REJECTED);
+        assert_eq!(error.message, "order_submit: risk: max position exceeded");
+        let missing = host.set_timer(5, 1).unwrap_err();
+        assert_eq!(missing.status, KEEL_ERR_UNSUPPORTED);
+        assert_eq!(missing.message, "this host has no 'timer_set' call");
+        host.info("no log member: dropped silently");
+    }
+
+    #[test]
+    fn members_past_an_older_hosts_struct_size_are_absent() {
+        let mut t = table();
+        t.now = Some(fake_now);
+        t.struct_size = host_offset!(now) as u32; // ends just before `now`
+        let host = unsafe { Host::from_raw(&t) };
+        assert_eq!(host.now().unwrap_err().status, KEEL_ERR_UNSUPPORTED);
+        let none = unsafe { Host::from_raw(std::ptr::null()) };
+        assert_eq!(none.now().unwrap_err().status, KEEL_ERR_UNSUPPORTED);
+    }
+}
