@@ -1,0 +1,264 @@
+// The OCaml SDK's C glue (sdk/ocaml/keel_ocaml_glue.c) through the real
+// host: OCaml plugins load with one export, create/drop honour strict
+// params, events cross into OCaml (one crossing per span with on_events),
+// host-table calls work from OCaml, two OCaml runtimes live in one process,
+// concurrent calls are serialised, and an OCaml exception becomes a status
+// with its text that poisons the plugin.
+//
+// The glue's poisoned flag lives as long as the process (the plugin is
+// never unloaded), so the poisoning test is the last one in this file; ctest
+// runs every test in a process of its own anyway.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/host/host.hpp"
+#include "engine/plugin/elf_exports.hpp"
+#include "tests/cli/keel_process.hpp"
+
+namespace keel {
+namespace {
+
+keel_option_t option(double spot, double strike, double expiry, double vol, double rate,
+                     int32_t right = KEEL_RIGHT_CALL, int32_t exercise = KEEL_EXERCISE_EUROPEAN) {
+  return keel_option_t{spot, strike, expiry, vol, rate, 0.0, right, exercise};
+}
+
+class OcamlSdk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    host_.registry().add_search_folder(KEEL_TEST_OCAML_DIR);
+    host_.registry().add_search_folder(KEEL_TEST_PLUGIN_DIR);
+  }
+  std::shared_ptr<ModelInstance> model(const std::string& factory, const std::string& params) {
+    Result<keel_model_handle_t> handle = host_.create_model(factory, params, "model '" + factory + "'");
+    EXPECT_TRUE(handle) << handle.status().message();
+    if (!handle) return nullptr;
+    return *host_.model(*handle);
+  }
+  Host host_;
+};
+
+// ---- a host table that records what the OCaml strategy logs -----------------
+
+std::mutex journal_mutex;
+std::vector<std::string> journal;
+
+void record_log(const keel_host_t*, int32_t, const char* message) {
+  std::lock_guard lock(journal_mutex);
+  journal.emplace_back(message);
+}
+keel_timestamp_t fixed_now(const keel_host_t*) { return 1234; }
+keel_status_t find_aapl(const keel_host_t*, const char* symbol, keel_instrument_id_t* out,
+                        keel_error_t* err) {
+  if (std::string(symbol) == "AAPL") {
+    *out = 3;
+    return KEEL_OK;
+  }
+  return keel_error_set(err, KEEL_ERR_NOT_FOUND, "no instrument '%s'", symbol);
+}
+
+keel_host_t recording_host() {
+  keel_host_t host{};
+  host.struct_size = sizeof(keel_host_t);
+  host.abi_major = KEEL_ABI_VERSION_MAJOR;
+  host.abi_minor = KEEL_ABI_VERSION_MINOR;
+  host.host_name = "test";
+  host.host_version = "0";
+  host.log = &record_log;
+  host.now = &fixed_now;
+  host.instrument_find = &find_aapl;
+  return host;  // every other member NULL: the OCaml side gets Unsupported
+}
+
+std::vector<std::string> take_journal() {
+  std::lock_guard lock(journal_mutex);
+  std::vector<std::string> out;
+  out.swap(journal);
+  return out;
+}
+
+TEST_F(OcamlSdk, PluginsExportOnlyTheEntryAndInspect) {
+  for (const std::string& file : {std::string(KEEL_TEST_PLUGIN_DIR) + "/keel_binomial.so",
+                                 std::string(KEEL_TEST_PLUGIN_DIR) + "/keel_delta_hedger.so",
+                                 std::string(KEEL_TEST_OCAML_DIR) + "/keel_test_ocaml_fault.so"}) {
+    Result<std::vector<std::string>> exports = read_elf_exports(file);
+    ASSERT_TRUE(exports) << exports.status().message();
+    EXPECT_EQ(*exports, std::vector<std::string>{"keel_plugin_entry"}) << file;
+    cli_test::KeelRun r = cli_test::run_keel({"plugin", "inspect", file});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_NE(r.out.find("OCaml 4."), std::string::npos) << r;
+    EXPECT_NE(r.out.find("ocamlopt"), std::string::npos) << r;
+  }
+  cli_test::KeelRun r =
+      cli_test::run_keel({"plugin", "inspect", std::string(KEEL_TEST_PLUGIN_DIR) + "/keel_delta_hedger.so"});
+  EXPECT_NE(r.out.find("keel.delta_hedger  [keel.strategy/1]"), std::string::npos) << r;
+}
+
+TEST_F(OcamlSdk, CreateAndDropWithGoodAndBadParams) {
+  auto scaled = model("keel_test.ocaml_fault", R"({"scale": 2.5})");
+  ASSERT_TRUE(scaled);
+  EXPECT_DOUBLE_EQ(scaled->price(option(4, 100, 1, 0.2, 0.01))->price, 10.0);
+  struct Case {
+    const char* params;
+    const char* expected;
+  };
+  for (const Case& c : {Case{R"({"scael": 2})", "/scael: unknown param; did you mean 'scale'? (known: scale)"},
+                        Case{R"({"scale": "big"})", "/scale: expected a finite number, got \"big\""},
+                        Case{R"({"scale": 1} x)", "params are not valid JSON: at byte 13: trailing characters after the JSON value"},
+                        Case{"\"str\"", "params must be a JSON object, got \"str\""}}) {
+    Result<keel_model_handle_t> bad = host_.create_model("keel_test.ocaml_fault", c.params, "model 'bad'");
+    ASSERT_FALSE(bad) << c.params;
+    EXPECT_EQ(bad.status().code(), KEEL_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(bad.status().message().find(c.expected), std::string::npos)
+        << c.params << " -> " << bad.status().message();
+  }
+  // A Keel.Error from plugin code is a status, not a fault.
+  Result<keel_greeks_t> negative = scaled->price(option(-1, 100, 1, 0.2, 0.01));
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.status().code(), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(negative.status().message().find("spot: expected >= 0, got -1"), std::string::npos);
+  EXPECT_FALSE(scaled->plugin().poisoned());
+  EXPECT_TRUE(scaled->drop());
+  EXPECT_EQ(scaled->drop().code(), KEEL_ERR_STALE_HANDLE);
+}
+
+TEST_F(OcamlSdk, OptionFieldsCrossIntact) {
+  auto m = model("keel_test.ocaml_fault", "{}");
+  const keel_greeks_t g = *m->price(option(3, 101, 0.75, 0.33, 0.02, KEEL_RIGHT_PUT, KEEL_EXERCISE_AMERICAN));
+  EXPECT_EQ(g.price, 3);
+  EXPECT_EQ(g.delta, 101);
+  EXPECT_EQ(g.gamma, 0.75);
+  EXPECT_EQ(g.vega, 0.33);
+  EXPECT_EQ(g.theta, 0.02);
+  EXPECT_EQ(g.rho, -10);
+}
+
+TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  ASSERT_NE(f.strategy.on_events, nullptr);
+  const keel_host_t host = recording_host();
+  take_journal();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create(R"({"label": "j1"})", &host, &instance, &err), KEEL_OK) << err.message;
+
+  const keel_instrument_id_t instruments[] = {3, 5};
+  const keel_strategy_start_t start{sizeof(keel_strategy_start_t), 0, 1000, "mine", 2, instruments};
+  ASSERT_EQ(f.strategy.on_start(instance, &start, &err), KEEL_OK) << err.message;
+  const keel_quote_t quote{2000, 3, 0, 99.5, 10, 100.5, 12};
+  ASSERT_EQ(f.strategy.on_quote(instance, &quote, &err), KEEL_OK) << err.message;
+
+  // One span: a trade (whose handler calls order_submit, absent here), a
+  // fill and a rejected order update with its reason.
+  std::vector<keel_event_t> events(3);
+  events[0].kind = KEEL_EVENT_TRADE;
+  events[0].as.trade = keel_trade_t{3000, 3, 0, 101.25, 7};
+  events[1].kind = KEEL_EVENT_FILL;
+  events[1].as.fill = keel_fill_t{4000, {0}, 9, 42, 3, KEEL_SIDE_SELL, KEEL_LIQUIDITY_TAKER, 0, 5, 100.75, 0.1};
+  events[2].kind = KEEL_EVENT_ORDER_UPDATE;
+  events[2].as.order_update =
+      keel_order_update_t{5000, {0}, 10, 43, 3, KEEL_ORDER_REJECTED, 0, 5, 0, "max position"};
+  ASSERT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK) << err.message;
+  ASSERT_EQ(f.strategy.on_stop(instance, 6000, &err), KEEL_OK) << err.message;
+
+  // A Keel.Error raised in a callback stops with its status, no fault.
+  const keel_quote_t bad{7000, 3, 0, -1, 1, 1, 1};
+  EXPECT_EQ(f.strategy.on_quote(instance, &bad, &err), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "bid: expected >= 0, got -1");
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+
+  const std::vector<std::string> expected{
+      "j1 start name=mine instruments=3,5 now=1234",
+      "AAPL=3",
+      "NOPE: not found: no instrument 'NOPE'",
+      "quote ts=2000 instrument=3 bid=99.5 ask=100.5",
+      "trade ts=3000 price=101.25 size=7",
+      "submit: unsupported: this host has no order_submit",
+      "fill ts=4000 sell 5@100.75 tag=42",
+      "update ts=5000 state=rejected reason=max position",
+      "stop at=6000",
+      "j1 dropped"};
+  EXPECT_EQ(take_journal(), expected);
+}
+
+TEST_F(OcamlSdk, TwoOcamlRuntimesInOneProcess) {
+  auto tree = model("keel.binomial", R"({"steps": 64})");
+  auto fake = model("keel_test.ocaml_fault", "{}");
+  ASSERT_TRUE(tree && fake);
+  EXPECT_NE(&tree->plugin(), &fake->plugin());
+  const double reference = tree->price(option(100, 100, 1, 0.2, 0.05))->price;
+  for (int i = 0; i < 50; ++i) {
+    // Spot 7 compacts the fault plugin's heap between the tree's calls.
+    EXPECT_EQ(fake->price(option(7, 1, 1, 0.2, 0.0))->price, 7);
+    EXPECT_DOUBLE_EQ(tree->price(option(100, 100, 1, 0.2, 0.05))->price, reference);
+    EXPECT_EQ(fake->price(option(2 * i, 1, 1, 0.2, 0.0))->price, 2 * i);  // never 13
+  }
+}
+
+TEST_F(OcamlSdk, ConcurrentCallsAreSerialised) {
+  auto tree = model("keel.binomial", R"({"steps": 40})");
+  auto fake = model("keel_test.ocaml_fault", "{}");
+  ASSERT_TRUE(tree && fake);
+  std::vector<double> expected;
+  for (int k = 0; k < 8; ++k) expected.push_back(tree->price(option(90 + k, 100, 1, 0.25, 0.03))->price);
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) {
+        const int k = (i + t) % 8;
+        Result<keel_greeks_t> g = tree->price(option(90 + k, 100, 1, 0.25, 0.03));
+        if (!g || g->price != expected[k]) ++wrong[t];
+        const double spot = i % 5 == 0 ? 7 : 2 * i;  // 7 compacts; never 13 (the fault)
+        Result<keel_greeks_t> h = fake->price(option(spot, 1, 1, 0.2, 0.0));
+        if (!h || h->price != spot) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
+}
+
+// Last in the file: it poisons the test plugin for the rest of the process.
+TEST_F(OcamlSdk, ExceptionBecomesStatusWithItsTextAndPoisons) {
+  auto m = model("keel_test.ocaml_fault", "{}");
+  auto tree = model("keel.binomial", R"({"steps": 16})");
+  ASSERT_TRUE(m && tree);
+  Result<keel_greeks_t> g = m->price(option(13, 100, 1, 0.2, 0.01));
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.status().code(), KEEL_ERR_PLUGIN_FAULT);
+  const std::string& message = g.status().message();
+  EXPECT_NE(message.find("uncaught OCaml exception Failure(\"unlucky spot from OCaml\")"),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("/tests/ocaml/fault_plugin.ml:"), std::string::npos) << message;  // file:line
+  EXPECT_TRUE(m->plugin().poisoned());
+
+  // The host calls nothing but drops now; the glue refuses on its own too.
+  Result<keel_greeks_t> after = m->price(option(1, 100, 1, 0.2, 0.01));
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.status().code(), KEEL_ERR_POISONED);
+  const Factory& f = m->factory();
+  keel_error_t err{};
+  keel_greeks_t out{};
+  void* instance = nullptr;
+  const keel_host_t host = recording_host();
+  EXPECT_EQ(f.create("{}", &host, &instance, &err), KEEL_ERR_POISONED);
+  EXPECT_NE(std::string(err.message).find("plugin 'keel_test.ocaml_fault' is poisoned by an earlier fault: "
+                                          "uncaught OCaml exception Failure"),
+            std::string::npos) << err.message;
+  (void)out;
+  // The other OCaml plugin, with its own runtime, is untouched.
+  EXPECT_FALSE(tree->plugin().poisoned());
+  EXPECT_TRUE(tree->price(option(100, 100, 1, 0.2, 0.05)));
+  EXPECT_TRUE(m->drop());
+}
+
+}  // namespace
+}  // namespace keel
