@@ -1,0 +1,276 @@
+"""Type stubs for `keel`, the module a Python strategy imports.
+
+The module exists only inside keel (it is embedded in the `keel` executable,
+which runs the strategy); these stubs let editors and type checkers complete
+and check its API. Put this file's folder on your editor's stub path
+(installed under share/keel/python).
+
+A strategy is a subclass of keel.Strategy named in the run file:
+
+    "strategies": [{"name": "trend", "python": {"script": "trend.py", "class": "Trend"},
+                    "instruments": ["AAPL"], "params": {"window": 50}}]
+
+keel sets `params` before `__init__` runs. Every callback is optional; all
+are called one at a time, in simulated-time order. An exception stops the
+strategy and ends the run (or disables the strategy: the run file's
+on_error) with a message naming the script's file:line.
+"""
+from typing import Any, ClassVar, Dict, List, NamedTuple, Optional, Union
+
+import numpy
+import numpy.typing as npt
+
+# ---- constants (keel/market.h, keel/status.h, keel/host.h) ----
+BUY: int
+SELL: int
+MARKET: int
+LIMIT: int
+STOP: int
+STOP_LIMIT: int
+GTC: int
+IOC: int
+FOK: int
+PENDING: int
+ACCEPTED: int
+PARTIALLY_FILLED: int
+FILLED: int
+CANCELED: int
+REJECTED: int
+EXPIRED: int
+MAKER: int
+TAKER: int
+CALL: int
+PUT: int
+EUROPEAN: int
+AMERICAN: int
+LOG_TRACE: int
+LOG_DEBUG: int
+LOG_INFO: int
+LOG_WARN: int
+LOG_ERROR: int
+ERR_INVALID_ARGUMENT: int
+ERR_UNSUPPORTED: int
+ERR_STALE_HANDLE: int
+ERR_NOT_FOUND: int
+ERR_NO_SOLUTION: int
+ERR_REJECTED: int
+ERR_POISONED: int
+
+# numpy dtypes of the batch views (on_quotes / on_trades / on_bars): records
+# laid over keel's own event array, so the view is not a copy. Fields:
+#   QUOTE_DTYPE  ts, instrument, bid, bid_size, ask, ask_size
+#   TRADE_DTYPE  ts, instrument, price, size
+#   BAR_DTYPE    ts, instrument, open, high, low, close, volume
+QUOTE_DTYPE: numpy.dtype
+TRADE_DTYPE: numpy.dtype
+BAR_DTYPE: numpy.dtype
+
+Instrument = Union[int, str]  # an instrument id, or its symbol
+Handle = int                  # an order or timer handle
+
+class Error(Exception):
+    """A keel call failed; `code` is the keel status (ERR_*)."""
+    code: int
+    def __init__(self, message: str, code: int = ...) -> None: ...
+
+class OrderRejected(Error):
+    """A risk check or venue rule refused an order at once. The strategy also
+    gets a REJECTED order update."""
+
+class ParamError(Error, ValueError):
+    """A param is missing or wrong; the message starts with its JSON pointer
+    ("/window: expected an integer, got \"fifty\"")."""
+
+class Start(NamedTuple):
+    time: int                 # the first event's time, ns since the Unix epoch
+    name: str                 # the strategy's name in the run file
+    instruments: List[int]    # ids of the instruments it subscribed to
+    symbols: List[str]        # their symbols, in the same order
+
+# ---- events (copies: keep them as long as you like) ----
+class Quote:
+    ts: int
+    instrument: int
+    bid: float
+    bid_size: float
+    ask: float
+    ask_size: float
+
+class Trade:
+    ts: int
+    instrument: int
+    price: float
+    size: float
+
+class Bar:
+    ts: int  # the bar's close time
+    instrument: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+class OrderUpdate:
+    ts: int
+    order: Handle
+    order_id: int        # run-wide order number, as in orders.csv
+    client_tag: int
+    instrument: int
+    state: int           # PENDING .. EXPIRED
+    filled_quantity: float
+    remaining_quantity: float
+    average_fill_price: float
+    reason: str          # why it ended (rejected, cancelled, expired); "" otherwise
+    terminal: bool       # FILLED, CANCELED, REJECTED or EXPIRED
+
+class Fill:
+    ts: int
+    order: Handle
+    order_id: int
+    client_tag: int
+    instrument: int
+    side: int
+    liquidity: int       # MAKER or TAKER
+    quantity: float
+    price: float
+    fee: float
+
+class Timer:
+    ts: int
+    timer: Handle
+    cookie: int
+
+class Position:
+    instrument: int
+    quantity: float      # signed: > 0 long, < 0 short
+    average_price: float
+    realized_pnl: float
+    unrealized_pnl: float
+    fees: float
+    mark_price: float
+
+class Account:
+    cash: float
+    equity: float
+    realized_pnl: float
+    unrealized_pnl: float
+    fees: float
+    gross_notional: float
+
+class InstrumentInfo:
+    id: int
+    symbol: str
+    kind: int
+    strike: float
+    expiry: int
+    tick_size: float
+    lot_size: float
+    multiplier: float
+
+class Greeks:
+    price: float
+    delta: float
+    gamma: float
+    vega: float
+    theta: float
+    rho: float
+
+F64 = npt.NDArray[numpy.float64]
+I32 = npt.NDArray[numpy.int32]
+
+class Model:
+    """A pricing model of the run (pricing_models), through keel's host table.
+
+    Batch calls read float64 (right/exercise: int32) C-contiguous 1-D arrays
+    in place and write into the output arrays you pass (or new ones); a
+    number is broadcast. Anything else is a TypeError, never a silent copy.
+    Without a `status` array a failed item raises Error; with one, failed
+    items are NaN and their code is in status."""
+    name: str
+    def price(self, spot: float, strike: float, expiry: float, vol: float, rate: float = 0.0,
+              dividend: float = 0.0, right: int = ..., exercise: int = ...) -> Greeks: ...
+    def implied_vol(self, premium: float, spot: float, strike: float, expiry: float,
+                    rate: float = 0.0, dividend: float = 0.0, right: int = ...,
+                    exercise: int = ...) -> float: ...
+    def price_batch(self, spot: F64, strike: Union[F64, float], expiry: Union[F64, float],
+                    vol: Union[F64, float], rate: Union[F64, float] = 0.0,
+                    dividend: Union[F64, float] = 0.0, right: Union[I32, int] = ...,
+                    exercise: Optional[Union[I32, int]] = None, *, price: Optional[F64] = None,
+                    delta: Optional[F64] = None, gamma: Optional[F64] = None,
+                    vega: Optional[F64] = None, theta: Optional[F64] = None,
+                    rho: Optional[F64] = None, status: Optional[I32] = None) -> F64:
+        """Returns the price array (`price` itself when given)."""
+    def implied_vol_batch(self, premium: Union[F64, float], spot: F64,
+                          strike: Union[F64, float], expiry: Union[F64, float],
+                          rate: Union[F64, float] = 0.0, dividend: Union[F64, float] = 0.0,
+                          right: Union[I32, int] = ..., exercise: Optional[Union[I32, int]] = None,
+                          *, out: Optional[F64] = None, status: Optional[I32] = None) -> F64: ...
+
+class Strategy:
+    """Base class of a Python strategy."""
+    params: Dict[str, Any]  # the run file's params object
+
+    # ---- callbacks: override what you need ----
+    def on_start(self, start: Start) -> None: ...
+    def on_quote(self, quote: Quote) -> None: ...
+    def on_trade(self, trade: Trade) -> None: ...
+    def on_bar(self, bar: Bar) -> None: ...
+    def on_order_update(self, update: OrderUpdate) -> None: ...
+    def on_fill(self, fill: Fill) -> None: ...
+    def on_timer(self, timer: Timer) -> None: ...
+    def on_stop(self, at: int) -> None:
+        """After the last event; orders sent here are not executed."""
+    # Batch forms (define them to use them): a read-only numpy view of
+    # consecutive events of your instruments, valid during the call only
+    # (copy what you keep). Return None when you handled them all, or how
+    # many you handled: stop right after the event on which you send or
+    # cancel an order or set a timer (return i + 1), and keel delivers the
+    # rest once what that caused (fills, updates) has been delivered, so the
+    # result is the same as per-event handling. Inside a batch, now(),
+    # position() and account() are as of the batch's first event.
+    #   def on_quotes(self, quotes: numpy.ndarray) -> Optional[int]: ...  # QUOTE_DTYPE
+    #   def on_trades(self, trades: numpy.ndarray) -> Optional[int]: ...  # TRADE_DTYPE
+    #   def on_bars(self, bars: numpy.ndarray) -> Optional[int]: ...      # BAR_DTYPE
+
+    # ---- params ----
+    def param(self, key: str, default: Any = ..., *, type: Optional[type] = None,
+              min: Any = None, max: Any = None) -> Any:
+        """params[key] checked against type/min/max; `default` when absent
+        (required when no default). Raises ParamError naming the param."""
+    def reject_unknown_params(self) -> None:
+        """Raises ParamError for a param no param() call asked for."""
+
+    # ---- abilities ----
+    @property
+    def name(self) -> str: ...
+    def now(self) -> int:
+        """Simulated time of the event being handled (ns since the Unix epoch)."""
+    def log(self, message: object, level: int = ...) -> None: ...
+    def debug(self, message: object) -> None: ...
+    def info(self, message: object) -> None: ...
+    def warn(self, message: object) -> None: ...
+    def error(self, message: object) -> None: ...
+    def instrument(self, symbol: Instrument) -> int:
+        """An instrument's id by symbol; Error(ERR_NOT_FOUND) when the run has none."""
+    def symbol(self, instrument: Instrument) -> str: ...
+    def instrument_info(self, instrument: Instrument) -> InstrumentInfo: ...
+    def send_order(self, instrument: Instrument, side: int, quantity: float, type: int = ...,
+                   *, limit_price: float = 0.0, stop_price: float = 0.0,
+                   time_in_force: int = ..., tag: int = 0) -> Handle:
+        """Sends an order on one of your instruments; its handle names it in
+        updates and fills. Raises OrderRejected when refused at once."""
+    def buy(self, instrument: Instrument, quantity: float, *, limit: Optional[float] = None,
+            stop: Optional[float] = None, time_in_force: int = ..., tag: int = 0) -> Handle:
+        """Market; limit with `limit`; stop with `stop`; stop-limit with both."""
+    def sell(self, instrument: Instrument, quantity: float, *, limit: Optional[float] = None,
+             stop: Optional[float] = None, time_in_force: int = ..., tag: int = 0) -> Handle: ...
+    def cancel(self, order: Handle) -> None:
+        """Requests a cancel; the outcome arrives as an order update."""
+    def position(self, instrument: Instrument) -> Position: ...
+    def account(self) -> Account: ...
+    def set_timer(self, at: int, cookie: int = 0) -> Handle:
+        """An on_timer call at simulated time `at` (the next event if past)."""
+    def cancel_timer(self, timer: Handle) -> None: ...
+    def model(self, name: str) -> Model:
+        """A pricing model the run file configured, by its name there."""

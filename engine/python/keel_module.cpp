@@ -1,0 +1,813 @@
+// engine/python/keel_module.cpp — the `keel` Python module, embedded in the
+// keel executable (PYBIND11_EMBEDDED_MODULE). Its C++ half binds the ABI's
+// structs and the instance's host table (_Context, Model); its Python half
+// (kPythonPart, below) is the keel.Strategy base class users subclass, the
+// exceptions and the constants. engine/python/keel.pyi describes the whole
+// module for editors.
+#include <pybind11/embed.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "engine/python/bindings.hpp"
+
+namespace keel::python {
+namespace {
+
+// ---- events --------------------------------------------------------------------
+
+struct OrderUpdate {
+  keel_order_update_t u{};
+  std::string reason;  // the engine's is borrowed for the call
+};
+
+struct InstrumentInfo {
+  keel_instrument_info_t info{};
+  std::string symbol;
+};
+
+std::string ns_text(keel_timestamp_t ts) { return std::to_string(ts); }
+
+// ---- host calls ------------------------------------------------------------------
+
+const keel_host_t& host_of(const HostContext& context) {
+  if (context.host == nullptr) {
+    raise_keel_error(KEEL_ERR_STALE_HANDLE,
+                     "this strategy has been stopped: it can no longer reach keel");
+  }
+  return *context.host;
+}
+
+void check(keel_status_t status, const keel_error_t& err, const char* what) {
+  if (status == KEEL_OK) return;
+  const std::string message(err.message, strnlen(err.message, sizeof err.message));
+  raise_keel_error(status, std::string(what) + ": " +
+                               (message.empty() ? keel_status_name(status) : message));
+}
+
+// The host member if this host's table has it (an older host's may not).
+template <class Fn>
+Fn member(const keel_host_t& host, Fn keel_host_t::*field, size_t offset, const char* name) {
+  if (host.struct_size < offset + sizeof(Fn) || host.*field == nullptr) {
+    raise_keel_error(KEEL_ERR_UNSUPPORTED, std::string("this host has no '") + name + "' call");
+  }
+  return host.*field;
+}
+#define KEEL_PY_HOST(host, name) member(host, &keel_host_t::name, offsetof(keel_host_t, name), #name)
+
+struct Model {
+  std::shared_ptr<HostContext> context;
+  keel_model_handle_t handle{KEEL_NULL_HANDLE};
+  std::string name;
+};
+
+// A batch input: a float64 (or int32) C-contiguous 1-D numpy array is read
+// in place; a Python number is broadcast into a fresh array of `n`.
+template <class T>
+py::array_t<T> batch_input(const py::object& value, size_t n, const char* name,
+                           const char* type_name) {
+  if (py::isinstance<py::array>(value)) {
+    py::array array = py::reinterpret_borrow<py::array>(value);
+    const bool exact = array.dtype().is(py::dtype::of<T>()) ||
+                       array.dtype().equal(py::dtype::of<T>());
+    if (!exact || array.ndim() != 1 ||
+        !(array.flags() & py::array::c_style)) {
+      const std::string got =
+          !exact ? "dtype " + py::str(array.dtype()).cast<std::string>()
+          : array.ndim() != 1 ? std::to_string(array.ndim()) + " dimensions"
+                              : std::string("a strided (non-contiguous) view");
+      throw py::type_error(std::string(name) + ": expected a C-contiguous 1-D " + type_name +
+                           " array (keel reads it in place), got " + got +
+                           "; convert with numpy.ascontiguousarray(x, numpy." + type_name + ")");
+    }
+    if (static_cast<size_t>(array.shape(0)) != n) {
+      raise_keel_error(KEEL_ERR_INVALID_ARGUMENT,
+                       std::string(name) + " has " + std::to_string(array.shape(0)) +
+                           " elements, expected " + std::to_string(n) + " (the length of spot)");
+    }
+    return py::reinterpret_borrow<py::array_t<T>>(array);
+  }
+  const T scalar = value.cast<T>();
+  py::array_t<T> filled(static_cast<py::ssize_t>(n));
+  T* data = filled.mutable_data();
+  for (size_t i = 0; i < n; ++i) data[i] = scalar;
+  return filled;
+}
+
+// A batch output: the caller's writable float64 array of `n` (filled in
+// place) or, when None, a new one.
+template <class T>
+py::array_t<T> batch_output(const py::object& value, size_t n, const char* name,
+                            const char* type_name) {
+  if (value.is_none()) return py::array_t<T>(static_cast<py::ssize_t>(n));
+  py::array_t<T> out = batch_input<T>(value, n, name, type_name);
+  if (!out.writeable()) {
+    throw py::value_error(std::string(name) + ": the output array is read-only");
+  }
+  return out;
+}
+
+size_t batch_length(const py::object& spot) {
+  if (py::isinstance<py::array>(spot)) {
+    py::array array = py::reinterpret_borrow<py::array>(spot);
+    if (array.ndim() == 1) return static_cast<size_t>(array.shape(0));
+  }
+  throw py::type_error("spot: expected a C-contiguous 1-D float64 numpy array");
+}
+
+keel_option_t make_option(double spot, double strike, double expiry, double vol, double rate,
+                          double dividend, int32_t right, int32_t exercise) {
+  keel_option_t o{};
+  o.spot = spot;
+  o.strike = strike;
+  o.expiry = expiry;
+  o.vol = vol;
+  o.rate = rate;
+  o.dividend = dividend;
+  o.right = right;
+  o.exercise = exercise;
+  return o;
+}
+
+struct BatchInputs {
+  py::array_t<double> spot, strike, expiry, vol, rate, dividend;
+  py::array_t<int32_t> right;
+  std::optional<py::array_t<int32_t>> exercise;
+  keel_option_batch_t view{};
+};
+
+BatchInputs batch_inputs(const py::object& spot, const py::object& strike,
+                         const py::object& expiry, const py::object& vol, const py::object& rate,
+                         const py::object& dividend, const py::object& right,
+                         const py::object& exercise, bool need_vol) {
+  const size_t n = batch_length(spot);
+  BatchInputs in;
+  in.spot = batch_input<double>(spot, n, "spot", "float64");
+  in.strike = batch_input<double>(strike, n, "strike", "float64");
+  in.expiry = batch_input<double>(expiry, n, "expiry", "float64");
+  if (need_vol) in.vol = batch_input<double>(vol, n, "vol", "float64");
+  in.rate = batch_input<double>(rate, n, "rate", "float64");
+  in.dividend = batch_input<double>(dividend, n, "dividend", "float64");
+  in.right = batch_input<int32_t>(right, n, "right", "int32");
+  if (!exercise.is_none()) in.exercise = batch_input<int32_t>(exercise, n, "exercise", "int32");
+  in.view.count = n;
+  in.view.spot = in.spot.data();
+  in.view.strike = in.strike.data();
+  in.view.expiry = in.expiry.data();
+  in.view.vol = need_vol ? in.vol.data() : nullptr;
+  in.view.rate = in.rate.data();
+  in.view.dividend = in.dividend.data();
+  in.view.right = in.right.data();
+  in.view.exercise = in.exercise ? in.exercise->data() : nullptr;
+  return in;
+}
+
+// ---- numpy views of event spans ------------------------------------------------------
+
+// Set at module init; each holds one reference for the life of the process
+// (the interpreter is never finalized, so nothing may decref them at exit).
+py::handle g_quote_dtype, g_trade_dtype, g_bar_dtype;
+
+py::handle make_dtype(const std::vector<std::pair<const char*, std::pair<const char*, size_t>>>&
+                          fields) {
+  py::list names, formats, offsets;
+  for (const auto& [name, format_offset] : fields) {
+    names.append(name);
+    formats.append(format_offset.first);
+    offsets.append(offsetof(keel_event_t, as) + format_offset.second);
+  }
+  py::dict spec;
+  spec["names"] = names;
+  spec["formats"] = formats;
+  spec["offsets"] = offsets;
+  spec["itemsize"] = sizeof(keel_event_t);
+  return py::module_::import("numpy").attr("dtype")(spec).release();
+}
+
+// The module's Python half: the base class and everything written in Python.
+constexpr const char* kPythonPart = R"PY(
+import json as _json
+import math as _math
+from collections import namedtuple as _namedtuple
+
+class Error(Exception):
+    """A keel call failed; `code` is the keel status (keel.ERR_*)."""
+    def __init__(self, message, code=ERR_INVALID_ARGUMENT):
+        super().__init__(message)
+        self.code = code
+
+class OrderRejected(Error):
+    """A risk check or venue rule refused an order at once (KEEL_ERR_REJECTED)."""
+    def __init__(self, message, code=ERR_REJECTED):
+        super().__init__(message, code)
+
+class ParamError(Error, ValueError):
+    """A strategy param is missing or wrong; the message starts with its JSON pointer."""
+    def __init__(self, message, code=ERR_INVALID_ARGUMENT):
+        super().__init__(message, code)
+
+Start = _namedtuple("Start", "time name instruments symbols")
+Start.__doc__ = "What on_start receives: the first event time, the strategy's name, its instruments (ids and symbols)."
+
+_REQUIRED = object()
+
+def _type_word(kind):
+    return {float: "a finite number", int: "an integer", bool: "true or false",
+            str: "a string", list: "an array", dict: "an object"}.get(kind, kind.__name__)
+
+class Strategy:
+    """Base class of a Python strategy. Override the on_* callbacks you need.
+
+    keel sets `params` (the run file's params object, as a dict) before
+    __init__ runs, so __init__ can read them (self.param(...)).
+    """
+    params = {}
+
+    # ---- callbacks (all optional) ----
+    def on_start(self, start): pass
+    def on_quote(self, quote): pass
+    def on_trade(self, trade): pass
+    def on_bar(self, bar): pass
+    def on_order_update(self, update): pass
+    def on_fill(self, fill): pass
+    def on_timer(self, timer): pass
+    def on_stop(self, at): pass
+    # Batch forms, when defined, replace on_quote/on_trade/on_bar: they get a
+    # numpy structured array of consecutive events (QUOTE_DTYPE, TRADE_DTYPE,
+    # BAR_DTYPE) and return None (all handled) or how many they handled;
+    # stop after the event on which you send an order, cancel or set a timer.
+
+    # ---- params ----
+    def param(self, key, default=_REQUIRED, *, type=None, min=None, max=None):
+        """params[key], checked: raises ParamError('/key: expected ..., got ...')."""
+        used = self.__dict__.setdefault("_keel_used_params", set())
+        used.add(key)
+        value = self.params.get(key)
+        if value is None:
+            if default is _REQUIRED:
+                raise ParamError(f"/{key}: required param missing")
+            return default
+        if type is not None:
+            if type is float:
+                ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                      and _math.isfinite(value))
+                if ok:
+                    value = float(value)
+            elif type is int:
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, type)
+            if not ok:
+                raise ParamError(f"/{key}: expected {_type_word(type)}, got {_json.dumps(value)}")
+        if min is not None and value < min:
+            raise ParamError(f"/{key}: expected a value >= {min}, got {_json.dumps(value)}")
+        if max is not None and value > max:
+            raise ParamError(f"/{key}: expected a value <= {max}, got {_json.dumps(value)}")
+        return value
+
+    def reject_unknown_params(self):
+        """Raises ParamError for the first param no self.param(...) call asked for."""
+        used = self.__dict__.get("_keel_used_params", set())
+        for key in self.params:
+            if key not in used:
+                known = " ".join(sorted(used))
+                raise ParamError(f"/{key}: unknown param" + (f" (known: {known})" if known else ""))
+
+    # ---- abilities (through the host table) ----
+    @property
+    def name(self):
+        """The strategy's name in the run file."""
+        return self._keel.name
+
+    def now(self):
+        """Simulated time of the event being handled, ns since the Unix epoch."""
+        return self._keel.now()
+
+    def log(self, message, level=LOG_INFO):
+        self._keel.log(level, str(message))
+    def debug(self, message): self._keel.log(LOG_DEBUG, str(message))
+    def info(self, message): self._keel.log(LOG_INFO, str(message))
+    def warn(self, message): self._keel.log(LOG_WARN, str(message))
+    def error(self, message): self._keel.log(LOG_ERROR, str(message))
+
+    def instrument(self, symbol):
+        """The id of an instrument of this run, by symbol (keel.Error if none)."""
+        return symbol if isinstance(symbol, int) else self._keel.instrument_find(symbol)
+
+    def symbol(self, instrument):
+        return self._keel.instrument_get(self.instrument(instrument)).symbol
+
+    def instrument_info(self, instrument):
+        return self._keel.instrument_get(self.instrument(instrument))
+
+    def send_order(self, instrument, side, quantity, type=MARKET, *, limit_price=0.0,
+                   stop_price=0.0, time_in_force=GTC, tag=0):
+        """Sends an order; returns its handle (an int, echoed in updates and fills).
+        Raises OrderRejected when a risk check or venue rule refuses it."""
+        return self._keel.submit(self.instrument(instrument), side, type, time_in_force,
+                                 float(quantity), float(limit_price), float(stop_price), int(tag))
+
+    def _order(self, instrument, side, quantity, limit, stop, time_in_force, tag):
+        if limit is None and stop is None:
+            kind = MARKET
+        elif stop is None:
+            kind = LIMIT
+        elif limit is None:
+            kind = STOP
+        else:
+            kind = STOP_LIMIT
+        return self.send_order(instrument, side, quantity, kind,
+                               limit_price=0.0 if limit is None else limit,
+                               stop_price=0.0 if stop is None else stop,
+                               time_in_force=time_in_force, tag=tag)
+
+    def buy(self, instrument, quantity, *, limit=None, stop=None, time_in_force=GTC, tag=0):
+        """A buy order: market, or limit/stop/stop-limit when limit and/or stop are given."""
+        return self._order(instrument, BUY, quantity, limit, stop, time_in_force, tag)
+
+    def sell(self, instrument, quantity, *, limit=None, stop=None, time_in_force=GTC, tag=0):
+        return self._order(instrument, SELL, quantity, limit, stop, time_in_force, tag)
+
+    def cancel(self, order):
+        """Requests a cancel; the outcome arrives as an order update."""
+        self._keel.cancel(order)
+
+    def position(self, instrument):
+        return self._keel.position(self.instrument(instrument))
+
+    def account(self):
+        return self._keel.account()
+
+    def set_timer(self, at, cookie=0):
+        """An on_timer call at simulated time `at` (ns); returns the timer's handle."""
+        return self._keel.timer_set(int(at), int(cookie))
+
+    def cancel_timer(self, timer):
+        self._keel.timer_cancel(timer)
+
+    def model(self, name):
+        """A pricing model the run file configured (pricing_models), by name."""
+        return self._keel.model_lookup(name)
+)PY";
+
+}  // namespace
+
+[[noreturn]] void raise_keel_error(keel_status_t code, const std::string& message) {
+  py::module_ keel = py::module_::import("keel");
+  py::object type = keel.attr(code == KEEL_ERR_REJECTED ? "OrderRejected" : "Error");
+  py::object error = type(message, code);
+  PyErr_SetObject(type.ptr(), error.ptr());
+  throw py::error_already_set();
+}
+
+py::object make_quote(const keel_quote_t& quote) { return py::cast(quote); }
+py::object make_trade(const keel_trade_t& trade) { return py::cast(trade); }
+py::object make_bar(const keel_bar_t& bar) { return py::cast(bar); }
+py::object make_fill(const keel_fill_t& fill) { return py::cast(fill); }
+py::object make_timer(const keel_timer_event_t& timer) { return py::cast(timer); }
+py::object make_order_update(const keel_order_update_t& update) {
+  OrderUpdate copy{update, update.reason != nullptr ? update.reason : ""};
+  copy.u.reason = nullptr;
+  return py::cast(std::move(copy));
+}
+
+py::object make_event(const keel_event_t& event) {
+  switch (event.kind) {
+    case KEEL_EVENT_QUOTE: return make_quote(event.as.quote);
+    case KEEL_EVENT_TRADE: return make_trade(event.as.trade);
+    case KEEL_EVENT_BAR: return make_bar(event.as.bar);
+    case KEEL_EVENT_ORDER_UPDATE: return make_order_update(event.as.order_update);
+    case KEEL_EVENT_FILL: return make_fill(event.as.fill);
+    case KEEL_EVENT_TIMER: return make_timer(event.as.timer);
+    default: return py::none();
+  }
+}
+
+py::object event_span_view(const keel_event_t* events, size_t count) {
+  py::handle dtype;
+  switch (count == 0 ? 0u : events[0].kind) {
+    case KEEL_EVENT_QUOTE: dtype = g_quote_dtype; break;
+    case KEEL_EVENT_TRADE: dtype = g_trade_dtype; break;
+    case KEEL_EVENT_BAR: dtype = g_bar_dtype; break;
+    default: return py::none();
+  }
+  // A base object, so numpy does not copy; the memory is the engine's.
+  py::array view(py::reinterpret_borrow<py::dtype>(dtype),
+                 {static_cast<py::ssize_t>(count)},
+                 {static_cast<py::ssize_t>(sizeof(keel_event_t))}, events, py::none());
+  view.attr("flags").attr("writeable") = false;
+  return std::move(view);
+}
+
+void keel_module_anchor() {}
+
+}  // namespace keel::python
+
+using namespace keel::python;
+
+PYBIND11_EMBEDDED_MODULE(keel, m) {
+  m.doc() = "keel: write trading strategies in Python for the keel engine (see keel.pyi).";
+
+  // ---- constants (keel/market.h, keel/status.h, keel/host.h) ----
+  m.attr("BUY") = int(KEEL_SIDE_BUY);
+  m.attr("SELL") = int(KEEL_SIDE_SELL);
+  m.attr("MARKET") = int(KEEL_ORDER_MARKET);
+  m.attr("LIMIT") = int(KEEL_ORDER_LIMIT);
+  m.attr("STOP") = int(KEEL_ORDER_STOP);
+  m.attr("STOP_LIMIT") = int(KEEL_ORDER_STOP_LIMIT);
+  m.attr("GTC") = int(KEEL_TIF_GTC);
+  m.attr("IOC") = int(KEEL_TIF_IOC);
+  m.attr("FOK") = int(KEEL_TIF_FOK);
+  m.attr("PENDING") = int(KEEL_ORDER_PENDING);
+  m.attr("ACCEPTED") = int(KEEL_ORDER_ACCEPTED);
+  m.attr("PARTIALLY_FILLED") = int(KEEL_ORDER_PARTIALLY_FILLED);
+  m.attr("FILLED") = int(KEEL_ORDER_FILLED);
+  m.attr("CANCELED") = int(KEEL_ORDER_CANCELED);
+  m.attr("REJECTED") = int(KEEL_ORDER_REJECTED);
+  m.attr("EXPIRED") = int(KEEL_ORDER_EXPIRED);
+  m.attr("MAKER") = int(KEEL_LIQUIDITY_MAKER);
+  m.attr("TAKER") = int(KEEL_LIQUIDITY_TAKER);
+  m.attr("CALL") = int(KEEL_RIGHT_CALL);
+  m.attr("PUT") = int(KEEL_RIGHT_PUT);
+  m.attr("EUROPEAN") = int(KEEL_EXERCISE_EUROPEAN);
+  m.attr("AMERICAN") = int(KEEL_EXERCISE_AMERICAN);
+  m.attr("LOG_TRACE") = int(KEEL_LOG_TRACE);
+  m.attr("LOG_DEBUG") = int(KEEL_LOG_DEBUG);
+  m.attr("LOG_INFO") = int(KEEL_LOG_INFO);
+  m.attr("LOG_WARN") = int(KEEL_LOG_WARN);
+  m.attr("LOG_ERROR") = int(KEEL_LOG_ERROR);
+  m.attr("ERR_INVALID_ARGUMENT") = int(KEEL_ERR_INVALID_ARGUMENT);
+  m.attr("ERR_UNSUPPORTED") = int(KEEL_ERR_UNSUPPORTED);
+  m.attr("ERR_STALE_HANDLE") = int(KEEL_ERR_STALE_HANDLE);
+  m.attr("ERR_NOT_FOUND") = int(KEEL_ERR_NOT_FOUND);
+  m.attr("ERR_NO_SOLUTION") = int(KEEL_ERR_NO_SOLUTION);
+  m.attr("ERR_REJECTED") = int(KEEL_ERR_REJECTED);
+  m.attr("ERR_POISONED") = int(KEEL_ERR_POISONED);
+
+  // ---- events: copies of the ABI structs, read-only ----
+  py::class_<keel_quote_t>(m, "Quote")
+      .def_readonly("ts", &keel_quote_t::ts)
+      .def_readonly("instrument", &keel_quote_t::instrument)
+      .def_readonly("bid", &keel_quote_t::bid)
+      .def_readonly("bid_size", &keel_quote_t::bid_size)
+      .def_readonly("ask", &keel_quote_t::ask)
+      .def_readonly("ask_size", &keel_quote_t::ask_size)
+      .def("__repr__", [](const keel_quote_t& q) {
+        return "Quote(ts=" + ns_text(q.ts) + ", instrument=" + std::to_string(q.instrument) +
+               ", bid=" + py::repr(py::float_(q.bid)).cast<std::string>() +
+               ", ask=" + py::repr(py::float_(q.ask)).cast<std::string>() + ")";
+      });
+  py::class_<keel_trade_t>(m, "Trade")
+      .def_readonly("ts", &keel_trade_t::ts)
+      .def_readonly("instrument", &keel_trade_t::instrument)
+      .def_readonly("price", &keel_trade_t::price)
+      .def_readonly("size", &keel_trade_t::size)
+      .def("__repr__", [](const keel_trade_t& t) {
+        return "Trade(ts=" + ns_text(t.ts) + ", instrument=" + std::to_string(t.instrument) +
+               ", price=" + py::repr(py::float_(t.price)).cast<std::string>() + ")";
+      });
+  py::class_<keel_bar_t>(m, "Bar")
+      .def_readonly("ts", &keel_bar_t::ts)
+      .def_readonly("instrument", &keel_bar_t::instrument)
+      .def_readonly("open", &keel_bar_t::open)
+      .def_readonly("high", &keel_bar_t::high)
+      .def_readonly("low", &keel_bar_t::low)
+      .def_readonly("close", &keel_bar_t::close)
+      .def_readonly("volume", &keel_bar_t::volume)
+      .def("__repr__", [](const keel_bar_t& b) {
+        return "Bar(ts=" + ns_text(b.ts) + ", instrument=" + std::to_string(b.instrument) +
+               ", close=" + py::repr(py::float_(b.close)).cast<std::string>() + ")";
+      });
+  py::class_<OrderUpdate>(m, "OrderUpdate")
+      .def_property_readonly("ts", [](const OrderUpdate& o) { return o.u.ts; })
+      .def_property_readonly("order", [](const OrderUpdate& o) { return o.u.order.bits; })
+      .def_property_readonly("order_id", [](const OrderUpdate& o) { return o.u.order_id; })
+      .def_property_readonly("client_tag", [](const OrderUpdate& o) { return o.u.client_tag; })
+      .def_property_readonly("instrument", [](const OrderUpdate& o) { return o.u.instrument; })
+      .def_property_readonly("state", [](const OrderUpdate& o) { return o.u.state; })
+      .def_property_readonly("filled_quantity",
+                             [](const OrderUpdate& o) { return o.u.filled_quantity; })
+      .def_property_readonly("remaining_quantity",
+                             [](const OrderUpdate& o) { return o.u.remaining_quantity; })
+      .def_property_readonly("average_fill_price",
+                             [](const OrderUpdate& o) { return o.u.average_fill_price; })
+      .def_property_readonly("reason", [](const OrderUpdate& o) { return o.reason; })
+      .def_property_readonly("terminal",
+                             [](const OrderUpdate& o) {
+                               const int32_t s = o.u.state;
+                               return s == KEEL_ORDER_FILLED || s == KEEL_ORDER_CANCELED ||
+                                      s == KEEL_ORDER_REJECTED || s == KEEL_ORDER_EXPIRED;
+                             })
+      .def("__repr__", [](const OrderUpdate& o) {
+        return "OrderUpdate(order_id=" + std::to_string(o.u.order_id) +
+               ", state=" + std::to_string(o.u.state) + ", reason='" + o.reason + "')";
+      });
+  py::class_<keel_fill_t>(m, "Fill")
+      .def_readonly("ts", &keel_fill_t::ts)
+      .def_property_readonly("order", [](const keel_fill_t& f) { return f.order.bits; })
+      .def_readonly("order_id", &keel_fill_t::order_id)
+      .def_readonly("client_tag", &keel_fill_t::client_tag)
+      .def_readonly("instrument", &keel_fill_t::instrument)
+      .def_readonly("side", &keel_fill_t::side)
+      .def_readonly("liquidity", &keel_fill_t::liquidity)
+      .def_readonly("quantity", &keel_fill_t::quantity)
+      .def_readonly("price", &keel_fill_t::price)
+      .def_readonly("fee", &keel_fill_t::fee)
+      .def("__repr__", [](const keel_fill_t& f) {
+        return "Fill(order_id=" + std::to_string(f.order_id) + ", side=" + std::to_string(f.side) +
+               ", quantity=" + py::repr(py::float_(f.quantity)).cast<std::string>() +
+               ", price=" + py::repr(py::float_(f.price)).cast<std::string>() + ")";
+      });
+  py::class_<keel_timer_event_t>(m, "Timer")
+      .def_readonly("ts", &keel_timer_event_t::ts)
+      .def_property_readonly("timer", [](const keel_timer_event_t& t) { return t.timer.bits; })
+      .def_readonly("cookie", &keel_timer_event_t::cookie);
+
+  py::class_<keel_position_t>(m, "Position")
+      .def_readonly("instrument", &keel_position_t::instrument)
+      .def_readonly("quantity", &keel_position_t::quantity)
+      .def_readonly("average_price", &keel_position_t::average_price)
+      .def_readonly("realized_pnl", &keel_position_t::realized_pnl)
+      .def_readonly("unrealized_pnl", &keel_position_t::unrealized_pnl)
+      .def_readonly("fees", &keel_position_t::fees)
+      .def_readonly("mark_price", &keel_position_t::mark_price);
+  py::class_<keel_account_t>(m, "Account")
+      .def_readonly("cash", &keel_account_t::cash)
+      .def_readonly("equity", &keel_account_t::equity)
+      .def_readonly("realized_pnl", &keel_account_t::realized_pnl)
+      .def_readonly("unrealized_pnl", &keel_account_t::unrealized_pnl)
+      .def_readonly("fees", &keel_account_t::fees)
+      .def_readonly("gross_notional", &keel_account_t::gross_notional);
+  py::class_<keel_greeks_t>(m, "Greeks")
+      .def_readonly("price", &keel_greeks_t::price)
+      .def_readonly("delta", &keel_greeks_t::delta)
+      .def_readonly("gamma", &keel_greeks_t::gamma)
+      .def_readonly("vega", &keel_greeks_t::vega)
+      .def_readonly("theta", &keel_greeks_t::theta)
+      .def_readonly("rho", &keel_greeks_t::rho)
+      .def("__repr__", [](const keel_greeks_t& g) {
+        return "Greeks(price=" + py::repr(py::float_(g.price)).cast<std::string>() +
+               ", delta=" + py::repr(py::float_(g.delta)).cast<std::string>() + ")";
+      });
+  py::class_<InstrumentInfo>(m, "InstrumentInfo")
+      .def_property_readonly("id", [](const InstrumentInfo& i) { return i.info.id; })
+      .def_property_readonly("symbol", [](const InstrumentInfo& i) { return i.symbol; })
+      .def_property_readonly("kind", [](const InstrumentInfo& i) { return i.info.kind; })
+      .def_property_readonly("strike", [](const InstrumentInfo& i) { return i.info.strike; })
+      .def_property_readonly("expiry", [](const InstrumentInfo& i) { return i.info.expiry; })
+      .def_property_readonly("tick_size", [](const InstrumentInfo& i) { return i.info.tick_size; })
+      .def_property_readonly("lot_size", [](const InstrumentInfo& i) { return i.info.lot_size; })
+      .def_property_readonly("multiplier",
+                             [](const InstrumentInfo& i) { return i.info.multiplier; });
+
+  // ---- pricing models (host model_* calls) ----
+  py::class_<Model>(m, "Model")
+      .def_property_readonly("name", [](const Model& model) { return model.name; })
+      .def(
+          "price",
+          [](const Model& model, double spot, double strike, double expiry, double vol,
+             double rate, double dividend, int32_t right, int32_t exercise) {
+            const keel_host_t& host = host_of(*model.context);
+            const keel_option_t option =
+                make_option(spot, strike, expiry, vol, rate, dividend, right, exercise);
+            keel_greeks_t out{};
+            keel_error_t err{};
+            check(KEEL_PY_HOST(host, model_price)(&host, model.handle, &option, &out, &err), err,
+                  "model_price");
+            return out;
+          },
+          py::arg("spot"), py::arg("strike"), py::arg("expiry"), py::arg("vol"),
+          py::arg("rate") = 0.0, py::arg("dividend") = 0.0, py::arg("right") = int32_t{KEEL_RIGHT_CALL},
+          py::arg("exercise") = int32_t{KEEL_EXERCISE_EUROPEAN})
+      .def(
+          "implied_vol",
+          [](const Model& model, double premium, double spot, double strike, double expiry,
+             double rate, double dividend, int32_t right, int32_t exercise) {
+            const keel_host_t& host = host_of(*model.context);
+            const keel_option_t option =
+                make_option(spot, strike, expiry, 0.0, rate, dividend, right, exercise);
+            double vol = 0;
+            keel_error_t err{};
+            check(KEEL_PY_HOST(host, model_implied_vol)(&host, model.handle, &option, premium,
+                                                        &vol, &err),
+                  err, "model_implied_vol");
+            return vol;
+          },
+          py::arg("premium"), py::arg("spot"), py::arg("strike"), py::arg("expiry"),
+          py::arg("rate") = 0.0, py::arg("dividend") = 0.0, py::arg("right") = int32_t{KEEL_RIGHT_CALL},
+          py::arg("exercise") = int32_t{KEEL_EXERCISE_EUROPEAN})
+      .def(
+          "price_batch",
+          [](const Model& model, const py::object& spot, const py::object& strike,
+             const py::object& expiry, const py::object& vol, const py::object& rate,
+             const py::object& dividend, const py::object& right, const py::object& exercise,
+             const py::object& price, const py::object& delta, const py::object& gamma,
+             const py::object& vega, const py::object& theta, const py::object& rho,
+             const py::object& status) {
+            const keel_host_t& host = host_of(*model.context);
+            BatchInputs in =
+                batch_inputs(spot, strike, expiry, vol, rate, dividend, right, exercise, true);
+            const size_t n = in.view.count;
+            py::array_t<double> out_price = batch_output<double>(price, n, "price", "float64");
+            std::optional<py::array_t<double>> greeks[5];
+            const py::object* greek_args[5] = {&delta, &gamma, &vega, &theta, &rho};
+            const char* greek_names[5] = {"delta", "gamma", "vega", "theta", "rho"};
+            for (int g = 0; g < 5; ++g) {
+              if (!greek_args[g]->is_none()) {
+                greeks[g] = batch_output<double>(*greek_args[g], n, greek_names[g], "float64");
+              }
+            }
+            std::optional<py::array_t<int32_t>> out_status;
+            if (!status.is_none()) out_status = batch_output<int32_t>(status, n, "status", "int32");
+            keel_greeks_batch_t out{};
+            out.price = out_price.mutable_data();
+            double** slots[5] = {&out.delta, &out.gamma, &out.vega, &out.theta, &out.rho};
+            for (int g = 0; g < 5; ++g) {
+              if (greeks[g]) *slots[g] = greeks[g]->mutable_data();
+            }
+            out.status = out_status ? out_status->mutable_data() : nullptr;
+            keel_error_t err{};
+            keel_status_t result;
+            {
+              py::gil_scoped_release release;  // the arrays stay referenced above
+              result = KEEL_PY_HOST(host, model_price_batch)(&host, model.handle, &in.view, &out,
+                                                             &err);
+            }
+            // With a status array the caller reads each item's outcome.
+            if (!out_status) check(result, err, "model_price_batch");
+            return out_price;
+          },
+          py::arg("spot"), py::arg("strike"), py::arg("expiry"), py::arg("vol"),
+          py::arg("rate") = 0.0, py::arg("dividend") = 0.0, py::arg("right") = int32_t{KEEL_RIGHT_CALL},
+          py::arg("exercise") = py::none(), py::kw_only(), py::arg("price") = py::none(),
+          py::arg("delta") = py::none(), py::arg("gamma") = py::none(),
+          py::arg("vega") = py::none(), py::arg("theta") = py::none(),
+          py::arg("rho") = py::none(), py::arg("status") = py::none())
+      .def(
+          "implied_vol_batch",
+          [](const Model& model, const py::object& premium, const py::object& spot,
+             const py::object& strike, const py::object& expiry, const py::object& rate,
+             const py::object& dividend, const py::object& right, const py::object& exercise,
+             const py::object& out, const py::object& status) {
+            const keel_host_t& host = host_of(*model.context);
+            BatchInputs in = batch_inputs(spot, strike, expiry, py::none(), rate, dividend, right,
+                                          exercise, false);
+            const size_t n = in.view.count;
+            py::array_t<double> premiums = batch_input<double>(premium, n, "premium", "float64");
+            py::array_t<double> vols = batch_output<double>(out, n, "out", "float64");
+            std::optional<py::array_t<int32_t>> out_status;
+            if (!status.is_none()) out_status = batch_output<int32_t>(status, n, "status", "int32");
+            keel_error_t err{};
+            keel_status_t result;
+            {
+              py::gil_scoped_release release;
+              result = KEEL_PY_HOST(host, model_implied_vol_batch)(
+                  &host, model.handle, &in.view, premiums.data(), vols.mutable_data(),
+                  out_status ? out_status->mutable_data() : nullptr, &err);
+            }
+            if (!out_status) check(result, err, "model_implied_vol_batch");
+            return vols;
+          },
+          py::arg("premium"), py::arg("spot"), py::arg("strike"), py::arg("expiry"),
+          py::arg("rate") = 0.0, py::arg("dividend") = 0.0, py::arg("right") = int32_t{KEEL_RIGHT_CALL},
+          py::arg("exercise") = py::none(), py::kw_only(), py::arg("out") = py::none(),
+          py::arg("status") = py::none());
+
+  // ---- the host table of one instance ----
+  py::class_<HostContext, std::shared_ptr<HostContext>>(m, "_Context")
+      .def_property_readonly("name", [](const HostContext& c) { return c.name; })
+      .def("now",
+           [](const HostContext& c) -> keel_timestamp_t {
+             if (c.now_override) return *c.now_override;
+             const keel_host_t& host = host_of(c);
+             return KEEL_PY_HOST(host, now)(&host);
+           })
+      .def("log",
+           [](const HostContext& c, int32_t level, const std::string& message) {
+             const keel_host_t& host = host_of(c);
+             KEEL_PY_HOST(host, log)(&host, level, message.c_str());
+           })
+      .def("instrument_find",
+           [](const HostContext& c, const std::string& symbol) {
+             const keel_host_t& host = host_of(c);
+             keel_instrument_id_t id = KEEL_NO_INSTRUMENT;
+             keel_error_t err{};
+             check(KEEL_PY_HOST(host, instrument_find)(&host, symbol.c_str(), &id, &err), err,
+                   "instrument_find");
+             return id;
+           })
+      .def("instrument_get",
+           [](const HostContext& c, keel_instrument_id_t id) {
+             const keel_host_t& host = host_of(c);
+             InstrumentInfo out;
+             out.info.struct_size = sizeof out.info;
+             keel_error_t err{};
+             check(KEEL_PY_HOST(host, instrument_get)(&host, id, &out.info, &err), err,
+                   "instrument_get");
+             out.symbol = out.info.symbol != nullptr ? out.info.symbol : "";
+             out.info.symbol = nullptr;
+             return out;
+           })
+      .def("submit",
+           [](HostContext& c, keel_instrument_id_t instrument, int32_t side, int32_t type,
+              int32_t tif, double quantity, double limit, double stop, uint64_t tag) {
+             const keel_host_t& host = host_of(c);
+             keel_order_request_t request{};
+             request.struct_size = sizeof request;
+             request.instrument = instrument;
+             request.side = side;
+             request.type = type;
+             request.time_in_force = tif;
+             request.quantity = quantity;
+             request.limit_price = limit;
+             request.stop_price = stop;
+             request.client_tag = tag;
+             keel_order_handle_t order{KEEL_NULL_HANDLE};
+             keel_error_t err{};
+             ++c.actions;  // a refused order is an action too: it gets a REJECTED update
+             check(KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err), err,
+                   "order_submit");
+             return order.bits;
+           })
+      .def("cancel",
+           [](HostContext& c, uint64_t order) {
+             const keel_host_t& host = host_of(c);
+             keel_error_t err{};
+             ++c.actions;
+             check(KEEL_PY_HOST(host, order_cancel)(&host, keel_order_handle_t{order}, &err), err,
+                   "order_cancel");
+           })
+      .def("position",
+           [](const HostContext& c, keel_instrument_id_t instrument) {
+             const keel_host_t& host = host_of(c);
+             keel_position_t out{};
+             keel_error_t err{};
+             check(KEEL_PY_HOST(host, position_get)(&host, instrument, &out, &err), err,
+                   "position_get");
+             return out;
+           })
+      .def("account",
+           [](const HostContext& c) {
+             const keel_host_t& host = host_of(c);
+             keel_account_t out{};
+             keel_error_t err{};
+             check(KEEL_PY_HOST(host, account_get)(&host, &out, &err), err, "account_get");
+             return out;
+           })
+      .def("timer_set",
+           [](HostContext& c, keel_timestamp_t at, uint64_t cookie) {
+             const keel_host_t& host = host_of(c);
+             keel_timer_handle_t timer{KEEL_NULL_HANDLE};
+             keel_error_t err{};
+             ++c.actions;
+             check(KEEL_PY_HOST(host, timer_set)(&host, at, cookie, &timer, &err), err,
+                   "timer_set");
+             return timer.bits;
+           })
+      .def("timer_cancel",
+           [](HostContext& c, uint64_t timer) {
+             const keel_host_t& host = host_of(c);
+             keel_error_t err{};
+             ++c.actions;
+             check(KEEL_PY_HOST(host, timer_cancel)(&host, keel_timer_handle_t{timer}, &err), err,
+                   "timer_cancel");
+           })
+      .def("model_lookup", [](const std::shared_ptr<HostContext>& c, const std::string& name) {
+        const keel_host_t& host = host_of(*c);
+        Model model{c, {KEEL_NULL_HANDLE}, name};
+        keel_error_t err{};
+        check(KEEL_PY_HOST(host, model_lookup)(&host, name.c_str(), &model.handle, &err), err,
+              "model_lookup");
+        return model;
+      });
+
+  // ---- numpy dtypes of the batch views (zero-copy over keel_event_t spans) ----
+  g_quote_dtype = make_dtype({{"ts", {"<i8", offsetof(keel_quote_t, ts)}},
+                              {"instrument", {"<u4", offsetof(keel_quote_t, instrument)}},
+                              {"bid", {"<f8", offsetof(keel_quote_t, bid)}},
+                              {"bid_size", {"<f8", offsetof(keel_quote_t, bid_size)}},
+                              {"ask", {"<f8", offsetof(keel_quote_t, ask)}},
+                              {"ask_size", {"<f8", offsetof(keel_quote_t, ask_size)}}});
+  g_trade_dtype = make_dtype({{"ts", {"<i8", offsetof(keel_trade_t, ts)}},
+                              {"instrument", {"<u4", offsetof(keel_trade_t, instrument)}},
+                              {"price", {"<f8", offsetof(keel_trade_t, price)}},
+                              {"size", {"<f8", offsetof(keel_trade_t, size)}}});
+  g_bar_dtype = make_dtype({{"ts", {"<i8", offsetof(keel_bar_t, ts)}},
+                            {"instrument", {"<u4", offsetof(keel_bar_t, instrument)}},
+                            {"open", {"<f8", offsetof(keel_bar_t, open)}},
+                            {"high", {"<f8", offsetof(keel_bar_t, high)}},
+                            {"low", {"<f8", offsetof(keel_bar_t, low)}},
+                            {"close", {"<f8", offsetof(keel_bar_t, close)}},
+                            {"volume", {"<f8", offsetof(keel_bar_t, volume)}}});
+  m.attr("QUOTE_DTYPE") = g_quote_dtype;
+  m.attr("TRADE_DTYPE") = g_trade_dtype;
+  m.attr("BAR_DTYPE") = g_bar_dtype;
+
+  // Compiled under a name, so tracebacks through it say where they are.
+  py::module_ builtins = py::module_::import("builtins");
+  builtins.attr("exec")(builtins.attr("compile")(kPythonPart, "<keel module>", "exec"),
+                        m.attr("__dict__"));
+}

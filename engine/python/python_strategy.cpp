@@ -1,0 +1,512 @@
+// engine/python/python_strategy.cpp — the interpreter, script loading, and
+// the adapter: a keel_strategy_vtable_t whose members call the Python
+// strategy object (see python_strategy.hpp).
+#include "engine/python/python_strategy.hpp"
+
+#include <pybind11/embed.h>
+
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/host/host.hpp"
+#include "engine/host/strategy_instance.hpp"
+#include "engine/python/bindings.hpp"
+#include "keel/version.h"
+
+namespace keel::python {
+namespace {
+
+// ---- the interpreter -------------------------------------------------------------
+
+Status start_once() {
+  keel_module_anchor();
+  py::initialize_interpreter(/*init_signal_handlers=*/false, 0, nullptr,
+                             /*add_program_dir_to_path=*/false);
+  Status status;
+  try {
+    py::module_::import("sys").attr("argv") = py::make_tuple("keel");
+    py::module_::import("keel");  // imports numpy
+  } catch (py::error_already_set& e) {
+    status = Status(KEEL_ERR_UNSUPPORTED,
+                    std::string("the embedded Python cannot import keel's module: ") + e.what() +
+                        " (is Debian's python3-numpy installed?)");
+  }
+  // The starting thread keeps no GIL: every call into Python takes it.
+  PyEval_SaveThread();
+  return status;
+}
+
+// ---- Python errors as messages -------------------------------------------------------
+
+struct Where {
+  std::string file;
+  long line = 0;
+  std::string function;
+};
+
+// The frame to name: the deepest in the strategy's script, else the deepest.
+std::optional<Where> raise_site(py::handle traceback, const std::string& script) {
+  std::optional<Where> deepest, in_script;
+  for (py::handle tb = traceback; tb && !tb.is_none(); tb = tb.attr("tb_next")) {
+    py::handle code = tb.attr("tb_frame").attr("f_code");
+    Where w{code.attr("co_filename").cast<std::string>(), tb.attr("tb_lineno").cast<long>(),
+            code.attr("co_name").cast<std::string>()};
+    if (w.file == script) in_script = w;
+    deepest = w;
+  }
+  return in_script ? in_script : deepest;
+}
+
+struct PythonError {
+  keel_status_t code = KEEL_ERR_PLUGIN_FAULT;
+  std::string message;    // "ZeroDivisionError: division by zero (at x.py:12 in on_bar)"
+  std::string traceback;  // Python's full traceback text
+};
+
+PythonError describe(py::error_already_set& e, const std::string& script) {
+  PythonError out;
+  py::module_ keel = py::module_::import("keel");
+  py::handle type = e.type(), value = e.value();
+  std::string type_name = type.attr("__name__").cast<std::string>();
+  if (py::isinstance(value, keel.attr("Error"))) {
+    out.code = value.attr("code").cast<keel_status_t>();
+    if (out.code <= KEEL_OK || out.code > KEEL_STATUS_LAST) out.code = KEEL_ERR_PLUGIN_FAULT;
+    type_name = "keel." + type_name;
+  }
+  std::string text = py::str(value).cast<std::string>();
+  if (PyErr_GivenExceptionMatches(type.ptr(), PyExc_SyntaxError)) {
+    // Python's own location of a syntax error is the offending line itself.
+    const std::string file = py::str(value.attr("filename")).cast<std::string>();
+    const std::string line = py::str(value.attr("lineno")).cast<std::string>();
+    out.message = type_name + ": " + py::str(value.attr("msg")).cast<std::string>() + " (at " +
+                  file + ":" + line + ")";
+  } else {
+    out.message = type_name + (text.empty() ? "" : ": " + text);
+    if (auto where = raise_site(e.trace(), script)) {
+      out.message += " (at " + where->file + ":" + std::to_string(where->line) + " in " +
+                     where->function + ")";
+    }
+  }
+  py::list lines = py::module_::import("traceback").attr("format_exception")(type, value, e.trace());
+  for (py::handle line : lines) out.traceback += line.cast<std::string>();
+  return out;
+}
+
+// ---- scripts ---------------------------------------------------------------------------
+
+// One imported script class. Lives (and holds its Python objects) for the
+// life of the process: the interpreter is never finalized.
+struct Script {
+  std::string path;        // resolved, as Python reports it in tracebacks
+  std::string class_name;
+  py::object cls;
+};
+
+std::mutex g_scripts_mutex;
+std::map<const PluginLibrary*, Script*>& scripts() {
+  static auto* map = new std::map<const PluginLibrary*, Script*>();
+  return *map;
+}
+
+Script* script_of(const keel_host_t* host) {
+  if (host == nullptr || host->host_data == nullptr) return nullptr;
+  // The adapter is keel's own code: it may read the host's side of the table.
+  const auto* context = static_cast<const InstanceContext*>(host->host_data);
+  std::lock_guard lock(g_scripts_mutex);
+  auto it = scripts().find(context->plugin);
+  return it == scripts().end() ? nullptr : it->second;
+}
+
+// The names of the classes a module defines, with their lines, for a
+// "did you mean" when the run file names another.
+std::string classes_defined(const py::module_& module, const std::string& script) {
+  std::string list;
+  py::module_ inspect = py::module_::import("inspect");
+  for (auto item : module.attr("__dict__").cast<py::dict>()) {
+    py::handle value = item.second;
+    if (!PyType_Check(value.ptr())) continue;
+    if (value.attr("__module__").cast<std::string>() != module.attr("__name__").cast<std::string>()) {
+      continue;
+    }
+    long line = 0;
+    try {
+      line = inspect.attr("getsourcelines")(value)[py::int_(1)].cast<long>();
+    } catch (py::error_already_set&) {
+    }
+    list += (list.empty() ? "" : ", ") + item.first.cast<std::string>() + " (" + script + ":" +
+            std::to_string(line) + ")";
+  }
+  return list;
+}
+
+// ---- the adapter -------------------------------------------------------------------------
+
+struct Adapter {
+  const Script* script = nullptr;
+  std::shared_ptr<HostContext> context;
+  py::object self;
+  // The callbacks the class overrides (None: the base class's no-op).
+  py::object on_start, on_quote, on_trade, on_bar, on_order_update, on_fill, on_timer, on_stop;
+  py::object on_quotes, on_trades, on_bars;
+  size_t consumed = 0;
+};
+
+Adapter& adapter(void* self) { return *static_cast<Adapter*>(self); }
+
+// Runs `body` holding the GIL; a Python exception becomes a status and a
+// message naming the script's file:line, and its traceback is logged.
+template <class Body>
+keel_status_t guarded(Adapter& a, const char* member, keel_error_t* err, Body&& body) {
+  py::gil_scoped_acquire gil;
+  try {
+    body();
+    return KEEL_OK;
+  } catch (py::error_already_set& e) {
+    PythonError error = describe(e, a.script->path);
+    if (a.context->host != nullptr && a.context->host->log != nullptr) {
+      const std::string log = std::string(member) + " raised " + error.message + "\n" +
+                              error.traceback;
+      a.context->host->log(a.context->host, KEEL_LOG_ERROR, log.c_str());
+    }
+    return keel_error_set(err, error.code, "%s", error.message.c_str());
+  } catch (const std::exception& e) {
+    return keel_error_set(err, KEEL_ERR_PLUGIN_FAULT, "%s: %s", member, e.what());
+  }
+}
+
+py::object overridden(const py::object& self, const char* name) {
+  py::object base = py::module_::import("keel").attr("Strategy");
+  py::object cls = py::type::of(self);
+  if (!py::hasattr(cls, name)) return py::none();
+  if (py::hasattr(base, name) && cls.attr(name).is(base.attr(name))) return py::none();
+  return self.attr(name);
+}
+
+keel_status_t on_start(void* self, const keel_strategy_start_t* start, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_start", err, [&] {
+    a.context->name = start->name != nullptr ? start->name : "";
+    py::list ids, symbols;
+    for (size_t i = 0; i < start->instrument_count; ++i) {
+      ids.append(start->instruments[i]);
+      keel_instrument_info_t info{};
+      info.struct_size = sizeof info;
+      keel_error_t ignored{};
+      const keel_host_t* host = a.context->host;
+      const bool known = host->instrument_get(host, start->instruments[i], &info, &ignored) ==
+                             KEEL_OK &&
+                         info.symbol != nullptr;
+      symbols.append(known ? py::str(info.symbol) : py::str(""));
+    }
+    py::object value = py::module_::import("keel").attr("Start")(start->start_time, a.context->name,
+                                                                ids, symbols);
+    if (!a.on_start.is_none()) a.on_start(value);
+  });
+}
+
+void deliver(Adapter& a, const keel_event_t& event) {
+  const py::object* callback = nullptr;
+  switch (event.kind) {
+    case KEEL_EVENT_QUOTE: callback = &a.on_quote; break;
+    case KEEL_EVENT_TRADE: callback = &a.on_trade; break;
+    case KEEL_EVENT_BAR: callback = &a.on_bar; break;
+    case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
+    case KEEL_EVENT_FILL: callback = &a.on_fill; break;
+    case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
+    default: return;
+  }
+  if (!callback->is_none()) (*callback)(make_event(event));
+}
+
+keel_status_t on_quote(void* self, const keel_quote_t* quote, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_quote", err, [&] {
+    if (!a.on_quote.is_none()) a.on_quote(make_quote(*quote));
+  });
+}
+keel_status_t on_trade(void* self, const keel_trade_t* trade, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_trade", err, [&] {
+    if (!a.on_trade.is_none()) a.on_trade(make_trade(*trade));
+  });
+}
+keel_status_t on_bar(void* self, const keel_bar_t* bar, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_bar", err, [&] {
+    if (!a.on_bar.is_none()) a.on_bar(make_bar(*bar));
+  });
+}
+keel_status_t on_order_update(void* self, const keel_order_update_t* update, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_order_update", err, [&] {
+    if (!a.on_order_update.is_none()) a.on_order_update(make_order_update(*update));
+  });
+}
+keel_status_t on_fill(void* self, const keel_fill_t* fill, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_fill", err, [&] {
+    if (!a.on_fill.is_none()) a.on_fill(make_fill(*fill));
+  });
+}
+keel_status_t on_timer(void* self, const keel_timer_event_t* timer, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_timer", err, [&] {
+    if (!a.on_timer.is_none()) a.on_timer(make_timer(*timer));
+  });
+}
+keel_status_t on_stop(void* self, keel_timestamp_t at, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_stop", err, [&] {
+    if (!a.on_stop.is_none()) a.on_stop(at);
+  });
+}
+
+// A span of events: the batch form (on_quotes/on_trades/on_bars, one call
+// over a numpy view) when the class has it for the span's kind, else the
+// per-event callbacks in a loop. Either way the span ends after the event
+// during which the strategy acted (see KEEL_STRATEGY_EXT_EVENTS_CONSUMED).
+keel_status_t on_events(void* self, const keel_event_t* events, size_t count, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  a.consumed = count;
+  const char* member = "on_events";
+  const py::object* batch = nullptr;
+  if (count > 0) {
+    switch (events[0].kind) {
+      case KEEL_EVENT_QUOTE: batch = &a.on_quotes, member = "on_quotes"; break;
+      case KEEL_EVENT_TRADE: batch = &a.on_trades, member = "on_trades"; break;
+      case KEEL_EVENT_BAR: batch = &a.on_bars, member = "on_bars"; break;
+      default: break;
+    }
+  }
+  bool one_kind = true;
+  for (size_t i = 1; i < count && one_kind; ++i) one_kind = events[i].kind == events[0].kind;
+  if (batch != nullptr && !batch->is_none() && one_kind) {
+    return guarded(a, member, err, [&] {
+      py::object result = (*batch)(event_span_view(events, count));
+      if (result.is_none()) return;
+      const long long handled = result.cast<long long>();
+      if (handled < 1 || handled > static_cast<long long>(count)) {
+        throw std::invalid_argument(
+            a.script->class_name + "." + member + " (" + a.script->path + ") returned " +
+            std::to_string(handled) + " for " + std::to_string(count) +
+            " events: return None (all handled) or how many it handled, 1.." +
+            std::to_string(count));
+      }
+      a.consumed = static_cast<size_t>(handled);
+    });
+  }
+  const char* per_event = count == 0                             ? "on_events"
+                          : events[0].kind == KEEL_EVENT_QUOTE   ? "on_quote"
+                          : events[0].kind == KEEL_EVENT_TRADE   ? "on_trade"
+                          : events[0].kind == KEEL_EVENT_BAR     ? "on_bar"
+                                                                 : "on_events";
+  return guarded(a, per_event, err, [&] {
+    struct ClearNow {
+      HostContext& context;
+      ~ClearNow() { context.now_override.reset(); }
+    } clear{*a.context};
+    for (size_t i = 0; i < count; ++i) {
+      const uint64_t actions = a.context->actions;
+      a.context->now_override = events[i].as.quote.ts;  // every event begins with its ts
+      deliver(a, events[i]);
+      if (a.context->actions != actions) {
+        a.consumed = i + 1;
+        return;
+      }
+    }
+  });
+}
+
+size_t events_consumed(void* self) { return adapter(self).consumed; }
+
+const keel_strategy_events_consumed_ext_t kConsumedExtension{
+    sizeof(keel_strategy_events_consumed_ext_t), &events_consumed};
+
+const void* get_extension(void* /*self*/, const char* id) {
+  if (id != nullptr && std::string(id) == KEEL_STRATEGY_EXT_EVENTS_CONSUMED) {
+    return &kConsumedExtension;
+  }
+  return nullptr;
+}
+
+const keel_strategy_vtable_t kVtable{sizeof(keel_strategy_vtable_t),
+                                     &on_start,
+                                     &on_quote,
+                                     &on_trade,
+                                     &on_bar,
+                                     &on_order_update,
+                                     &on_fill,
+                                     &on_timer,
+                                     &on_stop,
+                                     &on_events,
+                                     &get_extension};
+
+// Exceptions in __init__ that say the params are wrong: the run file's
+// fault, not the script's.
+bool is_param_error(py::error_already_set& e) {
+  return e.matches(py::module_::import("keel").attr("ParamError")) ||
+         e.matches(PyExc_ValueError) || e.matches(PyExc_TypeError) || e.matches(PyExc_KeyError);
+}
+
+keel_status_t create(const char* params_json, const keel_host_t* host, void** out_instance,
+                     keel_error_t* err) {
+  Script* script = script_of(host);
+  if (script == nullptr) {
+    return keel_error_set(err, KEEL_ERR_INTERNAL, "no Python script is registered for this factory");
+  }
+  py::gil_scoped_acquire gil;
+  auto a = std::make_unique<Adapter>();
+  a->script = script;
+  a->context = std::make_shared<HostContext>();
+  a->context->host = host;
+  try {
+    py::object params =
+        py::module_::import("json").attr("loads")(params_json != nullptr ? params_json : "{}");
+    if (!py::isinstance<py::dict>(params)) {
+      return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "params must be a JSON object");
+    }
+    // keel's attributes are set before __init__ runs, so it can read params.
+    py::object self = script->cls.attr("__new__")(script->cls);
+    self.attr("_keel") = py::cast(a->context);
+    self.attr("params") = params;
+    self.attr("__init__")();
+    a->self = self;
+  } catch (py::error_already_set& e) {
+    const bool params_wrong = is_param_error(e);
+    PythonError error = describe(e, script->path);
+    a->context->host = nullptr;
+    a->self = py::object();
+    if (host->log != nullptr) {
+      host->log(host, KEEL_LOG_ERROR, (script->class_name + "() raised " + error.message + "\n" +
+                                       error.traceback).c_str());
+    }
+    const keel_status_t code =
+        params_wrong && error.code == KEEL_ERR_PLUGIN_FAULT ? KEEL_ERR_INVALID_ARGUMENT : error.code;
+    return keel_error_set(err, code, "%s() raised %s", script->class_name.c_str(),
+                          error.message.c_str());
+  }
+  a->on_start = overridden(a->self, "on_start");
+  a->on_quote = overridden(a->self, "on_quote");
+  a->on_trade = overridden(a->self, "on_trade");
+  a->on_bar = overridden(a->self, "on_bar");
+  a->on_order_update = overridden(a->self, "on_order_update");
+  a->on_fill = overridden(a->self, "on_fill");
+  a->on_timer = overridden(a->self, "on_timer");
+  a->on_stop = overridden(a->self, "on_stop");
+  a->on_quotes = overridden(a->self, "on_quotes");
+  a->on_trades = overridden(a->self, "on_trades");
+  a->on_bars = overridden(a->self, "on_bars");
+  *out_instance = a.release();
+  return KEEL_OK;
+}
+
+keel_status_t drop(void* instance, keel_error_t* /*err*/) {
+  py::gil_scoped_acquire gil;
+  auto* a = static_cast<Adapter*>(instance);
+  a->context->host = nullptr;  // a Python object kept elsewhere can no longer call keel
+  delete a;
+  return KEEL_OK;
+}
+
+// Imports the script as a fresh module (its folder first on sys.path, so it
+// can import its neighbours) and returns the class.
+Result<py::object> import_class(const PythonStrategySpec& spec, const std::string& path) {
+  static int imported = 0;
+  const std::string module_name = "keel_script_" + std::to_string(++imported);
+  py::module_ module;
+  try {
+    py::module_ sys = py::module_::import("sys");
+    py::list sys_path = sys.attr("path");
+    const std::string folder = spec.script.parent_path().string();
+    if (!sys_path.contains(py::str(folder))) sys_path.insert(0, folder);
+    py::module_ util = py::module_::import("importlib.util");
+    py::object module_spec = util.attr("spec_from_file_location")(module_name, path);
+    module = util.attr("module_from_spec")(module_spec);
+    sys.attr("modules")[py::str(module_name)] = module;
+    module_spec.attr("loader").attr("exec_module")(module);
+  } catch (py::error_already_set& e) {
+    PythonError error = describe(e, path);
+    return Status(KEEL_ERR_INVALID_ARGUMENT, "cannot import " + path + ": " + error.message);
+  }
+  if (!py::hasattr(module, spec.class_name.c_str())) {
+    const std::string defined = classes_defined(module, path);
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "no class '" + spec.class_name + "' in " + path +
+                      (defined.empty() ? " (it defines no classes)"
+                                       : " (classes defined there: " + defined + ")"));
+  }
+  py::object cls = module.attr(spec.class_name.c_str());
+  py::object base = py::module_::import("keel").attr("Strategy");
+  if (!PyType_Check(cls.ptr()) || !PyObject_IsSubclass(cls.ptr(), base.ptr())) {
+    PyErr_Clear();
+    return Status(KEEL_ERR_INVALID_ARGUMENT, "'" + spec.class_name + "' in " + path +
+                                                 " is not a subclass of keel.Strategy (write "
+                                                 "`class " + spec.class_name +
+                                                 "(keel.Strategy):`)");
+  }
+  return cls;
+}
+
+}  // namespace
+
+Status start_interpreter() {
+  static std::once_flag once;
+  static Status status;
+  std::call_once(once, [] { status = start_once(); });
+  return status;
+}
+
+Result<const Factory*> python_strategy_factory(PluginRegistry& registry,
+                                               const PythonStrategySpec& spec) {
+  const std::string path = spec.script.lexically_normal().string();
+  const std::string wanted_id = "python:" + spec.script.filename().string() + ":" + spec.class_name;
+  bool id_taken = false;
+  for (const auto& plugin : registry.plugins()) {
+    for (const Factory& factory : plugin->factories()) {
+      if (factory.id != wanted_id) continue;
+      if (plugin->path() == path) return &factory;  // imported for an earlier strategy
+      id_taken = true;
+    }
+  }
+  if (Status s = start_interpreter(); !s) return s;
+
+  py::gil_scoped_acquire gil;
+  Result<py::object> cls = import_class(spec, path);
+  if (!cls) return cls.status();
+
+  Factory factory;
+  factory.kind = FactoryKind::strategy;
+  factory.id = id_taken ? "python:" + path + ":" + spec.class_name : wanted_id;
+  factory.description = "Python strategy " + spec.class_name + " from " + path;
+  factory.params_schema = R"({"type": "object"})";
+  factory.create = &create;
+  factory.drop = &drop;
+  factory.strategy = kVtable;
+  PluginFacts facts;
+  facts.id = factory.id;
+  facts.name = spec.class_name;
+  facts.version = "script";
+  facts.vendor = "";
+  facts.description = factory.description;
+  facts.abi_major = KEEL_ABI_VERSION_MAJOR;
+  facts.abi_minor = KEEL_ABI_VERSION_MINOR;
+  facts.sdk_version = KEEL_SDK_VERSION_STRING;
+  facts.language = std::string("Python ") + PY_VERSION;
+  facts.compiler = "CPython (embedded)";
+  facts.pointer_size = sizeof(void*);
+  std::vector<Factory> factories;
+  factories.push_back(std::move(factory));
+  auto library = PluginLibrary::in_process(path, std::move(facts), std::move(factories));
+  const PluginLibrary* key = library.get();
+  {
+    std::lock_guard lock(g_scripts_mutex);
+    scripts()[key] = new Script{path, spec.class_name, *cls};  // for the life of the process
+  }
+  Result<PluginLibrary*> added = registry.add_in_process(std::move(library));
+  if (!added) return added.status();
+  return &(*added)->factories().front();
+}
+
+}  // namespace keel::python

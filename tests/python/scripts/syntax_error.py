@@ -1,0 +1,5 @@
+import keel
+
+
+class Broken(keel.Strategy)
+    pass
