@@ -26,16 +26,5 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::Shutdown();
 
-  using keel::bench::Figure;
-  const std::vector<Figure> figures = {
-      {"Black-Scholes price+greeks, batch (SIMD)", "keel_bs_price_greeks_batch",
-       "ql_black_formula", "ns", "ratio >= 8 vs QuantLib blackFormula (price only)", 8},
-      {"Black-Scholes price+greeks, one call", "keel_bs_price_greeks", "ql_black_formula", "ns",
-       "vs QuantLib blackFormula (price only)", 0},
-      {"Black-Scholes price+greeks, batch (SIMD)", "keel_bs_price_greeks_batch",
-       "ql_analytic_european_engine", "ns", "vs QuantLib AnalyticEuropeanEngine (NPV+delta)", 0},
-      {"Implied volatility (1e-14 rel)", "keel_bs_implied_vol", "ql_implied_vol_lirs", "ns",
-       "ratio >= 1.5 vs QuantLib LiRS at 1e-10", 1.5},
-  };
-  return keel::bench::report(figures, collector.ns_per_item(), out) ? 0 : 1;
+  return keel::bench::report(keel::bench::registered_figures(), collector.ns_per_item(), out) ? 0 : 1;
 }

@@ -232,4 +232,16 @@ void ql_implied_vol_lirs(benchmark::State& state) {
 BENCHMARK(ql_implied_vol_lirs);
 
 }  // namespace
+// The table's pricing rows.
+const bool kFiguresRegistered = add_figures({
+    {"Black-Scholes price+greeks, batch (SIMD)", "keel_bs_price_greeks_batch", "ql_black_formula",
+     "ns", "ratio >= 8 vs QuantLib blackFormula (price only)", 8},
+    {"Black-Scholes price+greeks, one call", "keel_bs_price_greeks", "ql_black_formula", "ns",
+     "vs QuantLib blackFormula (price only)", 0},
+    {"Black-Scholes price+greeks, batch (SIMD)", "keel_bs_price_greeks_batch",
+     "ql_analytic_european_engine", "ns", "vs QuantLib AnalyticEuropeanEngine (NPV+delta)", 0},
+    {"Implied volatility (1e-14 rel)", "keel_bs_implied_vol", "ql_implied_vol_lirs", "ns",
+     "ratio >= 1.5 vs QuantLib LiRS at 1e-10", 1.5},
+});
+
 }  // namespace keel::bench

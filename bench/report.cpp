@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 namespace keel::bench {
@@ -20,7 +21,21 @@ std::string cpu_model() {
   return "unknown";
 }
 
+std::vector<Figure>& figure_registry() {
+  static std::vector<Figure> figures;
+  return figures;
+}
+
 }  // namespace
+
+bool add_figures(std::vector<Figure> figures) {
+  auto& all = figure_registry();
+  all.insert(all.end(), std::make_move_iterator(figures.begin()),
+             std::make_move_iterator(figures.end()));
+  return true;
+}
+
+const std::vector<Figure>& registered_figures() { return figure_registry(); }
 
 void Collector::ReportRuns(const std::vector<Run>& runs) {
   for (const Run& run : runs) {

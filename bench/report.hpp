@@ -25,6 +25,13 @@ struct Figure {
   double target_ratio = 0;
 };
 
+// Figures are registered by the file that defines their benchmarks, in the
+// order the table shows them:
+//   static const bool registered = keel::bench::add_figures({{...}, ...});
+// A figure whose subject or reference did not run (filtered out) is skipped.
+bool add_figures(std::vector<Figure> figures);
+const std::vector<Figure>& registered_figures();
+
 // Collects per-item times while printing Google Benchmark's usual console output.
 class Collector : public benchmark::ConsoleReporter {
  public:
