@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
@@ -320,12 +321,6 @@ TEST(RunEngineQuotes, IocPartialFillReportsOnePartialAndOneTerminalUpdate) {
       "update ts=2000 order=1 state=expired filled=100 remaining=0 avg=100.2 "
       "reason=immediate-or-cancel: remainder not filled at the first quote",
   };
-  if (count_containing(out.journal(), "state=expired") == 2) {
-    GTEST_SKIP() << "engine bug: an IOC that fills partly and expires in one event reports "
-                    "'expired' twice and never 'partially_filled' (Engine::book calls "
-                    "schedule_report per venue event with the order's final state):\n"
-                 << dump(updates);
-  }
   EXPECT_EQ(updates, expected) << dump(out.journal());
 }
 
@@ -349,12 +344,6 @@ TEST(RunEngineQuotes, IocThatExpiresFreesItsOpenOrderSlotOnce) {
   ASSERT_EQ(submits.size(), 3u) << dump(out.journal());
   EXPECT_EQ(submits[0], "submit -> ok");
   EXPECT_EQ(submits[1], "submit -> ok");
-  if (submits[2] == "submit -> ok") {
-    GTEST_SKIP() << "engine bug: an IOC that fills partly and expires in the same event is "
-                    "released from the open-order counts twice (Engine::book: release_open in "
-                    "the fill branch because the order is already terminal, then again for the "
-                    "expired event), so max_open_orders 1 let a second order through";
-  }
   EXPECT_EQ(submits[2],
             "submit -> order_submit: order 3 (buy AAPL) rejected: risk: 1 open orders already, "
             "max_open_orders is 1");
@@ -631,11 +620,6 @@ TEST(RunEngineKillSwitch, KilledStrategyGetsOnStop) {
   kill_switch_scenario(s);
   const RunOutput out = execute(s);
   ASSERT_TRUE(out.ran);
-  if (lines_with_prefix(out.journal(), "stop").empty()) {
-    GTEST_SKIP() << "engine bug (or doc gap): a strategy killed by max_drawdown_pct never gets "
-                    "on_stop (Engine::finish skips inactive slots; Engine::kill does not call "
-                    "it)";
-  }
   EXPECT_EQ(lines_with_prefix(out.journal(), "stop").size(), 1u);
 }
 
@@ -668,12 +652,6 @@ TEST(RunEngineTimers, TheClockReadsTheTimersTimeInsideOnTimer) {
   const RunOutput out = execute(s);
   ASSERT_TRUE(out.ran);
   const auto& j = out.journal();
-  if (index_of(j, "timer ts=2100 cookie=43") >= 0) {
-    GTEST_SKIP() << "engine bug: inside on_timer (and any pending report) now() returns the "
-                    "next market event's time, not the event's own (Engine::run sets now_ = "
-                    "event.ts before process_pending; handle_pending never moves it):\n"
-                 << dump(j);
-  }
   const long second = index_of(j, "timer ts=1600 cookie=43");
   ASSERT_GE(second, 0) << dump(j);
   EXPECT_LT(second, index_of(j, "quote ts=2000")) << dump(j);
@@ -713,12 +691,6 @@ TEST(RunEngineFailures, NoFillIsBookedAfterTheRunFailed) {
   ASSERT_TRUE(out.ran);
   EXPECT_EQ(out.result.summary.status,
             "failed: strategy 's': on_order_update: scripted failure on update");
-  if (out.fills.size() == 1) {
-    GTEST_SKIP() << "engine bug: after a strategy error stops the run inside process_pending, "
-                    "Engine::run still matches the current event and books its fills (fill at "
-                    "ts="
-                 << out.fills[0].ts << " @ " << out.fills[0].price << ")";
-  }
   EXPECT_TRUE(out.fills.empty());
 }
 
@@ -1001,18 +973,89 @@ TEST(RunEngineEndOfRun, AnOrderStillTravellingAtTheEndIsReportedExpired) {
   EXPECT_EQ(out.order(1).reason, "end of run: the order had not reached the venue");
   const auto& j = out.journal();
   const long update = index_of(j, "update ts=");
-  if (update < 0) {
-    GTEST_SKIP() << "engine bug: an order still travelling to the venue at the end of the run "
-                    "is expired in orders.csv but the strategy never gets an update for it "
-                    "(Engine::finish: the order_arrival branch sets EXPIRED and `continue`s "
-                    "without schedule_report):\n"
-                 << dump(j);
-  }
+  ASSERT_GE(update, 0) << "the strategy never heard that its order expired:\n" << dump(j);
   EXPECT_TRUE(contains(j[static_cast<size_t>(update)],
                        "order=1 state=expired filled=0 remaining=0 avg=0 reason=end of run: the "
                        "order had not reached the venue"))
       << dump(j);
   EXPECT_LT(update, index_of(j, "stop")) << dump(j);
+}
+
+// ============================================================================
+// Options without a quote are marked by the run's pricing model
+// ============================================================================
+
+// Black-Scholes-Merton call, written out here so the test does not trust
+// the plugin it checks.
+double bs_call(double spot, double strike, double years, double vol, double rate) {
+  const double sd = vol * std::sqrt(years);
+  const double d1 = (std::log(spot / strike) + (rate + vol * vol / 2) * years) / sd;
+  const auto n = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  return spot * n(d1) - strike * std::exp(-rate * years) * n(d1 - sd);
+}
+
+constexpr int64_t kHalfYearNs = 365LL * 86400 * 1000000000 / 2;  // ACT/365
+
+// AAPL quotes (mid 100, then 105) and one print of the call at 6.50, which
+// fills a buy limit of 10 calls at its limit 7.00 (multiplier 100).
+void option_scenario(Scenario& s, int64_t expiry_ns) {
+  s.equity("AAPL");
+  s.instrument({{"id", "AAPL-C100"},
+                {"kind", "option"},
+                {"underlying", "AAPL"},
+                {"strike", 100},
+                {"expiry", expiry_ns},
+                {"right", "call"},
+                {"multiplier", 100},
+                {"mark", {{"model", "bs"}, {"vol", 0.2}, {"rate", 0.05}}}});
+  s.pricing_model("bs", "keel.black_scholes");
+  s.venue()["fill_on_trades"] = true;
+  s.data("quotes.csv", "quotes",
+         csv(kQuotes, {"1000,AAPL,99.9,100,100.1,100", "3000,AAPL,104.9,100,105.1,100"}));
+  s.data("trades.csv", "trades", csv(kTrades, {"2000,AAPL-C100,6.5,10"}));
+  s.strategy("s", {"AAPL", "AAPL-C100"},
+             {submit_on("quote", 0, order("AAPL-C100", "buy", "limit", 10, 7.0))});
+}
+
+TEST(RunEngineMarks, AnOptionWithoutQuotesIsMarkedByItsPricingModel) {
+  Scenario s;
+  option_scenario(s, kHalfYearNs);
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  ASSERT_EQ(out.fills.size(), 1u);
+  EXPECT_DOUBLE_EQ(out.fills[0].price, 7.0);
+  // Marked at the last event (3000 ns): spot 105, half a year less 3 us.
+  const double years = static_cast<double>(kHalfYearNs - 3000) / (365.0 * 86400e9);
+  const double mark = bs_call(105, 100, years, 0.2, 0.05);
+  ASSERT_GT(mark, 7.0);  // ~10.9: the position is in profit
+  const RunSummary& sum = out.result.summary;
+  EXPECT_NEAR(sum.unrealized_pnl, (mark - 7.0) * 10 * 100, 1e-6);
+  EXPECT_NEAR(sum.final_equity, 1e6 + (mark - 7.0) * 1000, 1e-6);
+  // Every equity sample is marked too, never at a missing (zero) price.
+  ASSERT_FALSE(out.equity.empty());
+  for (const EquitySample& e : out.equity) {
+    if (e.ts >= 2000) EXPECT_GT(e.equity, 1e6) << "at ts=" << e.ts;
+  }
+}
+
+TEST(RunEngineMarks, AnExpiredOptionIsMarkedAtItsIntrinsicValue) {
+  // Expires at 2500: at the end the call is worth max(0, 105 - 100) = 5.
+  Scenario s;
+  option_scenario(s, 2500);
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  ASSERT_EQ(out.fills.size(), 1u);
+  EXPECT_NEAR(out.result.summary.unrealized_pnl, (5.0 - 7.0) * 10 * 100, 1e-9);
+}
+
+TEST(RunEngineMarks, AnOptionsOwnQuoteWinsOverTheModel) {
+  Scenario s;
+  option_scenario(s, kHalfYearNs);
+  s.data("option_quotes.csv", "quotes", csv(kQuotes, {"2500,AAPL-C100,8.9,10,9.1,10"}));
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  ASSERT_EQ(out.fills.size(), 1u);
+  EXPECT_NEAR(out.result.summary.unrealized_pnl, (9.0 - 7.0) * 10 * 100, 1e-9);
 }
 
 }  // namespace

@@ -123,6 +123,12 @@ Scenario& Scenario::data(const std::string& file, const std::string& format, con
   return *this;
 }
 
+Scenario& Scenario::pricing_model(const std::string& name, const std::string& factory,
+                                  json params) {
+  pricing_models_[name] = {{"factory", factory}, {"params", std::move(params)}};
+  return *this;
+}
+
 StrategySetup& Scenario::strategy(const std::string& name, std::vector<std::string> instruments,
                                   json actions) {
   strategies_.push_back(
@@ -137,6 +143,7 @@ json Scenario::document() const {
   doc["data"] = data_;
   if (!venue_.empty()) doc["venue"] = venue_;
   if (!risk_.empty()) doc["risk"] = risk_;
+  if (!pricing_models_.empty()) doc["pricing_models"] = pricing_models_;
   json strategies = json::array();
   for (const StrategySetup& s : strategies_) {
     json entry = {
@@ -171,6 +178,7 @@ RunOutput Scenario::execute() const {
   {
     Host host;
     host.registry().add_search_folder(KEEL_TEST_SCRIPTED_DIR);
+    host.registry().add_search_folder(KEEL_TEST_PLUGIN_DIR);  // the shipped plugins
     Engine engine(*parsed.config, host);
     out.prepare = engine.prepare();
     if (out.prepare) {

@@ -96,6 +96,10 @@ class Scenario {
   StrategySetup& strategy(const std::string& name, std::vector<std::string> instruments,
                           json actions = json::array());
 
+  // A pricing model of the run (factory from the build's plugin folder).
+  Scenario& pricing_model(const std::string& name, const std::string& factory,
+                          json params = json::object());
+
   json& run() { return run_; }      // the run file's "run" object
   json& venue() { return venue_; }  // its "venue" object
   json& risk() { return risk_; }    // its "risk" object (left out when empty)
@@ -115,6 +119,7 @@ class Scenario {
   json data_ = json::array();
   json venue_ = json::object();
   json risk_ = json::object();
+  json pricing_models_ = json::object();
   std::vector<StrategySetup> strategies_;
 };
 

@@ -530,13 +530,6 @@ TEST_F(RunVenueStops, IocStopTriggeredByAPrintExpiresAtTheFirstQuoteItThenMeets)
   EXPECT_TRUE(quote(1000, 100.40, 100, 100.50, 100).empty());
   EXPECT_TRUE(trade(1100, 101.20, 100).empty());
   auto e = quote(1200, 101.40, 100, 101.50, 4);
-  if (e.size() == 1 && o.state == KEEL_ORDER_PARTIALLY_FILLED) {
-    GTEST_SKIP() << "engine bug: an IOC stop-market triggered by a trade print on a quoted "
-                    "instrument is never expired (Venue::match_trade sets triggered but the "
-                    "next quote sees seen_market=true, so `fresh` is false and the IOC check "
-                    "is skipped): "
-                 << describe(e) << ", state partially_filled, 6 left working";
-  }
   ASSERT_EQ(e.size(), 2u) << describe(e);
   EXPECT_TRUE(is_fill(e, 0, o.id, 4, 101.50, TAKER));
   EXPECT_TRUE(is_expiry(e, 1, o.id));
@@ -601,13 +594,6 @@ TEST_F(RunVenueBars, RestingBuyLimitGappedThroughAtTheOpenFillsAtTheOpenAsTaker)
   EXPECT_TRUE(bar(2000, 100.50, 101.00, 100.20, 100.60, 1000).empty());
   auto e = bar(3000, 99.50, 99.90, 99.20, 99.60, 1000);
   ASSERT_EQ(e.size(), 1u) << describe(e);
-  if (e[0].kind == VenueEvent::Kind::fill && e[0].liquidity == MAKER &&
-      std::abs(e[0].price - 99.50) < 1e-9) {
-    GTEST_SKIP() << "engine bug (or doc gap): a resting buy limit gapped through at the open "
-                    "fills at the open as MAKER; venue.hpp says taker whenever the open was at "
-                    "or below the limit (Venue::match_bar: liquidity = (fresh && open_through) "
-                    "? TAKER : MAKER)";
-  }
   EXPECT_TRUE(is_fill(e, 0, o.id, 10, 99.50, TAKER));
 }
 

@@ -192,6 +192,47 @@ TEST_F(ConfigErrors, EquityWithOptionFields) {
             "/instruments/1/right: 'right' only applies to options; this instrument is a future");
 }
 
+TEST_F(ConfigErrors, OptionMarkNamesAPricingModelOfTheRun) {
+  OJson doc = full_run_file();
+  doc["instruments"][2]["mark"] = {{"model", "bss"}, {"vol", 0.25}};
+  EXPECT_EQ(only_error(doc),
+            "/instruments/2/mark/model: unknown pricing model 'bss'; did you mean 'bs'?");
+  doc.erase("pricing_models");
+  EXPECT_EQ(only_error(doc),
+            "/instruments/2/mark/model: unknown pricing model 'bss'; this run has no "
+            "pricing_models");
+}
+
+TEST_F(ConfigErrors, OptionMarkNeedsAModelAndAPositiveVol) {
+  OJson doc = full_run_file();
+  doc["instruments"][2]["mark"] = {{"model", "bs"}, {"vol", 0}, {"rate", "4%"}, {"volatility", 1}};
+  const std::vector<std::string> got = errors(load(doc));
+  ASSERT_EQ(got.size(), 3u) << ::testing::PrintToString(got);
+  // In document order.
+  EXPECT_EQ(got[0], "/instruments/2/mark/vol: expected a number > 0, got 0");
+  EXPECT_EQ(got[1], "/instruments/2/mark/rate: expected a number, got \"4%\"");
+  EXPECT_EQ(got[2],
+            "/instruments/2/mark/volatility: unknown key 'volatility'; expected one of: model, "
+            "vol, rate, dividend");
+  doc["instruments"][2]["mark"] = OJson::object();
+  const std::vector<std::string> missing = errors(load(doc));
+  ASSERT_EQ(missing.size(), 2u) << ::testing::PrintToString(missing);
+  EXPECT_EQ(missing[0],
+            "/instruments/2/mark: missing required key 'model' (the name of one of the run's "
+            "pricing_models)");
+  EXPECT_EQ(missing[1],
+            "/instruments/2/mark: missing required key 'vol' (the volatility to price with, a "
+            "number > 0)");
+}
+
+TEST_F(ConfigErrors, OnlyOptionsAreMarkedByAModel) {
+  OJson doc = full_run_file();
+  doc["instruments"][0]["mark"] = {{"model", "bs"}, {"vol", 0.2}};
+  const std::string error = only_error(doc);
+  EXPECT_EQ(error.rfind("/instruments/0/mark: ", 0), 0u) << error;
+  EXPECT_NE(error.find("only applies to options"), std::string::npos) << error;
+}
+
 TEST_F(ConfigErrors, StartNotBeforeEnd) {
   OJson doc = full_run_file();
   doc["run"]["end"] = "2024-01-02T14:30:00Z";
@@ -308,7 +349,7 @@ TEST_F(ConfigErrors, ReportsEveryErrorInDocumentOrder) {
                 "/instruments/1: missing required key 'strike' (options need a number > 0)",
                 "/instruments/1: missing required key 'expiry' (options need a timestamp)",
                 "/instruments/1: missing required key 'right' (options need \"call\" or \"put\")",
-                "/data/0/format: expected \"quotes\", \"trades\" or \"bars\", got \"ticks\""}));
+                "/data/0/format: expected \"quotes\", \"trades\", \"bars\" or \"binary\", got \"ticks\""}));
 }
 
 TEST_F(ConfigErrors, UnreadableRunFile) {
