@@ -50,8 +50,10 @@ double approximate_premium(const keel_option_t& o, double vol) {
   return std::exp(-o.rate * o.expiry) * intrinsic + 0.4 * o.spot * vol * std::sqrt(o.expiry);
 }
 
+// Invalid for every model: a negative time to expiry. (A negative spot is
+// not: normal models price spreads and rates below zero.)
 keel_option_t invalid_option() {
-  return {-100.0, 100.0, 1.0, kGridVol, 0.03, 0.01, KEEL_RIGHT_CALL, KEEL_EXERCISE_EUROPEAN};
+  return {100.0, 100.0, -1.0, kGridVol, 0.03, 0.01, KEEL_RIGHT_CALL, KEEL_EXERCISE_EUROPEAN};
 }
 
 std::string describe(const keel_option_t& o) {
@@ -203,7 +205,7 @@ void check_pricing_model(Host& host, const Factory& f, const std::string& params
       return fail(call + " returned OK (price " + number(p.greeks.price) +
                   "); expected KEEL_ERR_INVALID_ARGUMENT naming the field");
     }
-    return pass("price of a negative spot is refused: " + p.outcome.describe());
+    return pass("price of a negative expiry is refused: " + p.outcome.describe());
   });
 
   out.run(id, "model.price_batch", [&]() -> Verdict {

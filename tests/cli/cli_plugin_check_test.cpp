@@ -240,8 +240,8 @@ TEST(CliPluginCheck, ErrorStatusWithAnEmptyMessage) {
   EXPECT_EQ(r.exit_code, 4) << r;
   EXPECT_THAT(
       fail_lines(r),
-      ElementsAre("FAIL  keel_test.check_empty_message_model: price of an invalid option (S=-100 "
-                  "K=100 T=1 vol=0.2 call european) returned 'invalid argument' (1) with an empty "
+      ElementsAre("FAIL  keel_test.check_empty_message_model: price of an invalid option (S=100 "
+                  "K=100 T=-1 vol=0.2 call european) returned 'invalid argument' (1) with an empty "
                   "error message (rule 6: say why in the error struct)",
                   // The third bar of the stream is its 24th event (quote, trade, bar, ...).
                   "FAIL  keel_test.check_empty_message_strategy: on_bar at event 24 returned "
@@ -269,7 +269,7 @@ TEST(CliPluginCheck, FaultsAreFailuresWithTheirMessage) {
       fail_lines(r),
       ElementsAre(model + "price of option 0 (S=100 K=80 T=0.25 vol=0.2 call european) faulted: "
                           "uncaught C++ exception: boom from price",
-                  model + "price of an invalid option (S=-100 K=100 T=1 vol=0.2 call european) "
+                  model + "price of an invalid option (S=100 K=100 T=-1 vol=0.2 call european) "
                           "faulted: uncaught C++ exception: boom from price",
                   model + "price_batch of 15 options faulted: uncaught C++ exception: boom from "
                           "price_batch",
