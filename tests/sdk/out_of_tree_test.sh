@@ -9,13 +9,22 @@
 #   4. load it with the INSTALLED keel: `plugin inspect --json`, and
 #      `price --json` checked against the closed-form Bachelier values;
 #   5. check the installed keel finds its shipped keel.black_scholes with no
-#      --plugin-path.
+#      --plugin-path;
+#   6. when given (keel built with Rust / OCaml), build the Rust and the
+#      OCaml examples of examples/out_of_tree against the same prefix only
+#      (cargo offline, its target dir in the example's build folder), check
+#      each exports one symbol, passes the installed `keel plugin check`,
+#      and prices what its closed form says; the README shows their files
+#      verbatim.
 #
 # Arguments (all --name=value, passed by tests/sdk/CMakeLists.txt):
 #   --build-dir   the keel build tree to install
 #   --example     examples/third_party_plugin in the source tree
 #   --source-dir  the keel source tree (must not leak into the build)
 #   --cmake --generator --make-program --cxx-compiler --python
+#   --c-compiler  for the OCaml SDK's C glue
+#   --rust-example, --ocaml-example  examples/out_of_tree/{rust,ocaml}_plugin,
+#                 or empty when keel was built without that language
 #   --libdir      CMAKE_INSTALL_LIBDIR of the keel build
 #   --sanitize    ON when keel was built with KEEL_SANITIZE (the plugin then
 #                 gets the same -fsanitize flags)
@@ -34,6 +43,9 @@ for arg in "$@"; do
     --python=*) python=${arg#*=} ;;
     --libdir=*) libdir=${arg#*=} ;;
     --sanitize=*) sanitize=${arg#*=} ;;
+    --c-compiler=*) c_compiler=${arg#*=} ;;
+    --rust-example=*) rust_example=${arg#*=} ;;
+    --ocaml-example=*) ocaml_example=${arg#*=} ;;
     *) echo "out_of_tree_test.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -164,6 +176,11 @@ for p in problems:
 sys.exit(1 if problems else 0)
 EOF
 
+step "keel plugin check acme.bachelier (the C++ example passes the conformance checks)"
+code=0
+"$keel" --plugin-path "$bld" plugin check acme.bachelier >"$work/check_cpp.txt" 2>&1 || code=$?
+[ "$code" -eq 0 ] || { cat "$work/check_cpp.txt"; fail "keel plugin check acme.bachelier exited $code"; }
+
 # At the forward (S = K, r = q) the Bachelier call and put are both
 # D sigma_n sqrt(T) / sqrt(2 pi); every greek has a closed form too.
 spot=100 strike=100 expiry=0.5 rate=0.05 dividend=0.05 normal_vol=8
@@ -249,5 +266,196 @@ for p in problems:
     print("  " + p, file=sys.stderr)
 sys.exit(1 if problems else 0)
 EOF
+
+# --------------------------------- 6. Rust and OCaml plugins, out of tree
+# build_example <name> <example dir> [cmake args...]: builds the example (a
+# copy outside the source tree) in $work/<name>-build against $prefix only,
+# and checks find_package(keel) found the install.
+build_example() {
+  local name=$1 example_dir=$2
+  shift 2
+  local ebld=$work/$name-build
+  local args=(-S "$example_dir" -B "$ebld" -G "$generator" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+              -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+              -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "$@")
+  [ -n "${make_program:-}" ] && args+=(-DCMAKE_MAKE_PROGRAM="$make_program")
+  "$cmake" "${args[@]}" >"$work/$name-configure.log" 2>&1 ||
+    { cat "$work/$name-configure.log"; fail "configuring the $name example failed"; }
+  "$cmake" --build "$ebld" >"$work/$name-build.log" 2>&1 ||
+    { cat "$work/$name-build.log"; fail "building the $name example failed"; }
+  local found
+  found=$(sed -n 's/^keel_DIR:PATH=//p' "$ebld/CMakeCache.txt")
+  [ "$found" -ef "$prefix/$libdir/cmake/keel" ] ||
+    fail "$name: find_package(keel) found '$found', not $prefix/$libdir/cmake/keel"
+}
+
+# copy_example <example dir> <destination>: the example's files, without a
+# build or target folder a developer left in it.
+copy_example() {
+  mkdir -p "$2"
+  tar -C "$1" --exclude=./build --exclude=./target -cf - . | tar -C "$2" -xf -
+}
+
+# check_plugin <plugin file>: one export, and the installed `keel plugin
+# check` passes (its report is left in $work/check.txt).
+check_plugin() {
+  local file=$1 code=0 names
+  [ -f "$file" ] || fail "no $file after the build"
+  names=$(nm -D --defined-only "$file" | awk '{print $NF}')
+  [ "$names" = keel_plugin_entry ] ||
+    fail "$file: expected exactly one exported symbol, keel_plugin_entry; got: $(echo $names | cut -c1-300)"
+  "$keel" plugin check "$file" >"$work/check.txt" 2>&1 || code=$?
+  cat "$work/check.txt"
+  [ "$code" -eq 0 ] || fail "keel plugin check $file exited $code"
+}
+
+# Succeeds (and prints the lines) if the file names the keel source or build tree.
+refers_to_trees() {
+  mentions_tree "$1" "$source_dir" || mentions_tree "$1" "$build_dir"
+}
+
+# The README's "Writing a plugin in Rust/OCaml" sections show these files
+# verbatim; keep them true.
+readme_shows() { # <example dir> <file>...
+  local dir=$1
+  shift
+  "$python" - "$source_dir/README.md" "$dir" "$@" <<'EOF'
+import sys
+readme = open(sys.argv[1]).read()
+missing = [f for f in sys.argv[3:] if open(f"{sys.argv[2]}/{f}").read().rstrip("\n") not in readme]
+for f in missing:
+    print(f"  README.md does not show {sys.argv[2]}/{f} as it is", file=sys.stderr)
+sys.exit(1 if missing else 0)
+EOF
+}
+
+if [ -n "${rust_example:-}" ]; then
+  readme_shows "$rust_example" Cargo.toml build.rs src/lib.rs CMakeLists.txt ||
+    fail "README.md's Rust section is out of date"
+  step "Rust: build $rust_example against $prefix only (cargo offline)"
+  rust_sdk=$prefix/share/keel/rust/keel-sdk
+  [ -f "$rust_sdk/Cargo.toml" ] && [ -f "$rust_sdk/src/lib.rs" ] ||
+    fail "the install has no keel-sdk crate in $rust_sdk"
+  [ -f "$prefix/$libdir/cmake/keel/KeelRust.cmake" ] || fail "the install has no KeelRust.cmake"
+  copy_example "$rust_example" "$work/rust-src"
+  # The example's Cargo.toml names the crate under /usr/local (keel's default
+  # prefix); point it at this install, as its comment tells users to. The
+  # example's CMakeLists.txt refuses any path but the install's.
+  sed -i "s#\"/usr/local/share/keel/rust/keel-sdk\"#\"$rust_sdk\"#" "$work/rust-src/Cargo.toml"
+  grep -q -F "path = \"$rust_sdk\"" "$work/rust-src/Cargo.toml" ||
+    fail "could not point $work/rust-src/Cargo.toml at $rust_sdk"
+  build_example rust "$work/rust-src"
+  # cargo's target dir is in the example's build folder, nothing in its sources.
+  [ -d "$work/rust-build/cargo-target/release" ] ||
+    fail "cargo did not build in $work/rust-build/cargo-target"
+  [ ! -e "$work/rust-src/target" ] || fail "cargo wrote a target/ folder into the example's sources"
+  # cargo's dep-info names every source file the plugin was compiled from.
+  deps=$work/rust-build/cargo-target/release/libacme_rs_models.d
+  [ -f "$deps" ] || fail "no $deps"
+  grep -q -F "$rust_sdk/src/lib.rs" "$deps" || { cat "$deps"; fail "the plugin was not built from $rust_sdk"; }
+  ! refers_to_trees "$deps" || fail "the Rust plugin was compiled from the keel files above"
+
+  rust_plugin=$work/rust-build/acme_rs_models.so
+  step "Rust: keel plugin check $rust_plugin"
+  check_plugin "$rust_plugin"
+  grep -q -F "checking acme.rs_models" "$work/check.txt" || fail "plugin check did not name acme.rs_models"
+
+  step "Rust: keel price --model acme.rs_bachelier (call and put, away from the money)"
+  rs_args=(--plugin-path "$work/rust-build" price --model acme.rs_bachelier --spot 103 --strike 97
+           --expiry 0.75 --rate 0.03 --dividend 0.01 --vol 9 --json)
+  "$keel" "${rs_args[@]}" >"$work/rs_call.json" || fail "price (Rust call) exited $?"
+  "$keel" "${rs_args[@]}" --right put >"$work/rs_put.json" || fail "price (Rust put) exited $?"
+  "$python" - "$work" <<'EOF' || fail "Rust Bachelier numbers are wrong"
+import json, math, sys
+work = sys.argv[1]
+S, K, T, r, q, sigma = 103.0, 97.0, 0.75, 0.03, 0.01, 9.0
+D = math.exp(-r * T)
+F = S * math.exp((r - q) * T)
+s = sigma * math.sqrt(T)
+d = (F - K) / s
+N = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))
+n = math.exp(-d * d / 2) / math.sqrt(2 * math.pi)
+problems = []
+for name, w in (("call", 1), ("put", -1)):
+    got = json.load(open(f"{work}/rs_{name}.json"))
+    price = D * (w * (F - K) * N(w * d) + s * n)
+    want = {"price": price, "delta": w * math.exp(-q * T) * N(w * d), "vega": D * math.sqrt(T) * n,
+            "gamma": math.exp((r - 2 * q) * T) * n / s}
+    for greek, value in want.items():
+        if not abs(got[greek] - value) <= 1e-9 * max(1.0, abs(value)):
+            problems.append(f"{name} {greek}: got {got[greek]!r}, want {value!r}")
+    print(f"Rust Bachelier {name}: price {got['price']:.12f} (closed form {price:.12f})")
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+  expect_fail 2 "/normal_vol: expected a number in [0," "${rs_args[@]}" --params '{"normal_vol": -1}'
+  expect_fail 2 "European exercise only" "${rs_args[@]}" --exercise american
+fi
+
+if [ -n "${ocaml_example:-}" ]; then
+  readme_shows "$ocaml_example" acme_ml_models.ml CMakeLists.txt ||
+    fail "README.md's OCaml section is out of date"
+  step "OCaml: build $ocaml_example against $prefix only"
+  [ -f "$prefix/$libdir/cmake/keel/KeelOCaml.cmake" ] || fail "the install has no KeelOCaml.cmake"
+  [ -f "$prefix/$libdir/cmake/keel/ocaml/keel_ocaml_glue.c" ] || fail "the install has no OCaml SDK sources"
+  copy_example "$ocaml_example" "$work/ocaml-src"
+  build_example ocaml "$work/ocaml-src" -DCMAKE_C_COMPILER="${c_compiler:?--c-compiler is needed with --ocaml-example}"
+  ! refers_to_trees "$work/ocaml-build/compile_commands.json" ||
+    fail "the OCaml example's compile lines above refer to a keel tree"
+  if [ "$generator" = Ninja ]; then
+    # The Keel OCaml library was compiled from the installed sources.
+    "${make_program:-ninja}" -C "$work/ocaml-build" -t commands >"$work/ocaml-commands.txt"
+    grep -q -F "$prefix/$libdir/cmake/keel/ocaml/plugin.ml" "$work/ocaml-commands.txt" ||
+      fail "the Keel OCaml library was not built from $prefix/$libdir/cmake/keel/ocaml"
+    ! refers_to_trees "$work/ocaml-commands.txt" ||
+      fail "the OCaml example's build commands above refer to a keel tree"
+  fi
+
+  ocaml_plugin=$work/ocaml-build/acme_ml_models.so
+  step "OCaml: keel plugin check $ocaml_plugin"
+  check_plugin "$ocaml_plugin"
+  grep -q -F "checking acme.ml_models" "$work/check.txt" || fail "plugin check did not name acme.ml_models"
+
+  step "OCaml: keel price --model acme.ml_black_scholes vs the closed form and keel.black_scholes"
+  ml_args=(--plugin-path "$work/ocaml-build" price --model acme.ml_black_scholes
+           --spot 60 --strike 65 --expiry 0.25 --rate 0.08 --dividend 0.02 --json)
+  "$keel" "${ml_args[@]}" --vol 0.3 >"$work/ml_call.json" || fail "price (OCaml call) exited $?"
+  "$keel" "${ml_args[@]}" --vol 0.3 --right put >"$work/ml_put.json" || fail "price (OCaml put) exited $?"
+  "$keel" price --model keel.black_scholes --spot 60 --strike 65 --expiry 0.25 --rate 0.08 \
+    --dividend 0.02 --vol 0.3 --json >"$work/bs_call.json" || fail "price (keel.black_scholes) exited $?"
+  premium=$("$python" -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))["price"]))' \
+    "$work/ml_call.json")
+  "$keel" "${ml_args[@]}" --premium "$premium" >"$work/ml_iv.json" ||
+    fail "implied vol (OCaml) exited $?"
+  "$python" - "$work" <<'EOF' || fail "OCaml Black-Scholes numbers are wrong"
+import json, math, sys
+work = sys.argv[1]
+S, K, T, r, q, v = 60.0, 65.0, 0.25, 0.08, 0.02, 0.3
+N = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))
+d1 = (math.log(S / K) + (r - q + v * v / 2) * T) / (v * math.sqrt(T))
+d2 = d1 - v * math.sqrt(T)
+problems = []
+def close(what, got, want, tol=1e-9):
+    if not abs(got - want) <= tol * max(1.0, abs(want)):
+        problems.append(f"{what}: got {got!r}, want {want!r}")
+for name, w in (("call", 1), ("put", -1)):
+    got = json.load(open(f"{work}/ml_{name}.json"))
+    close(f"{name} price", got["price"],
+          w * (S * math.exp(-q * T) * N(w * d1) - K * math.exp(-r * T) * N(w * d2)))
+    close(f"{name} delta", got["delta"], w * math.exp(-q * T) * N(w * d1))
+    print(f"OCaml Black-Scholes {name}: price {got['price']:.12f}")
+ml, bs = json.load(open(f"{work}/ml_call.json")), json.load(open(f"{work}/bs_call.json"))
+for greek in ("price", "delta", "gamma", "vega", "theta", "rho"):
+    close(f"{greek} vs keel.black_scholes", ml[greek], bs[greek], 1e-8)
+close("implied vol round trip", json.load(open(f"{work}/ml_iv.json"))["implied_vol"], v, 1e-9)
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+  expect_fail 2 "/tolerance: expected a finite number" "${ml_args[@]}" --vol 0.3 \
+    --params '{"tolerance": 0}'
+  expect_fail 2 "European exercise only" "${ml_args[@]}" --vol 0.3 --exercise american
+fi
 
 echo "sdk.out_of_tree_plugin: OK"
