@@ -10,7 +10,7 @@ tried again on a later bar.
 
 The arithmetic is the C++ plugin's, step for step (compensated running sums,
 the same tolerance), so the two send the same orders and get the same fills
-on the same data; tests/cli/cli_python_test.cpp checks that.
+on the same data; tests/python/python_run_test.cpp checks that.
 
 Two forms of the same strategy:
   SmaCross       one on_bar call per bar;

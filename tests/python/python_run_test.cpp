@@ -117,6 +117,33 @@ TEST(PythonRun, BatchFormGivesThePerEventFormsFillsInBatches) {
   EXPECT_GT(largest, 100) << many;
 }
 
+TEST(PythonRun, TheReadmesMeanReversionExampleTradesAndCancelsOnTimers) {
+  TempDir dir;
+  const KeelRun r = run_keel({"run", kSource + "/examples/python/mean_reversion.json", "--output",
+                              dir.file("out"), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json summary = summary_of(dir, "out");
+  EXPECT_EQ(summary["status"], "completed");
+  EXPECT_GT(summary["num_fills"].get<int>(), 10);
+  // Limits still working after timeout_s are cancelled from on_timer.
+  const std::string orders = read_file(dir.file("out/orders.csv"));
+  EXPECT_THAT(orders, HasSubstr("canceled"));
+  EXPECT_THAT(orders, HasSubstr("filled"));
+}
+
+TEST(PythonRun, TheReadmeShowsTheMeanReversionExampleAsItIs) {
+  const std::string readme = read_file(kSource + "/README.md");
+  const size_t section = readme.find("## Strategies in Python");
+  ASSERT_NE(section, std::string::npos);
+  const size_t begin = readme.find("```python\n", section);
+  ASSERT_NE(begin, std::string::npos);
+  const size_t code = begin + 10;
+  const std::string shown = readme.substr(code, readme.find("```", code) - code);
+  const std::string file = read_file(kSource + "/examples/python/mean_reversion.py");
+  const size_t after_docstring = file.find("\"\"\"\n", 3) + 4;
+  EXPECT_EQ(shown, file.substr(after_docstring));
+}
+
 TEST(PythonRun, EveryAbilityWorksFromPython) {
   TempDir dir;
   json strategy = python(kScripts + "/abilities.py", "Abilities");
