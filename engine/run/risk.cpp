@@ -71,11 +71,10 @@ std::string check_risk_limits(const RiskSpec& risk, const keel_order_request_t& 
                   static_cast<double>(open.count), static_cast<double>(*risk.max_open_orders));
   }
   const double position = portfolio.position(strategy, instrument.id).quantity;
+  // Worst case: every open order on this side fills too.
+  const double worst = r.side == KEEL_SIDE_BUY ? position + open.buy_quantity + r.quantity
+                                               : position - open.sell_quantity - r.quantity;
   if (risk.max_position) {
-    // Worst case: every open order on this side fills too.
-    const double worst = r.side == KEEL_SIDE_BUY
-                             ? position + open.buy_quantity + r.quantity
-                             : position - open.sell_quantity - r.quantity;
     if (std::abs(worst) > *risk.max_position + 1e-9) {
       return format("risk: position would reach %g (with open orders), max_position is %g", worst,
                     *risk.max_position);
@@ -85,9 +84,13 @@ std::string check_risk_limits(const RiskSpec& risk, const keel_order_request_t& 
                                  ? r.limit_price
                                  : (r.type == KEEL_ORDER_STOP ? r.stop_price : reference_price);
   if (risk.max_gross_notional && order_price > 0) {
+    // This instrument's exposure grows from |position| to |worst| (open
+    // orders on this side included), valued at the order's price; an order
+    // that reduces the position never breaches the limit.
+    const double growth = std::abs(worst) - std::abs(position);
     const double gross = portfolio.account(strategy).gross_notional +
-                         r.quantity * order_price * instrument.multiplier;
-    if (gross > *risk.max_gross_notional) {
+                         growth * order_price * instrument.multiplier;
+    if (growth > 0 && gross > *risk.max_gross_notional) {
       return format("risk: gross notional would reach %.2f, max_gross_notional is %.2f", gross,
                     *risk.max_gross_notional);
     }

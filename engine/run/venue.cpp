@@ -153,22 +153,22 @@ void Venue::match_bar(const keel_bar_t& b, std::vector<VenueEvent>& out) {
     Order& o = orders_.get(id);
     if (o.terminal() || b.ts <= o.submitted_ts) continue;  // never the signal's own bar
     const bool buy = o.is_buy();
-    const bool fresh = !o.seen_market;
+    bool fresh = !o.seen_market;
     o.seen_market = true;
     double price = 0;
     int32_t liquidity = KEEL_LIQUIDITY_TAKER;
     bool fills = false;
     if (is_stop(o) && !o.triggered) {
       const double stop = o.request.stop_price;
-      if (buy ? b.high >= stop : b.low <= stop) {
-        o.triggered = true;
-        // The stop is reached at the open if the bar gapped through it.
-        const double trigger = buy ? std::max(b.open, stop) : std::min(b.open, stop);
-        if (o.request.type == KEEL_ORDER_STOP ||
-            (buy ? trigger <= o.request.limit_price : trigger >= o.request.limit_price)) {
-          fills = true;
-          price = trigger;
-        }
+      if (!(buy ? b.high >= stop : b.low <= stop)) continue;  // time in force starts at the trigger
+      o.triggered = true;
+      fresh = true;  // a triggered stop meets the bar like a new order
+      // The stop is reached at the open if the bar gapped through it.
+      const double trigger = buy ? std::max(b.open, stop) : std::min(b.open, stop);
+      if (o.request.type == KEEL_ORDER_STOP ||
+          (buy ? trigger <= o.request.limit_price : trigger >= o.request.limit_price)) {
+        fills = true;
+        price = trigger;
       }
     } else if (acts_as_market(o)) {
       fills = true;

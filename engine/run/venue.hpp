@@ -24,7 +24,8 @@
 // Stops on quotes/trades trigger when the ask (buy) / bid (sell) or a trade
 // price reaches the stop, then match as market or limit orders at once.
 // Time in force: IOC fills what it can at the first event it meets and
-// expires the rest; FOK fills entirely at that event or expires.
+// expires the rest; FOK fills entirely at that event or expires. For a stop
+// (on quotes, trades or bars) that first event is the one that triggers it.
 #pragma once
 
 #include <vector>

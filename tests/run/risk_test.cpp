@@ -228,6 +228,17 @@ TEST_F(RunRiskLimits, MaxGrossNotional) {
   EXPECT_EQ(limits(request(KEEL_SIDE_BUY, KEEL_ORDER_LIMIT, 1, 50.01, 0, KEEL_TIF_GTC, option_),
                    option()),
             "risk: gross notional would reach 10001.00, max_gross_notional is 10000.00");
+  // Open buy orders count as if filled: 5000 + (50 open + 1) * 100 = 10100.
+  EXPECT_EQ(limits(request(KEEL_SIDE_BUY, KEEL_ORDER_LIMIT, 1, 100), stock(), {1, 50, 0}),
+            "risk: gross notional would reach 10100.00, max_gross_notional is 10000.00");
+  // Selling what is held shrinks the exposure, so it always passes, even
+  // past the limit; selling through zero counts only the new short side:
+  // |50 - 120| = 70 > 50, so 5000 + 20 * 100 = 7000.
+  risk.max_gross_notional = 4000;
+  EXPECT_EQ(limits(request(KEEL_SIDE_SELL, KEEL_ORDER_LIMIT, 50, 100), stock()), "");
+  risk.max_gross_notional = 6999;
+  EXPECT_EQ(limits(request(KEEL_SIDE_SELL, KEEL_ORDER_LIMIT, 120, 100), stock()),
+            "risk: gross notional would reach 7000.00, max_gross_notional is 6999.00");
 }
 
 TEST_F(RunRiskLimits, PriceCollarAroundTheLastMid) {

@@ -607,6 +607,24 @@ TEST_F(RunVenueBars, BuyStopFillsAtTheStopOrAtTheOpenItGappedTo) {
   EXPECT_TRUE(is_fill(bar(4000, 102.00, 102.50, 101.80, 102.20, 1000), 0, b.id, 10, 102.00, TAKER));
 }
 
+TEST_F(RunVenueBars, AnIocStopWaitsForItsTriggerThenGetsOneBar) {
+  // As on quotes, time in force starts when the stop triggers.
+  Order& a = send(BUY, KEEL_ORDER_STOP, 10, 0, 101.00, KEEL_TIF_IOC, 1000);
+  EXPECT_TRUE(bar(2000, 100.50, 100.90, 100.20, 100.80, 1000).empty());  // high < stop
+  EXPECT_EQ(a.state, KEEL_ORDER_ACCEPTED);
+  // Triggered at 101 with only 4 traded (volume cap): 4 fill, 6 expire.
+  auto e = bar(3000, 100.60, 101.50, 100.50, 101.20, 4);
+  ASSERT_EQ(e.size(), 2u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, a.id, 4, 101.00, TAKER));
+  EXPECT_TRUE(is_expiry(e, 1, a.id));
+  // A stop-limit IOC triggered beyond its limit expires at that bar.
+  Order& b = send(BUY, KEEL_ORDER_STOP_LIMIT, 10, /*limit=*/101.50, /*stop=*/101.00,
+                  KEEL_TIF_IOC, 3000);
+  e = bar(4000, 102.00, 102.50, 101.80, 102.20, 1000);  // trigger 102 > limit 101.50
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_expiry(e, 0, b.id));
+}
+
 TEST_F(RunVenueBars, SellStopFillsAtTheStopOrAtTheOpenItGappedTo) {
   Order& a = send(SELL, KEEL_ORDER_STOP, 10, 0, 99.00, KEEL_TIF_GTC, 1000);
   EXPECT_TRUE(bar(2000, 99.50, 99.80, 99.01, 99.40, 1000).empty());  // low > stop
