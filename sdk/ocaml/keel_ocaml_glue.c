@@ -29,12 +29,14 @@
 #include <caml/alloc.h>
 #include <caml/bigarray.h>
 #include <caml/callback.h>
+#include <caml/fail.h>
 #include <caml/memory.h>
 #include <caml/mlvalues.h>
 #include <caml/version.h>
 
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +90,7 @@ static const value* fn_implied_vol_batch;
 static const value* fn_on_start;
 static const value* fn_on_event;
 static const value* fn_on_events;
+static const value* fn_on_event_span;
 static const value* fn_on_stop;
 static const value* fn_describe_exn;
 
@@ -409,6 +412,7 @@ static void bind_functions(void) {
   fn_on_start = caml_named_value("keel.on_start");
   fn_on_event = caml_named_value("keel.on_event");
   fn_on_events = caml_named_value("keel.on_events");
+  fn_on_event_span = caml_named_value("keel.on_event_span");
   fn_on_stop = caml_named_value("keel.on_stop");
   fn_describe_exn = caml_named_value("keel.describe_exn");
 }
@@ -790,10 +794,84 @@ KEEL_OCAML_EVENT_THUNK(on_order_update, keel_order_update_t, KEEL_EVENT_ORDER_UP
 KEEL_OCAML_EVENT_THUNK(on_fill, keel_fill_t, KEEL_EVENT_FILL, fill)
 KEEL_OCAML_EVENT_THUNK(on_timer, keel_timer_event_t, KEEL_EVENT_TIMER, timer)
 
+/* A span crosses into OCaml as two views of the caller's array (int64 and
+ * float64 words over the same memory, no copy): Keel.Plugin.on_event_span
+ * decodes market events from them one at a time as it calls the strategy,
+ * so each short-lived OCaml record is born and dies in the minor heap. An
+ * array of prebuilt events would be allocated in the major heap (longer
+ * than Max_young_wosize), every store into it would go through the
+ * remembered set, and each minor collection would promote the whole span.
+ * The offsets it reads are these (little-endian words); other event kinds
+ * it asks back for with keel_ocaml_event_at. */
+#define KEEL_OCAML_SPAN_WORDS (sizeof(keel_event_t) / 8)
+_Static_assert(sizeof(keel_event_t) % 8 == 0, "keel_event_t is a whole number of words");
+_Static_assert(KEEL_EVENT_QUOTE == 1 && KEEL_EVENT_TRADE == 2 && KEEL_EVENT_BAR == 3,
+               "Keel.Plugin.on_event_span's kind numbers");
+_Static_assert(offsetof(keel_event_t, as.quote.ts) == 8 &&
+                   offsetof(keel_event_t, as.quote.instrument) == 16 &&
+                   offsetof(keel_event_t, as.quote.bid) == 24 &&
+                   offsetof(keel_event_t, as.quote.bid_size) == 32 &&
+                   offsetof(keel_event_t, as.quote.ask) == 40 &&
+                   offsetof(keel_event_t, as.quote.ask_size) == 48,
+               "Keel.Plugin.on_event_span's quote offsets");
+_Static_assert(offsetof(keel_event_t, as.trade.ts) == 8 &&
+                   offsetof(keel_event_t, as.trade.instrument) == 16 &&
+                   offsetof(keel_event_t, as.trade.price) == 24 &&
+                   offsetof(keel_event_t, as.trade.size) == 32,
+               "Keel.Plugin.on_event_span's trade offsets");
+_Static_assert(offsetof(keel_event_t, as.bar.ts) == 8 && offsetof(keel_event_t, as.bar.instrument) == 16 &&
+                   offsetof(keel_event_t, as.bar.open) == 24 && offsetof(keel_event_t, as.bar.high) == 32 &&
+                   offsetof(keel_event_t, as.bar.low) == 40 && offsetof(keel_event_t, as.bar.close) == 48 &&
+                   offsetof(keel_event_t, as.bar.volume) == 56,
+               "Keel.Plugin.on_event_span's bar offsets");
+#define KEEL_OCAML_SPAN_IN_PLACE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
+/* Keel.Plugin's event_at: event i of a span's int64 view (already checked
+ * by on_events_locked, so it has no problem). */
+CAMLprim value keel_ocaml_event_at(value words, value index) {
+  const keel_event_t* events = (const keel_event_t*)Caml_ba_data_val(words);
+  const char* problem = NULL;
+  value event = event_value(&events[Long_val(index)], &problem);
+  if (problem != NULL) caml_failwith(problem);
+  return event;
+}
+
 static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t* events,
                                       size_t count, keel_error_t* err) {
   CAMLparam0();
-  CAMLlocal3(array, item, result);
+  CAMLlocal4(array, item, result, floats);
+  if (KEEL_OCAML_SPAN_IN_PLACE && fn_on_event_span != NULL) {
+    /* The OCaml side decodes only events that pass event_value's checks. */
+    for (size_t i = 0; i < count; ++i) {
+      const keel_event_t* e = &events[i];
+      const char* problem = NULL;
+      if (e->kind < KEEL_EVENT_QUOTE || e->kind > KEEL_EVENT_TIMER) {
+        problem = "event of an unknown kind";
+      } else if (e->kind == KEEL_EVENT_ORDER_UPDATE &&
+                 (e->as.order_update.state < KEEL_ORDER_PENDING ||
+                  e->as.order_update.state > KEEL_ORDER_EXPIRED)) {
+        problem = "order update with an unknown state";
+      } else if (e->kind == KEEL_EVENT_FILL &&
+                 ((e->as.fill.side != KEEL_SIDE_BUY && e->as.fill.side != KEEL_SIDE_SELL) ||
+                  (e->as.fill.liquidity != KEEL_LIQUIDITY_MAKER &&
+                   e->as.fill.liquidity != KEEL_LIQUIDITY_TAKER))) {
+        problem = "fill with an unknown side or liquidity";
+      }
+      if (problem != NULL) {
+        CAMLreturnT(keel_status_t,
+                    keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event %zu: %s", i, problem));
+      }
+    }
+    const intnat words = (intnat)(count * KEEL_OCAML_SPAN_WORDS);
+    array = caml_ba_alloc_dims(CAML_BA_INT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
+                               (void*)events, words);
+    floats = caml_ba_alloc_dims(CAML_BA_FLOAT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
+                                (void*)events, words);
+    value args[5] = {self->ocaml, array, floats, Val_long((intnat)count),
+                     Val_long((intnat)KEEL_OCAML_SPAN_WORDS)};
+    result = caml_callbackN_exn(*fn_on_event_span, 5, args);
+    CAMLreturnT(keel_status_t, take_outcome(result, err, NULL));
+  }
   array = caml_alloc(count, 0);
   for (size_t i = 0; i < count; ++i) {
     const char* problem = NULL;

@@ -150,6 +150,51 @@ let on_event instance event = guard (fun () -> Strategy.handle (strategy instanc
 let on_events instance events = guard (fun () -> Array.iter (Strategy.handle (strategy instance)) events)
 let on_stop instance at = guard (fun () -> (strategy instance).on_stop at)
 
+(* A span of keel_event_t read in place (keel_ocaml_glue.c): [words] and
+   [floats] view the same memory, [stride] 8-byte words per event. Quotes,
+   trades and bars are decoded here, one at a time, as the strategy is
+   called, so each record dies young; the glue has checked every event and
+   builds the other kinds (event_at). Offsets and kind numbers are those of
+   keel/market.h on a little-endian machine, asserted in the glue. *)
+type words = (int64, Bigarray.int64_elt, Bigarray.c_layout) Bigarray.Array1.t
+type floats = (float, Bigarray.float64_elt, Bigarray.c_layout) Bigarray.Array1.t
+
+external event_at : words -> int -> event = "keel_ocaml_event_at"
+
+let on_event_span instance (words : words) (floats : floats) count stride =
+  guard (fun () ->
+      let s = strategy instance in
+      for i = 0 to count - 1 do
+        let b = i * stride in
+        let kind = Int64.to_int (Bigarray.Array1.unsafe_get words b) land 0xffff_ffff in
+        if kind >= 1 && kind <= 3 then begin
+          let ts = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 1)) in
+          let instrument = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 2)) land 0xffff_ffff in
+          let f = floats in
+          if kind = 1 then
+            s.Strategy.on_quote
+              { ts; instrument;
+                bid = Bigarray.Array1.unsafe_get f (b + 3);
+                bid_size = Bigarray.Array1.unsafe_get f (b + 4);
+                ask = Bigarray.Array1.unsafe_get f (b + 5);
+                ask_size = Bigarray.Array1.unsafe_get f (b + 6) }
+          else if kind = 2 then
+            s.Strategy.on_trade
+              { ts; instrument;
+                price = Bigarray.Array1.unsafe_get f (b + 3);
+                size = Bigarray.Array1.unsafe_get f (b + 4) }
+          else
+            s.Strategy.on_bar
+              { ts; instrument;
+                open_ = Bigarray.Array1.unsafe_get f (b + 3);
+                high = Bigarray.Array1.unsafe_get f (b + 4);
+                low = Bigarray.Array1.unsafe_get f (b + 5);
+                close = Bigarray.Array1.unsafe_get f (b + 6);
+                volume = Bigarray.Array1.unsafe_get f (b + 7) }
+        end
+        else Strategy.handle s (event_at words i)
+      done)
+
 let describe_for_glue e = Printf.sprintf "uncaught OCaml exception %s" (Printexc.to_string e)
 
 let () =
@@ -163,6 +208,7 @@ let () =
   Callback.register "keel.on_start" on_start;
   Callback.register "keel.on_event" on_event;
   Callback.register "keel.on_events" on_events;
+  Callback.register "keel.on_event_span" on_event_span;
   Callback.register "keel.on_stop" on_stop;
   Callback.register "keel.describe_exn" describe_for_glue
 

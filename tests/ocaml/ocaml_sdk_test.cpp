@@ -156,8 +156,10 @@ TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
   ASSERT_EQ(f.strategy.on_quote(instance, &quote, &err), KEEL_OK) << err.message;
 
   // One span: a trade (whose handler calls order_submit, absent here), a
-  // fill and a rejected order update with its reason.
-  std::vector<keel_event_t> events(3);
+  // fill, a rejected order update with its reason, and a quote (market
+  // events are read in place by the OCaml side, the others built by the
+  // glue).
+  std::vector<keel_event_t> events(4);
   events[0].kind = KEEL_EVENT_TRADE;
   events[0].as.trade = keel_trade_t{3000, 3, 0, 101.25, 7};
   events[1].kind = KEEL_EVENT_FILL;
@@ -165,6 +167,8 @@ TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
   events[2].kind = KEEL_EVENT_ORDER_UPDATE;
   events[2].as.order_update =
       keel_order_update_t{5000, {0}, 10, 43, 3, KEEL_ORDER_REJECTED, 0, 5, 0, "max position"};
+  events[3].kind = KEEL_EVENT_QUOTE;
+  events[3].as.quote = keel_quote_t{5500, 5, 0, 98.25, 1, 98.75, 2};
   ASSERT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK) << err.message;
   ASSERT_EQ(f.strategy.on_stop(instance, 6000, &err), KEEL_OK) << err.message;
 
@@ -183,6 +187,7 @@ TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
       "submit: unsupported: this host has no order_submit",
       "fill ts=4000 sell 5@100.75 tag=42",
       "update ts=5000 state=rejected reason=max position",
+      "quote ts=5500 instrument=5 bid=98.25 ask=98.75",
       "stop at=6000",
       "j1 dropped"};
   EXPECT_EQ(take_journal(), expected);

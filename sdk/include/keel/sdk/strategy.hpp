@@ -43,19 +43,29 @@ template <class S>
 struct StrategyThunks {
   static S& self(void* instance) { return *static_cast<S*>(instance); }
 
-  // One thunk per callback: `Event` is the borrowed struct, `Member` the
-  // virtual it forwards to.
-  template <class Event, void (Strategy::*Member)(const Event&)>
+  // One thunk per callback: `Event` is the borrowed struct, `call` invokes
+  // S's member. The call is qualified (s.S::on_quote(...)): the instance is
+  // exactly an S (Lifecycle<S>::create made it), so it needs no second
+  // virtual dispatch behind the table's indirect call, and a no-op
+  // callback inlines to nothing.
+  template <class Event, void (*call)(S&, const Event&)>
   static keel_status_t forward(void* instance, const Event* event, keel_error_t* err) {
     return guard(err, [&] {
       if (event == nullptr) throw Error(KEEL_ERR_INVALID_ARGUMENT, "event is NULL");
-      (self(instance).*Member)(*event);
+      call(self(instance), *event);
       return KEEL_OK;
     });
   }
+  static void start(S& s, const keel_strategy_start_t& e) { s.S::on_start(e); }
+  static void quote(S& s, const keel_quote_t& e) { s.S::on_quote(e); }
+  static void trade(S& s, const keel_trade_t& e) { s.S::on_trade(e); }
+  static void bar(S& s, const keel_bar_t& e) { s.S::on_bar(e); }
+  static void order_update(S& s, const keel_order_update_t& e) { s.S::on_order_update(e); }
+  static void fill(S& s, const keel_fill_t& e) { s.S::on_fill(e); }
+  static void timer(S& s, const keel_timer_event_t& e) { s.S::on_timer(e); }
   static keel_status_t on_stop(void* instance, keel_timestamp_t at, keel_error_t* err) {
     return guard(err, [&] {
-      self(instance).on_stop(at);
+      self(instance).S::on_stop(at);
       return KEEL_OK;
     });
   }
@@ -63,13 +73,13 @@ struct StrategyThunks {
 
   static constexpr keel_strategy_vtable_t vtable{
       sizeof(keel_strategy_vtable_t),
-      &forward<keel_strategy_start_t, &Strategy::on_start>,
-      &forward<keel_quote_t, &Strategy::on_quote>,
-      &forward<keel_trade_t, &Strategy::on_trade>,
-      &forward<keel_bar_t, &Strategy::on_bar>,
-      &forward<keel_order_update_t, &Strategy::on_order_update>,
-      &forward<keel_fill_t, &Strategy::on_fill>,
-      &forward<keel_timer_event_t, &Strategy::on_timer>,
+      &forward<keel_strategy_start_t, &start>,
+      &forward<keel_quote_t, &quote>,
+      &forward<keel_trade_t, &trade>,
+      &forward<keel_bar_t, &bar>,
+      &forward<keel_order_update_t, &order_update>,
+      &forward<keel_fill_t, &fill>,
+      &forward<keel_timer_event_t, &timer>,
       &on_stop,
       nullptr,  // on_events: C++ calls are cheap, the engine calls per event
       &get_extension};

@@ -30,7 +30,8 @@ static PLUGIN_ID: Mutex<&'static str> = Mutex::new("");
 static HOOK: Once = Once::new();
 
 thread_local! {
-    static GUARD_DEPTH: Cell<u32> = Cell::new(0);
+    // const-initialised: no lazy-init check on every guarded call.
+    static GUARD_DEPTH: Cell<u32> = const { Cell::new(0) };
     static LAST_PANIC: RefCell<Option<String>> = RefCell::new(None);
 }
 
@@ -52,6 +53,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// True once any guarded call of this plugin has panicked.
+#[inline]
 pub fn is_poisoned() -> bool {
     POISONED.load(Ordering::Acquire)
 }
@@ -65,7 +67,14 @@ pub fn poison_message() -> Option<String> {
     }
 }
 
+// Inlined: every guarded call passes here, and after the first it is one
+// load of the Once's state (the plugin's thunks are in another crate, which
+// does not inline non-generic functions without this).
+#[inline]
 fn install_hook() {
+    if HOOK.is_completed() {
+        return;
+    }
     HOOK.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
@@ -96,6 +105,7 @@ fn payload_text(payload: &(dyn Any + Send)) -> String {
 
 /// Runs `body`, catching a panic. On a panic returns the fault message
 /// (already poisoning the plugin).
+#[inline]
 fn catch<R>(body: impl FnOnce() -> R) -> Result<R, String> {
     install_hook();
     GUARD_DEPTH.with(|depth| depth.set(depth.get() + 1));
@@ -137,6 +147,7 @@ unsafe fn poisoned_status(err: *mut keel_error_t) -> keel_status_t {
 ///
 /// # Safety
 /// `err` is NULL or points to a writable `keel_error_t`.
+#[inline]
 pub unsafe fn guard(err: *mut keel_error_t, body: impl FnOnce() -> KeelResult<()>) -> keel_status_t {
     if is_poisoned() {
         return poisoned_status(err);
