@@ -65,7 +65,14 @@ enum { FACTORY_KIND_PRICING_MODEL = 0, FACTORY_KIND_STRATEGY = 1 };
 typedef struct ocaml_instance {
   value ocaml; /* Keel.Plugin.instance, a generational global root */
   size_t factory;
+  size_t consumed; /* events the last on_events handled (events_consumed) */
 } ocaml_instance_t;
+
+/* Orders sent or cancelled and timers set or cancelled since the current
+ * on_events span began. Guarded by the runtime lock, like every call into
+ * OCaml: a span stops right after the event during which it became > 0
+ * (KEEL_STRATEGY_EXT_EVENTS_CONSUMED in keel/strategy.h). */
+static size_t span_actions;
 
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t runtime_mutex;
@@ -869,8 +876,11 @@ static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t
                                 (void*)events, words);
     value args[5] = {self->ocaml, array, floats, Val_long((intnat)count),
                      Val_long((intnat)KEEL_OCAML_SPAN_WORDS)};
+    span_actions = 0;
     result = caml_callbackN_exn(*fn_on_event_span, 5, args);
-    CAMLreturnT(keel_status_t, take_outcome(result, err, NULL));
+    const keel_status_t status = take_outcome(result, err, &item);
+    if (status == KEEL_OK) self->consumed = (size_t)Long_val(item);
+    CAMLreturnT(keel_status_t, status);
   }
   array = caml_alloc(count, 0);
   for (size_t i = 0; i < count; ++i) {
@@ -882,8 +892,17 @@ static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t
     }
     Store_field(array, i, item);
   }
+  span_actions = 0;
   result = caml_callback2_exn(*fn_on_events, self->ocaml, array);
-  CAMLreturnT(keel_status_t, take_outcome(result, err, NULL));
+  const keel_status_t status = take_outcome(result, err, &item);
+  if (status == KEEL_OK) self->consumed = (size_t)Long_val(item);
+  CAMLreturnT(keel_status_t, status);
+}
+
+/* Keel.Plugin's span loops: has the strategy acted in this span yet? */
+CAMLprim value keel_ocaml_span_acted(value unit) {
+  (void)unit;
+  return Val_bool(span_actions != 0);
 }
 
 /* A span of events in one crossing. */
@@ -914,9 +933,16 @@ static keel_status_t strategy_on_stop(void* instance, keel_timestamp_t at, keel_
   return status;
 }
 
+static size_t strategy_events_consumed(void* instance) {
+  return ((ocaml_instance_t*)instance)->consumed;
+}
+
+static const keel_strategy_events_consumed_ext_t events_consumed_ext = {
+    sizeof(keel_strategy_events_consumed_ext_t), strategy_events_consumed};
+
 static const void* strategy_get_extension(void* instance, const char* id) {
   (void)instance;
-  (void)id;
+  if (id != NULL && strcmp(id, KEEL_STRATEGY_EXT_EVENTS_CONSUMED) == 0) return &events_consumed_ext;
   return NULL;
 }
 
@@ -1064,6 +1090,7 @@ CAMLprim value keel_ocaml_host_order_submit(value host_block, value request) {
   r.client_tag = (uint64_t)Long_val(Field(request, 7));
   keel_error_t err = {0, {0}};
   keel_order_handle_t order = {KEEL_NULL_HANDLE};
+  ++span_actions;
   const keel_status_t status = host->order_submit(host, &r, &order, &err);
   CAMLreturn(outcome_of(status, &err, int_of_u64(order.bits)));
 }
@@ -1074,6 +1101,7 @@ CAMLprim value keel_ocaml_host_order_cancel(value host_block, value order) {
   KEEL_OCAML_REQUIRE_MEMBER(host, order_cancel);
   keel_error_t err = {0, {0}};
   const keel_order_handle_t handle = {(uint64_t)Long_val(order)};
+  ++span_actions;
   CAMLreturn(outcome_of(host->order_cancel(host, handle, &err), &err, Val_unit));
 }
 
@@ -1125,6 +1153,7 @@ CAMLprim value keel_ocaml_host_timer_set(value host_block, value at, value cooki
   KEEL_OCAML_REQUIRE_MEMBER(host, timer_set);
   keel_error_t err = {0, {0}};
   keel_timer_handle_t timer = {KEEL_NULL_HANDLE};
+  ++span_actions;
   const keel_status_t status =
       host->timer_set(host, (keel_timestamp_t)Long_val(at), (uint64_t)Long_val(cookie), &timer, &err);
   CAMLreturn(outcome_of(status, &err, int_of_u64(timer.bits)));
@@ -1136,6 +1165,7 @@ CAMLprim value keel_ocaml_host_timer_cancel(value host_block, value timer) {
   KEEL_OCAML_REQUIRE_MEMBER(host, timer_cancel);
   keel_error_t err = {0, {0}};
   const keel_timer_handle_t handle = {(uint64_t)Long_val(timer)};
+  ++span_actions;
   CAMLreturn(outcome_of(host->timer_cancel(host, handle, &err), &err, Val_unit));
 }
 

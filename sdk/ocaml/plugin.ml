@@ -147,7 +147,22 @@ let implied_vol_batch instance (b : Pricing_model.batch) (premiums : Pricing_mod
 
 let on_start instance start = guard (fun () -> (strategy instance).on_start start)
 let on_event instance event = guard (fun () -> Strategy.handle (strategy instance) event)
-let on_events instance events = guard (fun () -> Array.iter (Strategy.handle (strategy instance)) events)
+(* Has the strategy sent or cancelled an order, or set or cancelled a timer,
+   in the current span? A span stops right after such an event and returns
+   how many it handled; keel delivers the rest once what the action caused
+   has happened (keel.strategy.events_consumed/1). *)
+external span_acted : unit -> bool = "keel_ocaml_span_acted" [@@noalloc]
+
+let on_events instance events =
+  guard (fun () ->
+      let s = strategy instance in
+      let count = Array.length events in
+      let i = ref 0 in
+      while !i < count && not (span_acted ()) do
+        Strategy.handle s events.(!i);
+        incr i
+      done;
+      !i)
 let on_stop instance at = guard (fun () -> (strategy instance).on_stop at)
 
 (* A span of keel_event_t read in place (keel_ocaml_glue.c): [words] and
@@ -164,8 +179,9 @@ external event_at : words -> int -> event = "keel_ocaml_event_at"
 let on_event_span instance (words : words) (floats : floats) count stride =
   guard (fun () ->
       let s = strategy instance in
-      for i = 0 to count - 1 do
-        let b = i * stride in
+      let i = ref 0 in
+      while !i < count && not (span_acted ()) do
+        let b = !i * stride in
         let kind = Int64.to_int (Bigarray.Array1.unsafe_get words b) land 0xffff_ffff in
         if kind >= 1 && kind <= 3 then begin
           let ts = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 1)) in
@@ -192,8 +208,10 @@ let on_event_span instance (words : words) (floats : floats) count stride =
                 close = Bigarray.Array1.unsafe_get f (b + 6);
                 volume = Bigarray.Array1.unsafe_get f (b + 7) }
         end
-        else Strategy.handle s (event_at words i)
-      done)
+        else Strategy.handle s (event_at words !i);
+        incr i
+      done;
+      !i)
 
 let describe_for_glue e = Printf.sprintf "uncaught OCaml exception %s" (Printexc.to_string e)
 
