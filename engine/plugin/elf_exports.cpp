@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "keel/plugin.h"
+
 namespace keel {
 namespace {
 
@@ -83,6 +85,29 @@ Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& p
     }
   }
   return exports;
+}
+
+ExportProblems check_export_rule(const std::vector<std::string>& exports) {
+  ExportProblems out;
+  std::vector<std::string> extra;
+  for (const auto& symbol : exports) {
+    if (symbol != KEEL_ENTRY_SYMBOL) extra.push_back(symbol);
+  }
+  if (extra.size() == exports.size()) {
+    out.missing_entry = true;
+    out.problems.push_back(std::string("does not export the entry symbol '") + KEEL_ENTRY_SYMBOL +
+                           "' (is it a keel plugin? C++ plugins use KEEL_PLUGIN(...))");
+  }
+  if (!extra.empty()) {
+    std::string list;
+    for (size_t i = 0; i < extra.size() && i < 5; ++i) list += (i ? ", " : "") + extra[i];
+    if (extra.size() > 5) list += ", ...";
+    out.problems.push_back("exports " + std::to_string(extra.size()) + " symbol(s) besides '" +
+                           KEEL_ENTRY_SYMBOL + "' (" + list +
+                           "); a plugin exports exactly one symbol: link it with "
+                           "keel_add_plugin() or the SDK's version script keel_plugin.map");
+  }
+  return out;
 }
 
 }  // namespace keel

@@ -18,4 +18,13 @@ namespace keel {
 // reason when the file is not an ELF shared object this host can read.
 Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& path);
 
+// Rule 1 over a file's exports: what is wrong with them (nothing when the
+// entry symbol is the only one), a sentence each. `missing_entry` says
+// whether the entry symbol is among the problems.
+struct ExportProblems {
+  std::vector<std::string> problems;
+  bool missing_entry = false;
+};
+ExportProblems check_export_rule(const std::vector<std::string>& exports);
+
 }  // namespace keel

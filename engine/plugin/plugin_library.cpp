@@ -127,29 +127,9 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
     problems.add(exports.status().message());
     return problems.to_status(path, KEEL_ERR_INVALID_ARGUMENT);
   }
-  std::vector<std::string> extra;
-  bool has_entry = false;
-  for (const auto& symbol : *exports) {
-    if (symbol == KEEL_ENTRY_SYMBOL) {
-      has_entry = true;
-    } else {
-      extra.push_back(symbol);
-    }
-  }
-  if (!has_entry) {
-    problems.add(std::string("does not export the entry symbol '") + KEEL_ENTRY_SYMBOL +
-                 "' (is it a keel plugin? C++ plugins use KEEL_PLUGIN(...))");
-  }
-  if (!extra.empty()) {
-    std::string list;
-    for (size_t i = 0; i < extra.size() && i < 5; ++i) list += (i ? ", " : "") + extra[i];
-    if (extra.size() > 5) list += ", ...";
-    problems.add("exports " + std::to_string(extra.size()) + " symbol(s) besides '" +
-                 KEEL_ENTRY_SYMBOL + "' (" + list +
-                 "); a plugin exports exactly one symbol: link it with keel_add_plugin() or the "
-                 "SDK's version script keel_plugin.map");
-  }
-  if (!has_entry) return problems.to_status(path, KEEL_ERR_INVALID_ARGUMENT);
+  const ExportProblems rule1 = check_export_rule(*exports);
+  for (const std::string& problem : rule1.problems) problems.add(problem);
+  if (rule1.missing_entry) return problems.to_status(path, KEEL_ERR_INVALID_ARGUMENT);
 
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {

@@ -265,24 +265,11 @@ bool is_path(const std::string& target) {
 Verdict check_exports(const std::filesystem::path& path) {
   Result<std::vector<std::string>> exports = read_elf_exports(path);
   if (!exports) return fail(exports.status().message());
-  std::vector<std::string> extra;
-  bool has_entry = false;
-  for (const auto& symbol : *exports) {
-    if (symbol == KEEL_ENTRY_SYMBOL) {
-      has_entry = true;
-    } else {
-      extra.push_back(symbol);
-    }
-  }
-  if (!has_entry) {
-    return fail(std::string("does not export the entry symbol '") + KEEL_ENTRY_SYMBOL + "'");
-  }
-  if (!extra.empty()) {
-    std::string list;
-    for (size_t i = 0; i < extra.size() && i < 5; ++i) list += (i ? ", " : "") + extra[i];
-    if (extra.size() > 5) list += ", ...";
-    return fail("exports " + std::to_string(extra.size()) + " symbol(s) besides '" +
-                KEEL_ENTRY_SYMBOL + "' (" + list + "); a plugin exports exactly one symbol");
+  const ExportProblems rule1 = check_export_rule(*exports);
+  if (!rule1.problems.empty()) {
+    std::string text = rule1.problems[0];
+    for (size_t i = 1; i < rule1.problems.size(); ++i) text += "; " + rule1.problems[i];
+    return fail(text);
   }
   return pass(std::string("exports exactly one symbol, ") + KEEL_ENTRY_SYMBOL);
 }

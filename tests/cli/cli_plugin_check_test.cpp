@@ -179,8 +179,13 @@ TEST(CliPluginCheck, LoaderFindingsAreSeparateFailLines) {
         "against a keel SDK with ABI major 1"}},
       {"extra_exports",
        {"FAIL  exports: exports 2 symbol(s) besides 'keel_plugin_entry' (keel_test_extra_helper, "
-        "keel_test_extra_answer); a plugin exports exactly one symbol"}},
-      {"no_entry", {"FAIL  exports: does not export the entry symbol 'keel_plugin_entry'"}},
+        "keel_test_extra_answer); a plugin exports exactly one symbol: link it with "
+        "keel_add_plugin() or the SDK's version script keel_plugin.map"}},
+      {"no_entry",
+       {"FAIL  exports: does not export the entry symbol 'keel_plugin_entry' (is it a keel "
+        "plugin? C++ plugins use KEEL_PLUGIN(...)); exports 1 symbol(s) besides "
+        "'keel_plugin_entry' (keel_test_not_an_entry); a plugin exports exactly one symbol: "
+        "link it with keel_add_plugin() or the SDK's version script keel_plugin.map"}},
       {"no_drop", {"FAIL  keel_test.no_drop: has no drop function (create/drop are mandatory)"}},
       {"many_problems",
        {"FAIL  keel_test.problem_no_create: has no create function (create/drop are mandatory)",
