@@ -25,6 +25,7 @@ CommandRunner add_plugin_inspect_command(CLI::App& plugin_app);
 CommandRunner add_plugin_check_command(CLI::App& plugin_app);
 CommandRunner add_price_command(CLI::App& app);
 CommandRunner add_run_command(CLI::App& app);
+CommandRunner add_data_command(CLI::App& app);  // `keel data convert` (engine/data)
 
 // Loads a plugin given as a path (contains '/' or ends in .so) or an id;
 // prints the error and returns null on failure.

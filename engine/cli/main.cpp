@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   CommandRunner run = add_run_command(app);
   CommandRunner validate = add_validate_command(app);
   CommandRunner gen_data = add_gen_data_command(app);
+  CommandRunner data = add_data_command(app);
 
   try {
     app.parse(argc, argv);
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
     code = validate(host);
   } else if (app.got_subcommand("gen-data")) {
     code = gen_data(host);
+  } else if (app.got_subcommand("data")) {
+    code = data(host);
   }
   host.shutdown();
   return code;

@@ -25,7 +25,8 @@ using config::Json;
 using config::JsonChecker;
 using config::pointer_child;
 
-constexpr std::string_view kFormats[] = {"quotes", "trades", "bars"};
+// The kinds in DataFormat order, then "binary" (the kind from the file's header).
+constexpr std::string_view kFormats[] = {"quotes", "trades", "bars", "binary"};
 constexpr std::string_view kOnError[] = {"stop_run", "disable"};
 
 constexpr std::string_view kCurrencyWhat = "a 3-letter upper-case currency code such as \"USD\"";
@@ -155,7 +156,11 @@ class Parser {
       }
       if (const Json* v = check_.require(item, ip, "format", config::describe_choices(kFormats))) {
         if (auto format = check_.one_of(*v, ip + "/format", kFormats)) {
-          spec.format = static_cast<DataFormat>(*format);
+          if (*format == 3) {
+            spec.binary = true;
+          } else {
+            spec.format = static_cast<DataFormat>(*format);
+          }
         }
       }
       if (const Json* v = JsonChecker::find(item, "instrument")) {

@@ -27,6 +27,10 @@ enum class DataFormat { quotes, trades, bars };
 struct DataSpec {
   std::filesystem::path path;        // resolved against the run file's folder
   DataFormat format = DataFormat::quotes;
+  // "format": "binary": a keel binary file (engine/data/binary_format.hpp)
+  // whose header gives the kind; `format` is then not used. A binary file
+  // is also recognised by its magic when "format" names the kind.
+  bool binary = false;
   std::optional<std::string> instrument;  // when the file has no instrument column
 };
 

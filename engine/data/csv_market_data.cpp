@@ -202,6 +202,23 @@ Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(const DataSpec& spec,
   return open(spec.path, spec.format, id, instruments, block_size);
 }
 
+Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open_any_symbols(
+    const std::filesystem::path& path, DataFormat format,
+    const std::optional<std::string>& fixed_symbol, size_t block_size) {
+  InstrumentTable table;
+  std::optional<keel_instrument_id_t> id;
+  if (fixed_symbol) {
+    Instrument instrument;
+    instrument.symbol = *fixed_symbol;
+    id = table.add(std::move(instrument));
+  }
+  Result<std::unique_ptr<CsvMarketData>> source = open(path, format, id, table, block_size);
+  if (!source) return source;
+  (*source)->learn_symbols_ = true;
+  if (fixed_symbol) (*source)->learned_.push_back(*fixed_symbol);
+  return source;
+}
+
 CsvMarketData::LineResult CsvMarketData::next_line(std::string_view& line) {
   for (;;) {
     if (scan_ < end_) {
@@ -362,7 +379,12 @@ bool CsvMarketData::lookup_instrument(std::string_view symbol, keel_instrument_i
       return true;
     }
   }
-  const auto it = symbols_.find(symbol);
+  auto it = symbols_.find(symbol);
+  if (it == symbols_.end() && learn_symbols_ && !symbol.empty()) {
+    learned_.emplace_back(symbol);
+    it = symbols_.emplace(learned_.back(), static_cast<keel_instrument_id_t>(learned_.size() - 1))
+             .first;
+  }
   if (it == symbols_.end()) {
     if (symbol.empty()) return fail(Field::instrument, "instrument: missing symbol");
     std::string message =

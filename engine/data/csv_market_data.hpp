@@ -82,6 +82,15 @@ class CsvMarketData final : public MarketDataSource {
                                                      const InstrumentTable& instruments,
                                                      size_t block_size = kDefaultBlockSize);
 
+  // For conversion (`keel data convert`), where there is no run file: every
+  // symbol is accepted and given the next id in order of first appearance
+  // (learned_symbols()). `fixed_symbol` plays the data entry's instrument.
+  static Result<std::unique_ptr<CsvMarketData>> open_any_symbols(
+      const std::filesystem::path& path, DataFormat format,
+      const std::optional<std::string>& fixed_symbol, size_t block_size = kDefaultBlockSize);
+  // The symbols seen so far, by id (open_any_symbols only).
+  const std::vector<std::string>& learned_symbols() const { return learned_; }
+
   ~CsvMarketData() override;
   CsvMarketData(const CsvMarketData&) = delete;
   CsvMarketData& operator=(const CsvMarketData&) = delete;
@@ -151,6 +160,8 @@ class CsvMarketData final : public MarketDataSource {
 
   int64_t previous_ts_ = std::numeric_limits<int64_t>::min();
   std::optional<Status> error_;  // sticky once a row failed
+  bool learn_symbols_ = false;   // open_any_symbols
+  std::vector<std::string> learned_;
 };
 
 }  // namespace keel

@@ -64,6 +64,25 @@ Result<bool> EventMerger::advance(uint32_t index) {
 
 Result<bool> EventMerger::next(MarketEvent& out) {
   if (error_) return *error_;
+  if (sources_.size() == 1) {  // nothing to merge: no heap, no copy of the event
+    started_ = true;
+    Result<bool> got = sources_[0]->next(out);
+    if (!got) {
+      error_ = got.status();
+    } else if (*got) {
+      keel_timestamp_t& previous = heads_[0].as.quote.ts;  // only the ts is kept
+      if (handed_out_ && out.ts() < previous) {
+        error_ = Status(KEEL_ERR_INVALID_ARGUMENT,
+                        sources_[0]->name() + ": event at " + format_timestamp(out.ts()) +
+                            " comes after one at " + format_timestamp(previous) +
+                            ": a market data source must be sorted by time");
+        return *error_;
+      }
+      previous = out.ts();
+      handed_out_ = true;
+    }
+    return got;
+  }
   if (!started_) {
     for (uint32_t i = 0; i < sources_.size(); ++i) {
       Result<bool> got = advance(i);

@@ -6,7 +6,8 @@
 // order the sources were added (file order), and within one source in its
 // own order (row order). The same inputs therefore always give the same
 // sequence. Each source is read one event ahead, so memory is one event per
-// source; next() allocates nothing.
+// source; next() allocates nothing. A single source is passed straight
+// through (its time order still checked).
 //
 // An error from a source is returned as-is, and again by every later
 // next(). The merger is itself a MarketDataSource, so merges nest.

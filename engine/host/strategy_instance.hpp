@@ -57,7 +57,11 @@ class StrategyInstance {
               const char* member) {
     if (fn == nullptr) return Status::ok();  // the strategy skips this event
     if (plugin().poisoned()) return plugin().poisoned_status();
-    keel_error_t err{};
+    // Not value-initialised: clearing the 512-byte message costs more than
+    // the call itself; a plugin that reports an error writes the message.
+    keel_error_t err;
+    err.code = KEEL_OK;
+    err.message[0] = '\0';
     const keel_status_t status = fn(instance_, &event, &err);
     if (status == KEEL_OK) return Status::ok();
     return check_plugin_status(plugin(), status, err, name_ + ": " + member);

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/data/csv_market_data.hpp"
+#include "engine/data/market_data_files.hpp"
 #if KEEL_WITH_PYTHON
 #include "engine/python/python_strategy.hpp"
 #endif
@@ -105,7 +105,7 @@ Status Engine::prepare() {
 
   for (size_t i = 0; i < config_.data.size(); ++i) {
     const DataSpec& spec = config_.data[i];
-    auto source = CsvMarketData::open(spec, config_.instruments);
+    auto source = open_market_data(spec, config_.instruments);  // CSV or binary
     if (!source) {
       return Status(source.status().code(),
                     "/data/" + std::to_string(i) + ": " + source.status().message());

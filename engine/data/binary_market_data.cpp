@@ -1,0 +1,520 @@
+#include "engine/data/binary_market_data.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <unordered_set>
+
+#include "engine/market/timestamp.hpp"
+
+namespace keel {
+namespace {
+
+namespace bf = binary_format;
+
+// Records are read in blocks of about this many bytes into one buffer,
+// reused for the whole file (see the header for why not through the mapping).
+constexpr uint64_t kBlockBytes = uint64_t{1} << 20;
+
+std::string number_text(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() ? std::string(buffer, end) : std::string("?");
+}
+
+const char* kind_text(bf::Kind kind) {
+  switch (kind) {
+    case bf::Kind::quotes:
+      return "quotes";
+    case bf::Kind::trades:
+      return "trades";
+    case bf::Kind::bars:
+      return "bars";
+  }
+  return "?";
+}
+
+// A value fails the row rules when it is not finite or negative.
+inline bool bad_value(double v) {
+  return !(v >= 0) || v == std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
+DataFormat data_format_of(bf::Kind kind) {
+  switch (kind) {
+    case bf::Kind::quotes:
+      return DataFormat::quotes;
+    case bf::Kind::trades:
+      return DataFormat::trades;
+    case bf::Kind::bars:
+      return DataFormat::bars;
+  }
+  return DataFormat::quotes;
+}
+
+bf::Kind binary_kind_of(DataFormat format) {
+  switch (format) {
+    case DataFormat::quotes:
+      return bf::Kind::quotes;
+    case DataFormat::trades:
+      return bf::Kind::trades;
+    case DataFormat::bars:
+      return bf::Kind::bars;
+  }
+  return bf::Kind::quotes;
+}
+
+// ---- reader ---------------------------------------------------------------------------
+
+BinaryMarketData::BinaryMarketData(const std::filesystem::path& path) : name_(path.string()) {}
+
+BinaryMarketData::~BinaryMarketData() {
+  if (base_ != nullptr) ::munmap(const_cast<unsigned char*>(base_), size_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status BinaryMarketData::error_at(uint64_t offset, const std::string& what) const {
+  return Status(KEEL_ERR_INVALID_ARGUMENT,
+                name_ + ": byte offset " + std::to_string(offset) + ": " + what);
+}
+
+Status BinaryMarketData::map_and_check() {
+  fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    const int error = errno;
+    return Status(error == ENOENT ? KEEL_ERR_NOT_FOUND : KEEL_ERR_INVALID_ARGUMENT,
+                  name_ + ": cannot open: " + std::strerror(error));
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": cannot stat: " + std::strerror(errno));
+  }
+  size_ = static_cast<uint64_t>(st.st_size);
+  if (size_ < bf::kHeaderSize) {
+    return error_at(size_, "truncated: the file has " + std::to_string(size_) +
+                               " bytes, a keel binary market-data header needs " +
+                               std::to_string(bf::kHeaderSize));
+  }
+  void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+  if (mapped == MAP_FAILED) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": cannot map: " + std::strerror(errno));
+  }
+  base_ = static_cast<const unsigned char*>(mapped);
+  (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  bf::FileHeader h;
+  std::memcpy(&h, base_, sizeof h);
+  if (!bf::has_magic(base_, size_)) {
+    return error_at(0, "not a keel binary market-data file (no \"KEELMD\\r\\n\" magic)");
+  }
+  if (h.version_major != bf::kVersionMajor) {
+    return error_at(offsetof(bf::FileHeader, version_major),
+                    "format version " + std::to_string(h.version_major) + "." +
+                        std::to_string(h.version_minor) + " is not supported (this keel reads " +
+                        std::to_string(bf::kVersionMajor) + ".x)");
+  }
+  if (h.kind != static_cast<uint32_t>(bf::Kind::quotes) &&
+      h.kind != static_cast<uint32_t>(bf::Kind::trades) &&
+      h.kind != static_cast<uint32_t>(bf::Kind::bars)) {
+    return error_at(offsetof(bf::FileHeader, kind),
+                    "unknown kind " + std::to_string(h.kind) + " (1 quotes, 2 trades, 3 bars)");
+  }
+  kind_ = static_cast<bf::Kind>(h.kind);
+  event_kind_ = static_cast<MarketEventKind>(h.kind);
+  if (h.header_size < bf::kHeaderSize) {
+    return error_at(offsetof(bf::FileHeader, header_size),
+                    "header_size " + std::to_string(h.header_size) + " is below " +
+                        std::to_string(bf::kHeaderSize));
+  }
+  record_size_ = bf::record_size_of(kind_);
+  if (h.record_size != record_size_) {
+    return error_at(offsetof(bf::FileHeader, record_size),
+                    "record_size " + std::to_string(h.record_size) + " does not match the kind (" +
+                        kind_text(kind_) + " records are " + std::to_string(record_size_) +
+                        " bytes)");
+  }
+  if (h.record_offset < h.header_size || h.record_offset % 8 != 0 || h.record_offset > size_) {
+    return error_at(offsetof(bf::FileHeader, record_offset),
+                    "record_offset " + std::to_string(h.record_offset) +
+                        " must be a multiple of 8, at or after the header and within the file (" +
+                        std::to_string(size_) + " bytes)");
+  }
+  count_ = h.record_count;
+  const uint64_t room = (size_ - h.record_offset) / record_size_;
+  if (count_ > room) {
+    return error_at(size_, "truncated: the header promises " + std::to_string(count_) +
+                               " records from byte " + std::to_string(h.record_offset) +
+                               ", the file has room for " + std::to_string(room));
+  }
+  const uint64_t records_end = h.record_offset + count_ * record_size_;
+  if (h.table_offset != records_end) {
+    return error_at(offsetof(bf::FileHeader, table_offset),
+                    "table_offset " + std::to_string(h.table_offset) +
+                        " is not where the records end (" + std::to_string(records_end) + ")");
+  }
+  if (records_end + h.table_size != size_) {
+    return error_at(size_, records_end + h.table_size > size_
+                               ? "truncated: the instrument table needs " +
+                                     std::to_string(h.table_size) + " bytes from byte " +
+                                     std::to_string(records_end) + ", the file has " +
+                                     std::to_string(size_ - records_end)
+                               : std::to_string(size_ - records_end - h.table_size) +
+                                     " unexpected bytes after the instrument table");
+  }
+
+  // The instrument table.
+  uint64_t at = records_end;
+  std::unordered_set<std::string> seen;
+  for (uint32_t i = 0; i < h.instrument_count; ++i) {
+    if (at + 2 > size_)
+      return error_at(at, "instrument table entry " + std::to_string(i) + ": truncated");
+    uint16_t length;
+    std::memcpy(&length, base_ + at, 2);
+    if (length == 0 || length > bf::kMaxSymbolLength || at + 2 + length > size_) {
+      return error_at(at, "instrument table entry " + std::to_string(i) + ": bad symbol length " +
+                              std::to_string(length));
+    }
+    std::string symbol(reinterpret_cast<const char*>(base_ + at + 2), length);
+    if (!seen.insert(symbol).second) {
+      return error_at(at, "instrument table entry " + std::to_string(i) + ": duplicate symbol '" +
+                              symbol + "'");
+    }
+    symbols_.push_back(std::move(symbol));
+    at += 2 + length;
+  }
+  if (at != size_) {
+    return error_at(at, "the instrument table has " + std::to_string(size_ - at) +
+                            " bytes after its " + std::to_string(h.instrument_count) +
+                            " entries (table_size or instrument_count is wrong)");
+  }
+  if (count_ > 0 && symbols_.empty()) {
+    return error_at(offsetof(bf::FileHeader, instrument_count),
+                    "the file has records but an empty instrument table");
+  }
+  record_offset_ = h.record_offset;
+  block_records_ = std::max<uint64_t>(1, kBlockBytes / record_size_);
+  block_.reset(new unsigned char[block_records_ * record_size_]);
+  if (count_ > 0) {
+    int64_t first;
+    std::memcpy(&first, base_ + record_offset_, sizeof first);
+    if (first != h.first_ts) {
+      return error_at(offsetof(bf::FileHeader, first_ts), "first_ts " + std::to_string(h.first_ts) +
+                                                              " is not the first record's ts (" +
+                                                              std::to_string(first) + ")");
+    }
+  }
+  return Status::ok();
+}
+
+Status BinaryMarketData::resolve(const InstrumentTable& instruments,
+                                 std::optional<keel_instrument_id_t> instrument) {
+  ids_.clear();
+  for (size_t i = 0; i < symbols_.size(); ++i) {
+    const std::optional<keel_instrument_id_t> id = instruments.find(symbols_[i]);
+    if (!id) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": instrument table entry " +
+                                                   std::to_string(i) + ": '" + symbols_[i] +
+                                                   "' is not in the run file's instruments");
+    }
+    if (instrument && *id != *instrument) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": instrument table entry " +
+                                                   std::to_string(i) + ": '" + symbols_[i] +
+                                                   "' is not the data entry's instrument '" +
+                                                   instruments.get(*instrument).symbol + "'");
+    }
+    ids_.push_back(*id);
+  }
+  return Status::ok();
+}
+
+Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open(
+    const std::filesystem::path& path, const InstrumentTable& instruments,
+    std::optional<keel_instrument_id_t> instrument, std::optional<DataFormat> expected) {
+  std::unique_ptr<BinaryMarketData> source(new BinaryMarketData(path));
+  if (Status s = source->map_and_check(); !s) return s;
+  if (expected && *expected != source->format()) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  source->name_ + ": the data entry says \"" +
+                      kind_text(binary_kind_of(*expected)) + "\" but the file holds " +
+                      kind_text(source->kind_) + " (its header says so; use \"format\": \"" +
+                      kind_text(source->kind_) + "\" or \"binary\")");
+  }
+  if (Status s = source->resolve(instruments, instrument); !s) return s;
+  return source;
+}
+
+Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open_raw(
+    const std::filesystem::path& path) {
+  std::unique_ptr<BinaryMarketData> source(new BinaryMarketData(path));
+  if (Status s = source->map_and_check(); !s) return s;
+  for (size_t i = 0; i < source->symbols_.size(); ++i) {
+    source->ids_.push_back(static_cast<keel_instrument_id_t>(i));
+  }
+  return source;
+}
+
+bool BinaryMarketData::check_record(const MarketEvent& event) {
+  const uint64_t offset = record_offset_ + index_ * static_cast<uint64_t>(record_size_);
+  std::string what;
+  const auto field = [&](const char* name, double v) {
+    if (what.empty() && bad_value(v)) {
+      what = std::string(name) + " " + number_text(v) +
+             (std::isfinite(v) ? " is negative" : " is not a finite number");
+    }
+  };
+  if (event.as.quote.instrument >= ids_.size()) {
+    what = "instrument index " + std::to_string(event.as.quote.instrument) +
+           " is outside the instrument table (" + std::to_string(ids_.size()) + " entries)";
+  } else if (event.ts() < previous_ts_) {
+    what = "ts " + format_timestamp(event.ts()) + " is before the previous record's " +
+           format_timestamp(previous_ts_) + ": a data file must be sorted by time";
+  } else {
+    switch (kind_) {
+      case bf::Kind::quotes: {
+        const keel_quote_t& q = event.as.quote;
+        field("bid", q.bid);
+        field("bid_size", q.bid_size);
+        field("ask", q.ask);
+        field("ask_size", q.ask_size);
+        if (what.empty() && q.bid > q.ask) {
+          what = "crossed quote: bid " + number_text(q.bid) + " is above ask " + number_text(q.ask);
+        }
+        break;
+      }
+      case bf::Kind::trades:
+        field("price", event.as.trade.price);
+        field("size", event.as.trade.size);
+        break;
+      case bf::Kind::bars: {
+        const keel_bar_t& b = event.as.bar;
+        field("open", b.open);
+        field("high", b.high);
+        field("low", b.low);
+        field("close", b.close);
+        field("volume", b.volume);
+        if (what.empty() && b.low > std::min(b.open, b.close)) {
+          what = "bar low " + number_text(b.low) + " is above min(open, close)";
+        }
+        if (what.empty() && b.high < std::max(b.open, b.close)) {
+          what = "bar high " + number_text(b.high) + " is below max(open, close)";
+        }
+        break;
+      }
+    }
+  }
+  if (what.empty()) return true;
+  error_ = Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": record " + std::to_string(index_) +
+                                                 " (byte offset " + std::to_string(offset) +
+                                                 "): " + what);
+  return false;
+}
+
+bool BinaryMarketData::fill_block() {
+  const uint64_t n = std::min(block_records_, count_ - index_);
+  const uint64_t offset = record_offset_ + index_ * record_size_;
+  uint64_t done = 0;
+  const uint64_t bytes = n * record_size_;
+  while (done < bytes) {
+    const ssize_t got =
+        ::pread(fd_, block_.get() + done, bytes - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      error_ = error_at(offset + done, got < 0 ? std::string("read error: ") + std::strerror(errno)
+                                               : std::string("truncated while reading (the file "
+                                                             "shrank after it was opened)"));
+      return false;
+    }
+    done += static_cast<uint64_t>(got);
+  }
+  block_start_ = index_;
+  block_end_ = index_ + n;
+  return true;
+}
+
+Result<bool> BinaryMarketData::next(MarketEvent& out) {
+  if (error_) [[unlikely]]
+    return *error_;
+  if (index_ == block_end_) [[unlikely]] {
+    if (index_ == count_) return false;
+    if (!fill_block()) return *error_;
+  }
+  const unsigned char* record = block_.get() + (index_ - block_start_) * record_size_;
+  out.kind = event_kind_;
+  out.reserved = 0;
+  // Fixed sizes, so each copy is a few moves rather than a call.
+  switch (event_kind_) {
+    case MarketEventKind::quote:
+      std::memcpy(&out.as.quote, record, sizeof(keel_quote_t));
+      break;
+    case MarketEventKind::trade:
+      std::memcpy(&out.as.trade, record, sizeof(keel_trade_t));
+      break;
+    case MarketEventKind::bar:
+      std::memcpy(&out.as.bar, record, sizeof(keel_bar_t));
+      break;
+  }
+  const uint32_t index = out.as.quote.instrument;
+  // The common case, checked without building anything: a known index, in
+  // time order, every value finite and not negative, a sane quote or bar.
+  bool ok = index < ids_.size() && out.ts() >= previous_ts_;
+  if (ok) {
+    switch (event_kind_) {
+      case MarketEventKind::quote: {
+        const keel_quote_t& q = out.as.quote;
+        ok = !(bad_value(q.bid) | bad_value(q.bid_size) | bad_value(q.ask) |
+               bad_value(q.ask_size)) &&
+             q.bid <= q.ask;
+        break;
+      }
+      case MarketEventKind::trade:
+        ok = !(bad_value(out.as.trade.price) | bad_value(out.as.trade.size));
+        break;
+      case MarketEventKind::bar: {
+        const keel_bar_t& b = out.as.bar;
+        ok = !(bad_value(b.open) | bad_value(b.high) | bad_value(b.low) | bad_value(b.close) |
+               bad_value(b.volume)) &&
+             b.low <= std::min(b.open, b.close) && b.high >= std::max(b.open, b.close);
+        break;
+      }
+    }
+  }
+  if (!ok) [[unlikely]] {
+    (void)check_record(out);
+    if (!error_)
+      error_ = Status(KEEL_ERR_INVALID_ARGUMENT,
+                      name_ + ": record " + std::to_string(index_) + ": invalid");
+    return *error_;
+  }
+  out.as.quote.instrument = ids_[index];
+  out.as.quote.reserved = 0;
+  previous_ts_ = out.ts();
+  ++index_;
+  return true;
+}
+
+// ---- writer ---------------------------------------------------------------------------
+
+BinaryMarketDataWriter::BinaryMarketDataWriter(std::filesystem::path path, DataFormat format)
+    : path_(std::move(path)),
+      kind_(binary_kind_of(format)),
+      record_size_(bf::record_size_of(binary_kind_of(format))) {
+  partial_ = path_;
+  partial_ += ".partial";
+}
+
+BinaryMarketDataWriter::~BinaryMarketDataWriter() {
+  if (file_ != nullptr) {
+    std::fclose(file_);
+    std::error_code ec;
+    std::filesystem::remove(partial_, ec);
+  }
+}
+
+Result<std::unique_ptr<BinaryMarketDataWriter>> BinaryMarketDataWriter::create(
+    const std::filesystem::path& path, DataFormat format) {
+  std::unique_ptr<BinaryMarketDataWriter> writer(new BinaryMarketDataWriter(path, format));
+  writer->file_ = std::fopen(writer->partial_.c_str(), "wb");
+  if (writer->file_ == nullptr) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  writer->partial_.string() + ": cannot create: " + std::strerror(errno));
+  }
+  std::setvbuf(writer->file_, nullptr, _IOFBF, 1 << 20);
+  const unsigned char zeros[bf::kHeaderSize] = {};
+  if (Status s = writer->write_bytes(zeros, sizeof zeros); !s) return s;
+  return writer;
+}
+
+Status BinaryMarketDataWriter::write_bytes(const void* data, size_t size) {
+  if (std::fwrite(data, 1, size, file_) != size) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  partial_.string() + ": write error: " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+Result<uint32_t> BinaryMarketDataWriter::symbol_index(const std::string& symbol) {
+  for (size_t i = 0; i < symbols_.size(); ++i) {
+    if (symbols_[i] == symbol) return static_cast<uint32_t>(i);
+  }
+  if (symbol.empty() || symbol.size() > bf::kMaxSymbolLength) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  path_.string() + ": symbol '" + symbol + "' must have 1 to 255 bytes");
+  }
+  symbols_.push_back(symbol);
+  return static_cast<uint32_t>(symbols_.size() - 1);
+}
+
+Status BinaryMarketDataWriter::append(const MarketEvent& event) {
+  if (static_cast<uint32_t>(event.kind) != static_cast<uint32_t>(kind_)) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": a " + kind_text(kind_) +
+                                                 " file takes only " + kind_text(kind_) +
+                                                 " events");
+  }
+  if (event.instrument() >= symbols_.size()) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": record " + std::to_string(count_) +
+                                                 ": instrument index outside the table");
+  }
+  if (event.ts() < previous_ts_) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": record " + std::to_string(count_) +
+                                                 ": ts " + format_timestamp(event.ts()) +
+                                                 " is before the previous record's");
+  }
+  if (count_ == 0) first_ts_ = event.ts();
+  previous_ts_ = event.ts();
+  MarketEvent::Payload payload = event.as;
+  payload.quote.reserved = 0;
+  if (Status s = write_bytes(&payload, record_size_); !s) return s;
+  ++count_;
+  return Status::ok();
+}
+
+Status BinaryMarketDataWriter::finish() {
+  if (finished_) return Status::ok();
+  uint32_t table_size = 0;
+  for (const std::string& symbol : symbols_) {
+    const uint16_t length = static_cast<uint16_t>(symbol.size());
+    if (Status s = write_bytes(&length, sizeof length); !s) return s;
+    if (Status s = write_bytes(symbol.data(), symbol.size()); !s) return s;
+    table_size += 2 + length;
+  }
+  bf::FileHeader h{};
+  std::memcpy(h.magic, bf::kMagic, sizeof h.magic);
+  h.version_major = bf::kVersionMajor;
+  h.version_minor = bf::kVersionMinor;
+  h.kind = static_cast<uint32_t>(kind_);
+  h.header_size = bf::kHeaderSize;
+  h.record_size = record_size_;
+  h.record_offset = bf::kHeaderSize;
+  h.record_count = count_;
+  h.table_offset = bf::kHeaderSize + count_ * record_size_;
+  h.table_size = table_size;
+  h.instrument_count = static_cast<uint32_t>(symbols_.size());
+  h.first_ts = count_ > 0 ? first_ts_ : 0;
+  if (std::fseek(file_, 0, SEEK_SET) != 0) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, partial_.string() + ": seek failed");
+  }
+  if (Status s = write_bytes(&h, sizeof h); !s) return s;
+  const bool closed = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (!closed) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, partial_.string() + ": write error on close");
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial_, path_, ec);
+  if (ec) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  path_.string() + ": cannot rename from .partial: " + ec.message());
+  }
+  finished_ = true;
+  return Status::ok();
+}
+
+}  // namespace keel

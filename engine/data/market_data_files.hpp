@@ -1,0 +1,57 @@
+// engine/data/market_data_files.hpp — opening a run file's data entry
+// whatever its encoding, and converting between CSV and keel's binary format
+// (`keel data convert`).
+//
+// A data file is binary when it starts with the binary format's magic
+// (engine/data/binary_format.hpp), CSV otherwise. A data entry's "format"
+// is the kind ("quotes", "trades", "bars"), which a binary file must match,
+// or "binary", which takes the kind from the file's header (and insists on
+// a binary file).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/config/run_config.hpp"
+#include "engine/core/status.hpp"
+#include "engine/data/market_data_source.hpp"
+#include "engine/market/instrument.hpp"
+
+namespace keel {
+
+// True when `path` starts with the binary format's magic (false if unreadable).
+bool is_binary_market_data(const std::filesystem::path& path);
+
+// Opens a run file's data entry, CSV or binary.
+Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
+                                                           const InstrumentTable& instruments);
+
+struct ConvertOptions {
+  // CSV input: the kind; unset = from the header's columns (bid: quotes,
+  // price: trades, open: bars).
+  std::optional<DataFormat> kind;
+  // CSV input without an instrument column: the symbol of every row.
+  std::optional<std::string> instrument;
+};
+
+struct ConvertStats {
+  bool to_binary = false;  // the direction taken
+  DataFormat kind = DataFormat::quotes;
+  uint64_t records = 0;
+  uint64_t instruments = 0;
+};
+
+// Converts `in` to `out`: CSV to binary, or binary to CSV, by `in`'s magic.
+// Lossless both ways: a binary file holds the doubles and nanosecond
+// timestamps the CSV parser produced; the CSV written from it prints each
+// double in its shortest round-trip form (std::to_chars) and each ts as
+// ISO-8601 UTC with as many fraction digits as it needs, so it parses back
+// to the same bits. The output is written as "<out>.partial" and renamed
+// when complete. Errors name the file and the line or record.
+Status convert_market_data(const std::filesystem::path& in, const std::filesystem::path& out,
+                           const ConvertOptions& options, ConvertStats* stats = nullptr);
+
+}  // namespace keel

@@ -1,0 +1,159 @@
+// `keel data convert` and `keel run` over keel's binary market-data format:
+// conversion both ways, its errors and exit codes, and a run over binary
+// files giving byte-identical outputs to the same run over the CSV files.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "keel_process.hpp"
+
+namespace keel::cli_test {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+TEST(CliData, ConvertsBothWaysAndBackToTheSameBytes) {
+  TempDir dir;
+  const std::string csv = dir.write("q.csv",
+                                    "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                    "2024-01-02T14:30:00Z,AAPL,10.10,100,10.11,200\n"
+                                    "2024-01-02T14:30:00.000000001Z,MSFT,0.1,5e-324,0.3,1e300\n");
+  const std::string bin = (dir.path() / "q.kmd").string();
+  const std::string back = (dir.path() / "back.csv").string();
+  const std::string bin2 = (dir.path() / "q2.kmd").string();
+  KeelRun r = run_keel({"data", "convert", csv, bin});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("2 quotes records, 2 instruments (CSV -> binary)"));
+  r = run_keel({"data", "convert", bin, back});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("(binary -> CSV)"));
+  EXPECT_EQ(read_file(back),
+            "ts,instrument,bid,bid_size,ask,ask_size\n"
+            "2024-01-02T14:30:00Z,AAPL,10.1,100,10.11,200\n"
+            "2024-01-02T14:30:00.000000001Z,MSFT,0.1,5e-324,0.3,1e+300\n");
+  r = run_keel({"data", "convert", "-q", back, bin2});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(read_file(bin), read_file(bin2));
+}
+
+TEST(CliData, BadInputExitsTwoWithWhereAndLeavesNothing) {
+  TempDir dir;
+  const std::string csv = dir.write("q.csv",
+                                    "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                    "2024-01-02T14:30:00Z,AAPL,10.10,100,10.11,200\n"
+                                    "2024-01-02T14:30:01Z,AAPL,10.10,x,10.11,200\n");
+  const std::string out = (dir.path() / "q.kmd").string();
+  KeelRun r = run_keel({"data", "convert", csv, out});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("q.csv:3:4: bid_size: expected a number, got 'x'"));
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+
+  // A truncated binary file: the byte offset, exit 2.
+  const std::string good = dir.write("g.csv",
+                                     "ts,instrument,price,size\n"
+                                     "2024-01-02T14:30:00Z,AAPL,10.10,100\n");
+  const std::string bin = (dir.path() / "g.kmd").string();
+  ASSERT_EQ(run_keel({"data", "convert", good, bin}).exit_code, 0);
+  const std::string bytes = read_file(bin);
+  const std::string cut = dir.write("cut.kmd", bytes.substr(0, 80));
+  r = run_keel({"data", "convert", cut, (dir.path() / "cut.csv").string()});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("cut.kmd: byte offset 80: truncated"));
+
+  r = run_keel({"data", "convert", (dir.path() / "missing.csv").string(), out});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("missing.csv: file not found"));
+}
+
+// The same run over CSV and over binary: every output file but the manifest
+// (which hashes the data files) is byte-identical.
+TEST(CliData, RunOverBinaryGivesTheSameOutputsAsOverCsv) {
+  TempDir dir;
+  KeelRun gen =
+      run_keel({"gen-data", "--out", (dir.path() / "d").string(), "--instruments", "AAPL,MSFT",
+                "--days", "2", "--kind", "all", "--seed", "3", "--quotes-per-day", "8000"});
+  ASSERT_EQ(gen.exit_code, 0) << gen;
+  std::vector<std::string> files;
+  for (const char* symbol : {"AAPL", "MSFT"}) {
+    for (const char* kind : {"quotes", "trades", "bars"}) {
+      const std::string stem = (dir.path() / "d" / (std::string(symbol) + "_" + kind)).string();
+      KeelRun c = run_keel({"data", "convert", "-q", stem + ".csv", stem + ".kmd"});
+      ASSERT_EQ(c.exit_code, 0) << c;
+      files.push_back(stem);
+    }
+  }
+  const auto run_file = [&](const std::string& ext, bool say_binary) {
+    json data = json::array();
+    for (const std::string& stem : files) {
+      const std::string kind = stem.substr(stem.rfind('_') + 1);
+      data.push_back({{"path", stem + ext}, {"format", say_binary ? "binary" : kind}});
+    }
+    json run = {
+        {"run", {{"name", "both"}, {"seed", 7}, {"equity_interval", "1m"}}},
+        {"instruments",
+         {{{"id", "AAPL"}, {"kind", "equity"}, {"tick_size", 0.01}, {"lot_size", 1}},
+          {{"id", "MSFT"}, {"kind", "equity"}, {"tick_size", 0.01}, {"lot_size", 1}}}},
+        {"data", data},
+        {"venue",
+         {{"order_latency_ns", 500000},
+          {"report_latency_ns", 100000},
+          {"maker_fee_bps", -0.2},
+          {"taker_fee_bps", 0.5}}},
+        {"risk", {{"max_position", 2000}, {"max_open_orders", 8}}},
+        {"strategies",
+         {{{"name", "mm"},
+           {"factory", "keel.market_maker"},
+           {"instruments", {"AAPL", "MSFT"}},
+           {"params", {{"spread_bps", 4}, {"quantity", 100}, {"max_position", 500}}}},
+          {{"name", "trend"},
+           {"factory", "keel.sma_cross"},
+           {"instruments", {"AAPL", "MSFT"}},
+           {"params", {{"fast", 5}, {"slow", 20}, {"quantity", 10}}}}}},
+        {"output", {{"dir", (dir.path() / ("out" + ext + (say_binary ? "b" : ""))).string()}}}};
+    return dir.write("run" + ext + (say_binary ? "b" : "") + ".json", run.dump(2));
+  };
+  for (const auto& [ext, say_binary] : std::vector<std::pair<std::string, bool>>{
+           {".csv", false}, {".kmd", false}, {".kmd", true}}) {
+    KeelRun r = run_keel({"run", "-q", run_file(ext, say_binary)});
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+  const fs::path csv_out = dir.path() / "out.csv";
+  ASSERT_GT(split(read_file((csv_out / "fills.csv").string()), '\n').size(), 20u)
+      << "the run should trade";
+  for (const char* out : {"out.kmd", "out.kmdb"}) {
+    for (const char* file : {"summary.json", "fills.csv", "orders.csv", "equity.csv"}) {
+      EXPECT_EQ(read_file((csv_out / file).string()), read_file((dir.path() / out / file).string()))
+          << out << "/" << file;
+    }
+  }
+}
+
+TEST(CliData, ARunFileSayingTheWrongKindIsAnError) {
+  TempDir dir;
+  const std::string csv = dir.write("t.csv",
+                                    "ts,instrument,price,size\n"
+                                    "2024-01-02T14:30:00Z,AAPL,10.10,100\n");
+  const std::string bin = (dir.path() / "t.kmd").string();
+  ASSERT_EQ(run_keel({"data", "convert", csv, bin}).exit_code, 0);
+  json run = {{"run", {{"name", "x"}}},
+              {"instruments", {{{"id", "AAPL"}, {"kind", "equity"}}}},
+              {"data", {{{"path", bin}, {"format", "quotes"}}}},
+              {"strategies",
+               {{{"name", "mm"}, {"factory", "keel.market_maker"}, {"instruments", {"AAPL"}}}}},
+              {"output", {{"dir", (dir.path() / "out").string()}}}};
+  KeelRun r = run_keel({"run", "-q", dir.write("run.json", run.dump())});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("/data/0: "));
+  EXPECT_THAT(r.err, HasSubstr("the data entry says \"quotes\" but the file holds trades"));
+}
+
+}  // namespace
+}  // namespace keel::cli_test

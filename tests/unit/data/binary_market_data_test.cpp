@@ -1,0 +1,338 @@
+// keel's binary market-data format (engine/data/binary_format.hpp): the
+// reader and writer, `keel data convert`'s conversion both ways (lossless to
+// the bit), and the errors a corrupt or truncated file gives.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data_test_support.hpp"
+#include "engine/data/binary_format.hpp"
+#include "engine/data/binary_market_data.hpp"
+#include "engine/data/csv_market_data.hpp"
+#include "engine/data/market_data_files.hpp"
+#include "engine/data/synthetic.hpp"
+
+namespace keel {
+namespace {
+
+using test::read_file;
+using test::ScratchDir;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+// Every event of a source (stops the test on an error).
+std::vector<MarketEvent> drain(MarketDataSource& source) {
+  std::vector<MarketEvent> events;
+  MarketEvent event;
+  for (;;) {
+    Result<bool> got = source.next(event);
+    EXPECT_TRUE(got.is_ok()) << got.status().message();
+    if (!got || !*got) break;
+    events.push_back(event);
+  }
+  return events;
+}
+
+std::vector<MarketEvent> read_csv(const fs::path& file, DataFormat kind) {
+  auto source = CsvMarketData::open_any_symbols(file, kind, std::nullopt);
+  EXPECT_TRUE(source.is_ok()) << source.status().message();
+  return source ? drain(**source) : std::vector<MarketEvent>{};
+}
+
+std::vector<MarketEvent> read_binary(const fs::path& file) {
+  auto source = BinaryMarketData::open_raw(file);
+  EXPECT_TRUE(source.is_ok()) << source.status().message();
+  return source ? drain(**source) : std::vector<MarketEvent>{};
+}
+
+// Two event lists are the same bit for bit (kind, ts, instrument, every double).
+void expect_identical(const std::vector<MarketEvent>& a, const std::vector<MarketEvent>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].kind, b[i].kind) << "event " << i;
+    ASSERT_EQ(std::memcmp(&a[i].as, &b[i].as, sizeof a[i].as), 0) << "event " << i;
+  }
+}
+
+Status convert(const fs::path& in, const fs::path& out, ConvertStats* stats = nullptr) {
+  return convert_market_data(in, out, {}, stats);
+}
+
+TEST(BinaryMarketData, GeneratedDataRoundTripsExactly) {
+  ScratchDir dir;
+  SyntheticSpec spec;
+  spec.instruments = {"AAPL", "MSFT", "BRK.B"};
+  spec.days = 2;
+  spec.quotes_per_day = 3000;
+  spec.merge = true;
+  spec.seed = 5;
+  for (TimestampStyle style : {TimestampStyle::iso, TimestampStyle::nanoseconds}) {
+    spec.timestamps = style;
+    spec.prefix = style == TimestampStyle::iso ? "iso_" : "ns_";
+    ASSERT_TRUE(write_synthetic(spec, dir.path()).is_ok());
+    for (DataFormat kind : spec.kinds) {
+      const fs::path csv = dir.path() / synthetic_file_name(spec, "", kind);
+      const fs::path bin = dir.path() / (csv.stem().string() + ".kmd");
+      const fs::path csv2 = dir.path() / (csv.stem().string() + ".back.csv");
+      const fs::path bin2 = dir.path() / (csv.stem().string() + ".back.kmd");
+      const fs::path csv3 = dir.path() / (csv.stem().string() + ".back2.csv");
+      ConvertStats stats;
+      ASSERT_TRUE(convert(csv, bin, &stats).is_ok());
+      EXPECT_TRUE(stats.to_binary);
+      EXPECT_EQ(stats.kind, kind);
+      EXPECT_EQ(stats.instruments, 3u);
+      ASSERT_TRUE(convert(bin, csv2, &stats).is_ok());
+      EXPECT_FALSE(stats.to_binary);
+      ASSERT_TRUE(convert(csv2, bin2).is_ok());
+      ASSERT_TRUE(convert(bin2, csv3).is_ok());
+
+      const std::vector<MarketEvent> original = read_csv(csv, kind);
+      ASSERT_GT(original.size(), 100u);
+      expect_identical(original, read_binary(bin));
+      expect_identical(original, read_csv(csv2, kind));
+      // binary -> CSV -> binary is the identity on bytes, and so is the
+      // canonical CSV keel writes.
+      EXPECT_EQ(read_file(bin), read_file(bin2));
+      EXPECT_EQ(read_file(csv2), read_file(csv3));
+      EXPECT_EQ(fs::file_size(bin),
+                binary_format::kHeaderSize +
+                    original.size() * binary_format::record_size_of(binary_kind_of(kind)) + 3 * 2 +
+                    4 + 4 + 5);  // the table: AAPL MSFT BRK.B
+    }
+  }
+}
+
+TEST(BinaryMarketData, NastyDoublesAndTimestampsRoundTripExactly) {
+  ScratchDir dir;
+  // Sizes and prices that a fixed-precision printer would lose: the
+  // smallest subnormal, the largest double, the smallest normal, 0.1 + 0.2,
+  // integers past 2^53, long decimal expansions, a negative zero, exponents;
+  // times with nanoseconds, in ISO and as integers.
+  const std::string csv =
+      "ts,instrument,bid,bid_size,ask,ask_size\n"
+      "2024-01-02T14:30:00.000000001Z,X,0.1,5e-324,0.30000000000000004,1.7976931348623157e308\n"
+      "1704205800000000002,X,2.2250738585072014e-308,9007199254740993,2.2250738585072019e-308,"
+      "1e23\n"
+      "2024-01-02T14:30:00.123456789Z,X,-0,123456789012345678901234567890,0,4.9406564584124654e-"
+      "324\n"
+      "2024-01-02T14:30:00.5Z,X,0.1000000000000000055511151231257827,1e22,"
+      "100.00000000000001,3.141592653589793238462643383279\n"
+      "2262-04-11T23:47:16.854775807Z,Y,1e-7,0.000001,123456.78901234567,2e-310\n";
+  const fs::path in = dir.write("nasty.csv", csv);
+  const fs::path bin = dir.path() / "nasty.kmd";
+  const fs::path back = dir.path() / "nasty.back.csv";
+  ASSERT_TRUE(convert(in, bin).is_ok());
+  ASSERT_TRUE(convert(bin, back).is_ok());
+  const std::vector<MarketEvent> original = read_csv(in, DataFormat::quotes);
+  ASSERT_EQ(original.size(), 5u);
+  expect_identical(original, read_binary(bin));
+  expect_identical(original, read_csv(back, DataFormat::quotes));
+  // The negative zero survives as a negative zero.
+  EXPECT_TRUE(std::signbit(read_binary(bin)[2].as.quote.bid));
+  EXPECT_EQ(original[4].ts(), INT64_MAX);
+  EXPECT_THAT(read_file(back), HasSubstr("2024-01-02T14:30:00.000000001Z,X,0.1,5e-324,"));
+}
+
+TEST(BinaryMarketData, FileWithoutInstrumentColumnTakesTheGivenSymbol) {
+  ScratchDir dir;
+  const fs::path in = dir.write("t.csv", "ts,price,size\n2024-01-02T14:30:00Z,10.5,100\n");
+  const fs::path bin = dir.path() / "t.kmd";
+  ConvertOptions options;
+  options.instrument = "ESZ4";
+  ConvertStats stats;
+  ASSERT_TRUE(convert_market_data(in, bin, options, &stats).is_ok());
+  EXPECT_EQ(stats.kind, DataFormat::trades);
+  auto source = BinaryMarketData::open_raw(bin);
+  ASSERT_TRUE(source.is_ok());
+  EXPECT_EQ((*source)->symbols(), std::vector<std::string>{"ESZ4"});
+  // Without the symbol the conversion says what to do.
+  Status s = convert_market_data(in, dir.path() / "u.kmd", {});
+  EXPECT_THAT(s.message(), HasSubstr("no 'instrument' column"));
+  EXPECT_FALSE(fs::exists(dir.path() / "u.kmd"));
+  EXPECT_FALSE(fs::exists(dir.path() / "u.kmd.partial"));
+}
+
+// ---- corrupt files ------------------------------------------------------------------
+
+class BinaryCorruption : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const fs::path in = dir_.write("q.csv",
+                                   "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                   "2024-01-02T14:30:00Z,AAPL,10,100,10.01,200\n"
+                                   "2024-01-02T14:30:01Z,MSFT,20,100,20.01,200\n"
+                                   "2024-01-02T14:30:02Z,AAPL,10.01,100,10.02,200\n"
+                                   "2024-01-02T14:30:03Z,AAPL,10.02,100,10.03,200\n");
+    good_ = dir_.path() / "q.kmd";
+    ASSERT_TRUE(convert(in, good_).is_ok());
+    bytes_ = read_file(good_);
+    for (const char* symbol : {"AAPL", "MSFT"}) {
+      Instrument i;
+      i.symbol = symbol;
+      instruments_.add(std::move(i));
+    }
+  }
+
+  // Writes `bytes` as a file and opens it; the open error, or the first
+  // read error, or "" when the whole file reads.
+  std::string error_of(const std::string& bytes) {
+    const fs::path file = dir_.write("bad.kmd", bytes);
+    auto source = BinaryMarketData::open(file, instruments_);
+    if (!source) return source.status().message();
+    MarketEvent event;
+    for (;;) {
+      Result<bool> got = (*source)->next(event);
+      if (!got) {
+        // Sticky: asked again, the same error.
+        Result<bool> again = (*source)->next(event);
+        EXPECT_FALSE(again.is_ok());
+        if (!again.is_ok()) {
+          EXPECT_EQ(again.status().message(), got.status().message());
+        }
+        return got.status().message();
+      }
+      if (!*got) return "";
+    }
+  }
+
+  template <class T>
+  std::string patched(size_t offset, T value) const {
+    std::string bytes = bytes_;
+    std::memcpy(bytes.data() + offset, &value, sizeof value);
+    return bytes;
+  }
+
+  static size_t record(size_t i) { return binary_format::kHeaderSize + i * sizeof(keel_quote_t); }
+
+  ScratchDir dir_;
+  fs::path good_;
+  std::string bytes_;
+  InstrumentTable instruments_;
+};
+
+TEST_F(BinaryCorruption, TheGoodFileReads) { EXPECT_EQ(error_of(bytes_), ""); }
+
+TEST_F(BinaryCorruption, TruncatedAnywhereSaysTruncatedWithTheOffset) {
+  for (size_t length :
+       {size_t{0}, size_t{10}, size_t{63}, size_t{64}, size_t{100}, record(4), bytes_.size() - 1}) {
+    const std::string message = error_of(bytes_.substr(0, length));
+    EXPECT_THAT(message, HasSubstr("bad.kmd: byte offset ")) << "length " << length;
+    EXPECT_THAT(message, HasSubstr("truncated")) << "length " << length;
+  }
+}
+
+TEST_F(BinaryCorruption, HeaderErrorsNameTheField) {
+  std::string bad_magic = bytes_;
+  bad_magic[0] = 'X';
+  EXPECT_THAT(error_of(bad_magic), HasSubstr("byte offset 0: not a keel binary market-data file"));
+  EXPECT_THAT(error_of(patched<uint16_t>(8, 2)),
+              HasSubstr("byte offset 8: format version 2.0 is not supported"));
+  EXPECT_THAT(error_of(patched<uint32_t>(12, 9)), HasSubstr("byte offset 12: unknown kind 9"));
+  EXPECT_THAT(error_of(patched<uint32_t>(20, 32)),
+              HasSubstr("byte offset 20: record_size 32 does not match the kind"));
+  EXPECT_THAT(error_of(patched<uint64_t>(40, 65)), HasSubstr("byte offset 40: table_offset 65"));
+  EXPECT_THAT(error_of(patched<int64_t>(56, 7)),
+              HasSubstr("byte offset 56: first_ts 7 is not the first record's ts"));
+  EXPECT_THAT(error_of(bytes_ + "junk"), HasSubstr("unexpected bytes after the instrument table"));
+}
+
+TEST_F(BinaryCorruption, TableErrorsNameTheEntryAndOffset) {
+  const size_t table = record(4);
+  EXPECT_THAT(error_of(patched<uint16_t>(table, 0)),
+              HasSubstr("byte offset " + std::to_string(table) +
+                        ": instrument table entry 0: bad symbol length 0"));
+  std::string renamed = bytes_;
+  renamed.replace(table + 2 + 4 + 2, 4, "AAPL");  // MSFT -> AAPL
+  EXPECT_THAT(error_of(renamed), HasSubstr("instrument table entry 1: duplicate symbol 'AAPL'"));
+  std::string unknown = bytes_;
+  unknown.replace(table + 2 + 4 + 2, 4, "MSFX");
+  EXPECT_THAT(error_of(unknown),
+              HasSubstr("instrument table entry 1: 'MSFX' is not in the run file's instruments"));
+}
+
+TEST_F(BinaryCorruption, RecordErrorsNameTheRecordAndOffset) {
+  const auto at = [](size_t i) {
+    return "record " + std::to_string(i) + " (byte offset " + std::to_string(record(i)) + "): ";
+  };
+  // ts of record 2 before record 1's.
+  EXPECT_THAT(error_of(patched<int64_t>(record(2), 0)),
+              HasSubstr(at(2) + "ts 1970-01-01T00:00:00Z is before the previous record's"));
+  EXPECT_THAT(error_of(patched<uint32_t>(record(1) + 8, 7)),
+              HasSubstr(at(1) + "instrument index 7 is outside the instrument table (2 entries)"));
+  EXPECT_THAT(error_of(patched<double>(record(3) + 16, std::nan(""))),
+              HasSubstr(at(3) + "bid nan is not a finite number"));
+  EXPECT_THAT(error_of(patched<double>(record(3) + 24, -5.0)),
+              HasSubstr(at(3) + "bid_size -5 is negative"));
+  EXPECT_THAT(error_of(patched<double>(record(0) + 16, 11.0)),
+              HasSubstr(at(0) + "crossed quote: bid 11 is above ask 10.01"));
+}
+
+TEST_F(BinaryCorruption, TheDataEntryMustAgreeWithTheFile) {
+  DataSpec spec;
+  spec.path = good_;
+  spec.format = DataFormat::bars;
+  auto wrong_kind = open_market_data(spec, instruments_);
+  ASSERT_FALSE(wrong_kind.is_ok());
+  EXPECT_THAT(wrong_kind.status().message(),
+              HasSubstr("the data entry says \"bars\" but the file holds quotes"));
+  spec.binary = true;  // "format": "binary": the kind from the header
+  auto any_kind = open_market_data(spec, instruments_);
+  ASSERT_TRUE(any_kind.is_ok()) << any_kind.status().message();
+  EXPECT_EQ(drain(**any_kind).size(), 4u);
+  spec.instrument = "AAPL";  // the file holds MSFT too
+  auto fixed = open_market_data(spec, instruments_);
+  ASSERT_FALSE(fixed.is_ok());
+  EXPECT_THAT(
+      fixed.status().message(),
+      HasSubstr("instrument table entry 1: 'MSFT' is not the data entry's instrument 'AAPL'"));
+  // "binary" insists on a binary file.
+  spec.instrument.reset();
+  spec.path = dir_.path() / "q.csv";
+  auto csv = open_market_data(spec, instruments_);
+  ASSERT_FALSE(csv.is_ok());
+  EXPECT_THAT(csv.status().message(), HasSubstr("is not in keel's binary market-data format"));
+  // A CSV entry naming its kind still opens as CSV.
+  spec.binary = false;
+  spec.format = DataFormat::quotes;
+  auto as_csv = open_market_data(spec, instruments_);
+  ASSERT_TRUE(as_csv.is_ok());
+  expect_identical(drain(**as_csv), read_binary(good_) /* raw ids: AAPL 0, MSFT 1 as here */);
+}
+
+TEST_F(BinaryCorruption, LargeFilesReadAcrossReleasedPages) {
+  // The reader drops the pages it has read (every few MiB); a file larger
+  // than that still reads every record, in order.
+  const fs::path big = dir_.path() / "big.kmd";
+  auto writer = BinaryMarketDataWriter::create(big, DataFormat::trades);
+  ASSERT_TRUE(writer.is_ok());
+  ASSERT_TRUE((*writer)->symbol_index("AAPL").is_ok());
+  MarketEvent event;
+  event.kind = MarketEventKind::trade;
+  const uint64_t n = 400'000;  // 12.8 MB of records
+  for (uint64_t i = 0; i < n; ++i) {
+    event.as.trade = keel_trade_t{static_cast<int64_t>(i), 0, 0, 10.0 + (i % 100) * 0.01, 1.0};
+    ASSERT_TRUE((*writer)->append(event).is_ok());
+  }
+  ASSERT_TRUE((*writer)->finish().is_ok());
+  auto source = BinaryMarketData::open(big, instruments_);
+  ASSERT_TRUE(source.is_ok()) << source.status().message();
+  uint64_t count = 0;
+  while (true) {
+    Result<bool> got = (*source)->next(event);
+    ASSERT_TRUE(got.is_ok()) << got.status().message();
+    if (!*got) break;
+    ASSERT_EQ(event.ts(), static_cast<int64_t>(count));
+    ++count;
+  }
+  EXPECT_EQ(count, n);
+}
+
+}  // namespace
+}  // namespace keel
