@@ -58,8 +58,10 @@ deps-build:
 deps-test: deps-build
 	$(call ensure_packages,$(TEST_PACKAGES) $(PYTHON_PACKAGES) $(OCAML_PACKAGES) $(RUST_PACKAGES))
 
+# The benchmarks cover every plugin language (call overhead, the OCaml and
+# Rust models), so they need the language SDKs' packages too.
 deps-bench: deps-build
-	$(call ensure_packages,$(BENCH_PACKAGES))
+	$(call ensure_packages,$(BENCH_PACKAGES) $(PYTHON_PACKAGES) $(OCAML_PACKAGES) $(RUST_PACKAGES))
 
 $(BUILD_DIR)/build.ninja: | deps-test
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
@@ -110,7 +112,7 @@ test-asan: deps-test
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 bench: deps-bench
-	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEEL_BUILD_TESTS=OFF -DKEEL_BUILD_BENCH=ON
+	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEEL_BUILD_TESTS=OFF -DKEEL_BUILD_BENCH=ON $(CMAKE_ARGS)
 	cmake --build $(BENCH_DIR) -j $(JOBS)
 	$(BENCH_DIR)/bench/keel_bench --out bench/results/latest.json
 

@@ -13,16 +13,34 @@ namespace keel::bench {
 // Benchmarks that process several items per iteration say so with this
 // counter; the report divides by it (ns per item).
 inline constexpr const char* kItemsPerIteration = "items_per_iteration";
+// Benchmarks that read or write bytes say how many per iteration; the
+// collector then also records "<name>:bytes", in ns per byte.
+inline constexpr const char* kBytesPerIteration = "bytes_per_iteration";
+// Any other counter a benchmark sets is recorded as "<name>:<counter>" with
+// its value as set (e.g. a child process's peak RSS in MB).
 
-// One row of the table: `subject` compared with `reference` (benchmark
-// names). ratio = reference time / subject time, so > 1 means keel is faster.
+// One row of the table: `subject` compared with `reference` (keys of the
+// collector's measurements: benchmark names, "<name>:bytes", "<name>:<counter>").
+//
+// unit "ns": time per item; ratio = reference / subject, so > 1 means keel
+//   is faster.
+// unit "events/s" or "MB/s": a rate, 1e9 / (ns per item) or 1e3 / (ns per
+//   byte, with a "<name>:bytes" key); ratio = subject rate / reference rate.
+// unit "MB": a counter's value as set; ratio = subject / reference.
+//
+// The target is a ratio (target_ratio > 0: ratio >= target_ratio) or an
+// absolute value (target_value > 0: value >= target_value, or value <=
+// target_value when at_most), or both.
 struct Figure {
   std::string label;
   std::string subject;
   std::string reference;
-  std::string unit;    // "ns" (per item)
+  std::string unit;    // "ns" (per item), "events/s", "MB/s" or "MB"
   std::string target;  // the target, as text ("ratio >= 8")
   double target_ratio = 0;
+  double target_value = 0;
+  bool at_most = false;
+  std::string reference_label = {};  // what the reference is, for the table ("raw mmap pass")
 };
 
 // Figures are registered by the file that defines their benchmarks, in the
@@ -32,7 +50,8 @@ struct Figure {
 bool add_figures(std::vector<Figure> figures);
 const std::vector<Figure>& registered_figures();
 
-// Collects per-item times while printing Google Benchmark's usual console output.
+// Collects per-item times (and the keys above) while printing Google
+// Benchmark's usual console output.
 class Collector : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override;
