@@ -83,6 +83,12 @@ demo: build
 	@echo "== keel run config/examples/market_making.json: a market maker on an hour of AAPL quotes"
 	@$(KEEL) run config/examples/market_making.json --output $(DEMO_OUT)/market_making
 	@echo
+	@if [ -f $(BUILD_DIR)/lib/keel/plugins/keel_momentum.so ] && [ -f $(BUILD_DIR)/lib/keel/plugins/keel_delta_hedger.so ]; then \
+	  echo "== keel run config/examples/mixed_languages.json: C++ Black-Scholes, a Rust momentum strategy and an OCaml delta hedger in one backtest"; \
+	  $(KEEL) run config/examples/mixed_languages.json --output $(DEMO_OUT)/mixed_languages; echo; fi
+	@if grep -q "KEEL_WITH_PYTHON:BOOL=ON" $(BUILD_DIR)/CMakeCache.txt; then \
+	  echo "== keel run examples/python/mean_reversion.json: a strategy written in Python"; \
+	  $(KEEL) run examples/python/mean_reversion.json --output $(DEMO_OUT)/python; echo; fi
 	@echo "== pricing: keel plugin inspect keel.black_scholes"
 	@$(KEEL) plugin inspect keel.black_scholes
 	@echo
@@ -96,7 +102,7 @@ demo: build
 	@$(KEEL) price --model keel.black_scholes --csv examples/data/options.csv --out $(DEMO_OUT)/options_priced.csv
 	@if command -v column >/dev/null; then column -s, -t < $(DEMO_OUT)/options_priced.csv; else cat $(DEMO_OUT)/options_priced.csv; fi
 	@echo
-	@echo "reports: $(DEMO_OUT)/backtest, $(DEMO_OUT)/market_making (summary.json, fills.csv, orders.csv, equity.csv, manifest.json)"
+	@echo "reports: $(DEMO_OUT)/{backtest,market_making,mixed_languages,python} (summary.json, fills.csv, orders.csv, equity.csv, manifest.json)"
 
 test: test-fast test-asan
 
