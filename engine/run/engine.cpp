@@ -249,6 +249,10 @@ const Engine::AheadEvent* Engine::peek(size_t i) {
 bool Engine::batch_safe(size_t s) {
   const StrategySlot& slot = strategies_[s];
   if (slot.open_orders != 0 || !slot.deferred.empty() || !pending_.empty()) return false;
+  // These checks price an order at the last mid, which moves within a batch
+  // while the engine still holds the batch's first event: an order sent
+  // mid-batch would be checked against stale marks.
+  if (slot.spec->risk.price_collar_pct || slot.spec->risk.max_gross_notional) return false;
   if (slot.spec->risk.max_drawdown_pct) {
     for (keel_instrument_id_t i : slot.instruments) {
       if (portfolio_->position(s, i).quantity != 0) return false;

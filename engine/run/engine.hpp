@@ -140,7 +140,8 @@ class Engine final : public RunServices {
   // The i-th event after the current one (reading ahead), or null at the end.
   const AheadEvent* peek(size_t i);
   // Nothing can happen to strategy `s` between its next events but what it
-  // does itself: no open orders, nothing scheduled, no kill switch armed.
+  // does itself: no open orders, nothing scheduled, no kill switch armed,
+  // no risk check that prices an order at the (moving) last mid.
   bool batch_safe(size_t s);
   Status deliver_batch(size_t s, const MarketEvent& first);
   void release_deferred(size_t s);

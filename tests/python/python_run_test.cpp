@@ -117,6 +117,31 @@ TEST(PythonRun, BatchFormGivesThePerEventFormsFillsInBatches) {
   EXPECT_GT(largest, 100) << many;
 }
 
+TEST(PythonRun, RiskChecksAtTheMovingMidTurnBatchesOffAndKeepTheFills) {
+  // max_gross_notional prices a market order at the last mid, which moves
+  // within a batch: such a strategy gets one event per call, so its orders
+  // are checked exactly as per event. Tight enough to refuse some orders.
+  TempDir dir;
+  json per_event = python(kSmaCross, "SmaCross");
+  per_event["params"] = sma_params();
+  per_event["risk"] = {{"max_gross_notional", 150000}};
+  json batch = python(kScripts + "/probe.py", "Probe");
+  batch["params"] = sma_params();
+  batch["risk"] = per_event["risk"];
+  KeelRun one = run_with(dir, "one", run_file(per_event, dir.file("one")));
+  ASSERT_EQ(one.exit_code, 0) << one;
+  KeelRun many = run_with(dir, "many", run_file(batch, dir.file("many")),
+                          {{"KEEL_EXAMPLES_PYTHON", kSource + "/examples/python"}});
+  ASSERT_EQ(many.exit_code, 0) << many;
+  const std::string orders = read_file(dir.file("one/orders.csv"));
+  EXPECT_THAT(orders, HasSubstr("max_gross_notional")) << "the limit should refuse some orders";
+  EXPECT_EQ(rows_without(read_file(dir.file("many/orders.csv")), 1),
+            rows_without(orders, 1));
+  EXPECT_EQ(rows_without(read_file(dir.file("many/fills.csv")), 1),
+            rows_without(read_file(dir.file("one/fills.csv")), 1));
+  EXPECT_THAT(many.err, HasSubstr("largest batch 1 bars")) << many;
+}
+
 TEST(PythonRun, TheReadmesMeanReversionExampleTradesAndCancelsOnTimers) {
   TempDir dir;
   const KeelRun r = run_keel({"run", kSource + "/examples/python/mean_reversion.json", "--output",
