@@ -17,18 +17,6 @@ struct DataOptions {
   bool quiet = false;
 };
 
-const char* kind_name(DataFormat kind) {
-  switch (kind) {
-    case DataFormat::quotes:
-      return "quotes";
-    case DataFormat::trades:
-      return "trades";
-    case DataFormat::bars:
-      return "bars";
-  }
-  return "?";
-}
-
 }  // namespace
 
 CommandRunner add_data_command(CLI::App& app) {
@@ -67,7 +55,7 @@ CommandRunner add_data_command(CLI::App& app) {
       return static_cast<int>(kExitUsage);
     }
     if (!o->quiet) {
-      std::cout << o->out << ": " << stats.records << " " << kind_name(stats.kind) << " records, "
+      std::cout << o->out << ": " << stats.records << " " << data_format_name(stats.kind) << " records, "
                 << stats.instruments << " instrument" << (stats.instruments == 1 ? "" : "s")
                 << (stats.to_binary ? " (CSV -> binary)" : " (binary -> CSV)") << "\n";
     }

@@ -23,6 +23,10 @@
 namespace keel {
 
 enum class DataFormat { quotes, trades, bars };
+// "quotes", "trades" or "bars": the name in run files and on the command line.
+const char* data_format_name(DataFormat format);
+// The CSV header keel writes for a kind (no newline), e.g. "ts,instrument,price,size".
+const char* csv_header(DataFormat format);
 
 struct DataSpec {
   std::filesystem::path path;        // resolved against the run file's folder

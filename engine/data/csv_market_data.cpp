@@ -44,18 +44,6 @@ std::span<const Field> columns_of(DataFormat format) {
   return {};
 }
 
-const char* format_name(DataFormat format) {
-  switch (format) {
-    case DataFormat::quotes:
-      return "quotes";
-    case DataFormat::trades:
-      return "trades";
-    case DataFormat::bars:
-      return "bars";
-  }
-  return "?";
-}
-
 std::string column_list(DataFormat format) {
   std::string out;
   for (Field f : columns_of(format)) {
@@ -324,7 +312,7 @@ Status CsvMarketData::read_header() {
     }
     return Status(KEEL_ERR_INVALID_ARGUMENT,
                   name_ + ":" + std::to_string(line_) + ": missing column '" +
-                      std::string(name_of(f)) + "' (a " + format_name(format_) +
+                      std::string(name_of(f)) + "' (a " + data_format_name(format_) +
                       " file has the columns " + column_list(format_) + ")");
   }
   fields_.resize(roles_.size());

@@ -140,17 +140,7 @@ Status binary_to_csv(const std::filesystem::path& in, const std::filesystem::pat
   const DataFormat kind = (*reader)->format();
   const std::vector<std::string>& symbols = (*reader)->symbols();
   CsvOut csv(file);
-  switch (kind) {
-    case DataFormat::quotes:
-      csv.text("ts,instrument,bid,bid_size,ask,ask_size");
-      break;
-    case DataFormat::trades:
-      csv.text("ts,instrument,price,size");
-      break;
-    case DataFormat::bars:
-      csv.text("ts,instrument,open,high,low,close,volume");
-      break;
-  }
+  csv.text(csv_header(kind));
   if (!csv.end_row()) return write_error();
   MarketEvent e;
   for (;;) {

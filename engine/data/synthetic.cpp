@@ -327,30 +327,6 @@ class InstrumentSim {
 
 // ---- output ------------------------------------------------------------------
 
-const char* kind_name(DataFormat kind) {
-  switch (kind) {
-    case DataFormat::quotes:
-      return "quotes";
-    case DataFormat::trades:
-      return "trades";
-    case DataFormat::bars:
-      return "bars";
-  }
-  return "?";
-}
-
-const char* header_of(DataFormat kind) {
-  switch (kind) {
-    case DataFormat::quotes:
-      return "ts,instrument,bid,bid_size,ask,ask_size\n";
-    case DataFormat::trades:
-      return "ts,instrument,price,size\n";
-    case DataFormat::bars:
-      return "ts,instrument,open,high,low,close,volume\n";
-  }
-  return "";
-}
-
 // A data file written through a large buffer, as "<path>.partial" until
 // commit() renames it.
 class CsvWriter {
@@ -537,7 +513,7 @@ Status validate_synthetic_spec(const SyntheticSpec& spec) {
   for (size_t i = 0; i < spec.kinds.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (spec.kinds[i] == spec.kinds[j]) {
-        return invalid(std::string("kind '") + kind_name(spec.kinds[i]) + "' given twice");
+        return invalid(std::string("kind '") + data_format_name(spec.kinds[i]) + "' given twice");
       }
     }
   }
@@ -584,8 +560,8 @@ Status validate_synthetic_spec(const SyntheticSpec& spec) {
 
 std::string synthetic_file_name(const SyntheticSpec& spec, const std::string& symbol,
                                 DataFormat kind) {
-  if (spec.merge) return spec.prefix + kind_name(kind) + ".csv";
-  return spec.prefix + symbol + "_" + kind_name(kind) + ".csv";
+  if (spec.merge) return spec.prefix + data_format_name(kind) + ".csv";
+  return spec.prefix + symbol + "_" + data_format_name(kind) + ".csv";
 }
 
 Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& out_dir,
@@ -613,7 +589,8 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
             !status) {
           return status;
         }
-        writer->text(header_of(kind));
+        writer->text(csv_header(kind));
+        writer->text("\n");
         writers.push_back(std::move(writer));
       }
       for (int64_t day : days) {
@@ -648,7 +625,8 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
         !status) {
       return status;
     }
-    writer->text(header_of(kind));
+    writer->text(csv_header(kind));
+    writer->text("\n");
     writers.push_back(std::move(writer));
   }
   std::vector<DayRows> rows(sims.size());
