@@ -210,8 +210,9 @@ void Engine::dispatch(const MarketEvent& event) {
 // sent is held back and scheduled when the loop reaches that event, as if
 // sent from there, and the rest of the run is delivered again later. So the
 // orders, fills and reports are those of per-event delivery. Within a batch,
-// marks (position/account values, the risk check's reference price) and
-// host `now` are those of the batch's first event.
+// marks (position/account values) and host `now` are those of the batch's
+// first event; a strategy whose risk checks price orders at the mid gets no
+// batches (batch_safe).
 
 Result<bool> Engine::next_event(MarketEvent& out) {
   if (!ahead_.empty()) {

@@ -66,22 +66,24 @@ let create index params_json host =
 
 let drop instance = guard (fun () -> match instance with Strategy s -> s.on_drop () | Model _ -> ())
 
-(* keel_option_t's six doubles and keel_greeks_t, viewed in place. *)
+(* keel_option_t's six doubles, viewed in place, with its right and exercise. *)
+let option_of (input : Pricing_model.f64) right exercise =
+  {
+    spot = input.{0};
+    strike = input.{1};
+    expiry = input.{2};
+    vol = input.{3};
+    rate = input.{4};
+    dividend = input.{5};
+    right = Pricing_model.right_of_int right;
+    exercise = Pricing_model.exercise_of_int exercise;
+  }
+
+(* keel_option_t and keel_greeks_t, viewed in place. *)
 let price instance (input : Pricing_model.f64) right exercise (out : Pricing_model.f64) =
   guard (fun () ->
       let m = model instance in
-      let o =
-        {
-          spot = input.{0};
-          strike = input.{1};
-          expiry = input.{2};
-          vol = input.{3};
-          rate = input.{4};
-          dividend = input.{5};
-          right = Pricing_model.right_of_int right;
-          exercise = Pricing_model.exercise_of_int exercise;
-        }
-      in
+      let o = option_of input right exercise in
       let g = m.price o in
       out.{0} <- g.price;
       out.{1} <- g.delta;
@@ -93,18 +95,7 @@ let price instance (input : Pricing_model.f64) right exercise (out : Pricing_mod
 let implied_vol instance (input : Pricing_model.f64) right exercise premium =
   guard (fun () ->
       let m = model instance in
-      let o =
-        {
-          spot = input.{0};
-          strike = input.{1};
-          expiry = input.{2};
-          vol = input.{3};
-          rate = input.{4};
-          dividend = input.{5};
-          right = Pricing_model.right_of_int right;
-          exercise = Pricing_model.exercise_of_int exercise;
-        }
-      in
+      let o = option_of input right exercise in
       m.implied_vol o ~premium)
 
 (* Runs [item i] for every index; a Keel error marks that item only (via
