@@ -50,16 +50,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-class ReportRecorder final : public RunRecorder {
- public:
-  explicit ReportRecorder(RunReportWriter& writer) : writer_(writer) {}
-  void fill(const FillRecord& fill) override { writer_.add_fill(fill); }
-  void equity(const EquitySample& sample) override { writer_.add_equity(sample); }
-
- private:
-  RunReportWriter& writer_;
-};
-
 json instrument(const std::string& symbol) {
   return {{"id", symbol}, {"kind", "equity"}, {"tick_size", 0.01}, {"lot_size", 1}};
 }
@@ -126,13 +116,12 @@ RunCount run_once(benchmark::State& state, const fs::path& run_file) {
       state.SkipWithError(writer.status().message().c_str());
       return {};
     }
-    ReportRecorder recorder(*writer);
-    RunResult result = engine.run(recorder, {});
+    RunResult result = engine.run(*writer, {});
     result.summary.max_drawdown = writer->performance().max_drawdown();
     result.summary.sharpe = writer->performance().sharpe();
     Manifest manifest;
     manifest.keel_version = "bench";
-    if (Status s = writer->finish(result.summary, result.orders, manifest); !s) {
+    if (Status s = writer->finish(result.summary, manifest); !s) {
       state.SkipWithError(s.message().c_str());
       return {};
     }

@@ -23,16 +23,6 @@ struct RunOptions {
   bool quiet = false;
 };
 
-class ReportRecorder final : public RunRecorder {
- public:
-  explicit ReportRecorder(RunReportWriter& writer) : writer_(writer) {}
-  void fill(const FillRecord& fill) override { writer_.add_fill(fill); }
-  void equity(const EquitySample& sample) override { writer_.add_equity(sample); }
-
- private:
-  RunReportWriter& writer_;
-};
-
 std::string hash_or_error(const std::filesystem::path& path) {
   Result<std::string> hash = sha256_file(path);
   return hash ? *hash : "unreadable: " + hash.status().message();
@@ -104,16 +94,15 @@ CommandRunner add_run_command(CLI::App& app) {
       std::cerr << "keel run: " << writer.status().message() << "\n";
       return static_cast<int>(kExitUsage);
     }
-    ReportRecorder recorder(*writer);
     ProgressBar progress(stderr, o->quiet);
-    RunResult result = engine.run(recorder, [&](uint64_t events, keel_timestamp_t now) {
+    RunResult result = engine.run(*writer, [&](uint64_t events, keel_timestamp_t now) {
       progress.update(events, now, -1.0);
     });
     progress.finish();
     result.summary.max_drawdown = writer->performance().max_drawdown();
     result.summary.sharpe = writer->performance().sharpe();
     const Status written =
-        writer->finish(result.summary, result.orders, make_manifest(config, o->file, host));
+        writer->finish(result.summary, make_manifest(config, o->file, host));
     if (!o->quiet) print_summary(stdout, result.summary);
     if (!written) {
       std::cerr << "keel run: " << written.message() << "\n";

@@ -89,4 +89,16 @@ struct RunSummary {
   std::vector<StrategySummary> strategies;
 };
 
+// Where a run's records go as they happen: RunReportWriter streams them to
+// the report files, tests keep them in memory.
+class RunRecorder {
+ public:
+  virtual ~RunRecorder() = default;
+  virtual void fill(const FillRecord& fill) = 0;
+  virtual void equity(const EquitySample& sample) = 0;
+  // An order's final record, once it changes no more. Orders come in
+  // order_id order: an order waits for every order before it to finish.
+  virtual void order(const OrderRecord& order) = 0;
+};
+
 }  // namespace keel

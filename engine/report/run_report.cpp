@@ -1,7 +1,6 @@
 // engine/report/run_report.cpp — the files of a run's output folder.
 #include "engine/report/run_report.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -202,6 +201,7 @@ RunReportWriter& RunReportWriter::operator=(RunReportWriter&&) noexcept = defaul
 RunReportWriter::~RunReportWriter() {
   if (fills_) (void)fills_->close();
   if (equity_) (void)equity_->close();
+  if (orders_) (void)orders_->close();
 }
 
 Result<RunReportWriter> RunReportWriter::open(const fs::path& dir) {
@@ -224,14 +224,17 @@ Result<RunReportWriter> RunReportWriter::open(const fs::path& dir) {
   writer.dir_ = dir;
   writer.fills_ = std::make_unique<Stream>();
   writer.equity_ = std::make_unique<Stream>();
+  writer.orders_ = std::make_unique<Stream>();
   if (Status s = writer.fills_->open(dir / kFillsName); !s) return s;
   if (Status s = writer.equity_->open(dir / kEquityName); !s) return s;
+  if (Status s = writer.orders_->open(dir / kOrdersName); !s) return s;
   writer.fills_->write(kFillsHeader);
   writer.equity_->write(kEquityHeader);
+  writer.orders_->write(kOrdersHeader);
   return writer;
 }
 
-void RunReportWriter::add_fill(const FillRecord& f) {
+void RunReportWriter::fill(const FillRecord& f) {
   if (finished_ || !fills_) return;
   std::string& l = line_;
   l.clear();
@@ -258,7 +261,7 @@ void RunReportWriter::add_fill(const FillRecord& f) {
     first_error_ = io_error("cannot write", fills_->partial);
 }
 
-void RunReportWriter::add_equity(const EquitySample& e) {
+void RunReportWriter::equity(const EquitySample& e) {
   if (finished_ || !equity_) return;
   performance_.add(e);
   std::string& l = line_;
@@ -274,9 +277,17 @@ void RunReportWriter::add_equity(const EquitySample& e) {
     first_error_ = io_error("cannot write", equity_->partial);
 }
 
-Status RunReportWriter::finish(const RunSummary& summary, const std::vector<OrderRecord>& orders,
-                               const Manifest& manifest) {
-  if (finished_ || !fills_ || !equity_)
+void RunReportWriter::order(const OrderRecord& o) {
+  if (finished_ || !orders_) return;
+  line_.clear();
+  append_order_row(line_, o);
+  orders_->write(line_);
+  if (!orders_->out && first_error_.is_ok())
+    first_error_ = io_error("cannot write", orders_->partial);
+}
+
+Status RunReportWriter::finish(const RunSummary& summary, const Manifest& manifest) {
+  if (finished_ || !fills_ || !equity_ || !orders_)
     return Status(KEEL_ERR_INVALID_ARGUMENT,
                   "the report in " + dir_.string() + " is already finished");
   finished_ = true;
@@ -288,25 +299,7 @@ Status RunReportWriter::finish(const RunSummary& summary, const std::vector<Orde
   keep(fills_->close());
   keep(equity_->close());
 
-  // orders.csv, sorted by order_id (stable: equal ids keep their order).
-  Stream orders_file;
-  if (Status s = orders_file.open(dir_ / kOrdersName); !s) {
-    keep(std::move(s));
-  } else {
-    std::vector<const OrderRecord*> sorted;
-    sorted.reserve(orders.size());
-    for (const auto& o : orders) sorted.push_back(&o);
-    std::stable_sort(sorted.begin(), sorted.end(), [](const OrderRecord* a, const OrderRecord* b) {
-      return a->order_id < b->order_id;
-    });
-    orders_file.write(kOrdersHeader);
-    for (const OrderRecord* o : sorted) {
-      line_.clear();
-      append_order_row(line_, *o);
-      orders_file.write(line_);
-    }
-    keep(orders_file.close());
-  }
+  keep(orders_->close());
 
   Stream summary_file;
   if (Status s = summary_file.open(dir_ / kSummaryName); !s) {
@@ -324,7 +317,7 @@ Status RunReportWriter::finish(const RunSummary& summary, const std::vector<Orde
     keep(manifest_file.close());
   }
 
-  for (Stream* s : {fills_.get(), equity_.get(), &orders_file, &summary_file, &manifest_file}) {
+  for (Stream* s : {fills_.get(), equity_.get(), orders_.get(), &summary_file, &manifest_file}) {
     if (!s->partial.empty() && fs::exists(s->partial)) keep(s->commit());
   }
   return first;

@@ -8,7 +8,8 @@
 //   orders.csv    order_id,strategy,instrument,side,type,time_in_force,quantity,
 //                 limit_price,stop_price,client_tag,submitted_ts,last_update_ts,
 //                 state,filled_quantity,average_fill_price,fees,reason
-//                 every order's final record, sorted by order_id, at the end
+//                 every order's final record, in order_id order, streamed as
+//                 the orders finish (an order waits for those before it)
 //   summary.json  the RunSummary (keys in a fixed order), at the end
 //   manifest.json what the run was made of: keel version, seed, SHA-256 of the
 //                 run file, of every data file and of every plugin, at the end
@@ -39,8 +40,8 @@
 // their .partial forms) a previous run may have left in the folder, so it
 // never mixes two runs; other files in the folder are left alone.
 //
-// Memory stays flat: fills and equity rows go straight to buffered streams;
-// only the performance tracker's bounded state is kept.
+// Memory stays flat: fills, equity and order rows go straight to buffered
+// streams; only the performance tracker's bounded state is kept.
 //
 // Threading: one writer is used from one thread (the loop's).
 #pragma once
@@ -76,10 +77,10 @@ struct Manifest {
   std::vector<PluginEntry> plugins;
 };
 
-class RunReportWriter {
+class RunReportWriter final : public RunRecorder {
  public:
-  // Creates `dir` (and its parents) and opens fills.csv.partial and
-  // equity.csv.partial with their header rows. KEEL_ERR_INVALID_ARGUMENT,
+  // Creates `dir` (and its parents) and opens fills.csv.partial,
+  // equity.csv.partial and orders.csv.partial with their header rows. KEEL_ERR_INVALID_ARGUMENT,
   // naming the path and the system's reason, when the folder cannot be
   // created or a file in it cannot be opened.
   static Result<RunReportWriter> open(const std::filesystem::path& dir);
@@ -89,24 +90,25 @@ class RunReportWriter {
   RunReportWriter(const RunReportWriter&) = delete;
   RunReportWriter& operator=(const RunReportWriter&) = delete;
   // Without finish(): flushes and closes the .partial files, renames nothing.
-  ~RunReportWriter();
+  ~RunReportWriter() override;
 
-  // One fills.csv row / one equity.csv row. A write error is remembered and
-  // returned by finish(). Ignored after finish().
-  void add_fill(const FillRecord& fill);
-  void add_equity(const EquitySample& sample);
+  // One fills.csv / equity.csv / orders.csv row. A write error is remembered
+  // and returned by finish(). Ignored after finish(). Orders are written in
+  // the order given: the engine gives them in order_id order.
+  void fill(const FillRecord& fill) override;
+  void equity(const EquitySample& sample) override;
+  void order(const OrderRecord& order) override;
 
   // Max drawdown and Sharpe over the samples given to add_equity, for the
   // caller to put in the RunSummary it passes to finish().
   const PerformanceTracker& performance() const { return performance_; }
 
-  // Closes fills.csv and equity.csv, writes orders.csv (sorted by order_id),
-  // summary.json and manifest.json, and renames all five into place. Called
-  // for failed runs too. The first error (a failed write, close or rename)
+  // Closes fills.csv, equity.csv and orders.csv, writes summary.json and
+  // manifest.json, and renames all five into place. Called for failed runs
+  // too. The first error (a failed write, close or rename)
   // is returned, naming the file; files that could be completed still are.
   // A second call returns KEEL_ERR_INVALID_ARGUMENT.
-  Status finish(const RunSummary& summary, const std::vector<OrderRecord>& orders,
-                const Manifest& manifest);
+  Status finish(const RunSummary& summary, const Manifest& manifest);
 
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -117,6 +119,7 @@ class RunReportWriter {
   std::filesystem::path dir_;
   std::unique_ptr<Stream> fills_;
   std::unique_ptr<Stream> equity_;
+  std::unique_ptr<Stream> orders_;
   std::string line_;  // reused row buffer
   PerformanceTracker performance_;
   Status first_error_;

@@ -21,6 +21,12 @@ constexpr size_t kMaxBatch = 1024;
 
 const char* side_text(int32_t side) { return side == KEEL_SIDE_BUY ? "buy" : "sell"; }
 
+// Scheduled events that refer to an order, which must outlive them.
+bool refers_to_order(PendingEvent::Kind kind) {
+  return kind == PendingEvent::Kind::order_arrival || kind == PendingEvent::Kind::cancel_arrival ||
+         kind == PendingEvent::Kind::order_update;
+}
+
 }  // namespace
 
 Engine::Engine(const RunConfig& config, Host& host)
@@ -161,6 +167,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
     if (now_ >= next_sample_) sample_equity(now_, recorder);
     check_drawdown(event.instrument());
     if (!stop_) dispatch(event);
+    record_retired(recorder);
     ++events_;
     if (progress && events_ % kProgressEvery == 0) progress(events_, now_);
 
@@ -321,6 +328,7 @@ void Engine::release_deferred(size_t s) {
 }
 
 void Engine::schedule(const PendingEvent& event) {
+  if (refers_to_order(event.kind)) ++orders_.get(event.order_id).scheduled;
   if (batch_strategy_ && *batch_strategy_ == event.strategy) {
     strategies_[event.strategy].deferred.push_back(event);
   } else {
@@ -361,10 +369,35 @@ void Engine::process_pending(keel_timestamp_t until) {
 }
 
 void Engine::handle_pending(PendingEvent& event) {
+  if (refers_to_order(event.kind)) {
+    Order& order = orders_.get(event.order_id);  // live: the event holds a reference
+    handle_order_event(event, order);
+    release_reference(order);
+    return;
+  }
+  StrategySlot& slot = strategies_[event.strategy];
+  switch (event.kind) {
+    case PendingEvent::Kind::fill_report: {
+      if (!slot.active) return;
+      if (Status s = slot.instance->on_fill(event.fill); !s) strategy_failed(event.strategy, s);
+      return;
+    }
+    case PendingEvent::Kind::timer: {
+      if (!timers_.get(event.timer.timer.bits)) return;  // cancelled
+      (void)timers_.remove(event.timer.timer.bits);
+      if (!slot.active) return;
+      if (Status s = slot.instance->on_timer(event.timer); !s) strategy_failed(event.strategy, s);
+      return;
+    }
+    default:
+      return;  // the order events, above
+  }
+}
+
+void Engine::handle_order_event(PendingEvent& event, Order& order) {
   StrategySlot& slot = strategies_[event.strategy];
   switch (event.kind) {
     case PendingEvent::Kind::order_arrival: {
-      Order& order = orders_.get(event.order_id);
       if (order.terminal()) return;  // cancelled on the way (kill switch)
       order.arrival_ts = event.ts;
       order.last_update_ts = event.ts;
@@ -373,7 +406,6 @@ void Engine::handle_pending(PendingEvent& event) {
       return;
     }
     case PendingEvent::Kind::cancel_arrival: {
-      Order& order = orders_.get(event.order_id);
       if (!order.at_venue) {  // the cancel overtook nothing: orders travel first
         return;
       }
@@ -384,13 +416,7 @@ void Engine::handle_pending(PendingEvent& event) {
       }
       return;
     }
-    case PendingEvent::Kind::fill_report: {
-      if (!slot.active) return;
-      if (Status s = slot.instance->on_fill(event.fill); !s) strategy_failed(event.strategy, s);
-      return;
-    }
     case PendingEvent::Kind::order_update: {
-      Order& order = orders_.get(event.order_id);
       const bool terminal = is_terminal_state(event.update.state);
       // The reason belongs to the order's end (rejected, cancelled, expired).
       event.update.reason = terminal ? order.reason.c_str() : "";
@@ -405,14 +431,49 @@ void Engine::handle_pending(PendingEvent& event) {
       }
       return;
     }
-    case PendingEvent::Kind::timer: {
-      if (!timers_.get(event.timer.timer.bits)) return;  // cancelled
-      (void)timers_.remove(event.timer.timer.bits);
-      if (!slot.active) return;
-      if (Status s = slot.instance->on_timer(event.timer); !s) strategy_failed(event.strategy, s);
-      return;
-    }
+    default:
+      return;  // not an order event
   }
+}
+
+void Engine::release_reference(Order& order) {
+  --order.scheduled;
+  retire_if_done(order);
+}
+
+void Engine::retire_if_done(Order& order) {
+  if (order.retired || !order.terminal() || order.scheduled != 0) return;
+  order.retired = true;
+  // Cancelled by the kill switch or after an error, it had no final report
+  // to take the handle back: a later cancel with it is told it is stale.
+  if (order.handle.bits != KEEL_NULL_HANDLE) {
+    (void)order_handles_.remove(order.handle.bits);
+    order.handle.bits = KEEL_NULL_HANDLE;
+  }
+}
+
+void Engine::record_retired(RunRecorder& recorder) {
+  orders_.take_retired([&](const Order& order) {
+    OrderRecord& r = order_record_;  // reused: its strings keep their capacity
+    r.order_id = order.id;
+    r.strategy = strategies_[order.strategy].spec->name;
+    r.instrument = config_.instruments.get(order.request.instrument).symbol;
+    r.side = order.request.side;
+    r.type = order.request.type;
+    r.time_in_force = order.request.time_in_force;
+    r.quantity = order.request.quantity;
+    r.limit_price = order.request.limit_price;
+    r.stop_price = order.request.stop_price;
+    r.client_tag = order.request.client_tag;
+    r.submitted_ts = order.submitted_ts;
+    r.last_update_ts = order.last_update_ts;
+    r.state = order.state;
+    r.filled_quantity = order.filled;
+    r.average_fill_price = order.average_price;
+    r.fees = order.fees;
+    r.reason = order.reason;
+    recorder.order(r);
+  });
 }
 
 void Engine::schedule_report(const Order& order, keel_timestamp_t at) {
@@ -599,7 +660,7 @@ void Engine::check_drawdown(keel_instrument_id_t instrument) {
 void Engine::cancel_everything(size_t s, const char* reason) {
   venue_events_.clear();
   venue_.cancel_all(s, venue_events_);  // working at the venue
-  for (uint64_t id = 1; id <= orders_.size(); ++id) {  // still travelling to it
+  for (uint64_t id = orders_.first_id(); id < orders_.end_id(); ++id) {  // travelling to it
     Order& order = orders_.get(id);
     if (order.strategy == s && !order.at_venue && !order.terminal()) {
       order.state = KEEL_ORDER_CANCELED;
@@ -611,6 +672,7 @@ void Engine::cancel_everything(size_t s, const char* reason) {
     order.reason = reason;
     order.last_update_ts = now_;
     release_open(order);
+    retire_if_done(order);
   }
   venue_events_.clear();
 }
@@ -657,12 +719,13 @@ void Engine::finish(RunRecorder& recorder) {
         release_open(order);
         schedule_report(order, order.last_update_ts);
       }
+      release_reference(order);
       continue;
     }
     now_ = std::max(now_, event.ts);
     handle_pending(event);
   }
-  for (uint64_t id = 1; id <= orders_.size(); ++id) {
+  for (uint64_t id = orders_.first_id(); id < orders_.end_id(); ++id) {
     Order& order = orders_.get(id);
     if (order.terminal()) continue;
     order.state = KEEL_ORDER_EXPIRED;
@@ -683,6 +746,9 @@ void Engine::finish(RunRecorder& recorder) {
     slot.in_stop = false;
   }
   sample_equity(now_, recorder);
+  // Every order is final now; a run that failed may leave events unhandled.
+  for (uint64_t id = orders_.first_id(); id < orders_.end_id(); ++id) orders_.get(id).retired = true;
+  record_retired(recorder);
 }
 
 RunResult Engine::collect() {
@@ -718,27 +784,6 @@ RunResult Engine::collect() {
   summary.realized_pnl = total.realized_pnl;
   summary.unrealized_pnl = total.unrealized_pnl;
   summary.total_fees = total.fees;
-  for (const Order& order : orders_.all()) {
-    OrderRecord r;
-    r.order_id = order.id;
-    r.strategy = strategies_[order.strategy].spec->name;
-    r.instrument = config_.instruments.get(order.request.instrument).symbol;
-    r.side = order.request.side;
-    r.type = order.request.type;
-    r.time_in_force = order.request.time_in_force;
-    r.quantity = order.request.quantity;
-    r.limit_price = order.request.limit_price;
-    r.stop_price = order.request.stop_price;
-    r.client_tag = order.request.client_tag;
-    r.submitted_ts = order.submitted_ts;
-    r.last_update_ts = order.last_update_ts;
-    r.state = order.state;
-    r.filled_quantity = order.filled;
-    r.average_fill_price = order.average_price;
-    r.fees = order.fees;
-    r.reason = order.reason;
-    result.orders.push_back(std::move(r));
-  }
   result.failure = failure_;
   return result;
 }

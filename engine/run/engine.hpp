@@ -38,17 +38,8 @@
 
 namespace keel {
 
-// Receives fills and equity samples as they happen (streamed to files).
-class RunRecorder {
- public:
-  virtual ~RunRecorder() = default;
-  virtual void fill(const FillRecord& fill) = 0;
-  virtual void equity(const EquitySample& sample) = 0;
-};
-
 struct RunResult {
   RunSummary summary;
-  std::vector<OrderRecord> orders;
   Status failure;  // why the run stopped early (its code picks the exit code); ok otherwise
 };
 
@@ -64,7 +55,9 @@ class Engine final : public RunServices {
   Status prepare();
 
   // Runs to the end of the data, or until a strategy error stops the run.
-  // `progress` (may be empty) is called every few thousand events.
+  // Fills, equity samples and the orders' final records go to `recorder` as
+  // they happen. `progress` (may be empty) is called every few thousand
+  // events.
   using Progress = std::function<void(uint64_t events, keel_timestamp_t now)>;
   RunResult run(RunRecorder& recorder, const Progress& progress);
 
@@ -118,8 +111,15 @@ class Engine final : public RunServices {
                        double average_price);
   void process_pending(keel_timestamp_t until);
   void handle_pending(PendingEvent& event);
+  void handle_order_event(PendingEvent& event, Order& order);
   void book(std::vector<VenueEvent>& events, RunRecorder& recorder);
   void release_open(Order& order);
+  // An order referred to by one fewer scheduled event; retired when it is
+  // also terminal (its strategy's handle goes with it).
+  void release_reference(Order& order);
+  void retire_if_done(Order& order);
+  // Hands the retired orders at the front of the store to the recorder.
+  void record_retired(RunRecorder& recorder);
   void update_marks(const MarketEvent& event);
   // Marks the model-marked options on `underlying` (every one when
   // KEEL_NO_INSTRUMENT) that have no quote of their own, at now_.
@@ -178,6 +178,7 @@ class Engine final : public RunServices {
   std::vector<ModelMarkedOption> model_marked_;
   std::vector<std::vector<size_t>> model_marked_by_underlying_;  // per instrument
   std::vector<VenueEvent> venue_events_;           // reused, no allocation per event
+  OrderRecord order_record_;                       // reused
   std::deque<AheadEvent> ahead_;                   // read ahead for a batch, not yet looped
   Status ahead_status_;                            // a data error met while reading ahead
   bool ahead_end_ = false;

@@ -1,10 +1,11 @@
 // engine/run/order.hpp — an order's life inside a run, and the store that
-// owns every order of the run (orders.csv is written from it at the end).
+// owns the run's orders while they live.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
-#include <string>
 #include <deque>
+#include <string>
 
 #include "keel/market.h"
 
@@ -31,6 +32,8 @@ struct Order {
   bool at_venue = false;   // arrived and working
   bool seen_market = false;  // met at least one market event at the venue
   bool triggered = false;  // stop orders: the stop price was reached
+  bool retired = false;    // terminal, and nothing scheduled refers to it any more
+  uint32_t scheduled = 0;  // arrivals, cancels and reports on their way that refer to it
   std::string reason;      // rejected / cancelled / expired because ...
 
   double remaining() const { return request.quantity - filled; }
@@ -38,20 +41,49 @@ struct Order {
   bool is_buy() const { return request.side == KEEL_SIDE_BUY; }
 };
 
-// Every order of the run, by id. Ids are dense, so lookup is an index.
+// The orders of the run, by id. Ids are dense, so lookup is an index.
+//
+// Memory stays flat in order-heavy runs: an order that is retired (finished,
+// and referred to by nothing scheduled) leaves the store once every order
+// before it has left too, through take_retired(), which hands them over in
+// id order (orders.csv is streamed from there). So the store holds the
+// orders from the oldest live one on.
 class OrderStore {
  public:
   Order& create() {
     orders_.emplace_back();
-    orders_.back().id = orders_.size();
+    orders_.back().id = first_id_ + orders_.size() - 1;
     return orders_.back();
   }
-  Order& get(uint64_t id) { return orders_[id - 1]; }
-  const std::deque<Order>& all() const { return orders_; }
-  size_t size() const { return orders_.size(); }
+  // A live order (created and not yet taken out).
+  Order& get(uint64_t id) {
+    assert(id >= first_id_ && id < end_id());
+    return orders_[id - first_id_];
+  }
+  // The order, or null when it has been taken out (it changes no more).
+  Order* find(uint64_t id) {
+    return id >= first_id_ && id < end_id() ? &orders_[id - first_id_] : nullptr;
+  }
+  // Ids of the orders still held: [first_id(), end_id()).
+  uint64_t first_id() const { return first_id_; }
+  uint64_t end_id() const { return first_id_ + orders_.size(); }
+  // Orders created so far.
+  uint64_t created() const { return end_id() - 1; }
+
+  // Calls `take(const Order&)` for each retired order at the front, oldest
+  // first, and frees it. References to the other orders stay valid.
+  template <typename Take>
+  void take_retired(Take&& take) {
+    while (!orders_.empty() && orders_.front().retired) {
+      take(orders_.front());
+      orders_.pop_front();
+      ++first_id_;
+    }
+  }
 
  private:
-  std::deque<Order> orders_;  // deque: references stay valid as it grows
+  std::deque<Order> orders_;  // deque: references stay valid as it grows and shrinks
+  uint64_t first_id_ = 1;
 };
 
 }  // namespace keel

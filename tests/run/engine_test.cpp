@@ -551,7 +551,7 @@ TEST(RunEngineRisk, MalformedOrdersAreRejectedToo) {
   EXPECT_EQ(submits[2],
             "submit -> order_submit: order on instrument id 1, which strategy 's' did not "
             "subscribe to");
-  EXPECT_EQ(out.result.orders.size(), 2u);
+  EXPECT_EQ(out.orders.size(), 2u);
 }
 
 // ============================================================================
@@ -564,17 +564,17 @@ TEST(RunEngineRisk, MalformedOrdersAreRejectedToo) {
 // 10000 = 11.1% >= 10%: killed. The resting limit @ 50 is cancelled and a
 // market sell of 100 flattens at the next quote's bid, 87.9 (4000):
 // realised 100 * (87.9 - 100.1) = -1220; cash -10 + 8790 = 8780 = equity.
-void kill_switch_scenario(Scenario& s) {
+void kill_switch_scenario(Scenario& s, const json& more_actions = json::array()) {
   s.equity("AAPL");
   s.run()["initial_cash"] = 10000;
   s.data("quotes.csv", "quotes",
          csv(kQuotes, {"1000,AAPL,99.9,1000,100.1,1000", "2000,AAPL,99.9,1000,100.1,1000",
                        "3000,AAPL,88.9,1000,89.1,1000", "4000,AAPL,87.9,1000,88.1,1000",
                        "5000,AAPL,90,1000,90.2,1000"}));
-  s.strategy("s", {"AAPL"},
-             {submit_on("quote", 0, order("AAPL", "buy", "market", 100)),
-              submit_on("quote", 0, order("AAPL", "buy", "limit", 10, 50))})
-      .extra = {{"risk", {{"max_drawdown_pct", 10}}}};
+  json actions = json::array({submit_on("quote", 0, order("AAPL", "buy", "market", 100)),
+                              submit_on("quote", 0, order("AAPL", "buy", "limit", 10, 50))});
+  for (const json& action : more_actions) actions.push_back(action);
+  s.strategy("s", {"AAPL"}, actions).extra = {{"risk", {{"max_drawdown_pct", 10}}}};
 }
 
 TEST(RunEngineKillSwitch, DrawdownFlattensAndStopsTheStrategy) {
@@ -621,6 +621,19 @@ TEST(RunEngineKillSwitch, KilledStrategyGetsOnStop) {
   const RunOutput out = execute(s);
   ASSERT_TRUE(out.ran);
   EXPECT_EQ(lines_with_prefix(out.journal(), "stop").size(), 1u);
+}
+
+TEST(RunEngineKillSwitch, AnOrderTheSwitchCancelledCannotBeCancelledAgain) {
+  // The resting limit (order index 1) is cancelled by the kill switch with no
+  // report; cancelling it from on_stop is told the handle is stale.
+  Scenario s;
+  kill_switch_scenario(s, json::array({cancel_on("stop", 0, 1)}));
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  const auto cancels = lines_with_prefix(out.journal(), "cancel order_index=1 -> ");
+  ASSERT_EQ(cancels.size(), 1u) << dump(out.journal());
+  EXPECT_TRUE(contains(cancels[0], "is no longer open")) << cancels[0];
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_CANCELED);
 }
 
 // ============================================================================
@@ -831,10 +844,10 @@ TEST(RunEngineOrdering, TheSameRunTwiceGivesIdenticalOutput) {
     EXPECT_EQ(x.fee, y.fee);
     EXPECT_EQ(x.liquidity, y.liquidity);
   }
-  ASSERT_EQ(first.result.orders.size(), second.result.orders.size());
-  for (size_t i = 0; i < first.result.orders.size(); ++i) {
-    const OrderRecord& x = first.result.orders[i];
-    const OrderRecord& y = second.result.orders[i];
+  ASSERT_EQ(first.orders.size(), second.orders.size());
+  for (size_t i = 0; i < first.orders.size(); ++i) {
+    const OrderRecord& x = first.orders[i];
+    const OrderRecord& y = second.orders[i];
     SCOPED_TRACE(i);
     EXPECT_EQ(x.order_id, y.order_id);
     EXPECT_EQ(x.strategy, y.strategy);
@@ -979,6 +992,45 @@ TEST(RunEngineEndOfRun, AnOrderStillTravellingAtTheEndIsReportedExpired) {
                        "order had not reached the venue"))
       << dump(j);
   EXPECT_LT(update, index_of(j, "stop")) << dump(j);
+}
+
+// An order's final record is recorded (orders.csv) as soon as it and every
+// order before it have finished, not kept until the end of the run, so
+// memory does not grow with the number of orders.
+TEST(RunEngineEndOfRun, OrdersAreRecordedAsTheyFinish) {
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes",
+         csv(kQuotes, {"1000,AAPL,99.9,100,100.1,100", "2000,AAPL,99.9,100,100.1,100",
+                       "3000,AAPL,99.9,100,100.1,100", "4000,AAPL,99.9,100,100.1,100"}));
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "buy", "market", 10)),    // fills at 2000
+              submit_on("quote", 2, order("AAPL", "sell", "market", 10))});  // fills at 4000
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  const std::vector<std::string> expected = {"fill order=1", "order 1", "fill order=2", "order 2"};
+  EXPECT_EQ(out.recorded, expected) << dump(out.recorded);
+  EXPECT_EQ(out.order(1).state, KEEL_ORDER_FILLED);
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_FILLED);
+}
+
+TEST(RunEngineEndOfRun, AnOrderStillWorkingHoldsBackTheRecordsOfLaterOrders) {
+  // Order 1 rests until the end of the run; order 2 fills at 2000 but is
+  // recorded after order 1, so orders.csv stays in order_id order.
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes",
+         csv(kQuotes, {"1000,AAPL,99.9,100,100.1,100", "2000,AAPL,99.9,100,100.1,100",
+                       "3000,AAPL,99.9,100,100.1,100"}));
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "buy", "limit", 10, 95)),  // never crosses
+              submit_on("quote", 0, order("AAPL", "buy", "market", 10))});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  const std::vector<std::string> expected = {"fill order=2", "order 1", "order 2"};
+  EXPECT_EQ(out.recorded, expected) << dump(out.recorded);
+  EXPECT_EQ(out.order(1).state, KEEL_ORDER_EXPIRED);
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_FILLED);
 }
 
 // ============================================================================

@@ -13,18 +13,6 @@
 namespace keel::test {
 namespace {
 
-class MemoryRecorder final : public RunRecorder {
- public:
-  MemoryRecorder(std::vector<FillRecord>& fills, std::vector<EquitySample>& equity)
-      : fills_(fills), equity_(equity) {}
-  void fill(const FillRecord& fill) override { fills_.push_back(fill); }
-  void equity(const EquitySample& sample) override { equity_.push_back(sample); }
-
- private:
-  std::vector<FillRecord>& fills_;
-  std::vector<EquitySample>& equity_;
-};
-
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -85,10 +73,10 @@ const std::vector<std::string>& RunOutput::journal(const std::string& strategy) 
 }
 
 const OrderRecord& RunOutput::order(uint64_t id) const {
-  for (const OrderRecord& r : result.orders) {
+  for (const OrderRecord& r : orders) {
     if (r.order_id == id) return r;
   }
-  ADD_FAILURE() << "no order " << id << " in the run (" << result.orders.size() << " orders)";
+  ADD_FAILURE() << "no order " << id << " in the run (" << orders.size() << " orders)";
   static const OrderRecord kNone;
   return kNone;
 }
@@ -182,8 +170,12 @@ RunOutput Scenario::execute() const {
     Engine engine(*parsed.config, host);
     out.prepare = engine.prepare();
     if (out.prepare) {
-      MemoryRecorder recorder(out.fills, out.equity);
+      MemoryRecorder recorder;
       out.result = engine.run(recorder, {});
+      out.fills = std::move(recorder.fills);
+      out.equity = std::move(recorder.samples);
+      out.orders = std::move(recorder.orders);
+      out.recorded = std::move(recorder.sequence);
       out.ran = true;
     }
   }  // the strategies are dropped (journals closed) before they are read

@@ -4,8 +4,8 @@
 // (built with nlohmann::json); execute() parses the run file with the
 // config API, loads the scripted test strategy (keel_test.scripted, built
 // into KEEL_TEST_SCRIPTED_DIR), runs the Engine with an in-memory recorder
-// and returns the RunResult, the fills and equity samples the recorder
-// saw, and each scripted strategy's journal (one line per callback it
+// and returns the RunResult, the fills, equity samples and orders the
+// recorder saw, and each scripted strategy's journal (one line per callback it
 // received; see tests/run/scripted/scripted_strategy.cpp).
 #pragma once
 
@@ -40,6 +40,28 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Keeps what a run records (fills, equity samples, the orders' final
+// records) in memory.
+class MemoryRecorder final : public RunRecorder {
+ public:
+  void fill(const FillRecord& fill) override {
+    fills.push_back(fill);
+    sequence.push_back("fill order=" + std::to_string(fill.order_id));
+  }
+  void equity(const EquitySample& sample) override { samples.push_back(sample); }
+  void order(const OrderRecord& order) override {
+    orders.push_back(order);
+    sequence.push_back("order " + std::to_string(order.order_id));
+  }
+
+  std::vector<FillRecord> fills;
+  std::vector<EquitySample> samples;
+  std::vector<OrderRecord> orders;  // in order_id order, as the engine gives them
+  // Fills and order records in the order they were recorded:
+  // "fill order=N", "order N".
+  std::vector<std::string> sequence;
+};
+
 // ---- scripted strategy params ----------------------------------------------------
 
 // {"instrument": .., "side": .., "type": .., "tif": .., "quantity": .., "limit": .., "stop": ..}
@@ -70,6 +92,8 @@ struct RunOutput {
   RunResult result;
   std::vector<FillRecord> fills;
   std::vector<EquitySample> equity;
+  std::vector<OrderRecord> orders;
+  std::vector<std::string> recorded;  // MemoryRecorder::sequence
   std::map<std::string, std::vector<std::string>> journals;  // by strategy name
 
   // A strategy's journal (empty when it wrote none).

@@ -21,6 +21,7 @@
 #include "engine/config/run_config.hpp"
 #include "engine/host/host.hpp"
 #include "engine/run/engine.hpp"
+#include "tests/run/run_harness.hpp"
 
 namespace keel {
 namespace {
@@ -60,35 +61,15 @@ std::vector<QuoteRow> generate_quotes() {
   return rows;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "keel-momentum-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-class Recorder final : public RunRecorder {
- public:
-  void fill(const FillRecord& fill) override { fills.push_back(fill); }
-  void equity(const EquitySample&) override {}
-  std::vector<FillRecord> fills;
-};
+using test::MemoryRecorder;
+using test::TempDir;
 
 struct MomentumRun {
   bool prepared = false;
   std::string prepare_message;
   RunResult result;
   std::vector<FillRecord> fills;
+  std::vector<OrderRecord> orders;  // in order_id order
 };
 
 MomentumRun run_momentum(const std::vector<QuoteRow>& quotes, const json& params) {
@@ -132,9 +113,10 @@ MomentumRun run_momentum(const std::vector<QuoteRow>& quotes, const json& params
   run.prepared = static_cast<bool>(prepared);
   run.prepare_message = prepared.message();
   if (!run.prepared) return run;
-  Recorder recorder;
+  MemoryRecorder recorder;
   run.result = engine.run(recorder, {});
-  run.fills = recorder.fills;
+  run.fills = std::move(recorder.fills);
+  run.orders = std::move(recorder.orders);
   return run;
 }
 
@@ -183,9 +165,7 @@ class RustMomentumRun : public ::testing::Test {
     targets_ = targets(quotes_);
     run_ = run_momentum(quotes_, default_params());
     ASSERT_TRUE(run_.prepared) << run_.prepare_message;
-    orders_ = run_.result.orders;
-    std::sort(orders_.begin(), orders_.end(),
-              [](const OrderRecord& a, const OrderRecord& b) { return a.order_id < b.order_id; });
+    orders_ = run_.orders;
   }
 
   std::vector<QuoteRow> quotes_;

@@ -117,7 +117,7 @@ std::vector<OrderRecord> sample_orders() {
   o4.state = KEEL_ORDER_EXPIRED;
   o4.reason = "end of run";
 
-  return {o3, o1, o4, o2};  // out of order: orders.csv sorts them
+  return {o1, o2, o3, o4};  // in order_id order, as the engine gives them
 }
 
 RunSummary sample_summary() {
@@ -187,9 +187,10 @@ Manifest sample_manifest() {
 Status write_sample(const fs::path& dir, const RunSummary& summary) {
   auto writer = RunReportWriter::open(dir);
   if (!writer) return writer.status();
-  for (const auto& f : sample_fills()) writer->add_fill(f);
-  for (const auto& e : sample_equity()) writer->add_equity(e);
-  return writer->finish(summary, sample_orders(), sample_manifest());
+  for (const auto& f : sample_fills()) writer->fill(f);
+  for (const auto& e : sample_equity()) writer->equity(e);
+  for (const auto& o : sample_orders()) writer->order(o);
+  return writer->finish(summary, sample_manifest());
 }
 
 constexpr const char* kGoldenFills =
@@ -374,10 +375,10 @@ TEST(ReportRunReport, FilesArePartialUntilFinish) {
   {
     auto writer = RunReportWriter::open(dir);
     ASSERT_TRUE(writer) << writer.status().message();
-    for (const auto& f : sample_fills()) writer->add_fill(f);
+    for (const auto& f : sample_fills()) writer->fill(f);
     // An older run's report is gone: the folder never mixes two runs.
     EXPECT_FALSE(fs::exists(dir / "summary.json"));
-    EXPECT_FALSE(fs::exists(dir / "orders.csv.partial"));
+    EXPECT_TRUE(fs::exists(dir / "orders.csv.partial"));  // this run's, see below
     EXPECT_TRUE(fs::exists(dir / "notes.txt"));
     EXPECT_TRUE(fs::exists(dir / "fills.csv.partial"));
     EXPECT_TRUE(fs::exists(dir / "equity.csv.partial"));
@@ -385,6 +386,10 @@ TEST(ReportRunReport, FilesArePartialUntilFinish) {
     // Destroyed without finish(): a crash-like end.
   }
   EXPECT_EQ(test::read_file(dir / "fills.csv.partial"), kGoldenFills);
+  EXPECT_EQ(test::read_file(dir / "orders.csv.partial"),
+            "order_id,strategy,instrument,side,type,time_in_force,quantity,limit_price,stop_price,"
+            "client_tag,submitted_ts,last_update_ts,state,filled_quantity,average_fill_price,fees,"
+            "reason\n");
   for (const char* name : kReportFiles) EXPECT_FALSE(fs::exists(dir / name)) << name;
 }
 
@@ -393,12 +398,13 @@ TEST(ReportRunReport, FailedRunStillWritesEveryFile) {
   const fs::path dir = tmp.path() / "out";
   auto writer = RunReportWriter::open(dir);
   ASSERT_TRUE(writer) << writer.status().message();
-  writer->add_fill(sample_fills()[0]);
-  writer->add_equity(sample_equity()[0]);
+  writer->fill(sample_fills()[0]);
+  writer->equity(sample_equity()[0]);
   RunSummary summary = sample_summary();
   summary.status = "failed: plugin acme.mm faulted in on_quote";
   summary.num_fills = 1;
-  Status s = writer->finish(summary, {sample_orders()[1]}, sample_manifest());
+  writer->order(sample_orders()[1]);
+  Status s = writer->finish(summary, sample_manifest());
   ASSERT_TRUE(s) << s.message();
   for (const char* name : kReportFiles) {
     EXPECT_TRUE(fs::exists(dir / name)) << name;
@@ -411,7 +417,7 @@ TEST(ReportRunReport, FailedRunStillWritesEveryFile) {
             "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n"
             "2024-01-02T09:30:00Z,mm,AAPL,1,buy,100,185.25,0.5,taker\n");
   // A second finish is refused; the files stay.
-  Status again = writer->finish(summary, {}, sample_manifest());
+  Status again = writer->finish(summary, sample_manifest());
   EXPECT_FALSE(again);
   EXPECT_EQ(again.code(), KEEL_ERR_INVALID_ARGUMENT);
   EXPECT_TRUE(fs::exists(dir / "orders.csv"));
@@ -424,7 +430,7 @@ TEST(ReportRunReport, EmptyRunHasHeadersAndNullTimes) {
   RunSummary summary;
   summary.run_name = "nothing";
   summary.status = "completed";
-  ASSERT_TRUE(writer->finish(summary, {}, Manifest{}));
+  ASSERT_TRUE(writer->finish(summary, Manifest{}));
   EXPECT_EQ(test::read_file(tmp.path() / "fills.csv"),
             "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n");
   EXPECT_EQ(test::read_file(tmp.path() / "equity.csv"),
@@ -443,7 +449,7 @@ TEST(ReportRunReport, PerformanceFollowsTheEquityRows) {
     EquitySample s;
     s.ts = kT0 + static_cast<int64_t>(e) * kSecond;
     s.equity = e;
-    writer->add_equity(s);
+    writer->equity(s);
   }
   EXPECT_EQ(writer->performance().samples(), 3u);
   EXPECT_DOUBLE_EQ(writer->performance().max_drawdown(), 0.2);
