@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,15 +77,28 @@ struct BatchOut {
 // Prices every row. Rows that fail validate() get NaN in all requested outputs; valid rows are
 // always computed. *first_invalid (if first_invalid != nullptr) receives the lowest invalid row
 // index, or SIZE_MAX when all rows are valid.
-// Dispatched once per process: an AVX2+FMA kernel (libmvec vector exp/log/erfc) when the CPU
-// supports both, else the scalar kernel. The AVX2 kernel agrees with price() to
+// Dispatched once per process to the first of batch_kernels(): on x86-64 an AVX-512 kernel
+// (8 lanes; CPU with avx512f, avx512dq and avx512vl), else an AVX2+FMA kernel (4 lanes; avx2 and
+// fma), else the scalar kernel. Both SIMD kernels are one generic kernel over libmvec's vector
+// exp/log/erfc and agree with price() to
 // 1e-14 * |value| + 1e-14 * max(spot, strike) (libmvec is within ~1 ulp of libm, not identical,
-// and near the money the price is a difference of two terms of the size of the spot).
+// and near the money the price is a difference of two terms of the size of the spot). Rows in a
+// block (4 or 8 consecutive rows) holding an invalid row or a degenerate one (vol * sqrt(expiry)
+// == 0), and the last n % 4 or n % 8 rows, are priced by price() itself.
 void price_batch(const BatchIn& in, const BatchOut& out, size_t* first_invalid) noexcept;
 // The portable reference kernel: bit-identical to calling price() row by row.
 void price_batch_scalar(const BatchIn& in, const BatchOut& out, size_t* first_invalid) noexcept;
-// "avx2+fma" or "scalar": the kernel price_batch uses on this machine.
+// "avx512", "avx2+fma" or "scalar": the kernel price_batch uses on this machine.
 const char* batch_kernel_name() noexcept;
+
+// A batch kernel built into this library that this CPU can run; `run` has price_batch's contract.
+struct BatchKernel {
+  const char* name;  // "avx512", "avx2+fma" or "scalar"
+  void (*run)(const BatchIn& in, const BatchOut& out, size_t* first_invalid) noexcept;
+};
+// Every kernel this CPU can run, in preference order (price_batch uses the first); the last is
+// always "scalar" (price_batch_scalar). For tests and benchmarks that compare the kernels.
+std::span<const BatchKernel> batch_kernels() noexcept;
 
 // ---- Implied volatility ----------------------------------------------------------------------
 enum class IvStatus {
