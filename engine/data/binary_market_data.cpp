@@ -21,7 +21,7 @@ namespace bf = binary_format;
 
 // Records are read in blocks of about this many bytes into one buffer,
 // reused for the whole file (see the header for why not through the mapping).
-constexpr uint64_t kBlockBytes = uint64_t{1} << 20;
+constexpr uint64_t kBlockBytes = uint64_t{1} << 18;
 
 std::string number_text(double value) {
   char buffer[32];
@@ -340,11 +340,24 @@ bool BinaryMarketData::fill_block() {
 }
 
 Result<bool> BinaryMarketData::next(MarketEvent& out) {
+  if (read_record(out)) return true;
+  if (error_) return *error_;
+  return false;
+}
+
+Result<size_t> BinaryMarketData::next_batch(MarketEvent* out, size_t capacity) {
+  size_t count = 0;
+  while (count < capacity && read_record(out[count])) ++count;
+  if (count == 0 && error_) return *error_;
+  return count;  // an error after `count` events is returned by the next call
+}
+
+inline bool BinaryMarketData::read_record(MarketEvent& out) {
   if (error_) [[unlikely]]
-    return *error_;
+    return false;
   if (index_ == block_end_) [[unlikely]] {
     if (index_ == count_) return false;
-    if (!fill_block()) return *error_;
+    if (!fill_block()) return false;
   }
   const unsigned char* record = block_.get() + (index_ - block_start_) * record_size_;
   out.kind = event_kind_;
@@ -391,7 +404,7 @@ Result<bool> BinaryMarketData::next(MarketEvent& out) {
     if (!error_)
       error_ = Status(KEEL_ERR_INVALID_ARGUMENT,
                       name_ + ": record " + std::to_string(index_) + ": invalid");
-    return *error_;
+    return false;
   }
   out.as.quote.instrument = ids_[index];
   out.as.quote.reserved = 0;

@@ -65,6 +65,7 @@ class BinaryMarketData final : public MarketDataSource {
   BinaryMarketData& operator=(const BinaryMarketData&) = delete;
 
   Result<bool> next(MarketEvent& out) override;
+  Result<size_t> next_batch(MarketEvent* out, size_t capacity) override;
   const std::string& name() const override { return name_; }
 
   DataFormat format() const { return data_format_of(kind_); }
@@ -82,6 +83,9 @@ class BinaryMarketData final : public MarketDataSource {
                  std::optional<keel_instrument_id_t> instrument);
   bool check_record(const MarketEvent& event);
   bool fill_block();  // reads the block holding index_; false (error_ set) on failure
+  // The record at index_ into `out`: true, or false at the end or on an
+  // error (error_ set).
+  bool read_record(MarketEvent& out);
   Status error_at(uint64_t offset, const std::string& what) const;
 
   std::string name_;

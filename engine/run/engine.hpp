@@ -137,6 +137,8 @@ class Engine final : public RunServices {
     MarketEvent event;
     uint64_t seq = 0;
   };
+  // The next event from the data (buffered), false at its end.
+  Result<bool> read_data(MarketEvent& out);
   // The i-th event after the current one (reading ahead), or null at the end.
   const AheadEvent* peek(size_t i);
   // Nothing can happen to strategy `s` between its next events but what it
@@ -168,6 +170,7 @@ class Engine final : public RunServices {
   std::unordered_map<const InstanceContext*, size_t> strategy_by_context_;
   std::vector<keel_model_handle_t> models_;
   std::vector<std::vector<size_t>> subscribers_;  // per instrument
+  std::vector<std::vector<size_t>> drawdown_watched_;  // per instrument: subscribers with max_drawdown_pct
   std::vector<double> mids_;                      // per instrument, last quote mid
   // Options with a "mark" in the run file: priced by a model of the run
   // while they have no quote.
@@ -179,6 +182,8 @@ class Engine final : public RunServices {
   std::vector<std::vector<size_t>> model_marked_by_underlying_;  // per instrument
   std::vector<VenueEvent> venue_events_;           // reused, no allocation per event
   OrderRecord order_record_;                       // reused
+  std::vector<MarketEvent> input_;                 // read from the data, not yet taken
+  size_t input_position_ = 0, input_count_ = 0;
   std::deque<AheadEvent> ahead_;                   // read ahead for a batch, not yet looped
   Status ahead_status_;                            // a data error met while reading ahead
   bool ahead_end_ = false;
