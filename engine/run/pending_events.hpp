@@ -4,8 +4,9 @@
 // order), so equal times keep the order in which they were scheduled.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <queue>
+#include <algorithm>
 #include <vector>
 
 #include "keel/market.h"
@@ -18,34 +19,56 @@ struct PendingEvent {
   uint64_t seq = 0;
   Kind kind = Kind::order_arrival;
   size_t strategy = 0;
-  uint64_t order_id = 0;      // orders, cancels, updates, fills
-  keel_order_update_t update{};  // order_update (reason filled in at delivery)
-  keel_fill_t fill{};            // fill_report
-  keel_timer_event_t timer{};    // timer
+  uint64_t order_id = 0;  // orders, cancels, updates, fills
+  union {                 // by kind
+    keel_order_update_t update{};  // order_update (reason filled in at delivery)
+    keel_fill_t fill;              // fill_report
+    keel_timer_event_t timer;      // timer
+  };
 };
 
+// The events themselves stay in slots (reused); the heap orders small
+// (ts, seq, slot) entries, so reordering it moves 24 bytes, not an event.
 class PendingEvents {
  public:
-  void push(PendingEvent event) {
-    event.seq = next_seq_++;
-    heap_.push(std::move(event));
+  void push(const PendingEvent& event) {
+    uint32_t slot;
+    if (free_.empty()) {
+      slot = static_cast<uint32_t>(events_.size());
+      events_.push_back(event);
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+      events_[slot] = event;
+    }
+    events_[slot].seq = next_seq_;
+    heap_.push_back({event.ts, next_seq_++, slot});
+    std::push_heap(heap_.begin(), heap_.end(), Later{});
   }
-  bool due(keel_timestamp_t now) const { return !heap_.empty() && heap_.top().ts <= now; }
+  bool due(keel_timestamp_t now) const { return !heap_.empty() && heap_.front().ts <= now; }
   bool empty() const { return heap_.empty(); }
-  const PendingEvent& top() const { return heap_.top(); }
   PendingEvent pop() {
-    PendingEvent event = heap_.top();
-    heap_.pop();
-    return event;
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    const uint32_t slot = heap_.back().slot;
+    heap_.pop_back();
+    free_.push_back(slot);
+    return events_[slot];
   }
 
  private:
-  struct Later {
-    bool operator()(const PendingEvent& a, const PendingEvent& b) const {
+  struct Entry {
+    keel_timestamp_t ts;
+    uint64_t seq;
+    uint32_t slot;
+  };
+  struct Later {  // std heaps keep the greatest first: the latest is "least"
+    bool operator()(const Entry& a, const Entry& b) const {
       return a.ts != b.ts ? a.ts > b.ts : a.seq > b.seq;
     }
   };
-  std::priority_queue<PendingEvent, std::vector<PendingEvent>, Later> heap_;
+  std::vector<PendingEvent> events_;
+  std::vector<uint32_t> free_;
+  std::vector<Entry> heap_;
   uint64_t next_seq_ = 0;
 };
 
