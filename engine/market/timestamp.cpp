@@ -142,6 +142,11 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
 }
 
 std::string format_timestamp(int64_t ns) {
+  char buffer[kTimestampTextMax];
+  return std::string(buffer, format_timestamp_to(buffer, ns));
+}
+
+char* format_timestamp_to(char* buffer, int64_t ns) {
   int64_t seconds = ns / kNanosPerSecond;
   int64_t fraction = ns % kNanosPerSecond;
   if (fraction < 0) {
@@ -156,7 +161,6 @@ std::string format_timestamp(int64_t ns) {
   }
   const Civil date = civil_from_days(days);
   // int64 ns spans 1677..2262, so the year always has four digits.
-  char buffer[40];
   char* p = put_digits(buffer, static_cast<uint64_t>(date.year), 4);
   *p++ = '-';
   p = put_digits(p, date.month, 2);
@@ -180,7 +184,7 @@ std::string format_timestamp(int64_t ns) {
     }
   }
   *p++ = 'Z';
-  return std::string(buffer, p);
+  return p;
 }
 
 }  // namespace keel

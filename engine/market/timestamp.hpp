@@ -17,5 +17,9 @@ std::optional<int64_t> parse_timestamp(std::string_view text);
 
 // "2024-01-02T09:30:00.123456789Z" (fraction omitted when zero).
 std::string format_timestamp(int64_t ns);
+// The same text into `out` (room for kTimestampTextMax chars, no NUL);
+// returns the end. Allocation-free, for the report files' rows.
+inline constexpr size_t kTimestampTextMax = 32;
+char* format_timestamp_to(char* out, int64_t ns);
 
 }  // namespace keel

@@ -52,6 +52,11 @@ void append_number(std::string& out, double value) {
   if (ec == std::errc()) out.append(buf, end);
 }
 
+void append_timestamp(std::string& out, int64_t ns) {
+  char buf[kTimestampTextMax];
+  out.append(buf, format_timestamp_to(buf, ns));
+}
+
 void append_uint(std::string& out, uint64_t value) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
@@ -119,9 +124,9 @@ void append_order_row(std::string& out, const OrderRecord& o) {
   out.push_back(',');
   append_uint(out, o.client_tag);
   out.push_back(',');
-  out.append(format_timestamp(o.submitted_ts));
+  append_timestamp(out, o.submitted_ts);
   out.push_back(',');
-  out.append(format_timestamp(o.last_update_ts));
+  append_timestamp(out, o.last_update_ts);
   out.push_back(',');
   append_enum(out, o.state, kStates);
   out.push_back(',');
@@ -238,7 +243,7 @@ void RunReportWriter::fill(const FillRecord& f) {
   if (finished_ || !fills_) return;
   std::string& l = line_;
   l.clear();
-  l.append(format_timestamp(f.ts));
+  append_timestamp(l, f.ts);
   l.push_back(',');
   append_text(l, f.strategy);
   l.push_back(',');
@@ -266,7 +271,7 @@ void RunReportWriter::equity(const EquitySample& e) {
   performance_.add(e);
   std::string& l = line_;
   l.clear();
-  l.append(format_timestamp(e.ts));
+  append_timestamp(l, e.ts);
   for (double v : {e.cash, e.equity, e.realized_pnl, e.unrealized_pnl, e.fees, e.gross_exposure}) {
     l.push_back(',');
     append_number(l, v);
