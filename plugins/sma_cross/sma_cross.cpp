@@ -196,14 +196,17 @@ class SmaCross final : public keel::sdk::Strategy {
   void push_close(Instrument& s, double close) {
     // The fast window is the newest `fast` slots of the ring: the close that
     // leaves it is the one written `fast` bars ago.
+    // (Wrapped by comparison, not %: a 64-bit division per bar shows in profiles.)
     if (s.seen >= fast_) {
-      s.fast_sum.add(-s.closes[static_cast<size_t>((s.next - fast_ + slow_) % slow_)]);
+      int64_t leaving = s.next - fast_;
+      if (leaving < 0) leaving += slow_;
+      s.fast_sum.add(-s.closes[static_cast<size_t>(leaving)]);
     }
     if (s.seen >= slow_) s.slow_sum.add(-s.closes[static_cast<size_t>(s.next)]);
     s.closes[static_cast<size_t>(s.next)] = close;
     s.fast_sum.add(close);
     s.slow_sum.add(close);
-    s.next = (s.next + 1) % slow_;
+    if (++s.next == slow_) s.next = 0;
     if (s.seen < slow_) ++s.seen;
   }
 

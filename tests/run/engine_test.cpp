@@ -1086,7 +1086,9 @@ TEST(RunEngineMarks, AnOptionWithoutQuotesIsMarkedByItsPricingModel) {
   // Every equity sample is marked too, never at a missing (zero) price.
   ASSERT_FALSE(out.equity.empty());
   for (const EquitySample& e : out.equity) {
-    if (e.ts >= 2000) EXPECT_GT(e.equity, 1e6) << "at ts=" << e.ts;
+    if (e.ts >= 2000) {
+      EXPECT_GT(e.equity, 1e6) << "at ts=" << e.ts;
+    }
   }
 }
 
