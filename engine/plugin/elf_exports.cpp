@@ -10,12 +10,34 @@
 namespace keel {
 namespace {
 
-template <class T>
-bool read_at(const std::string& image, size_t offset, T* out) {
-  if (offset > image.size() || image.size() - offset < sizeof(T)) return false;
-  std::memcpy(out, image.data() + offset, sizeof(T));
-  return true;
-}
+// Only the pieces of the file that are needed are read (a plugin built with
+// debug info can be tens of MB, and every plugin in the search folders is
+// read when a run looks up its factories).
+class FileBytes {
+ public:
+  explicit FileBytes(const std::filesystem::path& path)
+      : file_(path, std::ios::binary | std::ios::ate) {
+    if (file_) size_ = static_cast<uint64_t>(file_.tellg());
+  }
+  bool is_open() const { return static_cast<bool>(file_); }
+  // `bytes` bytes at `offset` into `out`; false when they are not all in the file.
+  bool fits(uint64_t offset, uint64_t bytes) const {
+    return offset <= size_ && size_ - offset >= bytes;
+  }
+  bool read(uint64_t offset, void* out, uint64_t bytes) {
+    if (!fits(offset, bytes)) return false;
+    file_.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<bool>(file_.read(static_cast<char*>(out), static_cast<std::streamsize>(bytes)));
+  }
+  template <class T>
+  bool read_at(uint64_t offset, T* out) {
+    return read(offset, out, sizeof(T));
+  }
+
+ private:
+  std::ifstream file_;
+  uint64_t size_ = 0;
+};
 
 Status not_shared_object(const std::filesystem::path& path, const std::string& why) {
   return Status(KEEL_ERR_INVALID_ARGUMENT, path.string() + ": not a shared object (" + why + ")");
@@ -24,16 +46,11 @@ Status not_shared_object(const std::filesystem::path& path, const std::string& w
 }  // namespace
 
 Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) return Status(KEEL_ERR_NOT_FOUND, path.string() + ": cannot open");
-  std::string image(static_cast<size_t>(file.tellg()), '\0');
-  file.seekg(0);
-  if (!file.read(image.data(), static_cast<std::streamsize>(image.size()))) {
-    return Status(KEEL_ERR_INVALID_ARGUMENT, path.string() + ": cannot read");
-  }
+  FileBytes file(path);
+  if (!file.is_open()) return Status(KEEL_ERR_NOT_FOUND, path.string() + ": cannot open");
 
   Elf64_Ehdr header;
-  if (!read_at(image, 0, &header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+  if (!file.read_at(0, &header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
     return not_shared_object(path, "no ELF header");
   }
   if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) {
@@ -45,10 +62,8 @@ Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& p
   }
 
   std::vector<Elf64_Shdr> sections(header.e_shnum);
-  for (size_t i = 0; i < sections.size(); ++i) {
-    if (!read_at(image, header.e_shoff + i * sizeof(Elf64_Shdr), &sections[i])) {
-      return not_shared_object(path, "truncated section headers");
-    }
+  if (!file.read(header.e_shoff, sections.data(), sections.size() * sizeof(Elf64_Shdr))) {
+    return not_shared_object(path, "truncated section headers");
   }
 
   std::vector<std::string> exports;
@@ -57,13 +72,22 @@ Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& p
     if (section.sh_link >= sections.size() || section.sh_entsize != sizeof(Elf64_Sym)) {
       return not_shared_object(path, "malformed .dynsym");
     }
-    const Elf64_Shdr& strings = sections[section.sh_link];
-    const size_t count = section.sh_size / sizeof(Elf64_Sym);
-    for (size_t i = 1; i < count; ++i) {  // entry 0 is the null symbol
-      Elf64_Sym symbol;
-      if (!read_at(image, section.sh_offset + i * sizeof(Elf64_Sym), &symbol)) {
-        return not_shared_object(path, "truncated .dynsym");
-      }
+    // Sizes are checked against the file before anything is allocated.
+    if (!file.fits(section.sh_offset, section.sh_size)) {
+      return not_shared_object(path, "truncated .dynsym");
+    }
+    std::vector<Elf64_Sym> symbols(section.sh_size / sizeof(Elf64_Sym));
+    if (!file.read(section.sh_offset, symbols.data(), symbols.size() * sizeof(Elf64_Sym))) {
+      return not_shared_object(path, "truncated .dynsym");
+    }
+    const Elf64_Shdr& names = sections[section.sh_link];
+    if (!file.fits(names.sh_offset, names.sh_size)) return not_shared_object(path, "bad symbol name");
+    std::string strings(names.sh_size, '\0');
+    if (!file.read(names.sh_offset, strings.data(), strings.size())) {
+      return not_shared_object(path, "bad symbol name");
+    }
+    for (size_t i = 1; i < symbols.size(); ++i) {  // entry 0 is the null symbol
+      const Elf64_Sym& symbol = symbols[i];
       const unsigned binding = ELF64_ST_BIND(symbol.st_info);
       const unsigned type = ELF64_ST_TYPE(symbol.st_info);
       const bool global = binding == STB_GLOBAL || binding == STB_WEAK || binding == STB_GNU_UNIQUE;
@@ -78,10 +102,9 @@ Result<std::vector<std::string>> read_elf_exports(const std::filesystem::path& p
           type != STT_NOTYPE) {
         continue;
       }
-      if (symbol.st_name >= strings.sh_size) return not_shared_object(path, "bad symbol name");
-      const size_t name_at = strings.sh_offset + symbol.st_name;
-      if (name_at >= image.size()) return not_shared_object(path, "bad symbol name");
-      exports.emplace_back(image.c_str() + name_at);
+      if (symbol.st_name >= strings.size()) return not_shared_object(path, "bad symbol name");
+      // Up to its NUL, or the end of the table.
+      exports.emplace_back(strings.c_str() + symbol.st_name);
     }
   }
   return exports;
