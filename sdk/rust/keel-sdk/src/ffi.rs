@@ -488,6 +488,17 @@ pub struct keel_strategy_vtable_t {
     pub get_extension: Option<keel_instance_extension_fn>,
 }
 
+/// The extension that makes `on_events` batches exact: how many events of
+/// the last call were handled (see `keel/strategy.h`).
+pub const KEEL_STRATEGY_EXT_EVENTS_CONSUMED: &str = "keel.strategy.events_consumed/1";
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct keel_strategy_events_consumed_ext_t {
+    pub struct_size: u32,
+    pub events_consumed: Option<unsafe extern "C" fn(self_: *mut c_void) -> usize>,
+}
+
 // ---- host.h ---------------------------------------------------------------
 
 pub const KEEL_LOG_TRACE: i32 = 0;

@@ -106,8 +106,13 @@ impl Host {
         self.log(KEEL_LOG_ERROR, message)
     }
 
-    /// Simulated time during a run, wall-clock UTC otherwise (ns).
+    /// Simulated time during a run, wall-clock UTC otherwise (ns). While
+    /// the SDK hands a strategy a batch of events, the time of the event
+    /// being handled.
     pub fn now(&self) -> KeelResult<keel_timestamp_t> {
+        if let Some(at) = crate::strategy::batch_event_time() {
+            return Ok(at);
+        }
         let now = member!(self, now)?;
         Ok(unsafe { now(self.raw) })
     }
@@ -128,6 +133,7 @@ impl Host {
 
     /// Sends an order; its handle names it until its terminal update.
     pub fn submit(&self, request: &OrderRequest) -> KeelResult<keel_order_handle_t> {
+        crate::strategy::note_action();
         let raw = request.to_c();
         let mut order = keel_order_handle_t::default();
         call!(self, order_submit(&raw, &mut order))?;
@@ -135,6 +141,7 @@ impl Host {
     }
 
     pub fn cancel(&self, order: keel_order_handle_t) -> KeelResult<()> {
+        crate::strategy::note_action();
         call!(self, order_cancel(order))
     }
 
@@ -152,12 +159,14 @@ impl Host {
 
     /// An `on_timer` call at simulated time `at`, carrying `cookie`.
     pub fn set_timer(&self, at: keel_timestamp_t, cookie: u64) -> KeelResult<keel_timer_handle_t> {
+        crate::strategy::note_action();
         let mut timer = keel_timer_handle_t::default();
         call!(self, timer_set(at, cookie, &mut timer))?;
         Ok(timer)
     }
 
     pub fn cancel_timer(&self, timer: keel_timer_handle_t) -> KeelResult<()> {
+        crate::strategy::note_action();
         call!(self, timer_cancel(timer))
     }
 

@@ -7,7 +7,18 @@
 //! strategy (the engine logs the message); a panic is a fault that poisons
 //! the plugin. Keep the [`Host`] you get in `create` to send orders, read
 //! positions and set timers.
+//!
+//! Market events may come in batches: the SDK implements `on_events` and
+//! the events-consumed extension, so the engine can hand a run of market
+//! events over in one crossing. The SDK calls `on_quote`/`on_trade`/`on_bar`
+//! for each, in order, until the strategy acts (sends or cancels an order,
+//! sets or cancels a timer), and the engine delivers the rest again after
+//! what the action caused: the same calls, in the same order, as one event
+//! at a time. Inside a batch, [`Host::now`] is the time of the event being
+//! handled; `position` and `account` are valued at the marks of the batch's
+//! first event (quantities are exact: nothing fills during a batch).
 
+use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
 
 use crate::error::{KeelError, KeelResult};
@@ -59,10 +70,126 @@ pub trait Strategy: Sized + Send + 'static {
     }
 }
 
+/// What the SDK allocates for a strategy instance: what the events-consumed
+/// extension reports about the last batch (first, so that one function
+/// reads it for every strategy type), and the plugin's value.
+#[repr(C)]
+struct Instance<S> {
+    consumed: usize,
+    strategy: S,
+}
+
+fn build<S: Strategy>(params: &mut Params, host: Host) -> KeelResult<Instance<S>> {
+    Ok(Instance { consumed: 0, strategy: S::create(params, host)? })
+}
+
+unsafe fn instance<'a, S>(self_: *mut c_void) -> KeelResult<&'a mut Instance<S>> {
+    (self_ as *mut Instance<S>).as_mut().ok_or_else(|| KeelError::invalid_argument("instance is NULL"))
+}
+
 unsafe fn parts<'a, S, E>(self_: *mut c_void, event: *const E) -> KeelResult<(&'a mut S, &'a E)> {
-    let strategy = (self_ as *mut S).as_mut().ok_or_else(|| KeelError::invalid_argument("instance is NULL"))?;
+    let strategy = &mut instance::<S>(self_)?.strategy;
     let event = event.as_ref().ok_or_else(|| KeelError::invalid_argument("event is NULL"))?;
     Ok((strategy, event))
+}
+
+/// Per thread: what a batch needs to know while plugin code runs.
+struct BatchState {
+    /// Host actions (orders, cancels, timers) taken on this thread: a batch
+    /// stops after the event during which the count moved. (Host order and
+    /// timer calls are made from inside the instance's callbacks, so on the
+    /// thread running its batch.)
+    actions: Cell<usize>,
+    /// Inside on_events: the time of the event being handled (Host::now).
+    event_time: Cell<Option<keel_timestamp_t>>,
+}
+
+thread_local! {
+    static BATCH: BatchState = const { BatchState { actions: Cell::new(0), event_time: Cell::new(None) } };
+}
+
+pub(crate) fn note_action() {
+    BATCH.with(|batch| batch.actions.set(batch.actions.get().wrapping_add(1)));
+}
+
+pub(crate) fn batch_event_time() -> Option<keel_timestamp_t> {
+    BATCH.with(|batch| batch.event_time.get())
+}
+
+/// Clears the batch clock however the batch ends (error or panic).
+struct BatchClock<'a>(&'a Cell<Option<keel_timestamp_t>>);
+
+impl Drop for BatchClock<'_> {
+    fn drop(&mut self) {
+        self.0.set(None);
+    }
+}
+
+unsafe extern "C" fn on_events<S: Strategy>(
+    self_: *mut c_void,
+    events: *const keel_event_t,
+    count: usize,
+    err: *mut keel_error_t,
+) -> keel_status_t {
+    guard(err, || {
+        let instance = instance::<S>(self_)?;
+        instance.consumed = 0;
+        if count == 0 {
+            return Ok(());
+        }
+        if events.is_null() {
+            return Err(KeelError::invalid_argument("events is NULL"));
+        }
+        let events = std::slice::from_raw_parts(events, count);
+        // One thread-local lookup per batch, not per event.
+        BATCH.with(|batch| {
+            let actions = batch.actions.get();
+            let _clock = BatchClock(&batch.event_time);
+            for (i, event) in events.iter().enumerate() {
+                instance.consumed = i + 1;
+                batch.event_time.set(Some(event.r#as.quote.ts)); // every market payload begins with ts
+                match event.kind {
+                    KEEL_EVENT_QUOTE => instance.strategy.on_quote(&event.r#as.quote)?,
+                    KEEL_EVENT_TRADE => instance.strategy.on_trade(&event.r#as.trade)?,
+                    KEEL_EVENT_BAR => instance.strategy.on_bar(&event.r#as.bar)?,
+                    kind => {
+                        return Err(KeelError::invalid_argument(format!(
+                            "event {} of {}: kind {} is not a market event (quote, trade or bar)",
+                            i, count, kind
+                        )))
+                    }
+                }
+                if batch.actions.get() != actions {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    })
+}
+
+unsafe extern "C" fn events_consumed(self_: *mut c_void) -> usize {
+    // Not guarded: it reads a number the SDK wrote and runs no plugin code.
+    // `consumed` is at offset 0 of every Instance<S> (repr(C)).
+    match (self_ as *const usize).as_ref() {
+        Some(consumed) => *consumed,
+        None => 0,
+    }
+}
+
+static EVENTS_CONSUMED: keel_strategy_events_consumed_ext_t = keel_strategy_events_consumed_ext_t {
+    struct_size: std::mem::size_of::<keel_strategy_events_consumed_ext_t>() as u32,
+    events_consumed: Some(events_consumed),
+};
+
+unsafe extern "C" fn get_extension(_self: *mut c_void, id: *const c_char) -> *const c_void {
+    crate::guard::guard_value(std::ptr::null(), || {
+        if !id.is_null() && std::ffi::CStr::from_ptr(id).to_bytes() == KEEL_STRATEGY_EXT_EVENTS_CONSUMED.as_bytes() {
+            &EVENTS_CONSUMED as *const keel_strategy_events_consumed_ext_t as *const c_void
+        } else {
+            std::ptr::null()
+        }
+    })
 }
 
 unsafe extern "C" fn on_start<S: Strategy>(
@@ -111,10 +238,7 @@ unsafe extern "C" fn on_fill<S: Strategy>(self_: *mut c_void, fill: *const keel_
 }
 
 unsafe extern "C" fn on_stop<S: Strategy>(self_: *mut c_void, at: keel_timestamp_t, err: *mut keel_error_t) -> keel_status_t {
-    guard(err, || {
-        let s = (self_ as *mut S).as_mut().ok_or_else(|| KeelError::invalid_argument("instance is NULL"))?;
-        s.on_stop(at)
-    })
+    guard(err, || instance::<S>(self_)?.strategy.on_stop(at))
 }
 
 unsafe extern "C" fn create<S: Strategy>(
@@ -123,7 +247,7 @@ unsafe extern "C" fn create<S: Strategy>(
     out_instance: *mut *mut c_void,
     err: *mut keel_error_t,
 ) -> keel_status_t {
-    create_instance(params_json, host, out_instance, err, S::create)
+    create_instance(params_json, host, out_instance, err, build::<S>)
 }
 
 /// The factory for `S`, with static storage (built once per process by the
@@ -139,9 +263,8 @@ pub fn factory<S: Strategy>() -> &'static keel_factory_t {
         on_fill: Some(on_fill::<S>),
         on_timer: Some(on_timer::<S>),
         on_stop: Some(on_stop::<S>),
-        // Rust calls are as cheap as C's: the engine calls per event.
-        on_events: None,
-        get_extension: None,
+        on_events: Some(on_events::<S>),
+        get_extension: Some(get_extension),
     }));
     Box::leak(Box::new(keel_factory_t {
         struct_size: std::mem::size_of::<keel_factory_t>() as u32,
@@ -151,7 +274,105 @@ pub fn factory<S: Strategy>() -> &'static keel_factory_t {
         description: leak_c_string(S::DESCRIPTION),
         params_schema: leak_c_string(S::PARAMS_SCHEMA),
         create: Some(create::<S>),
-        drop: Some(drop_instance::<S>),
+        drop: Some(drop_instance::<Instance<S>>),
         methods: vtable as *const keel_strategy_vtable_t as *const c_void,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    // (event ts, Host::now() inside on_quote), in call order.
+    static SEEN: Mutex<Vec<(keel_timestamp_t, keel_timestamp_t)>> = Mutex::new(Vec::new());
+    const HOST_NOW: keel_timestamp_t = 1234;
+    const ACT_AT: keel_timestamp_t = 30;
+
+    // Sets a timer (an action) on the quote at ACT_AT.
+    struct Recorder {
+        host: Host,
+    }
+
+    impl Strategy for Recorder {
+        const ID: &'static str = "test.recorder";
+        const DESCRIPTION: &'static str = "records what it is given";
+        fn create(_params: &mut Params, host: Host) -> KeelResult<Self> {
+            Ok(Recorder { host })
+        }
+        fn on_quote(&mut self, quote: &keel_quote_t) -> KeelResult<()> {
+            SEEN.lock().unwrap().push((quote.ts, self.host.now()?));
+            if quote.ts == ACT_AT {
+                self.host.set_timer(quote.ts + 5, 0)?;
+            }
+            Ok(())
+        }
+    }
+
+    unsafe extern "C" fn fake_now(_host: *const keel_host_t) -> keel_timestamp_t {
+        HOST_NOW
+    }
+    unsafe extern "C" fn fake_timer_set(
+        _host: *const keel_host_t,
+        _at: keel_timestamp_t,
+        _cookie: u64,
+        out: *mut keel_timer_handle_t,
+        _err: *mut keel_error_t,
+    ) -> keel_status_t {
+        (*out).bits = 7;
+        KEEL_OK
+    }
+
+    fn quote(ts: keel_timestamp_t) -> keel_event_t {
+        let mut event: keel_event_t = unsafe { std::mem::zeroed() };
+        event.kind = KEEL_EVENT_QUOTE;
+        event.r#as.quote = keel_quote_t { ts, bid: 1.0, ask: 1.1, bid_size: 1.0, ask_size: 1.0, ..Default::default() };
+        event
+    }
+
+    #[test]
+    fn a_batch_stops_after_the_event_it_acted_on_and_now_is_that_events_time() {
+        let mut table: keel_host_t = unsafe { std::mem::zeroed() };
+        table.struct_size = std::mem::size_of::<keel_host_t>() as u32;
+        table.now = Some(fake_now);
+        table.timer_set = Some(fake_timer_set);
+        let factory = factory::<Recorder>();
+        let vtable = unsafe { &*(factory.methods as *const keel_strategy_vtable_t) };
+        let mut err = keel_error_t::default();
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        let created = unsafe { factory.create.unwrap()(std::ptr::null(), &table, &mut instance, &mut err) };
+        assert_eq!(created, KEEL_OK);
+
+        let get_extension = vtable.get_extension.unwrap();
+        let name = std::ffi::CString::new(KEEL_STRATEGY_EXT_EVENTS_CONSUMED).unwrap();
+        let ext = unsafe { get_extension(instance, name.as_ptr()) } as *const keel_strategy_events_consumed_ext_t;
+        assert!(!ext.is_null());
+        let consumed = unsafe { (*ext).events_consumed.unwrap() };
+        let other = std::ffi::CString::new("keel.strategy.other/1").unwrap();
+        assert!(unsafe { get_extension(instance, other.as_ptr()) }.is_null());
+
+        let on_events = vtable.on_events.unwrap();
+        let events: Vec<keel_event_t> = [10, 20, 30, 40, 50].iter().map(|&ts| quote(ts)).collect();
+        assert_eq!(unsafe { on_events(instance, events.as_ptr(), events.len(), &mut err) }, KEEL_OK);
+        // It acted on the third event: the engine is told 3, and delivers the rest again.
+        assert_eq!(unsafe { consumed(instance) }, 3);
+        assert_eq!(*SEEN.lock().unwrap(), vec![(10, 10), (20, 20), (30, 30)]);
+        // Outside a batch, now() is the host's again.
+        assert_eq!(unsafe { Host::from_raw(&table) }.now().unwrap(), HOST_NOW);
+
+        assert_eq!(unsafe { on_events(instance, events[3..].as_ptr(), 2, &mut err) }, KEEL_OK);
+        assert_eq!(unsafe { consumed(instance) }, 2);
+        assert_eq!(SEEN.lock().unwrap()[3..], [(40, 40), (50, 50)]);
+
+        // Not a market event: an error naming it, and the batch clock is cleared.
+        let mut bad = events.clone();
+        bad[1].kind = KEEL_EVENT_FILL;
+        let status = unsafe { on_events(instance, bad.as_ptr(), bad.len(), &mut err) };
+        assert_eq!(status, KEEL_ERR_INVALID_ARGUMENT);
+        let message = unsafe { std::ffi::CStr::from_ptr(err.message.as_ptr()) }.to_string_lossy().into_owned();
+        assert!(message.contains("event 1 of 5: kind 5 is not a market event"), "{}", message);
+        assert_eq!(batch_event_time(), None);
+
+        assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+    }
 }
