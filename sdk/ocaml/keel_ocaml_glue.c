@@ -71,8 +71,10 @@ typedef struct ocaml_instance {
 /* Orders sent or cancelled and timers set or cancelled since the current
  * on_events span began. Guarded by the runtime lock, like every call into
  * OCaml: a span stops right after the event during which it became > 0
- * (KEEL_STRATEGY_EXT_EVENTS_CONSUMED in keel/strategy.h). */
-static size_t span_actions;
+ * (KEEL_STRATEGY_EXT_EVENTS_CONSUMED in keel/strategy.h). Keel.Plugin's span
+ * loops read it through a one-element Bigarray over this variable
+ * (keel_ocaml_span_actions_cell): a load per event, not a C call. */
+static int64_t span_actions;
 
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t runtime_mutex;
@@ -899,10 +901,11 @@ static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t
   CAMLreturnT(keel_status_t, status);
 }
 
-/* Keel.Plugin's span loops: has the strategy acted in this span yet? */
-CAMLprim value keel_ocaml_span_acted(value unit) {
+/* Keel.Plugin's view of span_actions. */
+CAMLprim value keel_ocaml_span_actions_cell(value unit) {
   (void)unit;
-  return Val_bool(span_actions != 0);
+  return caml_ba_alloc_dims(CAML_BA_INT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
+                            (void*)&span_actions, (intnat)1);
 }
 
 /* A span of events in one crossing. */

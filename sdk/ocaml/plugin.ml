@@ -142,7 +142,14 @@ let on_event instance event = guard (fun () -> Strategy.handle (strategy instanc
    in the current span? A span stops right after such an event and returns
    how many it handled; keel delivers the rest once what the action caused
    has happened (keel.strategy.events_consumed/1). *)
-external span_acted : unit -> bool = "keel_ocaml_span_acted" [@@noalloc]
+external span_actions_cell :
+  unit -> (int64, Bigarray.int64_elt, Bigarray.c_layout) Bigarray.Array1.t
+  = "keel_ocaml_span_actions_cell"
+
+(* The glue's action count, read in place: a load per event. *)
+let span_actions = span_actions_cell ()
+let span_acted () = Bigarray.Array1.unsafe_get span_actions 0 <> 0L
+[@@inline]
 
 let on_events instance events =
   guard (fun () ->
