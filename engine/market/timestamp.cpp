@@ -4,6 +4,7 @@
 #include "engine/market/timestamp.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <limits>
 
 namespace keel {
@@ -159,19 +160,35 @@ char* format_timestamp_to(char* buffer, int64_t ns) {
     second_of_day += kSecondsPerDay;
     --days;
   }
-  const Civil date = civil_from_days(days);
-  // int64 ns spans 1677..2262, so the year always has four digits.
-  char* p = put_digits(buffer, static_cast<uint64_t>(date.year), 4);
-  *p++ = '-';
-  p = put_digits(p, date.month, 2);
-  *p++ = '-';
-  p = put_digits(p, date.day, 2);
+  // Report rows come in time order, so the date rarely changes: it is kept
+  // formatted, per thread, with the day it is for.
+  thread_local int64_t cached_day = std::numeric_limits<int64_t>::min();
+  thread_local char cached_date[10];
+  if (days != cached_day) {
+    const Civil date = civil_from_days(days);
+    // int64 ns spans 1677..2262, so the year always has four digits.
+    char* d = put_digits(cached_date, static_cast<uint64_t>(date.year), 4);
+    *d++ = '-';
+    d = put_digits(d, date.month, 2);
+    *d++ = '-';
+    put_digits(d, date.day, 2);
+    cached_day = days;
+  }
+  std::memcpy(buffer, cached_date, sizeof cached_date);
+  char* p = buffer + sizeof cached_date;
+  const auto two = [&p](int64_t value) {  // 0..59
+    p[0] = static_cast<char>('0' + value / 10);
+    p[1] = static_cast<char>('0' + value % 10);
+    p += 2;
+  };
+  const int64_t hours = second_of_day / 3600;
+  const int64_t minutes = second_of_day / 60 - hours * 60;
   *p++ = 'T';
-  p = put_digits(p, static_cast<uint64_t>(second_of_day / 3600), 2);
+  two(hours);
   *p++ = ':';
-  p = put_digits(p, static_cast<uint64_t>(second_of_day / 60 % 60), 2);
+  two(minutes);
   *p++ = ':';
-  p = put_digits(p, static_cast<uint64_t>(second_of_day % 60), 2);
+  two(second_of_day - (hours * 3600 + minutes * 60));
   if (fraction != 0) {
     // Milli-, micro- or nanosecond precision, whichever is exact.
     *p++ = '.';

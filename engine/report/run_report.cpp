@@ -63,8 +63,17 @@ void append_uint(std::string& out, uint64_t value) {
   if (ec == std::errc()) out.append(buf, end);
 }
 
+// (A plain loop: string_view::find_first_of calls memchr once per
+// character of the text, which showed in order-heavy runs.)
+bool needs_quotes(std::string_view text) {
+  for (const char c : text) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
 void append_text(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (!needs_quotes(text)) {
     out.append(text);
     return;
   }

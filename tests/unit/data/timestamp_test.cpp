@@ -111,6 +111,19 @@ TEST(DataTimestamp, Formats) {
             "1677-09-21T00:12:43.145224192Z");
 }
 
+TEST(DataTimestamp, FormatsTheRightDateWhenTheDayChangesBackAndForth) {
+  // The formatter keeps the last date it wrote: going back to an earlier
+  // day, or to the same day after another, must not reuse a stale one.
+  EXPECT_EQ(format_timestamp(kJan2 + 3'661 * kSecond), "2024-01-02T01:01:01Z");
+  EXPECT_EQ(format_timestamp(kJan2 + 86'399 * kSecond), "2024-01-02T23:59:59Z");
+  EXPECT_EQ(format_timestamp(kJan2 + 86'400 * kSecond), "2024-01-03T00:00:00Z");
+  EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(format_timestamp(kJan2 + 45'296 * kSecond), "2024-01-02T12:34:56Z");
+  char buffer[kTimestampTextMax];
+  char* end = format_timestamp_to(buffer, kJan2 + 59 * kSecond + 7'000'000);
+  EXPECT_EQ(std::string(buffer, static_cast<size_t>(end - buffer)), "2024-01-02T00:00:59.007Z");
+}
+
 TEST(DataTimestamp, RoundTrips) {
   // Every day over four centuries of the representable range, at varied
   // times of day and precisions.
