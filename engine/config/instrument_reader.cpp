@@ -93,9 +93,12 @@ InstrumentReader::Pending InstrumentReader::read_one(const Json& item, const std
   const auto misplaced = [&](std::string_view key, bool applies, std::string_view to_what) {
     const Json* v = JsonChecker::find(item, key);
     if (v == nullptr || !kind || applies) return v;
-    check_.error(pointer_child(p, key), "'" + std::string(key) + "' only applies to " +
-                                            std::string(to_what) + "; this instrument is " +
-                                            kind_with_article(*kind));
+    // Appended piece by piece: GCC 12 gives a false -Wrestrict on the
+    // "'" + std::string(...) form here.
+    std::string message = "'";
+    message.append(key).append("' only applies to ").append(to_what);
+    message.append("; this instrument is ").append(kind_with_article(*kind));
+    check_.error(pointer_child(p, key), std::move(message));
     return static_cast<const Json*>(nullptr);
   };
   const auto option_field = [&](std::string_view key, std::string_view what) {
