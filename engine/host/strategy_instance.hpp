@@ -39,12 +39,12 @@ class StrategyInstance {
 
   // Batch delivery (on_events + the events-consumed extension): runs of
   // market events in one call. `consumed` receives how many were handled.
-  bool takes_batches() const { return table().on_events != nullptr && consumed_ext_ != nullptr; }
+  bool takes_batches() const { return consumed_ext_ != nullptr; }  // set only with on_events
   Status on_events(const keel_event_t* events, size_t count, size_t& consumed);
 
   const Factory& factory() const { return *factory_; }
   const std::string& name() const { return name_; }
-  PluginLibrary& plugin() const { return *factory_->plugin; }
+  PluginLibrary& plugin() const { return *plugin_; }
   InstanceContext& context() { return *context_; }
 
  private:
@@ -68,6 +68,7 @@ class StrategyInstance {
   }
 
   const Factory* factory_;
+  PluginLibrary* plugin_;  // factory_->plugin, one load nearer on every call
   void* instance_;
   std::unique_ptr<InstanceContext> context_;
   std::string name_;

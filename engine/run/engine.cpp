@@ -160,8 +160,10 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
 
   while (have && !stop_) {
     now_ = event.ts();
-    process_pending(now_);
-    if (stop_) break;
+    if (pending_.due(now_)) {
+      process_pending(now_);
+      if (stop_) break;
+    }
     venue_events_.clear();
     venue_.match(event, venue_events_);
     if (!venue_events_.empty()) {
@@ -170,7 +172,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
     }
     update_marks(event);
     if (now_ >= next_sample_) sample_equity(now_, recorder);
-    check_drawdown(event.instrument());
+    if (!drawdown_watched_[event.instrument()].empty()) check_drawdown(event.instrument());
     if (!stop_) dispatch(event);
     record_retired(recorder);
     ++events_;

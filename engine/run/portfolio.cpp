@@ -44,14 +44,6 @@ void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int
   }
 }
 
-bool Portfolio::set_mark(keel_instrument_id_t instrument, double price) {
-  // 0 is a real mark (an option expiring worthless); negative or NaN is not.
-  if (!(price >= 0) || !std::isfinite(price)) return false;
-  if (marked_[instrument] && marks_[instrument] == price) return false;
-  marks_[instrument] = price;
-  marked_[instrument] = true;
-  return true;
-}
 
 double Portfolio::unrealized(size_t strategy, keel_instrument_id_t instrument) const {
   const Position& p = position(strategy, instrument);

@@ -13,6 +13,7 @@
 // through Portfolio::set_mark.
 #pragma once
 
+#include <cmath>
 #include <vector>
 
 #include "engine/market/instrument.hpp"
@@ -34,8 +35,16 @@ class Portfolio {
   // Books a fill for `strategy`. `quantity` > 0; side KEEL_SIDE_*.
   void apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
                   double quantity, double price, double fee);
-  // A new mark for an instrument; returns true if it changed.
-  bool set_mark(keel_instrument_id_t instrument, double price);
+  // A new mark for an instrument; returns true if it changed. (Inline: the
+  // loop calls it on every quote.)
+  bool set_mark(keel_instrument_id_t instrument, double price) {
+    // 0 is a real mark (an option expiring worthless); negative or NaN is not.
+    if (!(price >= 0) || !std::isfinite(price)) return false;
+    if (marked_[instrument] && marks_[instrument] == price) return false;
+    marks_[instrument] = price;
+    marked_[instrument] = true;
+    return true;
+  }
   double mark(keel_instrument_id_t instrument) const { return marks_[instrument]; }
   bool has_mark(keel_instrument_id_t instrument) const { return marked_[instrument]; }
 

@@ -57,10 +57,8 @@ size_t Venue::working_orders() const {
   return n;
 }
 
-void Venue::match(const MarketEvent& event, std::vector<VenueEvent>& out) {
+void Venue::match_working(const MarketEvent& event, std::vector<VenueEvent>& out) {
   const keel_instrument_id_t instrument = event.instrument();
-  if (event.kind == MarketEventKind::quote) has_quotes_[instrument] = true;
-  if (working_[instrument].empty()) return;
   switch (event.kind) {
     case MarketEventKind::quote: match_quote(event.as.quote, out); break;
     case MarketEventKind::trade: match_trade(event.as.trade, out); break;

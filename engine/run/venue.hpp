@@ -64,12 +64,18 @@ class Venue {
   // canceled event for each.
   void cancel_all(size_t strategy, std::vector<VenueEvent>& out);
   // Matches the instrument's working orders against one event. Appends what
-  // happened to `out` (not cleared). Orders updated in place.
-  void match(const MarketEvent& event, std::vector<VenueEvent>& out);
+  // happened to `out` (not cleared). Orders updated in place. (Inline: most
+  // events meet no working order.)
+  void match(const MarketEvent& event, std::vector<VenueEvent>& out) {
+    const keel_instrument_id_t instrument = event.instrument();
+    if (event.kind == MarketEventKind::quote) has_quotes_[instrument] = true;
+    if (!working_[instrument].empty()) match_working(event, out);
+  }
 
   size_t working_orders() const;
 
  private:
+  void match_working(const MarketEvent& event, std::vector<VenueEvent>& out);
   void match_quote(const keel_quote_t& q, std::vector<VenueEvent>& out);
   void match_trade(const keel_trade_t& t, std::vector<VenueEvent>& out);
   void match_bar(const keel_bar_t& b, std::vector<VenueEvent>& out);
