@@ -42,8 +42,41 @@ fs::path partial_path(const fs::path& final_path) {
 // notation for 1e-6 <= |value| < 1e21 and scientific outside that range (the
 // rule JavaScript's Number.toString uses), so prices and cash read naturally
 // ("1000000", not "1e+06") and extreme values stay short.
+//
+// Most numbers in a report are quantities and prices with a few decimals,
+// which take a fast path: the fewest decimals k <= 6 such that n / 10^k, for
+// the integer n nearest value * 10^k, is exactly `value`. That text reads
+// back as `value` (IEEE division rounds n / 10^k as strtod rounds the
+// decimal), no text with fewer digits does (smaller k failed), and below
+// 1e9 no other n has the same k (doubles there are closer than 1e-6), so it
+// is the text to_chars would write. Anything else goes to to_chars.
+bool append_short_decimal(std::string& out, double value) {
+  constexpr double kPowers[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  const double magnitude = std::fabs(value);
+  if (!(magnitude >= 1e-6 && magnitude < 1e9)) return false;
+  for (int k = 0; k <= 6; ++k) {
+    const double scaled = std::nearbyint(magnitude * kPowers[k]);
+    if (scaled / kPowers[k] != magnitude) continue;
+    uint64_t n = static_cast<uint64_t>(scaled);
+    char digits[24];
+    char* end = digits + sizeof digits;
+    char* p = end;
+    for (int i = 0; i < k; ++i, n /= 10) *--p = static_cast<char>('0' + n % 10);
+    if (k > 0) *--p = '.';
+    do {
+      *--p = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n != 0);
+    if (value < 0) *--p = '-';
+    out.append(p, end);
+    return true;
+  }
+  return false;
+}
+
 void append_number(std::string& out, double value) {
   if (value == 0) value = 0;  // -0 -> 0
+  if (append_short_decimal(out, value)) return;
   const double magnitude = std::fabs(value);
   const bool fixed = value == 0 || (magnitude >= 1e-6 && magnitude < 1e21);
   char buf[64];

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
 #include <filesystem>
+#include <random>
 #include <limits>
 #include <string>
 #include <vector>
@@ -347,6 +350,43 @@ TEST(ReportRunReport, NumbersAreShortestRoundTrip) {
   EXPECT_EQ(format_number(123456789.125), "123456789.125");
   for (double v : {1.0 / 3, 2.0 / 3 * 1e-300, 6.02214076e23, 185.30000000000001}) {
     EXPECT_EQ(std::stod(format_number(v)), v) << format_number(v);
+  }
+}
+
+// The fast path for short decimals (prices, quantities) must write exactly
+// what std::to_chars's shortest form writes, so it is checked against it.
+std::string to_chars_reference(double value) {
+  if (value == 0) value = 0;
+  const double magnitude = std::fabs(value);
+  const bool fixed = value == 0 || (magnitude >= 1e-6 && magnitude < 1e21);
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value,
+                                 fixed ? std::chars_format::fixed : std::chars_format::scientific);
+  return std::string(buf, end);
+}
+
+TEST(ReportRunReport, ShortDecimalsAreWrittenAsToCharsWritesThem) {
+  std::mt19937_64 rng(7);
+  std::vector<double> values = {1e-6, 9.99999e-7, 0.5, 999999999.999999, 1e9, 1e9 - 0.5,
+                                123456789.000001, 0.0000015, 1.0000001, 32.19999999999999,
+                                0.16100000000000003, 4503599627370497.0};
+  std::uniform_int_distribution<int64_t> ticks(-5'000'000, 5'000'000);
+  std::uniform_int_distribution<int> decimals(0, 8);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (int i = 0; i < 200'000; ++i) {
+    // Prices on ticks of 10^-d, products and sums of them (fees, notionals),
+    // and doubles with every bit random in scale.
+    const double tick = std::pow(10.0, -decimals(rng));
+    const double price = static_cast<double>(ticks(rng)) * tick;
+    values.push_back(price);
+    values.push_back(price * 0.0005 * 100);
+    values.push_back(price + 0.1);
+    values.push_back(unit(rng) * std::pow(10.0, decimals(rng) - 4));
+    values.push_back(unit(rng) * std::pow(10.0, 2 * decimals(rng)));  // up to 1e16
+    values.push_back(std::round(unit(rng) * 1e12) / 1000);  // large, with 3 decimals
+  }
+  for (double v : values) {
+    ASSERT_EQ(format_number(v), to_chars_reference(v)) << std::hexfloat << v;
   }
 }
 
