@@ -166,8 +166,9 @@ let on_stop instance at = guard (fun () -> (strategy instance).on_stop at)
 (* A span of keel_event_t read in place (keel_ocaml_glue.c): [words] and
    [floats] view the same memory, [stride] 8-byte words per event. Quotes,
    trades and bars are decoded here, one at a time, as the strategy is
-   called, so each record dies young; the glue has checked every event and
-   builds the other kinds (event_at). Offsets and kind numbers are those of
+   called, so each record dies young; the glue checks and builds the other
+   kinds (event_at), and a malformed one ends the span with
+   KEEL_ERR_INVALID_ARGUMENT. Offsets and kind numbers are those of
    keel/market.h on a little-endian machine, asserted in the glue. *)
 type words = (int64, Bigarray.int64_elt, Bigarray.c_layout) Bigarray.Array1.t
 type floats = (float, Bigarray.float64_elt, Bigarray.c_layout) Bigarray.Array1.t
@@ -206,7 +207,14 @@ let on_event_span instance (words : words) (floats : floats) count stride =
                 close = Bigarray.Array1.unsafe_get f (b + 6);
                 volume = Bigarray.Array1.unsafe_get f (b + 7) }
         end
-        else Strategy.handle s (event_at words !i);
+        else begin
+          (* The glue checks these (kind, state, side) as it builds them. *)
+          let event =
+            try event_at words !i
+            with Failure problem -> Error.fail Error.Invalid_argument (Printf.sprintf "event %d: %s" !i problem)
+          in
+          Strategy.handle s event
+        end;
         incr i
       done;
       !i)

@@ -193,6 +193,34 @@ TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
   EXPECT_EQ(take_journal(), expected);
 }
 
+TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  const keel_host_t host = recording_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create(R"({"label": "j2"})", &host, &instance, &err), KEEL_OK) << err.message;
+  std::vector<keel_event_t> events(3);
+  events[0].kind = KEEL_EVENT_QUOTE;
+  events[0].as.quote = keel_quote_t{1000, 3, 0, 99.5, 10, 100.5, 12};
+  events[1].kind = 99;
+  events[2].kind = KEEL_EVENT_FILL;
+  events[2].as.fill = keel_fill_t{4000, {0}, 9, 42, 3, 7, KEEL_LIQUIDITY_TAKER, 0, 5, 100.75, 0.1};
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 1: event of an unknown kind");
+  events[1] = events[0];  // now the fill's side (7) is the problem
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 2: fill with an unknown side or liquidity");
+  // Not a fault: the plugin still works.
+  const keel_quote_t quote{5000, 3, 0, 99.5, 10, 100.5, 12};
+  EXPECT_EQ(f.strategy.on_quote(instance, &quote, &err), KEEL_OK) << err.message;
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+  take_journal();
+}
+
 TEST_F(OcamlSdk, TwoOcamlRuntimesInOneProcess) {
   auto tree = model("keel.binomial", R"({"steps": 64})");
   auto fake = model("keel_test.ocaml_fault", "{}");
