@@ -60,15 +60,9 @@ class OrderStore {
     assert(id >= first_id_ && id < end_id());
     return orders_[id - first_id_];
   }
-  // The order, or null when it has been taken out (it changes no more).
-  Order* find(uint64_t id) {
-    return id >= first_id_ && id < end_id() ? &orders_[id - first_id_] : nullptr;
-  }
   // Ids of the orders still held: [first_id(), end_id()).
   uint64_t first_id() const { return first_id_; }
   uint64_t end_id() const { return first_id_ + orders_.size(); }
-  // Orders created so far.
-  uint64_t created() const { return end_id() - 1; }
 
   // Calls `take(const Order&)` for each retired order at the front, oldest
   // first, and frees it. References to the other orders stay valid.
