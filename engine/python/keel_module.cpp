@@ -399,7 +399,7 @@ py::object event_span_view(const keel_event_t* events, size_t count) {
                  {static_cast<py::ssize_t>(count)},
                  {static_cast<py::ssize_t>(sizeof(keel_event_t))}, events, py::none());
   view.attr("flags").attr("writeable") = false;
-  return std::move(view);
+  return view;
 }
 
 void keel_module_anchor() {}
