@@ -175,21 +175,6 @@ Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(
   return source;
 }
 
-Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(const DataSpec& spec,
-                                                           const InstrumentTable& instruments,
-                                                           size_t block_size) {
-  std::optional<keel_instrument_id_t> id;
-  if (spec.instrument) {
-    id = instruments.find(*spec.instrument);
-    if (!id) {
-      return Status(KEEL_ERR_INVALID_ARGUMENT,
-                    spec.path.string() + ": the data entry's instrument '" + *spec.instrument +
-                        "' is not in the run file's instruments");
-    }
-  }
-  return open(spec.path, spec.format, id, instruments, block_size);
-}
-
 Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open_any_symbols(
     const std::filesystem::path& path, DataFormat format,
     const std::optional<std::string>& fixed_symbol, size_t block_size) {

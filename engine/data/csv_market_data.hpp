@@ -77,11 +77,6 @@ class CsvMarketData final : public MarketDataSource {
                                                      const InstrumentTable& instruments,
                                                      size_t block_size = kDefaultBlockSize);
 
-  // The same for a run file's data entry (its instrument given by symbol).
-  static Result<std::unique_ptr<CsvMarketData>> open(const DataSpec& spec,
-                                                     const InstrumentTable& instruments,
-                                                     size_t block_size = kDefaultBlockSize);
-
   // For conversion (`keel data convert`), where there is no run file: every
   // symbol is accepted and given the next id in order of first appearance
   // (learned_symbols()). `fixed_symbol` plays the data entry's instrument.

@@ -227,7 +227,7 @@ Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
                       "market-data format (convert a CSV file with `keel data convert IN OUT`, "
                       "or give its kind: \"quotes\", \"trades\" or \"bars\")");
   }
-  auto source = CsvMarketData::open(spec, instruments);
+  auto source = CsvMarketData::open(spec.path, spec.format, id, instruments);
   if (!source) return source.status();
   return std::unique_ptr<MarketDataSource>(std::move(*source));
 }

@@ -2,6 +2,7 @@
 // header handling, block boundaries, and every row error with its exact
 // "file:line:column: message".
 #include "engine/data/csv_market_data.hpp"
+#include "engine/data/market_data_files.hpp"
 
 #include <gtest/gtest.h>
 
@@ -369,14 +370,14 @@ TEST_F(DataCsv, OpenFromDataSpec) {
   spec.path = file;
   spec.format = DataFormat::trades;
   spec.instrument = "SPY";
-  auto source = CsvMarketData::open(spec, table_);
+  auto source = open_market_data(spec, table_);  // a run file's data entry
   ASSERT_TRUE(source) << source.status().message();
   ReadAll all = read_all(**source);
   ASSERT_EQ(all.events.size(), 1u);
   EXPECT_EQ(all.events[0].instrument(), 2u);
 
   spec.instrument = "QQQ";
-  auto bad = CsvMarketData::open(spec, table_);
+  auto bad = open_market_data(spec, table_);
   ASSERT_FALSE(bad);
   EXPECT_EQ(
       bad.status().message(),
