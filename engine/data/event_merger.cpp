@@ -13,7 +13,7 @@ void EventMerger::add(std::unique_ptr<MarketDataSource> source) {
   if (started_) throw std::logic_error("EventMerger::add after the first next()");
   if (!source) throw std::invalid_argument("EventMerger::add: null source");
   sources_.push_back(std::move(source));
-  ahead_.emplace_back();
+  ahead_.emplace_back().events.resize(kReadAhead);
   heap_.reserve(sources_.size());
 }
 
@@ -54,7 +54,6 @@ Status EventMerger::out_of_order(uint32_t index, keel_timestamp_t ts,
 Result<bool> EventMerger::fill(uint32_t index) {
   Ahead& a = ahead_[index];
   if (a.position < a.count) return true;
-  if (a.events.empty()) a.events.resize(kReadAhead);
   Result<size_t> got = sources_[index]->next_batch(a.events.data(), a.events.size());
   if (!got) return got.status();
   a.position = 0;
@@ -85,13 +84,12 @@ Result<size_t> EventMerger::pass_through(MarketEvent* out, size_t capacity) {
   Ahead& a = ahead_[0];  // only its last_ts is used
   for (size_t i = 0; i < *got; ++i) {
     const keel_timestamp_t ts = out[i].ts();
-    if (a.taken && ts < a.last_ts) [[unlikely]] {
+    if (ts < a.last_ts) [[unlikely]] {
       error_ = out_of_order(0, ts, a.last_ts);
       if (i > 0) return i;  // the events before it first
       return *error_;
     }
     a.last_ts = ts;
-    a.taken = true;
   }
   return got;
 }
@@ -113,13 +111,12 @@ Result<size_t> EventMerger::next_batch(MarketEvent* out, size_t capacity) {
     const uint32_t index = heap_[0].source;
     Ahead& a = ahead_[index];
     const MarketEvent& event = a.events[a.position];
-    if (a.taken && event.ts() < a.last_ts) [[unlikely]] {
+    if (event.ts() < a.last_ts) [[unlikely]] {
       error_ = out_of_order(index, event.ts(), a.last_ts);
       break;
     }
     out[count++] = event;
     a.last_ts = event.ts();
-    a.taken = true;
     ++a.position;
     // The source's next event takes its place in the heap.
     Result<bool> more = fill(index);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,8 +47,8 @@ class EventMerger final : public MarketDataSource {
   struct Ahead {  // a source's events read but not yet merged
     std::vector<MarketEvent> events;
     size_t position = 0, count = 0;
-    keel_timestamp_t last_ts = 0;  // of the last event taken from it
-    bool taken = false;            // whether any event was taken yet
+    // Of the last event taken from it (none yet: the least time there is).
+    keel_timestamp_t last_ts = std::numeric_limits<keel_timestamp_t>::min();
   };
   struct HeapEntry {  // a source's current event's time, kept in the heap
     keel_timestamp_t ts;

@@ -38,7 +38,8 @@ Engine::Engine(const RunConfig& config, Host& host)
       venue_(config.venue, config.instruments.size(), orders_),
       subscribers_(config.instruments.size()),
       drawdown_watched_(config.instruments.size()),
-      mids_(config.instruments.size(), 0.0) {}
+      mids_(config.instruments.size(), 0.0),
+      input_(kReadBatch) {}
 
 Engine::~Engine() {
   host_.set_run_services(nullptr);
@@ -244,7 +245,6 @@ Result<bool> Engine::next_event(MarketEvent& out) {
 
 inline Result<bool> Engine::read_data(MarketEvent& out) {
   if (input_position_ == input_count_) [[unlikely]] {
-    if (input_.empty()) input_.resize(kReadBatch);
     Result<size_t> got = data_.next_batch(input_.data(), input_.size());
     if (!got) return got.status();
     input_position_ = 0;
