@@ -30,8 +30,7 @@ Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
 
 StrategyInstance::StrategyInstance(const Factory& factory, void* instance,
                                    std::unique_ptr<InstanceContext> context)
-    : factory_(&factory), plugin_(factory.plugin), instance_(instance),
-      context_(std::move(context)),
+    : factory_(&factory), instance_(instance), context_(std::move(context)),
       name_(context_->name) {
   if (table().on_events != nullptr && table().get_extension != nullptr) {
     const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(

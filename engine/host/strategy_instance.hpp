@@ -44,7 +44,7 @@ class StrategyInstance {
 
   const Factory& factory() const { return *factory_; }
   const std::string& name() const { return name_; }
-  PluginLibrary& plugin() const { return *plugin_; }
+  PluginLibrary& plugin() const { return *factory_->plugin; }
   InstanceContext& context() { return *context_; }
 
  private:
@@ -68,7 +68,6 @@ class StrategyInstance {
   }
 
   const Factory* factory_;
-  PluginLibrary* plugin_;  // factory_->plugin, one load nearer on every call
   void* instance_;
   std::unique_ptr<InstanceContext> context_;
   std::string name_;
