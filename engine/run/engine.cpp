@@ -473,27 +473,29 @@ void Engine::retire_if_done(Order& order) {
 }
 
 void Engine::record_retired(RunRecorder& recorder) {
-  orders_.take_retired([&](const Order& order) {
-    OrderRecord& r = order_record_;  // reused: its strings keep their capacity
-    r.order_id = order.id;
-    r.strategy = strategies_[order.strategy].spec->name;
-    r.instrument = config_.instruments.get(order.request.instrument).symbol;
-    r.side = order.request.side;
-    r.type = order.request.type;
-    r.time_in_force = order.request.time_in_force;
-    r.quantity = order.request.quantity;
-    r.limit_price = order.request.limit_price;
-    r.stop_price = order.request.stop_price;
-    r.client_tag = order.request.client_tag;
-    r.submitted_ts = order.submitted_ts;
-    r.last_update_ts = order.last_update_ts;
-    r.state = order.state;
-    r.filled_quantity = order.filled;
-    r.average_fill_price = order.average_price;
-    r.fees = order.fees;
-    r.reason = order.reason;
-    recorder.order(r);
-  });
+  orders_.take_retired([&](const Order& order) { record(order, recorder); });
+}
+
+void Engine::record(const Order& order, RunRecorder& recorder) {
+  OrderRecord& r = order_record_;  // reused: its strings keep their capacity
+  r.order_id = order.id;
+  r.strategy = strategies_[order.strategy].spec->name;
+  r.instrument = config_.instruments.get(order.request.instrument).symbol;
+  r.side = order.request.side;
+  r.type = order.request.type;
+  r.time_in_force = order.request.time_in_force;
+  r.quantity = order.request.quantity;
+  r.limit_price = order.request.limit_price;
+  r.stop_price = order.request.stop_price;
+  r.client_tag = order.request.client_tag;
+  r.submitted_ts = order.submitted_ts;
+  r.last_update_ts = order.last_update_ts;
+  r.state = order.state;
+  r.filled_quantity = order.filled;
+  r.average_fill_price = order.average_price;
+  r.fees = order.fees;
+  r.reason = order.reason;
+  recorder.order(r);
 }
 
 void Engine::schedule_report(const Order& order, keel_timestamp_t at) {
@@ -767,9 +769,8 @@ void Engine::finish(RunRecorder& recorder) {
     slot.in_stop = false;
   }
   sample_equity(now_, recorder);
-  // Every order is final now; a run that failed may leave events unhandled.
-  for (uint64_t id = orders_.first_id(); id < orders_.end_id(); ++id) orders_.get(id).retired = true;
-  record_retired(recorder);
+  // Every order is final now (a run that failed may leave events unhandled).
+  orders_.take_all([&](const Order& order) { record(order, recorder); });
 }
 
 RunResult Engine::collect() {

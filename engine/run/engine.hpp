@@ -120,6 +120,7 @@ class Engine final : public RunServices {
   void retire_if_done(Order& order);
   // Hands the retired orders at the front of the store to the recorder.
   void record_retired(RunRecorder& recorder);
+  void record(const Order& order, RunRecorder& recorder);  // its final record
   void update_marks(const MarketEvent& event);
   // Marks the model-marked options on `underlying` (every one when
   // KEEL_NO_INSTRUMENT) that have no quote of their own, at now_.

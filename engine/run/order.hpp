@@ -74,6 +74,14 @@ class OrderStore {
       ++first_id_;
     }
   }
+  // At the end of a run: every order still held, finished or not, oldest
+  // first; the store is then empty.
+  template <typename Take>
+  void take_all(Take&& take) {
+    for (const Order& order : orders_) take(order);
+    first_id_ += orders_.size();
+    orders_.clear();
+  }
 
  private:
   std::deque<Order> orders_;  // deque: references stay valid as it grows and shrinks
