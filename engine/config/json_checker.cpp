@@ -45,71 +45,6 @@ std::string show(const Json& value) {
   return text.substr(0, cut) + "...";
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  const auto lower = [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  };
-  const size_t n = a.size();
-  const size_t m = b.size();
-  // d[i][j]: distance between a[0, i) and b[0, j); three rows suffice.
-  std::vector<size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
-  for (size_t j = 0; j <= m; ++j) prev[j] = j;
-  for (size_t i = 1; i <= n; ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= m; ++j) {
-      const bool same = lower(a[i - 1]) == lower(b[j - 1]);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-          lower(a[i - 2]) == lower(b[j - 1])) {
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
-      }
-    }
-    std::swap(prev2, prev);
-    std::swap(prev, cur);
-  }
-  return prev[m];
-}
-
-namespace {
-
-template <class Candidates>
-std::optional<std::string> nearest_impl(std::string_view word, const Candidates& candidates) {
-  std::optional<std::string> best;
-  size_t best_distance = std::numeric_limits<size_t>::max();
-  for (const auto& candidate : candidates) {
-    const std::string_view c = candidate;
-    if (c == word) continue;
-    const size_t d = edit_distance(word, c);
-    // A near miss: at most two edits, and not most of a short word.
-    if (d > 2 || 2 * d > std::max(word.size(), c.size())) continue;
-    if (d < best_distance) {
-      best_distance = d;
-      best = std::string(c);
-    }
-  }
-  return best;
-}
-
-std::string suffix(const std::optional<std::string>& near) {
-  return near ? "; did you mean '" + *near + "'?" : std::string();
-}
-
-}  // namespace
-
-std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates) {
-  return nearest_impl(word, candidates);
-}
-std::optional<std::string> nearest(std::string_view word,
-                                   std::span<const std::string_view> candidates) {
-  return nearest_impl(word, candidates);
-}
-std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
-  return suffix(nearest(word, candidates));
-}
-std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates) {
-  return suffix(nearest(word, candidates));
-}
-
 std::string describe_integer(int64_t min) {
   if (min == 0) return "a non-negative integer";
   if (min == 1) return "a positive integer";
@@ -326,7 +261,7 @@ bool JsonChecker::object(const Json& value, const std::string& pointer,
   for (const auto& [key, child] : value.items()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string message = "unknown key '" + key + "'";
-    if (auto near = nearest(key, known)) {
+    if (auto near = nearest_name(key, known)) {
       message += "; did you mean '" + *near + "'?";
     } else {
       message += "; expected one of: ";

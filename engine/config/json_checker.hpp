@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/config/run_config.hpp"
+#include "keel/sdk/near_miss.hpp"
 
 namespace keel::config {
 
@@ -36,19 +37,9 @@ std::string pointer_child(const std::string& parent, size_t index);
 // A JSON value as it appears in a message: compact, cut to about 40 characters.
 std::string show(const Json& value);
 
-// Edit distance (optimal string alignment: insert, delete, substitute, swap
-// two neighbours), ignoring case.
-size_t edit_distance(std::string_view a, std::string_view b);
-
-// The candidate nearest to `word` if it is a near miss (distance <= 2, and
-// small against the length), else nullopt. Ties go to the earlier candidate.
-std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates);
-std::optional<std::string> nearest(std::string_view word,
-                                   std::span<const std::string_view> candidates);
-
-// "; did you mean 'X'?" for a near miss, else "".
-std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
-std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
+// "Did you mean": one bounded edit distance for all of keel.
+using sdk::did_you_mean;
+using sdk::nearest_name;
 
 // ---- parsing -----------------------------------------------------------------
 

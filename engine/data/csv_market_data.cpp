@@ -11,6 +11,7 @@
 #include <span>
 
 #include "engine/market/timestamp.hpp"
+#include "keel/sdk/near_miss.hpp"
 
 namespace keel {
 namespace {
@@ -86,24 +87,6 @@ std::string number_text(double value) {
   char buffer[32];
   const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   return ec == std::errc() ? std::string(buffer, end) : std::string("?");
-}
-
-// Optimal-string-alignment distance, case-insensitive (for "did you mean").
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-          lower(a[i - 2]) == lower(b[j - 1])) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
 }
 
 // Digits with at most one '.', at most 15 digits in all: the integer they
@@ -362,18 +345,10 @@ bool CsvMarketData::lookup_instrument(std::string_view symbol, keel_instrument_i
     if (symbol.empty()) return fail(Field::instrument, "instrument: missing symbol");
     std::string message =
         "unknown instrument " + shown(symbol) + " — not in the run file's instruments";
-    const std::string* best = nullptr;
-    size_t best_distance = 3;  // suggest only near misses
-    for (const auto& [candidate, candidate_id] : symbols_) {
-      const size_t distance = edit_distance(symbol, candidate);
-      if (distance < symbol.size() &&
-          (distance < best_distance ||
-           (distance == best_distance && best != nullptr && candidate < *best))) {
-        best = &candidate;
-        best_distance = distance;
-      }
-    }
-    if (best != nullptr) message += "; did you mean '" + *best + "'?";
+    std::vector<std::string_view> known;
+    known.reserve(symbols_.size());
+    for (const auto& entry : symbols_) known.push_back(entry.first);
+    message += sdk::did_you_mean(symbol, known);
     return fail(Field::instrument, message);
   }
   last_symbol_ = it->first;

@@ -4,27 +4,94 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace keel::config {
 namespace {
 
 TEST(ConfigJsonChecker, EditDistanceCountsSwapsAsOneAndIgnoresCase) {
-  EXPECT_EQ(edit_distance("seed", "seed"), 0u);
-  EXPECT_EQ(edit_distance("sed", "seed"), 1u);
-  EXPECT_EQ(edit_distance("APPL", "AAPL"), 1u);
-  EXPECT_EQ(edit_distance("aapl", "AAPL"), 0u);
-  EXPECT_EQ(edit_distance("", "abc"), 3u);
-  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  const auto d = [](std::string_view a, std::string_view b) {
+    return sdk::edit_distance_at_most(a, b, 10);
+  };
+  EXPECT_EQ(d("seed", "seed"), 0u);
+  EXPECT_EQ(d("sed", "seed"), 1u);
+  EXPECT_EQ(d("APPL", "AAPL"), 1u);
+  EXPECT_EQ(d("aapl", "AAPL"), 0u);
+  EXPECT_EQ(d("", "abc"), 3u);
+  EXPECT_EQ(d("kitten", "sitting"), 3u);
+  EXPECT_EQ(d("sitting", "kitten"), 3u);
+}
+
+TEST(ConfigJsonChecker, EditDistanceStopsAtItsLimit) {
+  EXPECT_EQ(sdk::edit_distance_at_most("kitten", "sitting", 3), 3u);
+  EXPECT_EQ(sdk::edit_distance_at_most("kitten", "sitting", 2), 3u);  // limit + 1: too far
+  EXPECT_EQ(sdk::edit_distance_at_most("abcdef", "badcfe", 2), 3u);   // three swaps
+  EXPECT_EQ(sdk::edit_distance_at_most("abcdef", "badcfe", 3), 3u);
+  // Lengths alone rule a hostile 10 MB name out; a long near miss is still found.
+  const std::string huge(10'000'000, 'A');
+  EXPECT_EQ(sdk::edit_distance_at_most(huge, "AAPL", 2), 3u);
+  std::string near = huge;
+  near[5'000'000] = 'B';
+  EXPECT_EQ(sdk::edit_distance_at_most(huge, near, 2), 1u);
+  const std::vector<std::string> ids = {"AAPL", "MSFT"};
+  EXPECT_EQ(nearest_name(huge, ids), std::nullopt);
+}
+
+// The banded distance agrees with the plain full-matrix one wherever it
+// is within the limit, on every pair of short strings over a small alphabet.
+TEST(ConfigJsonChecker, EditDistanceAgreesWithTheFullMatrix) {
+  const auto full = [](const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                            d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.size()][b.size()];
+  };
+  std::vector<std::string> words = {""};
+  for (size_t length = 1; length <= 5; ++length) {  // every word over {a, b, c} up to 5 letters
+    const size_t before = words.size();
+    for (size_t w = 0; w < before; ++w) {
+      if (words[w].size() != length - 1) continue;
+      for (char c : {'a', 'b', 'c'}) words.push_back(words[w] + c);
+    }
+  }
+  size_t compared = 0;
+  for (size_t x = 0; x < words.size(); x += 7) {
+    for (size_t y = 0; y < words.size(); y += 3) {
+      const size_t expected = full(words[x], words[y]);
+      for (size_t limit = 0; limit <= 4; ++limit) {
+        ASSERT_EQ(sdk::edit_distance_at_most(words[x], words[y], limit),
+                  std::min(expected, limit + 1))
+            << words[x] << " / " << words[y] << " limit " << limit;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 10000u);
 }
 
 TEST(ConfigJsonChecker, NearestIsANearMissOnly) {
   const std::vector<std::string> ids = {"AAPL", "MSFT", "ESZ4"};
-  EXPECT_EQ(nearest("APPL", std::span<const std::string>(ids)), "AAPL");
-  EXPECT_EQ(nearest("ESZ5", std::span<const std::string>(ids)), "ESZ4");
-  EXPECT_EQ(nearest("GOOG", std::span<const std::string>(ids)), std::nullopt);
+  EXPECT_EQ(nearest_name("APPL", ids), "AAPL");
+  EXPECT_EQ(nearest_name("ESZ5", ids), "ESZ4");
+  EXPECT_EQ(nearest_name("GOOG", ids), std::nullopt);
   const std::vector<std::string> keys = {"id", "kind"};
-  EXPECT_EQ(nearest("x", std::span<const std::string>(keys)), std::nullopt);  // 2 of 2 letters
-  EXPECT_EQ(did_you_mean("knd", std::span<const std::string>(keys)), "; did you mean 'kind'?");
-  EXPECT_EQ(did_you_mean("zzzz", std::span<const std::string>(keys)), "");
+  EXPECT_EQ(nearest_name("x", keys), std::nullopt);  // 2 of 2 letters
+  EXPECT_EQ(did_you_mean("knd", keys), "; did you mean 'kind'?");
+  EXPECT_EQ(did_you_mean("zzzz", keys), "");
+  // Ties go to the candidate that sorts first, whatever the order given.
+  const std::vector<std::string> tied = {"ESZ5", "ESZ3"};
+  EXPECT_EQ(nearest_name("ESZ4", tied), "ESZ3");
 }
 
 TEST(ConfigJsonChecker, PointersEscapeTildeAndSlash) {

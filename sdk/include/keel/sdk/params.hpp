@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/sdk/error.hpp"
+#include "keel/sdk/near_miss.hpp"
 
 namespace keel::sdk {
 
@@ -103,7 +104,7 @@ class Params {
     for (const auto& [key, value] : json_.items()) {
       if (used_.count(key) != 0) continue;
       std::string message = "/" + key + ": unknown param";
-      if (const auto near = nearest(key)) message += "; did you mean '" + *near + "'?";
+      message += did_you_mean(key, used_);
       if (!used_.empty()) {
         message += " (known:";
         for (const auto& k : used_) message += " " + k;
@@ -132,34 +133,6 @@ class Params {
                                 const nlohmann::json& got) {
     throw Error(KEEL_ERR_INVALID_ARGUMENT,
                 "/" + std::string(key) + ": expected " + expected + ", got " + got.dump());
-  }
-
-  std::optional<std::string> nearest(const std::string& key) const {
-    std::optional<std::string> best;
-    size_t best_distance = 3;  // suggest only near misses
-    for (const auto& candidate : used_) {
-      const size_t d = edit_distance(key, candidate);
-      if (d < best_distance) {
-        best_distance = d;
-        best = candidate;
-      }
-    }
-    return best;
-  }
-
-  static size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diagonal = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t above = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diagonal = above;
-      }
-    }
-    return row[b.size()];
   }
 
   nlohmann::json json_;
