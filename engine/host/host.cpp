@@ -13,6 +13,23 @@ Host::Host()
 
 Host::~Host() { shutdown(); }
 
+void InstanceContext::record_wrong_thread(const char* member) {
+  std::lock_guard lock(wrong_thread_mutex_);
+  if (wrong_thread_.load(std::memory_order_relaxed)) return;  // the first one tells
+  wrong_thread_message_ =
+      name + (plugin != nullptr ? " (plugin " + plugin->label() + ")" : std::string()) +
+      " called " + member +
+      " from a thread the host did not call it on; [host-thread] members of the host table "
+      "(keel/host.h) may only be called from inside a callback, on the thread that made it: "
+      "hand results from your own threads to your next callback";
+  wrong_thread_.store(true, std::memory_order_release);
+}
+
+std::string InstanceContext::thread_rule_violation() const {
+  std::lock_guard lock(wrong_thread_mutex_);
+  return wrong_thread_message_;
+}
+
 std::unique_ptr<InstanceContext> Host::make_context(std::string name, PluginLibrary* plugin) {
   auto context = std::make_unique<InstanceContext>();
   context->host = this;

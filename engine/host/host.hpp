@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/core/status.hpp"
+#include "engine/core/thread_token.hpp"
 #include "engine/host/model_instance.hpp"
 #include "engine/host/run_services.hpp"
 #include "engine/plugin/handle_table.hpp"
@@ -30,6 +31,21 @@ struct InstanceContext {
   // released; shared with the capsules' tracking records, which may outlive us.
   std::shared_ptr<std::atomic<int64_t>> capsules_outstanding =
       std::make_shared<std::atomic<int64_t>>(0);
+
+  // The host-thread rule (keel/host.h): a [host-thread] member this instance
+  // called from a thread of its own was refused, and the first such call is
+  // described here. The host checks the flag after each callback it makes on
+  // the instance and stops it then.
+  void record_wrong_thread(const char* member);
+  bool broke_thread_rule() const { return wrong_thread_.load(std::memory_order_relaxed); }
+  // For a caller that checks after every callback without including this file.
+  const std::atomic<bool>& wrong_thread_flag() const { return wrong_thread_; }
+  std::string thread_rule_violation() const;
+
+ private:
+  std::atomic<bool> wrong_thread_{false};
+  mutable std::mutex wrong_thread_mutex_;
+  std::string wrong_thread_message_;  // under the mutex
 };
 
 // Something a plugin instance did not give back.
@@ -76,6 +92,11 @@ class Host {
   std::vector<Leak> shutdown();
   const std::vector<Leak>& leaks() const { return leaks_; }
 
+  // The thread [host-thread] members must be called on: the one that made
+  // the Host, until a run binds the thread that runs it.
+  void bind_to_current_thread() { thread_ = current_thread_token(); }
+  bool on_host_thread() const { return current_thread_token() == thread_; }
+
   void set_run_services(RunServices* services) { run_ = services; }
   RunServices* run_services() const { return run_; }
 
@@ -96,6 +117,7 @@ class Host {
   std::vector<std::pair<std::string, keel_model_handle_t>> model_names_;
   std::vector<Leak> leaks_;
   RunServices* run_ = nullptr;
+  ThreadToken thread_ = current_thread_token();
   bool shut_down_ = false;
 };
 

@@ -30,6 +30,26 @@ keel_status_t host_call(const keel_host_t* host, keel_error_t* err, Body&& body)
   }
 }
 
+// host_call for a [host-thread] member: from any other thread the call does
+// nothing, is refused with KEEL_ERR_WRONG_THREAD and is remembered on the
+// caller's context, which the host checks after its callback returns.
+template <class Body>
+keel_status_t host_thread_call(const keel_host_t* host, const char* member, keel_error_t* err,
+                               Body&& body) noexcept {
+  InstanceContext* context = context_of(host);
+  if (context != nullptr && !context->host->on_host_thread()) [[unlikely]] {
+    try {
+      context->record_wrong_thread(member);
+      return keel_error_set(err, KEEL_ERR_WRONG_THREAD, "%s",
+                            context->thread_rule_violation().c_str());
+    } catch (...) {
+      return keel_error_set(err, KEEL_ERR_WRONG_THREAD,
+                            "%s called from a thread the host did not call it on", member);
+    }
+  }
+  return host_call(host, err, std::forward<Body>(body));
+}
+
 Status not_in_run(const char* member) {
   return Status(KEEL_ERR_UNSUPPORTED, std::string(member) +
                                           " is only available during an engine run (`keel run`)");
@@ -94,7 +114,7 @@ keel_status_t host_instrument_get(const keel_host_t* host, keel_instrument_id_t 
 
 keel_status_t host_order_submit(const keel_host_t* host, const keel_order_request_t* request,
                                 keel_order_handle_t* out_order, keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "order_submit", err, [&](InstanceContext& c) -> Status {
     if (request == nullptr || out_order == nullptr) return null_argument("request and out_order");
     RunServices* run = c.host->run_services();
     if (run == nullptr) return not_in_run("order_submit");
@@ -107,7 +127,7 @@ keel_status_t host_order_submit(const keel_host_t* host, const keel_order_reques
 
 keel_status_t host_order_cancel(const keel_host_t* host, keel_order_handle_t order,
                                 keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "order_cancel", err, [&](InstanceContext& c) -> Status {
     RunServices* run = c.host->run_services();
     if (run == nullptr) return not_in_run("order_cancel");
     return run->order_cancel(c, order);
@@ -116,7 +136,7 @@ keel_status_t host_order_cancel(const keel_host_t* host, keel_order_handle_t ord
 
 keel_status_t host_position_get(const keel_host_t* host, keel_instrument_id_t instrument,
                                 keel_position_t* out, keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "position_get", err, [&](InstanceContext& c) -> Status {
     if (out == nullptr) return null_argument("out");
     RunServices* run = c.host->run_services();
     if (run == nullptr) return not_in_run("position_get");
@@ -125,7 +145,7 @@ keel_status_t host_position_get(const keel_host_t* host, keel_instrument_id_t in
 }
 
 keel_status_t host_account_get(const keel_host_t* host, keel_account_t* out, keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "account_get", err, [&](InstanceContext& c) -> Status {
     if (out == nullptr) return null_argument("out");
     RunServices* run = c.host->run_services();
     if (run == nullptr) return not_in_run("account_get");
@@ -135,7 +155,7 @@ keel_status_t host_account_get(const keel_host_t* host, keel_account_t* out, kee
 
 keel_status_t host_timer_set(const keel_host_t* host, keel_timestamp_t at, uint64_t cookie,
                              keel_timer_handle_t* out_timer, keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "timer_set", err, [&](InstanceContext& c) -> Status {
     if (out_timer == nullptr) return null_argument("out_timer");
     RunServices* run = c.host->run_services();
     if (run == nullptr) return not_in_run("timer_set");
@@ -148,7 +168,7 @@ keel_status_t host_timer_set(const keel_host_t* host, keel_timestamp_t at, uint6
 
 keel_status_t host_timer_cancel(const keel_host_t* host, keel_timer_handle_t timer,
                                 keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "timer_cancel", err, [&](InstanceContext& c) -> Status {
     RunServices* run = c.host->run_services();
     if (run == nullptr) return not_in_run("timer_cancel");
     return run->timer_cancel(c, timer);
@@ -171,7 +191,7 @@ keel_status_t host_model_lookup(const keel_host_t* host, const char* name,
 keel_status_t host_model_create(const keel_host_t* host, const char* factory_id,
                                 const char* params_json, keel_model_handle_t* out_model,
                                 keel_error_t* err) {
-  return host_call(host, err, [&](InstanceContext& c) -> Status {
+  return host_thread_call(host, "model_create", err, [&](InstanceContext& c) -> Status {
     if (factory_id == nullptr || out_model == nullptr) {
       return null_argument("factory_id and out_model");
     }
@@ -186,7 +206,7 @@ keel_status_t host_model_create(const keel_host_t* host, const char* factory_id,
 
 keel_status_t host_model_drop(const keel_host_t* host, keel_model_handle_t model,
                               keel_error_t* err) {
-  return host_call(host, err,
+  return host_thread_call(host, "model_drop", err,
                    [&](InstanceContext& c) -> Status { return c.host->drop_model(model, &c); });
 }
 
@@ -264,16 +284,17 @@ void destroy_tracked(keel_capsule_t* capsule) {
 keel_status_t host_model_calibrate(const keel_host_t* host, keel_model_handle_t model,
                                    const keel_calibration_quote_t* quotes, size_t count,
                                    keel_capsule_t* out_report, keel_error_t* err) {
-  InstanceContext* caller = context_of(host);
-  return with_model(host, model, err, [&](ModelInstance& m) -> Status {
+  return host_thread_call(host, "model_calibrate", err, [&](InstanceContext& caller) -> Status {
     if (out_report == nullptr) return null_argument("out_report");
-    Result<CalibrationReport> report = m.calibrate(quotes, count);
+    Result<std::shared_ptr<ModelInstance>> instance = caller.host->model(model);
+    if (!instance) return instance.status();
+    Result<CalibrationReport> report = (*instance)->calibrate(quotes, count);
     if (!report) return report.status();
     keel_capsule_t capsule = report->capsule.take();
     capsule.destroy_context =
-        new TrackedCapsule{capsule.destroy, capsule.destroy_context, caller->capsules_outstanding};
+        new TrackedCapsule{capsule.destroy, capsule.destroy_context, caller.capsules_outstanding};
     capsule.destroy = &destroy_tracked;
-    caller->capsules_outstanding->fetch_add(1);
+    caller.capsules_outstanding->fetch_add(1);
     *out_report = capsule;
     return Status::ok();
   });

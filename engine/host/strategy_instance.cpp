@@ -31,7 +31,7 @@ Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
 StrategyInstance::StrategyInstance(const Factory& factory, void* instance,
                                    std::unique_ptr<InstanceContext> context)
     : factory_(&factory), instance_(instance), context_(std::move(context)),
-      name_(context_->name) {
+      name_(context_->name), wrong_thread_(&context_->wrong_thread_flag()) {
   if (table().on_events != nullptr && table().get_extension != nullptr) {
     const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(
         table().get_extension(instance_, KEEL_STRATEGY_EXT_EVENTS_CONSUMED));
@@ -47,6 +47,7 @@ Status StrategyInstance::on_events(const keel_event_t* events, size_t count, siz
   if (plugin().poisoned()) return plugin().poisoned_status();
   keel_error_t err{};
   const keel_status_t status = table().on_events(instance_, events, count, &err);
+  if (broke_thread_rule()) [[unlikely]] return thread_rule_status("on_events");
   if (status != KEEL_OK) return check_plugin_status(plugin(), status, err, name_ + ": on_events");
   const size_t handled = consumed_ext_->events_consumed(instance_);
   if (handled == 0 || handled > count) {
@@ -63,6 +64,11 @@ Status StrategyInstance::on_events(const keel_event_t* events, size_t count, siz
 }
 
 StrategyInstance::~StrategyInstance() { (void)drop(); }
+
+Status StrategyInstance::thread_rule_status(const char* member) const {
+  return Status(KEEL_ERR_WRONG_THREAD,
+                name_ + ": " + member + ": " + context_->thread_rule_violation());
+}
 
 Status StrategyInstance::drop() {
   if (dropped_) return Status(KEEL_ERR_STALE_HANDLE, name_ + " was already dropped");
@@ -83,6 +89,7 @@ Status StrategyInstance::on_stop(keel_timestamp_t at) {
   if (plugin().poisoned()) return plugin().poisoned_status();
   keel_error_t err{};
   const keel_status_t status = table().on_stop(instance_, at, &err);
+  if (broke_thread_rule()) [[unlikely]] return thread_rule_status("on_stop");
   return check_plugin_status(plugin(), status, err, name_ + ": on_stop");
 }
 

@@ -4,6 +4,7 @@
 // and the callback, and drop happens exactly once.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -63,9 +64,15 @@ class StrategyInstance {
     err.code = KEEL_OK;
     err.message[0] = '\0';
     const keel_status_t status = fn(instance_, &event, &err);
+    if (broke_thread_rule()) [[unlikely]] return thread_rule_status(member);
     if (status == KEEL_OK) return Status::ok();
     return check_plugin_status(plugin(), status, err, name_ + ": " + member);
   }
+  // The host-thread rule: a [host-thread] host call this instance made from
+  // a thread of its own (InstanceContext::record_wrong_thread) fails the
+  // callback during or after which the host learns of it.
+  bool broke_thread_rule() const { return wrong_thread_->load(std::memory_order_relaxed); }
+  Status thread_rule_status(const char* member) const;
 
   const Factory* factory_;
   void* instance_;
@@ -73,6 +80,7 @@ class StrategyInstance {
   std::string name_;
   bool dropped_ = false;
   const keel_strategy_events_consumed_ext_t* consumed_ext_ = nullptr;
+  const std::atomic<bool>* wrong_thread_;  // context_->wrong_thread_flag()
 };
 
 }  // namespace keel

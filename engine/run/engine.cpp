@@ -49,6 +49,9 @@ Engine::~Engine() {
 }
 
 Status Engine::prepare() {
+  // The thread that prepares the run runs it: plugins may call the host's
+  // [host-thread] members on it only (keel/host.h).
+  host_.bind_to_current_thread();
   for (const auto& folder : config_.plugin_paths) host_.registry().add_search_folder(folder);
 
   for (const ModelSpec& model : config_.pricing_models) {

@@ -20,12 +20,13 @@ type code =
   | Plugin_fault
   | Poisoned
   | Internal
+  | Wrong_thread
 
 type t = { code : code; message : string }
 
 exception Error of code * string
 
-(* keel_status_t values: KEEL_ERR_INVALID_ARGUMENT (1) .. KEEL_ERR_INTERNAL (13). *)
+(* keel_status_t values: KEEL_ERR_INVALID_ARGUMENT (1) .. KEEL_ERR_WRONG_THREAD (14). *)
 let to_int = function
   | Invalid_argument -> 1
   | Unsupported -> 2
@@ -40,6 +41,7 @@ let to_int = function
   | Plugin_fault -> 11
   | Poisoned -> 12
   | Internal -> 13
+  | Wrong_thread -> 14
 
 let of_int = function
   | 1 -> Invalid_argument
@@ -54,6 +56,7 @@ let of_int = function
   | 10 -> Out_of_memory
   | 11 -> Plugin_fault
   | 12 -> Poisoned
+  | 14 -> Wrong_thread
   | _ -> Internal
 
 let name = function
@@ -70,6 +73,7 @@ let name = function
   | Plugin_fault -> "plugin fault"
   | Poisoned -> "plugin poisoned"
   | Internal -> "internal error"
+  | Wrong_thread -> "wrong thread"
 
 let fail code message = raise (Error (code, message))
 let failf code fmt = Printf.ksprintf (fail code) fmt

@@ -10,8 +10,19 @@
  *
  * Thread tags:
  *   [thread-safe]          callable from any thread at any time.
- *   [instance-serialized]  callable only from inside a call the host made on
- *                          this instance (its callbacks run one at a time).
+ *   [host-thread]          callable only from inside a call the host made on
+ *                          this instance, on the thread the host made it
+ *                          from. The host checks: from any other thread the
+ *                          member does nothing and returns
+ *                          KEEL_ERR_WRONG_THREAD with a message naming the
+ *                          instance, the member and this rule, and the host
+ *                          then stops the instance as if its callback had
+ *                          failed (a strategy's on_error: stop the run or
+ *                          disable it). A plugin that runs its own threads
+ *                          hands their results to its next callback.
+ *   [instance-serialized]  (the plugin's own tables, keel/strategy.h and
+ *                          keel/pricing_model.h) never called concurrently
+ *                          on one instance; may move between threads.
  * Calls tagged "engine" succeed only during a run (`keel run`); elsewhere
  * (e.g. `keel price`) they return KEEL_ERR_UNSUPPORTED. */
 #ifndef KEEL_HOST_H
@@ -56,7 +67,10 @@ struct keel_host {
   void (*log)(const keel_host_t* host, int32_t level, const char* message);
 
   /* The current time: simulated during a run (the timestamp of the event
-   * being handled), wall-clock UTC otherwise. [thread-safe] */
+   * being handled), wall-clock UTC otherwise. [thread-safe]; from a thread
+   * of the plugin's own during a run it is the time of whatever the host is
+   * handling meanwhile, so a deterministic strategy reads it on the host
+   * thread. */
   keel_timestamp_t (*now)(const keel_host_t* host);
 
   /* ---- instruments (engine) ------------------------------------------- */
@@ -76,33 +90,33 @@ struct keel_host {
   /* Sends an order. On KEEL_OK *out_order names it until its terminal
    * update has been delivered. KEEL_ERR_REJECTED when a risk check or venue
    * rule refuses it at once (the message says which); the strategy also
-   * gets a REJECTED order update. [instance-serialized] */
+   * gets a REJECTED order update. [host-thread] */
   keel_status_t (*order_submit)(const keel_host_t* host, const keel_order_request_t* request,
                                 keel_order_handle_t* out_order, keel_error_t* err);
 
   /* Requests a cancel; the outcome arrives as an order update (an order may
    * fill before the cancel reaches the venue). KEEL_ERR_STALE_HANDLE if the
-   * order is no longer open. [instance-serialized] */
+   * order is no longer open. [host-thread] */
   keel_status_t (*order_cancel)(const keel_host_t* host, keel_order_handle_t order,
                                 keel_error_t* err);
 
   /* The calling strategy's position in one instrument (zeros when flat).
-   * [instance-serialized] */
+   * [host-thread] */
   keel_status_t (*position_get)(const keel_host_t* host, keel_instrument_id_t instrument,
                                 keel_position_t* out, keel_error_t* err);
 
-  /* The calling strategy's cash, equity and PnL. [instance-serialized] */
+  /* The calling strategy's cash, equity and PnL. [host-thread] */
   keel_status_t (*account_get)(const keel_host_t* host, keel_account_t* out, keel_error_t* err);
 
   /* ---- timers (engine; strategies only) ------------------------------- */
 
   /* Asks for an on_timer call at simulated time `at` (or the next event
-   * time if `at` is in the past), carrying `cookie`. [instance-serialized] */
+   * time if `at` is in the past), carrying `cookie`. [host-thread] */
   keel_status_t (*timer_set)(const keel_host_t* host, keel_timestamp_t at, uint64_t cookie,
                              keel_timer_handle_t* out_timer, keel_error_t* err);
 
   /* Cancels a timer that has not fired. KEEL_ERR_STALE_HANDLE if it fired,
-   * was cancelled, or never existed. [instance-serialized] */
+   * was cancelled, or never existed. [host-thread] */
   keel_status_t (*timer_cancel)(const keel_host_t* host, keel_timer_handle_t timer,
                                 keel_error_t* err);
 
@@ -119,14 +133,14 @@ struct keel_host {
    * "keel.black_scholes") with JSON params. The caller owns the handle and
    * must give it back with model_drop exactly once; a handle not dropped by
    * the end of the run is reported as leaked, under the caller's name.
-   * [instance-serialized] */
+   * [host-thread] */
   keel_status_t (*model_create)(const keel_host_t* host, const char* factory_id,
                                 const char* params_json, keel_model_handle_t* out_model,
                                 keel_error_t* err);
 
   /* Drops a model created with model_create. A second drop, or a handle
    * that never existed, returns KEEL_ERR_STALE_HANDLE; a handle of another
-   * kind KEEL_ERR_WRONG_KIND. [instance-serialized] */
+   * kind KEEL_ERR_WRONG_KIND. [host-thread] */
   keel_status_t (*model_drop)(const keel_host_t* host, keel_model_handle_t model,
                               keel_error_t* err);
 
@@ -134,7 +148,7 @@ struct keel_host {
    * keel_pricing_model_vtable_t, plus KEEL_ERR_STALE_HANDLE /
    * KEEL_ERR_WRONG_KIND for bad handles and KEEL_ERR_POISONED when the
    * model's plugin has faulted. [thread-safe] except model_calibrate,
-   * [instance-serialized]. */
+   * [host-thread] (calibration changes the model that other calls read). */
   keel_status_t (*model_price)(const keel_host_t* host, keel_model_handle_t model,
                                const keel_option_t* option, keel_greeks_t* out,
                                keel_error_t* err);

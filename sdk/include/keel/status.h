@@ -53,12 +53,17 @@ enum {
   /* Returned by the host for any call on a poisoned plugin. */
   KEEL_ERR_POISONED = 12,
   /* A broken invariant inside the callee (a bug; please report it). */
-  KEEL_ERR_INTERNAL = 13
+  KEEL_ERR_INTERNAL = 13,
+  /* A [host-thread] member of the host table (keel/host.h) was called from
+   * a thread other than the one the host is calling the plugin on. The call
+   * did nothing; the host also stops the calling strategy as its on_error
+   * says. Appended in ABI 1.0: an older host never returns it. */
+  KEEL_ERR_WRONG_THREAD = 14
 };
 
 /* Highest code defined by this ABI version. A plugin returning anything
  * outside [KEEL_OK, KEEL_STATUS_LAST] is treated as having faulted. */
-#define KEEL_STATUS_LAST KEEL_ERR_INTERNAL
+#define KEEL_STATUS_LAST KEEL_ERR_WRONG_THREAD
 
 #define KEEL_ERROR_MESSAGE_CAPACITY 512
 
@@ -88,6 +93,7 @@ static inline const char* keel_status_name(keel_status_t status) {
     case KEEL_ERR_PLUGIN_FAULT: return "plugin fault";
     case KEEL_ERR_POISONED: return "plugin poisoned";
     case KEEL_ERR_INTERNAL: return "internal error";
+    case KEEL_ERR_WRONG_THREAD: return "wrong thread";
     default: return "unknown status";
   }
 }

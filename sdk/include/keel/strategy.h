@@ -68,19 +68,24 @@ typedef struct keel_strategy_vtable {
 } keel_strategy_vtable_t;
 
 /* Extension KEEL_STRATEGY_EXT_EVENTS_CONSUMED (returned by get_extension)
- * makes batch delivery exact. After on_events returns KEEL_OK the engine
- * asks how many of the span's events the strategy handled; a strategy stops
- * after the event during which it acted (sent or cancelled an order, set or
- * cancelled a timer), and the engine delivers the rest again once what that
- * action caused has happened, so the result is the same as per-event
- * handling. Without this extension the engine gives on_events one event at
- * a time. */
+ * makes batch delivery exact. After every on_events call the engine asks
+ * how many of the span's events the strategy reached:
+ *   - on KEEL_OK, the events it handled: a strategy stops after the event
+ *     during which it acted (sent or cancelled an order, set or cancelled a
+ *     timer), and the engine delivers the rest again once what that action
+ *     caused has happened;
+ *   - on an error, the events up to and including the one whose handling
+ *     failed: the engine stops the strategy at that event, exactly where
+ *     per-event delivery would have, and what it sent while handling that
+ *     event is dated at that event.
+ * So the result is the same as per-event handling. Without this extension
+ * the engine gives on_events one event at a time. */
 #define KEEL_STRATEGY_EXT_EVENTS_CONSUMED "keel.strategy.events_consumed/1"
 
 typedef struct keel_strategy_events_consumed_ext {
   uint32_t struct_size; /* sizeof(keel_strategy_events_consumed_ext_t) when built */
-  /* How many events of the last on_events call were handled, in 1..count.
-   * [instance-serialized] */
+  /* How many events of the last on_events call were reached (see above), in
+   * 1..count. [instance-serialized] */
   size_t (*events_consumed)(void* self);
 } keel_strategy_events_consumed_ext_t;
 

@@ -108,6 +108,7 @@ pub fn status_name(status: keel_status_t) -> &'static str {
         KEEL_ERR_PLUGIN_FAULT => "plugin fault",
         KEEL_ERR_POISONED => "plugin poisoned",
         KEEL_ERR_INTERNAL => "internal error",
+        KEEL_ERR_WRONG_THREAD => "wrong thread",
         _ => "unknown status",
     }
 }

@@ -33,7 +33,8 @@ pub const KEEL_ERR_OUT_OF_MEMORY: keel_status_t = 10;
 pub const KEEL_ERR_PLUGIN_FAULT: keel_status_t = 11;
 pub const KEEL_ERR_POISONED: keel_status_t = 12;
 pub const KEEL_ERR_INTERNAL: keel_status_t = 13;
-pub const KEEL_STATUS_LAST: keel_status_t = KEEL_ERR_INTERNAL;
+pub const KEEL_ERR_WRONG_THREAD: keel_status_t = 14;
+pub const KEEL_STATUS_LAST: keel_status_t = KEEL_ERR_WRONG_THREAD;
 
 pub const KEEL_ERROR_MESSAGE_CAPACITY: usize = 512;
 
