@@ -17,8 +17,9 @@ void InstanceContext::record_wrong_thread(const char* member) {
   std::lock_guard lock(wrong_thread_mutex_);
   if (wrong_thread_.load(std::memory_order_relaxed)) return;  // the first one tells
   wrong_thread_message_ =
-      name + (plugin != nullptr ? " (plugin " + plugin->label() + ")" : std::string()) +
-      " called " + member +
+      "wrong thread: " + name +
+      (plugin != nullptr ? " of plugin " + plugin->label() : std::string()) + " called " +
+      member +
       " from a thread the host did not call it on; [host-thread] members of the host table "
       "(keel/host.h) may only be called from inside a callback, on the thread that made it: "
       "hand results from your own threads to your next callback";

@@ -10,15 +10,23 @@
 //                {"on": "update", "n": 1, "do": "cancel", "order_index": 0},
 //                {"on": "quote", "n": 3, "do": "timer", "delay_ns": 1000},
 //                {"on": "trade", "n": 0, "do": "fail"},      // return an error
-//                {"on": "bar", "n": 2, "do": "throw"} ]       // a fault
+//                {"on": "bar", "n": 2, "do": "throw"},        // a fault
+//                {"on": "bar", "n": 3, "do": "submit_from_thread", "order": {...}},
+//                {"on": "quote", "n": 0, "do": "hammer_from_thread", "order": {...}} ]
 // }
+// submit_from_thread sends the order from a thread it starts and joins
+// within the callback (a [host-thread] breach, keel/host.h);
+// hammer_from_thread starts a thread that keeps sending the order, and
+// asking for the position and account, until the instance is dropped.
 // "on" counts callbacks of that kind (0-based): start, quote, trade, bar,
 // update, fill, timer, stop.
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "keel/sdk.hpp"
@@ -46,6 +54,11 @@ class Scripted final : public keel::sdk::Strategy {
     actions_ = params.value("actions", nlohmann::json::array());
   }
   ~Scripted() override {
+    if (hammer_.joinable()) {
+      stop_hammer_.store(true);
+      hammer_.join();
+      log("hammer accepted=%" PRIu64, hammer_accepted_.load());
+    }
     if (journal_ != nullptr) std::fclose(journal_);
   }
 
@@ -112,6 +125,22 @@ class Scripted final : public keel::sdk::Strategy {
       } else if (what == "timer") {
         host_.set_timer(host_.now() + action.value("delay_ns", int64_t{0}),
                         action.value("cookie", uint64_t{7}));
+      } else if (what == "submit_from_thread") {
+        std::thread([&] { submit(action["order"]); }).join();
+      } else if (what == "hammer_from_thread" && !hammer_.joinable()) {
+        const keel_order_request_t request = make_request(action["order"]);
+        hammer_ = std::thread([this, request] {
+          while (!stop_hammer_.load()) {
+            keel_order_handle_t handle{};
+            keel_position_t position{};
+            keel_account_t account{};
+            const keel_host_t* host = host_.raw();
+            keel_status_t status = host->order_submit(host, &request, &handle, nullptr);
+            status |= host->position_get(host, request.instrument, &position, nullptr);
+            status |= host->account_get(host, &account, nullptr);
+            if (status != KEEL_ERR_WRONG_THREAD) hammer_accepted_.fetch_add(1);
+          }
+        });
       } else if (what == "fail") {
         throw Error(KEEL_ERR_INVALID_ARGUMENT, "scripted failure on " + on);
       } else if (what == "throw") {
@@ -121,6 +150,17 @@ class Scripted final : public keel::sdk::Strategy {
   }
 
   void submit(const nlohmann::json& o) {
+    const keel_order_request_t r = make_request(o);
+    try {
+      orders_.push_back(host_.submit(r));
+      log("submit -> ok");
+    } catch (const Error& e) {
+      orders_.push_back(keel_order_handle_t{KEEL_NULL_HANDLE});
+      log("submit -> %s", e.what());
+    }
+  }
+
+  keel_order_request_t make_request(const nlohmann::json& o) {
     keel_order_request_t r{};
     r.struct_size = sizeof r;
     r.instrument = host_.instrument(o.value("instrument", ""));
@@ -136,13 +176,7 @@ class Scripted final : public keel::sdk::Strategy {
     r.limit_price = o.value("limit", 0.0);
     r.stop_price = o.value("stop", 0.0);
     r.client_tag = orders_.size();
-    try {
-      orders_.push_back(host_.submit(r));
-      log("submit -> ok");
-    } catch (const Error& e) {
-      orders_.push_back(keel_order_handle_t{KEEL_NULL_HANDLE});
-      log("submit -> %s", e.what());
-    }
+    return r;
   }
 
   keel::sdk::Host host_;
@@ -150,6 +184,11 @@ class Scripted final : public keel::sdk::Strategy {
   nlohmann::json actions_ = nlohmann::json::array();
   std::map<std::string, int64_t> counts_;
   std::vector<keel_order_handle_t> orders_;
+  std::thread hammer_;
+  std::atomic<bool> stop_hammer_{false};
+  // Calls of the hammer thread that came back with anything but
+  // KEEL_ERR_WRONG_THREAD (journalled at on_stop; must stay 0).
+  std::atomic<uint64_t> hammer_accepted_{0};
 };
 
 }  // namespace
