@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/host/host.hpp"
+#include "engine/host/run_services.hpp"
 #include "engine/host/strategy_instance.hpp"
 #include "report.hpp"
 #if KEEL_WITH_PYTHON
@@ -198,6 +199,75 @@ void cpp_plugin_engine_call(benchmark::State& state) {
 }
 BENCHMARK(cpp_plugin_engine_call);
 
+// ---- a host call from a strategy: position_get ------------------------------------
+//
+// What a strategy pays to ask the host something during a run: the host
+// table's position_get, which finds the caller's context, checks the
+// host-thread rule (keel/host.h) and calls the run's services, against the
+// services' virtual call alone.
+
+class StubServices final : public RunServices {
+ public:
+  keel_timestamp_t now() override { return 0; }
+  Result<keel_instrument_id_t> instrument_find(const std::string&) override { return 0; }
+  Status instrument_get(keel_instrument_id_t, keel_instrument_info_t&) override {
+    return Status::ok();
+  }
+  Result<keel_order_handle_t> order_submit(InstanceContext&, const keel_order_request_t&) override {
+    return Status(KEEL_ERR_UNSUPPORTED, "stub");
+  }
+  Status order_cancel(InstanceContext&, keel_order_handle_t) override { return Status::ok(); }
+  [[gnu::noipa]] Status position_get(InstanceContext&, keel_instrument_id_t instrument,
+                                     keel_position_t& out) override {
+    out.instrument = instrument;
+    out.quantity = 100;
+    return Status::ok();
+  }
+  Status account_get(InstanceContext&, keel_account_t&) override { return Status::ok(); }
+  Result<keel_timer_handle_t> timer_set(InstanceContext&, keel_timestamp_t, uint64_t) override {
+    return Status(KEEL_ERR_UNSUPPORTED, "stub");
+  }
+  Status timer_cancel(InstanceContext&, keel_timer_handle_t) override { return Status::ok(); }
+};
+
+void host_position_get(benchmark::State& state) {
+  StubServices services;
+  Host& h = host();
+  h.set_run_services(&services);
+  h.bind_to_current_thread();
+  const std::unique_ptr<InstanceContext> context = h.make_context("strategy 'bench'", nullptr);
+  const keel_host_t* table = &context->table;
+  keel_position_t position{};
+  keel_error_t err{};
+  for (auto _ : state) {
+    for (size_t i = 0; i < kEvents; ++i) {
+      if (table->position_get(table, i % 4, &position, &err) != KEEL_OK) {
+        state.SkipWithError(err.message);
+      }
+      benchmark::DoNotOptimize(position);
+    }
+  }
+  h.set_run_services(nullptr);
+  state.counters[kItemsPerIteration] = static_cast<double>(kEvents);
+}
+BENCHMARK(host_position_get);
+
+void services_position_get(benchmark::State& state) {
+  StubServices stub;
+  RunServices* services = &stub;
+  benchmark::DoNotOptimize(services);
+  const std::unique_ptr<InstanceContext> context = host().make_context("strategy 'bench'", nullptr);
+  keel_position_t position{};
+  for (auto _ : state) {
+    for (size_t i = 0; i < kEvents; ++i) {
+      if (!services->position_get(*context, i % 4, position)) state.SkipWithError("failed");
+      benchmark::DoNotOptimize(position);
+    }
+  }
+  state.counters[kItemsPerIteration] = static_cast<double>(kEvents);
+}
+BENCHMARK(services_position_get);
+
 #if KEEL_WITH_RUST
 const Strategy& rust_noop() {
   static Strategy s(host(), native_factory("keel.bench.noop_rust"), "noop_rust");
@@ -256,6 +326,9 @@ const bool kOverheadFiguresRegistered = add_figures({
      "<= 1.2x a virtual call (ratio >= 0.83)", 1 / 1.2},
     {"C++ plugin on_quote via engine dispatch", "cpp_plugin_engine_call", "cpp_virtual_call", "ns",
      "vs a virtual call (StrategyInstance::on_quote)", 0},
+    {"Host call position_get via C table (host-thread check)", "host_position_get",
+     "services_position_get", "ns", "vs the run services' virtual call", 0,
+     0, false, "RunServices::position_get"},
     {"Rust plugin on_quote via C table", "rust_plugin_call", "cpp_virtual_call", "ns",
      "<= 1.2x a virtual call (ratio >= 0.83)", 1 / 1.2},
     {"Rust plugin on_events, batched (1024)", "rust_plugin_batched", "cpp_virtual_call", "ns",

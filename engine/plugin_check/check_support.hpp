@@ -102,6 +102,10 @@ class RawInstance {
   void* self_ = nullptr;
 };
 
+// A FAIL verdict when the instance called a [host-thread] member of the host
+// table from a thread of its own (keel/host.h) during or before `member`.
+std::optional<Verdict> thread_rule_breach(RawInstance& instance, const std::string& member);
+
 // Compact rendering of JSON params for messages: the text itself when short.
 std::string params_label(const std::string& params_json);
 

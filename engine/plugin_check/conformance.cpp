@@ -50,6 +50,12 @@ std::optional<Verdict> contract_breach(const CallOutcome& outcome, const std::st
   return std::nullopt;
 }
 
+std::optional<Verdict> thread_rule_breach(RawInstance& instance, const std::string& member) {
+  if (!instance.context().broke_thread_rule()) return std::nullopt;
+  return fail("the host-thread rule, by " + member + ": " +
+              instance.context().thread_rule_violation());
+}
+
 RawInstance::RawInstance(Host& host, const Factory& factory, const std::string& name)
     : host_(host), factory_(factory), context_(host.make_context(name, factory.plugin)) {}
 

@@ -430,6 +430,10 @@ void check_pricing_model(Host& host, const Factory& f, const std::string& params
     return pass("get_extension of an unknown id returns NULL");
   });
 
+  out.run(id, "model.host_thread", [&]() -> Verdict {
+    if (auto breach = thread_rule_breach(instance, "the checks above")) return *breach;
+    return pass("no [host-thread] host call from a thread of the model's own");
+  });
   out.run(id, "model.drop", [&]() -> Verdict {
     const CallOutcome dropped = instance.drop();
     if (auto breach = contract_breach(dropped, "drop after use")) return *breach;

@@ -334,6 +334,7 @@ Verdict run_stream(Host& host, const Factory& f, const std::string& params, bool
   auto checked = [&](keel_status_t status, const keel_error_t& err,
                      const std::string& what) -> std::optional<Verdict> {
     ++calls;
+    if (auto breach = thread_rule_breach(instance, what)) return breach;
     const CallOutcome r = outcome_of(status, err);
     if (auto breach = contract_breach(r, what)) return breach;
     if (!r.ok()) stopped = what + " returned " + r.describe();
@@ -407,6 +408,7 @@ Verdict run_stream(Host& host, const Factory& f, const std::string& params, bool
     if (auto v = checked(t.on_stop(self, end, &err), err, "on_stop")) return *v;
   }
   const CallOutcome dropped = instance.drop();
+  if (auto breach = thread_rule_breach(instance, "drop after the run")) return *breach;
   if (auto breach = contract_breach(dropped, "drop after the run")) return *breach;
   if (!dropped.ok()) return fail("drop after the run returned " + dropped.describe());
   const auto& leaks = host.leaks();

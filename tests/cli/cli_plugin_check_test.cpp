@@ -293,6 +293,27 @@ TEST(CliPluginCheck, FaultsAreFailuresWithTheirMessage) {
   EXPECT_EQ(faults, 6u);
 }
 
+// A strategy that calls order_submit from a thread it starts breaks the
+// host-thread rule (keel/host.h): the check names it, per event and in spans.
+TEST(CliPluginCheck, AStrategyCallingTheHostFromItsOwnThread) {
+  const TempDir dir;
+  const nlohmann::json params = {
+      {"journal", (dir.path() / "journal.txt").string()},
+      {"actions",
+       {{{"on", "quote"}, {"n", 3}, {"do", "submit_from_thread"},
+         {"order", {{"instrument", "CHECK"}, {"side", "buy"}, {"type", "market"},
+                    {"quantity", 1}}}}}}};
+  const KeelRun r =
+      check({KEEL_TEST_SCRIPTED_PLUGIN, "--params", "keel_test.scripted=" + params.dump()});
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_THAT(fail_lines(r),
+              ElementsAre(AllOf(StartsWith("FAIL  keel_test.scripted: the host-thread rule, by "
+                                           "on_quote at event "),
+                                HasSubstr("called order_submit from a thread the host did not "
+                                          "call it on"))))
+      << r;
+}
+
 TEST(CliPluginCheck, CapsuleWithTheWrongTag) {
   const KeelRun r =
       check({broken("capsules"), "--params", R"(keel_test.capsule_model={"mode":"wrong_tag"})"});
