@@ -3,6 +3,18 @@
 #include "engine/host/host.hpp"
 
 namespace keel {
+namespace {
+
+const char* batched_member_name(uint32_t kind) {
+  switch (kind) {
+    case KEEL_EVENT_QUOTE: return "on_quote (batched)";
+    case KEEL_EVENT_TRADE: return "on_trade (batched)";
+    case KEEL_EVENT_BAR: return "on_bar (batched)";
+    default: return "on_events";
+  }
+}
+
+}  // namespace
 
 Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
     const Factory& factory, const std::string& params_json,
@@ -47,19 +59,29 @@ Status StrategyInstance::on_events(const keel_event_t* events, size_t count, siz
   if (plugin().poisoned()) return plugin().poisoned_status();
   keel_error_t err{};
   const keel_status_t status = table().on_events(instance_, events, count, &err);
-  if (broke_thread_rule()) [[unlikely]] return thread_rule_status("on_events");
-  if (status != KEEL_OK) return check_plugin_status(plugin(), status, err, name_ + ": on_events");
-  const size_t handled = consumed_ext_->events_consumed(instance_);
-  if (handled == 0 || handled > count) {
-    plugin().poison("events_consumed returned " + std::to_string(handled) + " for " +
+  // The count belongs to this call's outcome, like the error struct: it is
+  // read before a fault poisons the plugin (keel/strategy.h).
+  const size_t reached = consumed_ext_->events_consumed(instance_);
+  const bool reached_valid = reached >= 1 && reached <= count;
+  if (status != KEEL_OK || broke_thread_rule()) [[unlikely]] {
+    // Where it failed; a count out of range puts the failure at the span's
+    // first event, the earliest it can have been. Messages name the member
+    // per-event delivery would have called there.
+    consumed = reached_valid ? reached : 1;
+    const char* member = batched_member_name(events[consumed - 1].kind);
+    if (broke_thread_rule()) return thread_rule_status(member);
+    return check_plugin_status(plugin(), status, err, name_ + ": " + member);
+  }
+  if (!reached_valid) {
+    plugin().poison("events_consumed returned " + std::to_string(reached) + " for " +
                     std::to_string(count) + " events");
     return Status(KEEL_ERR_PLUGIN_FAULT, name_ + ": on_events reported " +
-                                             std::to_string(handled) + " of " +
+                                             std::to_string(reached) + " of " +
                                              std::to_string(count) +
                                              " events handled (expected 1.." +
                                              std::to_string(count) + ")");
   }
-  consumed = handled;
+  consumed = reached;
   return Status::ok();
 }
 

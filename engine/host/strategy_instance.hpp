@@ -39,7 +39,9 @@ class StrategyInstance {
   Status on_stop(keel_timestamp_t at);
 
   // Batch delivery (on_events + the events-consumed extension): runs of
-  // market events in one call. `consumed` receives how many were handled.
+  // market events in one call. `consumed` receives how many were handled,
+  // or, when the call fails, how many were reached: the failure belongs to
+  // event consumed - 1.
   bool takes_batches() const { return consumed_ext_ != nullptr; }  // set only with on_events
   Status on_events(const keel_event_t* events, size_t count, size_t& consumed);
 

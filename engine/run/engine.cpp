@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "engine/data/market_data_files.hpp"
 #if KEEL_WITH_PYTHON
@@ -201,7 +202,13 @@ void Engine::dispatch(const MarketEvent& event) {
     Status status;
     if (slot.instance->takes_batches()) {
       if (event_seq_ <= slot.delivered_seq) {  // it had this event in an earlier batch
-        if (event_seq_ == slot.release_seq) release_deferred(s);
+        if (event_seq_ == slot.release_seq) {
+          release_deferred(s);
+          if (!slot.deferred_failure.is_ok()) {
+            strategy_failed(s, std::exchange(slot.deferred_failure, Status::ok()));
+            if (stop_) return;
+          }
+        }
         continue;
       }
       if (Status st = deliver_batch(s, event); !st) strategy_failed(s, st);
@@ -226,8 +233,11 @@ void Engine::dispatch(const MarketEvent& event) {
 // (batch_safe); otherwise a batch of one. It handles events up to the one on
 // which it acts and says how many (the events-consumed extension); what it
 // sent is held back and scheduled when the loop reaches that event, as if
-// sent from there, and the rest of the run is delivered again later. So the
-// orders, fills and reports are those of per-event delivery. Within a batch,
+// sent from there, and the rest of the run is delivered again later. A batch
+// that fails says which event failed (events_consumed reaches it): the loop
+// goes on to that event and stops the strategy there, with what it sent
+// while handling it dated there. So the orders, fills, reports and the
+// point of failure are those of per-event delivery. Within a batch,
 // marks (position/account values) and host `now` are those of the batch's
 // first event; a strategy whose risk checks price orders at the mid gets no
 // batches (batch_safe).
@@ -319,10 +329,22 @@ Status Engine::deliver_batch(size_t s, const MarketEvent& first) {
   Status status = slot.instance->on_events(batch_.data(), batch_.size(), consumed);
   batch_strategy_.reset();
   slot.delivered_seq = batch_seqs_[consumed - 1];
-  if (!slot.deferred.empty() || !slot.deferred_orders.empty()) {
+  const bool acted = !slot.deferred.empty() || !slot.deferred_orders.empty();
+  if (acted || !status) {
+    // What it did, and a failure, belong to the event it reached.
     slot.release_seq = batch_seqs_[consumed - 1];
     slot.release_ts = batch_[consumed - 1].as.quote.ts;  // every payload begins with ts
-    if (consumed == 1 || !status) release_deferred(s);
+  }
+  if (consumed == 1) {
+    if (acted) release_deferred(s);
+    return status;
+  }
+  if (!status) {
+    // The loop has not reached the failing event yet: it goes on through
+    // the events before it (other strategies, venue, marks, equity) and
+    // applies the failure there (dispatch).
+    slot.deferred_failure = std::move(status);
+    return Status::ok();
   }
   return status;
 }

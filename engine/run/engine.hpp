@@ -98,6 +98,10 @@ class Engine final : public RunServices {
     keel_timestamp_t release_ts = 0, deferred_from_ts = 0;
     std::vector<PendingEvent> deferred;
     std::vector<uint64_t> deferred_orders;
+    // A batch that failed at a later event than its first: the failure is
+    // applied when the loop reaches that event (release_seq), as per-event
+    // delivery would have.
+    Status deferred_failure;
   };
   struct TimerEntry {
     size_t strategy;

@@ -41,7 +41,7 @@ const char* state_name(int32_t state) {
   return state >= 0 && state <= 6 ? names[state] : "?";
 }
 
-class Scripted final : public keel::sdk::Strategy {
+class Scripted : public keel::sdk::Strategy {
  public:
   static constexpr const char* kId = "keel_test.scripted";
   static constexpr const char* kDescription = "Test strategy: scripted actions and a journal";
@@ -53,6 +53,13 @@ class Scripted final : public keel::sdk::Strategy {
     if (journal_ == nullptr) throw Error(KEEL_ERR_INVALID_ARGUMENT, "/journal: cannot write " + path);
     actions_ = params.value("actions", nlohmann::json::array());
   }
+  // The time of the event being handled (a batch keeps its own, as the
+  // Rust, OCaml and Python SDKs do).
+  virtual keel_timestamp_t now() const { return host_.now(); }
+
+  // Orders sent or cancelled and timers set so far (by this thread).
+  uint64_t actions() const { return actions_taken_; }
+
   ~Scripted() override {
     if (hammer_.joinable()) {
       stop_hammer_.store(true);
@@ -112,6 +119,7 @@ class Scripted final : public keel::sdk::Strategy {
     for (const auto& action : actions_) {
       if (action.value("on", "") != on || action.value("n", int64_t{-1}) != n) continue;
       const std::string what = action.value("do", "");
+      if (what == "submit" || what == "cancel" || what == "timer") ++actions_taken_;
       if (what == "submit") {
         submit(action["order"]);
       } else if (what == "cancel") {
@@ -123,7 +131,7 @@ class Scripted final : public keel::sdk::Strategy {
           log("cancel order_index=%zu -> %s", index, e.what());
         }
       } else if (what == "timer") {
-        host_.set_timer(host_.now() + action.value("delay_ns", int64_t{0}),
+        host_.set_timer(now() + action.value("delay_ns", int64_t{0}),
                         action.value("cookie", uint64_t{7}));
       } else if (what == "submit_from_thread") {
         std::thread([&] { submit(action["order"]); }).join();
@@ -184,6 +192,7 @@ class Scripted final : public keel::sdk::Strategy {
   nlohmann::json actions_ = nlohmann::json::array();
   std::map<std::string, int64_t> counts_;
   std::vector<keel_order_handle_t> orders_;
+  uint64_t actions_taken_ = 0;
   std::thread hammer_;
   std::atomic<bool> stop_hammer_{false};
   // Calls of the hammer thread that came back with anything but
@@ -191,8 +200,81 @@ class Scripted final : public keel::sdk::Strategy {
   std::atomic<uint64_t> hammer_accepted_{0};
 };
 
+// keel_test.scripted_batched: the same strategy taking market events in
+// spans (on_events + the events-consumed extension), the way the Rust,
+// OCaml and Python SDKs deliver them: each event through the per-event
+// callback, stopping after the event during which it acted; the count
+// reaches the failing event when a callback fails.
+class ScriptedBatched final : public Scripted {
+ public:
+  static constexpr const char* kId = "keel_test.scripted_batched";
+  static constexpr const char* kDescription = "Test strategy: scripted, taking batches";
+  using Scripted::Scripted;
+  keel_timestamp_t now() const override { return in_batch ? batch_ts : Scripted::now(); }
+  size_t reached = 0;
+  bool in_batch = false;
+  keel_timestamp_t batch_ts = 0;
+};
+
+using BatchedThunks = keel::sdk::detail::StrategyThunks<ScriptedBatched>;
+
+keel_status_t batched_on_events(void* self, const keel_event_t* events, size_t count,
+                                keel_error_t* err) {
+  auto& s = *static_cast<ScriptedBatched*>(self);
+  s.reached = 0;
+  const keel_strategy_vtable_t& t = BatchedThunks::vtable;
+  struct InBatch {
+    ScriptedBatched& s;
+    explicit InBatch(ScriptedBatched& strategy) : s(strategy) { s.in_batch = true; }
+    ~InBatch() { s.in_batch = false; }
+  } in_batch(s);
+  for (size_t i = 0; i < count; ++i) {
+    s.reached = i + 1;
+    s.batch_ts = events[i].as.quote.ts;  // every market payload begins with ts
+    const uint64_t before = s.actions();
+    keel_status_t status = KEEL_OK;
+    switch (events[i].kind) {
+      case KEEL_EVENT_QUOTE: status = t.on_quote(self, &events[i].as.quote, err); break;
+      case KEEL_EVENT_TRADE: status = t.on_trade(self, &events[i].as.trade, err); break;
+      case KEEL_EVENT_BAR: status = t.on_bar(self, &events[i].as.bar, err); break;
+      default: return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "not a market event");
+    }
+    if (status != KEEL_OK || s.actions() != before) return status;
+  }
+  return KEEL_OK;
+}
+
+size_t batched_events_consumed(void* self) { return static_cast<ScriptedBatched*>(self)->reached; }
+
+const keel_strategy_events_consumed_ext_t kEventsConsumed{
+    sizeof(keel_strategy_events_consumed_ext_t), &batched_events_consumed};
+
+const void* batched_get_extension(void* /*self*/, const char* id) {
+  return std::string(id) == KEEL_STRATEGY_EXT_EVENTS_CONSUMED ? &kEventsConsumed : nullptr;
+}
+
+const keel_strategy_vtable_t kBatchedTable = [] {
+  keel_strategy_vtable_t t = BatchedThunks::vtable;
+  t.on_events = &batched_on_events;
+  t.get_extension = &batched_get_extension;
+  return t;
+}();
+
+const keel_factory_t* batched_factory() {
+  static const keel_factory_t factory{sizeof(keel_factory_t),
+                                      0,
+                                      KEEL_KIND_STRATEGY,
+                                      ScriptedBatched::kId,
+                                      ScriptedBatched::kDescription,
+                                      ScriptedBatched::kParamsSchema,
+                                      &keel::sdk::detail::Lifecycle<ScriptedBatched>::create,
+                                      &keel::sdk::detail::Lifecycle<ScriptedBatched>::drop,
+                                      &kBatchedTable};
+  return &factory;
+}
+
 }  // namespace
 
 KEEL_PLUGIN((keel::sdk::PluginInfo{"keel_test.scripted", "Scripted test strategy", "1.0.0",
                                    "keel tests", "Does what its params say; journals callbacks."}),
-            keel::sdk::strategy_factory<Scripted>())
+            keel::sdk::strategy_factory<Scripted>(), batched_factory())
