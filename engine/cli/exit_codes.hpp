@@ -1,27 +1,38 @@
-// engine/cli/exit_codes.hpp — the `keel` CLI's exit codes, and how an
-// engine Status maps onto them.
+// engine/cli/exit_codes.hpp — the one exit-code table every `keel` command
+// uses (README "Exit codes", `keel --help`):
+//   0    ok
+//   2    bad input: run file, data, params, command-line arguments
+//   3    a plugin cannot be found, chosen or loaded
+//   4    a plugin or strategy failed (an error that stops the run, a fault,
+//        a broken ABI rule) or a `plugin check` failed
+//   130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM; the report is whole
 #pragma once
 
+#include "engine/core/failure.hpp"
 #include "engine/core/status.hpp"
 
 namespace keel::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUsage = 2,       // bad command line or bad input data
-  kExitPluginLoad = 3,  // a plugin could not be found or loaded
-  kExitPluginFault = 4  // a plugin faulted (exception, panic) or is poisoned
+  kExitUsage = 2,        // bad input
+  kExitPluginLoad = 3,   // a plugin could not be found, chosen or loaded
+  kExitPluginFault = 4,  // a plugin or strategy failed
+  kExitSigint = 130,
+  kExitSigterm = 143
 };
 
+inline constexpr const char* kExitCodeTable =
+    "Exit codes (every command): 0 ok; 2 bad input (run file, data, params, arguments); "
+    "3 a plugin cannot be found, chosen or loaded; 4 a plugin or strategy failed; "
+    "130/143 interrupted (SIGINT/SIGTERM).";
+
+inline int exit_code(FailureKind kind) { return static_cast<int>(kind); }
+
+// For a status a plugin call returned, where nothing else says whose fault
+// it was (kind_of_plugin_refusal).
 inline int exit_code_for(const Status& status) {
-  switch (status.code()) {
-    case KEEL_OK: return kExitOk;
-    case KEEL_ERR_PLUGIN_FAULT:
-    case KEEL_ERR_POISONED:
-    case KEEL_ERR_BAD_CAPSULE:
-    case KEEL_ERR_INTERNAL: return kExitPluginFault;
-    default: return kExitUsage;
-  }
+  return exit_code(kind_of_plugin_refusal(status));
 }
 
 }  // namespace keel::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
                                         std::to_string(KEEL_ABI_VERSION_MAJOR) + "." +
                                         std::to_string(KEEL_ABI_VERSION_MINOR) + ")");
   app.require_subcommand(1);
+  app.footer(kExitCodeTable);
   GlobalOptions global;
   app.add_option("--plugin-path", global.plugin_paths,
                  "Folder to search for plugins first (repeatable)")

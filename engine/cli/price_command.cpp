@@ -123,7 +123,8 @@ CommandRunner add_price_command(CLI::App& app) {
       "file of options (--csv IN --out OUT) with a pricing-model plugin.\n"
       "Units: expiry in years; vol, rate, dividend as annual decimals (0.2 = 20%), rates "
       "continuously compounded; vega and rho per 1.0 of vol and rate; theta per year.");
-  cmd->add_option("--model", o->model, "Pricing-model factory id, e.g. keel.black_scholes")
+  cmd->add_option("--model", o->model,
+                  "Pricing model: a factory id (keel.black_scholes), a plugin file, or FILE.so:ID")
       ->required();
   cmd->add_option("--params", o->params, "Model params as a JSON object")->capture_default_str();
   cmd->add_option("--spot", o->spot, "Underlying price");
@@ -154,14 +155,21 @@ CommandRunner add_price_command(CLI::App& app) {
 
   return [o](Host& host) {
     if (!o->csv_in.empty() && o->csv_out.empty()) return usage("--csv needs --out");
-    Result<keel_model_handle_t> handle =
-        host.create_model(o->model, o->params, "model '" + o->model + "'");
-    if (!handle) {
-      std::cerr << "keel price: " << handle.status().message() << "\n";
-      const keel_status_t code = handle.status().code();
-      if (code == KEEL_ERR_NOT_FOUND) return static_cast<int>(kExitPluginLoad);
-      return exit_code_for(handle.status());
+    // --model is a factory id, a plugin file, or FILE.so:ID (the registry's
+    // factory references).
+    Result<const Factory*> factory =
+        host.registry().find_factory(o->model, FactoryKind::pricing_model);
+    if (!factory) {
+      std::cerr << "keel price: --model " << o->model << ": " << factory.status().message() << "\n";
+      return static_cast<int>(kExitPluginLoad);
     }
+    if ((*factory)->kind != FactoryKind::pricing_model) {
+      return usage("--model " + o->model + ": '" + (*factory)->id +
+                   "' is a strategy, not a pricing model");
+    }
+    Result<keel_model_handle_t> handle =
+        host.create_model(**factory, o->params, "model '" + (*factory)->id + "'");
+    if (!handle) return fail(handle.status());
     Result<std::shared_ptr<ModelInstance>> model = host.model(*handle);
     if (!model) return fail(model.status());
     const int code = o->csv_in.empty() ? price_single(**model, *o) : price_csv(**model, *o);

@@ -49,16 +49,6 @@ Manifest make_manifest(const RunConfig& config, const std::string& run_file, Hos
   return manifest;
 }
 
-// Exit code for a failure before the run started.
-int prepare_exit_code(const Status& status) {
-  switch (status.code()) {
-    case KEEL_ERR_NOT_FOUND: return kExitPluginLoad;
-    case KEEL_ERR_PLUGIN_FAULT:
-    case KEEL_ERR_POISONED: return kExitPluginFault;
-    default: return kExitUsage;
-  }
-}
-
 }  // namespace
 
 CommandRunner add_run_command(CLI::App& app) {
@@ -87,7 +77,7 @@ CommandRunner add_run_command(CLI::App& app) {
     Engine engine(config, host);
     if (Status s = engine.prepare(); !s) {
       std::cerr << "keel run: " << o->file << ": " << s.message() << "\n";
-      return prepare_exit_code(s);
+      return exit_code(engine.prepare_failure());
     }
     Result<RunReportWriter> writer = RunReportWriter::open(config.output_dir);
     if (!writer) {
@@ -110,7 +100,7 @@ CommandRunner add_run_command(CLI::App& app) {
     }
     if (!result.failure.is_ok()) {
       std::cerr << "keel run: " << result.summary.status << "\n";
-      return exit_code_for(result.failure);
+      return exit_code(result.kind);
     }
     return static_cast<int>(kExitOk);
   };

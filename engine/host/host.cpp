@@ -43,11 +43,17 @@ std::unique_ptr<InstanceContext> Host::make_context(std::string name, PluginLibr
 Result<keel_model_handle_t> Host::create_model(const std::string& factory_id,
                                                const std::string& params_json,
                                                const std::string& name, InstanceContext* owner) {
-  Result<const Factory*> factory = registry_.find_factory(factory_id);
+  Result<const Factory*> factory = registry_.find_factory(factory_id, FactoryKind::pricing_model);
   if (!factory) return factory.status();
-  auto context = make_context(name, (*factory)->plugin);
+  return create_model(**factory, params_json, name, owner);
+}
+
+Result<keel_model_handle_t> Host::create_model(const Factory& factory,
+                                               const std::string& params_json,
+                                               const std::string& name, InstanceContext* owner) {
+  auto context = make_context(name, factory.plugin);
   Result<std::unique_ptr<ModelInstance>> instance =
-      ModelInstance::create(**factory, params_json, std::move(context));
+      ModelInstance::create(factory, params_json, std::move(context));
   if (!instance) return instance.status();
   std::lock_guard lock(models_mutex_);
   const uint64_t bits = models_.insert(

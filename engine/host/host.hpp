@@ -72,6 +72,10 @@ class Host {
                                            const std::string& params_json,
                                            const std::string& name,
                                            InstanceContext* owner = nullptr);
+  // The same from a factory found already.
+  Result<keel_model_handle_t> create_model(const Factory& factory, const std::string& params_json,
+                                           const std::string& name,
+                                           InstanceContext* owner = nullptr);
   // Drops a model. `owner` must be the instance that created it (null for
   // host-owned models).
   Status drop_model(keel_model_handle_t handle, InstanceContext* owner = nullptr);

@@ -1,5 +1,7 @@
 #include "engine/host/model_instance.hpp"
 
+#include <cmath>
+
 #include "engine/host/host.hpp"
 
 namespace keel {
@@ -55,12 +57,22 @@ Status ModelInstance::check(keel_status_t status, const keel_error_t& err, const
   return check_plugin_status(plugin(), status, err, name_ + ": " + member);
 }
 
+Status ModelInstance::non_finite(const char* member, const std::string& what,
+                                 double value) const {
+  return Status(KEEL_ERR_INTERNAL,
+                name_ + " (" + factory_->id + "): " + member + " returned a " + what + " of " +
+                    (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf") +
+                    " with status OK; a model says what it cannot price with an error status "
+                    "(a bug in the model: report it to its author)");
+}
+
 Result<keel_greeks_t> ModelInstance::price(const keel_option_t& option) {
   if (Status s = guard_poisoned(); !s) return s;
   keel_greeks_t out{};
   keel_error_t err{};
   const keel_status_t status = factory_->model.price(instance_, &option, &out, &err);
   if (Status s = check(status, err, "price"); !s) return s;
+  if (!std::isfinite(out.price)) return non_finite("price", "price", out.price);
   return out;
 }
 
@@ -68,7 +80,19 @@ Status ModelInstance::price_batch(const keel_option_batch_t& options,
                                   const keel_greeks_batch_t& out) {
   if (Status s = guard_poisoned(); !s) return s;
   keel_error_t err{};
-  return check(factory_->model.price_batch(instance_, &options, &out, &err), err, "price_batch");
+  if (Status s = check(factory_->model.price_batch(instance_, &options, &out, &err), err,
+                       "price_batch");
+      !s) {
+    return s;
+  }
+  for (size_t i = 0; i < options.count; ++i) {
+    const bool priced = out.status == nullptr || out.status[i] == KEEL_OK;
+    if (priced && !std::isfinite(out.price[i])) [[unlikely]] {
+      if (out.status != nullptr) out.status[i] = KEEL_ERR_INTERNAL;
+      return non_finite("price_batch", "price of item " + std::to_string(i), out.price[i]);
+    }
+  }
+  return Status::ok();
 }
 
 Result<double> ModelInstance::implied_vol(const keel_option_t& option, double premium) {
@@ -77,6 +101,7 @@ Result<double> ModelInstance::implied_vol(const keel_option_t& option, double pr
   keel_error_t err{};
   const keel_status_t status = factory_->model.implied_vol(instance_, &option, premium, &vol, &err);
   if (Status s = check(status, err, "implied_vol"); !s) return s;
+  if (!std::isfinite(vol)) return non_finite("implied_vol", "implied volatility", vol);
   return vol;
 }
 

@@ -78,6 +78,8 @@ class ModelInstance {
   ModelInstance(const Factory& factory, void* instance, std::unique_ptr<InstanceContext> context);
   Status check(keel_status_t status, const keel_error_t& err, const char* member);
   Status guard_poisoned() const;
+  // A model that answered OK with a non-finite price or vol (KEEL_ERR_INTERNAL).
+  Status non_finite(const char* member, const std::string& what, double value) const;
 
   const Factory* factory_;
   void* instance_;

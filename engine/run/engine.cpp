@@ -56,10 +56,28 @@ Status Engine::prepare() {
   for (const auto& folder : config_.plugin_paths) host_.registry().add_search_folder(folder);
 
   for (const ModelSpec& model : config_.pricing_models) {
+    Result<const Factory*> factory =
+        host_.registry().find_factory(model.factory, FactoryKind::pricing_model);
+    if (!factory) {
+      return refuse(FailureKind::plugin_load,
+                    Status(factory.status().code(),
+                           model.pointer + "/factory: " + factory.status().message()));
+    }
+    if ((*factory)->kind != FactoryKind::pricing_model) {
+      return refuse(FailureKind::bad_input,
+                    Status(KEEL_ERR_INVALID_ARGUMENT, model.pointer + "/factory: '" +
+                                                          model.factory +
+                                                          "' is a strategy, not a pricing model"));
+    }
     Result<keel_model_handle_t> handle =
-        host_.create_model(model.factory, model.params.dump(), "model '" + model.name + "'");
-    if (!handle) return Status(handle.status().code(), model.pointer + ": " + handle.status().message());
-    if (Status s = host_.name_model(model.name, *handle); !s) return s;
+        host_.create_model(**factory, model.params.dump(), "model '" + model.name + "'");
+    if (!handle) {
+      return refuse(kind_of_plugin_refusal(handle.status()),
+                    Status(handle.status().code(), model.pointer + ": " + handle.status().message()));
+    }
+    if (Status s = host_.name_model(model.name, *handle); !s) {
+      return refuse(FailureKind::bad_input, std::move(s));
+    }
     models_.push_back(*handle);
   }
 
@@ -70,7 +88,7 @@ Status Engine::prepare() {
     Result<keel_model_handle_t> handle = host_.lookup_model(instrument.model_mark->model);
     Result<std::shared_ptr<ModelInstance>> model =
         handle ? host_.model(*handle) : Result<std::shared_ptr<ModelInstance>>(handle.status());
-    if (!model) return model.status();
+    if (!model) return refuse(FailureKind::bad_input, model.status());
     model_marked_by_underlying_[instrument.underlying].push_back(model_marked_.size());
     model_marked_.push_back({instrument.id, std::move(*model)});
   }
@@ -80,24 +98,30 @@ Status Engine::prepare() {
 #if KEEL_WITH_PYTHON
     Result<const Factory*> factory =
         spec.python ? python::python_strategy_factory(host_.registry(), *spec.python)
-                    : host_.registry().find_factory(spec.factory);
+                    : host_.registry().find_factory(spec.factory, FactoryKind::strategy);
 #else
-    Result<const Factory*> factory = host_.registry().find_factory(spec.factory);
+    Result<const Factory*> factory =
+        host_.registry().find_factory(spec.factory, FactoryKind::strategy);
 #endif
     if (!factory) {
-      return Status(factory.status().code(), spec.pointer + (spec.python ? "/python" : "/factory") +
-                                                 ": " + factory.status().message());
+      return refuse(FailureKind::plugin_load,
+                    Status(factory.status().code(),
+                           spec.pointer + (spec.python ? "/python" : "/factory") + ": " +
+                               factory.status().message()));
     }
     if ((*factory)->kind != FactoryKind::strategy) {
-      return Status(KEEL_ERR_INVALID_ARGUMENT, spec.pointer + "/factory: '" + spec.factory +
-                                                   "' is a pricing model, not a strategy");
+      return refuse(FailureKind::bad_input,
+                    Status(KEEL_ERR_INVALID_ARGUMENT, spec.pointer + "/factory: '" + spec.factory +
+                                                          "' is a pricing model, not a strategy"));
     }
     auto context = host_.make_context("strategy '" + spec.name + "'", (*factory)->plugin);
     const InstanceContext* context_ptr = context.get();
     Result<std::unique_ptr<StrategyInstance>> instance =
         StrategyInstance::create(**factory, spec.params.dump(), std::move(context));
     if (!instance) {
-      return Status(instance.status().code(), spec.pointer + "/params: " + instance.status().message());
+      return refuse(kind_of_plugin_refusal(instance.status()),
+                    Status(instance.status().code(),
+                           spec.pointer + "/params: " + instance.status().message()));
     }
     StrategySlot slot;
     slot.spec = &spec;
@@ -123,8 +147,9 @@ Status Engine::prepare() {
     const DataSpec& spec = config_.data[i];
     auto source = open_market_data(spec, config_.instruments);  // CSV or binary
     if (!source) {
-      return Status(source.status().code(),
-                    "/data/" + std::to_string(i) + ": " + source.status().message());
+      return refuse(FailureKind::bad_input,
+                    Status(source.status().code(),
+                           "/data/" + std::to_string(i) + ": " + source.status().message()));
     }
     data_.add(std::move(*source));
   }
@@ -141,7 +166,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
   while (true) {
     Result<bool> next = next_event(event);
     if (!next) {
-      fail(next.status());
+      fail(next.status(), FailureKind::bad_input);
       break;
     }
     have = *next;
@@ -185,7 +210,7 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
 
     Result<bool> next = next_event(event);
     if (!next) {
-      fail(next.status());
+      fail(next.status(), FailureKind::bad_input);
       break;
     }
     have = *next && !(config_.end_ns && event.ts() >= *config_.end_ns);
@@ -391,13 +416,19 @@ void Engine::strategy_failed(size_t s, const Status& status) {
     cancel_everything(s, "cancelled: the strategy was disabled after an error");
   } else {
     slot.status = "stopped: " + status.message();
-    fail(status);
+    fail(status, FailureKind::plugin);
   }
 }
 
-void Engine::fail(const Status& status) {
+Status Engine::refuse(FailureKind kind, Status status) {
+  prepare_failure_ = kind;
+  return status;
+}
+
+void Engine::fail(const Status& status, FailureKind kind) {
   if (failure_.is_ok()) {
     failure_ = status;
+    failure_kind_ = kind;
     run_status_ = "failed: " + status.message();
   }
   stop_ = true;
@@ -662,7 +693,8 @@ void Engine::mark_options_by_model(keel_instrument_id_t underlying) {
                         inputs.model + "' could not mark option '" + option.symbol + "' at " +
                         format_timestamp(now_) + ": " +
                         (priced ? std::string("it returned a non-finite price")
-                                : priced.status().message())));
+                                : priced.status().message())),
+             FailureKind::plugin);
         return;
       }
       value = priced->price;
@@ -832,6 +864,7 @@ RunResult Engine::collect() {
   summary.unrealized_pnl = total.unrealized_pnl;
   summary.total_fees = total.fees;
   result.failure = failure_;
+  result.kind = failure_kind_;
   return result;
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/config/run_config.hpp"
+#include "engine/core/failure.hpp"
 #include "engine/data/event_merger.hpp"
 #include "engine/host/host.hpp"
 #include "engine/host/strategy_instance.hpp"
@@ -40,7 +41,8 @@ namespace keel {
 
 struct RunResult {
   RunSummary summary;
-  Status failure;  // why the run stopped early (its code picks the exit code); ok otherwise
+  Status failure;  // why the run stopped early; ok otherwise
+  FailureKind kind = FailureKind::none;  // and whose fault that was (the exit code)
 };
 
 class Engine final : public RunServices {
@@ -51,8 +53,10 @@ class Engine final : public RunServices {
   Engine& operator=(const Engine&) = delete;
 
   // Loads plugins, creates the pricing models and strategies, opens the data
-  // files. Errors name the run file's JSON pointer or the data file.
+  // files. Errors name the run file's JSON pointer or the data file;
+  // prepare_failure() says whose fault a failure was.
   Status prepare();
+  FailureKind prepare_failure() const { return prepare_failure_; }
 
   // Runs to the end of the data, or until a strategy error stops the run.
   // Fills, equity samples and the orders' final records go to `recorder` as
@@ -158,7 +162,9 @@ class Engine final : public RunServices {
   void strategy_failed(size_t strategy, const Status& status);
   void finish(RunRecorder& recorder);
   // Ends the run early; the first failure is the one reported.
-  void fail(const Status& status);
+  void fail(const Status& status, FailureKind kind);
+  // prepare()'s failures: remembers the kind and returns the status.
+  Status refuse(FailureKind kind, Status status);
   RunResult collect();
   double fee_for(const Order& order, double quantity, double price, int32_t liquidity) const;
 
@@ -203,6 +209,8 @@ class Engine final : public RunServices {
   uint64_t events_ = 0;
   std::string run_status_ = "completed";
   Status failure_;
+  FailureKind failure_kind_ = FailureKind::none;
+  FailureKind prepare_failure_ = FailureKind::none;
   bool stop_ = false;
 };
 

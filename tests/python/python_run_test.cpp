@@ -227,7 +227,7 @@ TEST(PythonRun, OrdersOnUnknownOrUnsubscribedInstrumentsStopTheStrategyClearly) 
   json unknown = python(kScripts + "/faults.py", "UnknownInstrument");
   unknown["instruments"] = {"AAPL"};
   KeelRun r = run_with(dir, "unknown", run_file(unknown, dir.file("unknown")));
-  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;  // the strategy stopped the run
   EXPECT_THAT(summary_of(dir, "unknown")["status"].get<std::string>(),
               HasSubstr("keel.Error: instrument_find: no instrument 'XYZ' in this run (at " +
                         kScripts + "/faults.py:14 in on_bar)"));
@@ -235,17 +235,17 @@ TEST(PythonRun, OrdersOnUnknownOrUnsubscribedInstrumentsStopTheStrategyClearly) 
   json foreign = python(kScripts + "/faults.py", "NotSubscribed");
   foreign["instruments"] = {"AAPL"};
   r = run_with(dir, "foreign", run_file(foreign, dir.file("foreign")));
-  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;  // the strategy stopped the run
   EXPECT_THAT(summary_of(dir, "foreign")["status"].get<std::string>(),
               HasSubstr("order on instrument id 1, which strategy 's' did not subscribe to (at " +
                         kScripts + "/faults.py:19 in on_bar)"));
 }
 
-TEST(PythonRun, ASyntaxErrorIsARunFileErrorBeforeAnyDataIsRead) {
+TEST(PythonRun, ASyntaxErrorIsAPluginThatCannotLoadBeforeAnyDataIsRead) {
   TempDir dir;
   KeelRun r = run_with(dir, "syntax", run_file(python(kScripts + "/syntax_error.py", "Broken"),
                                                dir.file("out")));
-  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_THAT(r.err, HasSubstr("/strategies/0/python: cannot import " + kScripts +
                                "/syntax_error.py: SyntaxError: expected ':' (at " + kScripts +
                                "/syntax_error.py:4)"))
@@ -253,18 +253,18 @@ TEST(PythonRun, ASyntaxErrorIsARunFileErrorBeforeAnyDataIsRead) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("out"))) << "nothing should have run";
 }
 
-TEST(PythonRun, AMissingOrWrongClassIsARunFileError) {
+TEST(PythonRun, AMissingOrWrongClassIsAPluginThatCannotLoad) {
   TempDir dir;
   KeelRun r = run_with(dir, "missing",
                        run_file(python(kScripts + "/faults.py", "Bom"), dir.file("out")));
-  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_THAT(r.err, HasSubstr("/strategies/0/python: no class 'Bom' in " + kScripts +
                                "/faults.py (classes defined there: Boom (" + kScripts +
                                "/faults.py:5)"))
       << r;
   r = run_with(dir, "plain",
                run_file(python(kScripts + "/faults.py", "NotAStrategy"), dir.file("out")));
-  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_THAT(r.err, HasSubstr("'NotAStrategy' in " + kScripts +
                                "/faults.py is not a subclass of keel.Strategy"))
       << r;
