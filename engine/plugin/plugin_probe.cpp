@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string_view>
 
 #include "engine/plugin/plugin_library.hpp"
@@ -67,8 +70,41 @@ std::string signal_text(int sig) {
 
 }  // namespace
 
+// The probe itself, uncached.
+static Result<PluginProbe> ask_in_child(const std::filesystem::path& file,
+                                        const keel_host_t* load_host,
+                                        std::chrono::milliseconds timeout);
+
 Result<PluginProbe> probe_plugin(const std::filesystem::path& file, const keel_host_t* load_host,
                                  std::chrono::milliseconds timeout) {
+  // A file's answer is kept for the life of the process, keyed by what the
+  // file is (device, inode, size, modification time): many runs in one
+  // process (keel as a library) ask each file once, and a file rebuilt in
+  // place is asked again (as is one asked with another timeout).
+  struct stat st {};
+  std::string key;
+  if (::stat(file.c_str(), &st) == 0) {
+    key = file.string() + '\0' + std::to_string(st.st_dev) + ':' + std::to_string(st.st_ino) +
+          ':' + std::to_string(st.st_size) + ':' + std::to_string(st.st_mtim.tv_sec) + '.' +
+          std::to_string(st.st_mtim.tv_nsec) + '/' + std::to_string(timeout.count());
+  }
+  static std::mutex mutex;
+  static std::map<std::string, Result<PluginProbe>> answers;
+  if (!key.empty()) {
+    std::lock_guard lock(mutex);
+    if (auto it = answers.find(key); it != answers.end()) return it->second;
+  }
+  Result<PluginProbe> answer = ask_in_child(file, load_host, timeout);
+  if (!key.empty()) {
+    std::lock_guard lock(mutex);
+    answers.emplace(key, answer);
+  }
+  return answer;
+}
+
+static Result<PluginProbe> ask_in_child(const std::filesystem::path& file,
+                                        const keel_host_t* load_host,
+                                        std::chrono::milliseconds timeout) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return Status(KEEL_ERR_INTERNAL, "cannot probe plugin " + file.string() + ": pipe: " +

@@ -9,7 +9,9 @@
 // its ids to a pipe and exits). A child that crashes, exits without an
 // answer or takes longer than the timeout is reported as a problem with
 // the file; this process never ran its code. Only the plugins a run uses
-// are then loaded here.
+// are then loaded here. Answers are kept for the life of the process (per
+// file identity: device, inode, size, mtime), so many runs in one process
+// ask each file once.
 #pragma once
 
 #include <chrono>
