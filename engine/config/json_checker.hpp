@@ -5,8 +5,7 @@
 // rather than stopping at the first. Unknown keys get a "did you mean" when a
 // known key is a near miss. Errors can be put back into the order their
 // pointers appear in the document, whatever order the checks ran in.
-//
-// Documents are nlohmann::ordered_json so that "document order" exists.
+// parse_json (json_document.hpp) makes the documents.
 #pragma once
 
 #include <cstddef>
@@ -19,12 +18,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/config/json_document.hpp"
 #include "engine/config/run_config.hpp"
 #include "keel/sdk/near_miss.hpp"
 
 namespace keel::config {
-
-using Json = nlohmann::ordered_json;
 
 // ---- JSON pointers (RFC 6901) --------------------------------------------
 
@@ -41,20 +39,12 @@ std::string show(const Json& value);
 using sdk::did_you_mean;
 using sdk::nearest_name;
 
-// ---- parsing -----------------------------------------------------------------
-
-struct ParsedJson {
-  std::optional<Json> document;     // absent when the text is not JSON
-  std::vector<ConfigError> errors;  // syntax error (line:column) or duplicate keys
-};
-
-// Parses `text`. A syntax error gives one error, pointer "", message
-// "invalid JSON at line L, column C: ...". A key repeated within one object is
-// an error at that key (the document is still returned).
-ParsedJson parse_json(const std::string& text);
+// ---- error order -------------------------------------------------------------
 
 // Stable-sorts errors by where their pointers are in `document` (preorder). A
-// pointer that does not exist sorts with its nearest existing ancestor.
+// pointer that does not exist sorts with its nearest existing ancestor. The
+// walk goes only into containers on the way to an error, recursing once per
+// level (parse_json bounds the depth).
 void sort_in_document_order(const Json& document, std::vector<ConfigError>& errors);
 
 // ---- typed reads -------------------------------------------------------------
