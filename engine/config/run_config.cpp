@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/config/instrument_reader.hpp"
@@ -284,12 +285,14 @@ class Parser {
   // Options marked by a model name a model of this run.
   void check_mark_models() {
     std::vector<std::string> names;
+    std::unordered_set<std::string_view> known;
     for (const ModelSpec& model : config_.pricing_models) names.push_back(model.name);
+    for (const std::string& name : names) known.insert(name);
     for (const auto& ref : instruments_.model_references()) {
-      if (std::find(names.begin(), names.end(), ref.name) != names.end()) continue;
+      if (known.contains(ref.name)) continue;
       check_.error(ref.pointer, "unknown pricing model '" + ref.name + "'" +
                                     (names.empty() ? std::string("; this run has no pricing_models")
-                                                   : config::did_you_mean(ref.name, names)));
+                                                   : check_.did_you_mean(ref.name, names)));
     }
   }
 
@@ -479,6 +482,16 @@ std::string format_config_error(const std::filesystem::path& file, const ConfigE
   std::string out = file.string() + ": ";
   if (!error.pointer.empty()) out += error.pointer + ": ";
   out += error.message;
+  return out;
+}
+
+std::string format_config_errors(const std::filesystem::path& file,
+                                 const std::vector<ConfigError>& errors) {
+  std::string out;
+  for (const ConfigError& error : errors) {
+    out += format_config_error(file, error);
+    out += '\n';
+  }
   return out;
 }
 

@@ -121,5 +121,9 @@ ConfigResult parse_run_config(const std::string& json_text, const std::filesyste
 
 // "file.json: /strategies/0/instruments/1: unknown instrument 'APPL'; did you mean 'AAPL'?"
 std::string format_config_error(const std::filesystem::path& file, const ConfigError& error);
+// Every error, one line each (newline-terminated), to print in one write: a
+// hostile file can have 100k errors and std::cerr is unbuffered.
+std::string format_config_errors(const std::filesystem::path& file,
+                                 const std::vector<ConfigError>& errors);
 
 }  // namespace keel
