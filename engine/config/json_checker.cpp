@@ -208,6 +208,13 @@ std::optional<std::string> JsonChecker::string(const Json& value, const std::str
     expected(pointer, non_empty ? "a non-empty string" : "a string", value);
     return std::nullopt;
   }
+  // Run-file strings end up as C strings (paths, ids, names given to
+  // plugins), where a NUL would silently cut them short: "out\u0000x"
+  // would write the report to "out".
+  if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+    expected(pointer, "a string without NUL characters (\\u0000)", value);
+    return std::nullopt;
+  }
   return value.get<std::string>();
 }
 

@@ -266,6 +266,9 @@ class Parser {
     for (const auto& [name, item] : models.items()) {
       const std::string mp = pointer_child(p, name);
       if (name.empty()) check_.error(mp, "a pricing model's name must not be empty");
+      if (name.find('\0') != std::string::npos) {
+        check_.error(mp, "a pricing model's name must not contain NUL characters (\\u0000)");
+      }
       if (!check_.object(item, mp, config::kModelKeys)) continue;
       ModelSpec spec;
       spec.name = name;
