@@ -6,8 +6,6 @@
 #include "engine/config/run_config.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,6 +14,7 @@
 #include "engine/config/instrument_reader.hpp"
 #include "engine/config/json_checker.hpp"
 #include "engine/config/run_config_keys.hpp"
+#include "engine/config/run_file_reader.hpp"
 #include "engine/config/time_fields.hpp"
 #include "engine/market/timestamp.hpp"
 
@@ -454,31 +453,13 @@ ConfigResult parse_run_config(const std::string& json_text, const std::filesyste
 }
 
 ConfigResult load_run_config(const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  std::string problem;
-  if (!std::filesystem::exists(status)) {
-    problem = "file not found";
-  } else if (std::filesystem::is_directory(status)) {
-    problem = "is a directory, not a run file";
-  }
-  std::string text;
-  if (problem.empty()) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buffer;
-    if (in) buffer << in.rdbuf();
-    if (!in) {
-      problem = "cannot be read";
-    } else {
-      text = std::move(buffer).str();
-    }
-  }
-  if (!problem.empty()) {
+  Result<std::string> text = config::read_run_file(file);
+  if (!text) {
     ConfigResult result;
-    result.errors.push_back({"", problem});
+    result.errors.push_back({"", text.status().message()});
     return result;
   }
-  return parse_run_config(text, file);
+  return parse_run_config(*text, file);
 }
 
 std::string format_config_error(const std::filesystem::path& file, const ConfigError& error) {

@@ -111,7 +111,9 @@ struct ConfigError {
 };
 
 // Reads and checks a run file. On failure every error is returned, in
-// document order.
+// document order. The file is read as engine/config/run_file_reader.hpp
+// says (at most 64 MiB, no devices, pipes allowed) and parsed as
+// engine/config/json_document.hpp says (at most 128 levels deep).
 struct ConfigResult {
   std::optional<RunConfig> config;
   std::vector<ConfigError> errors;
