@@ -9,6 +9,7 @@
 #include "engine/cli/commands.hpp"
 #include "engine/cli/exit_codes.hpp"
 #include "engine/plugin_check/conformance.hpp"
+#include "keel/sdk/json_depth.hpp"
 
 namespace keel::cli {
 namespace {
@@ -18,6 +19,11 @@ namespace {
 Result<std::map<std::string, std::string>> parse_params(const std::vector<std::string>& values) {
   std::map<std::string, std::string> params;
   for (const auto& value : values) {
+    // Before parsing: dump() below and the checks' copies recurse per level.
+    if (auto deep = sdk::find_json_too_deep(value)) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT,
+                    "--params: " + sdk::describe_json_too_deep(*deep) + "; flatten the params");
+    }
     nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
     if (!parsed.is_discarded() && parsed.is_object()) {
       for (const auto& [id, object] : parsed.items()) {

@@ -7,6 +7,7 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/exit_codes.hpp"
+#include "keel/sdk/json_depth.hpp"
 
 namespace keel::cli {
 namespace {
@@ -15,8 +16,15 @@ const char* kind_name(FactoryKind kind) {
   return kind == FactoryKind::pricing_model ? KEEL_KIND_PRICING_MODEL : KEEL_KIND_STRATEGY;
 }
 
+// A plugin's params schema, parsed unless it is not JSON or nests deeper than
+// keel reads (dump() recurses per level): then it is shown as text.
+nlohmann::json parse_schema(const std::string& schema) {
+  if (sdk::find_json_too_deep(schema)) return nlohmann::json::value_t::discarded;
+  return nlohmann::json::parse(schema, nullptr, false);
+}
+
 nlohmann::json schema_or_text(const std::string& schema) {
-  auto parsed = nlohmann::json::parse(schema, nullptr, false);
+  auto parsed = parse_schema(schema);
   return parsed.is_discarded() ? nlohmann::json(schema) : parsed;
 }
 
@@ -49,7 +57,7 @@ nlohmann::json describe(const PluginLibrary& plugin) {
 // One line per parameter of a JSON schema's "properties": name, type,
 // default and description.
 void print_params(const std::string& schema_text) {
-  const auto schema = nlohmann::json::parse(schema_text, nullptr, false);
+  const auto schema = parse_schema(schema_text);
   if (schema.is_discarded() || !schema.contains("properties")) {
     std::cout << "      params: " << schema_text << "\n";
     return;

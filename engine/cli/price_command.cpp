@@ -14,6 +14,7 @@
 #include "engine/cli/commands.hpp"
 #include "engine/cli/exit_codes.hpp"
 #include "engine/pricing/option_csv.hpp"
+#include "keel/sdk/json_depth.hpp"
 
 namespace keel::cli {
 namespace {
@@ -155,6 +156,10 @@ CommandRunner add_price_command(CLI::App& app) {
 
   return [o](Host& host) {
     if (!o->csv_in.empty() && o->csv_out.empty()) return usage("--csv needs --out");
+    // Refused here, before any plugin parses it (with a reader of its own).
+    if (auto deep = sdk::find_json_too_deep(o->params)) {
+      return usage("--params: " + sdk::describe_json_too_deep(*deep) + "; flatten the params");
+    }
     // --model is a factory id, a plugin file, or FILE.so:ID (the registry's
     // factory references).
     Result<const Factory*> factory =

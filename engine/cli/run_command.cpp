@@ -66,9 +66,7 @@ CommandRunner add_run_command(CLI::App& app) {
   return [o](Host& host) {
     ConfigResult loaded = load_run_config(o->file);
     if (!loaded.config) {
-      for (const ConfigError& error : loaded.errors) {
-        std::cerr << format_config_error(o->file, error) << "\n";
-      }
+      std::cerr << format_config_errors(o->file, loaded.errors) << std::flush;
       return static_cast<int>(kExitUsage);
     }
     RunConfig& config = *loaded.config;

@@ -26,9 +26,7 @@ CommandRunner add_validate_command(CLI::App& app) {
   return [file](Host& /*host*/) {
     const ConfigResult result = load_run_config(*file);
     if (!result.config) {
-      for (const ConfigError& error : result.errors) {
-        std::cerr << format_config_error(*file, error) << "\n";
-      }
+      std::cerr << format_config_errors(*file, result.errors) << std::flush;
       return static_cast<int>(kExitUsage);
     }
     const RunConfig& config = *result.config;

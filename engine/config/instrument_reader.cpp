@@ -27,6 +27,7 @@ void InstrumentReader::read(const Json& list, const std::string& p) {
   // With no instruments at all, every reference would be "unknown": say it once.
   check_references_ = !list.empty();
   std::vector<Pending> pending;
+  pending.reserve(list.size());
   for (size_t i = 0; i < list.size(); ++i) {
     pending.push_back(read_one(list[i], pointer_child(p, i)));
   }
@@ -36,8 +37,8 @@ void InstrumentReader::read(const Json& list, const std::string& p) {
     if (option.underlying_pointer.empty()) continue;
     auto it = index_.find(underlying);
     if (it == index_.end()) {
-      check_.error(option.underlying_pointer,
-                   "unknown instrument '" + underlying + "'" + did_you_mean(underlying, ids_));
+      check_.error(option.underlying_pointer, "unknown instrument '" + underlying + "'" +
+                                                  check_.did_you_mean(underlying, ids_));
     } else if (kinds_[it->second] == kOption) {
       check_.error(option.underlying_pointer,
                    "'" + underlying +
@@ -178,7 +179,7 @@ std::optional<std::string> InstrumentReader::reference(const Json& value,
   std::optional<std::string> id = check_.string(value, pointer);
   if (!id) return std::nullopt;
   if (check_references_ && !index_.contains(*id)) {
-    check_.error(pointer, "unknown instrument '" + *id + "'" + did_you_mean(*id, ids_));
+    check_.error(pointer, "unknown instrument '" + *id + "'" + check_.did_you_mean(*id, ids_));
     return std::nullopt;
   }
   return id;

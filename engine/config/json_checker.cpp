@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -84,144 +83,50 @@ std::string NumberRule::describe() const {
   return "a number";
 }
 
-// ---- parsing -----------------------------------------------------------------
+// ---- error order -------------------------------------------------------------
 
 namespace {
 
-// Where a parse error is, as 1-based line and column, from the byte count
-// nlohmann reports (the offending character is the last one read).
-std::pair<size_t, size_t> line_column(const std::string& text, size_t byte) {
-  const size_t index = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  size_t line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < index; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, index - line_start + 1};
-}
+constexpr size_t kUnranked = static_cast<size_t>(-1);
 
-// "[json.exception.parse_error.101] parse error at line 1, column 8: syntax
-// error ..." -> "syntax error ...".
-std::string parse_error_detail(const std::string& what) {
-  size_t start = what.find("parse error");
-  if (start == std::string::npos) start = 0;
-  const size_t colon = what.find(": ", start);
-  if (colon != std::string::npos) return what.substr(colon + 2);
-  const size_t bracket = what.find("] ");
-  return bracket == std::string::npos ? what : what.substr(bracket + 2);
-}
-
-// Tracks where the parser is, to find keys repeated within one object.
-class DuplicateKeyFinder {
- public:
-  explicit DuplicateKeyFinder(std::vector<ConfigError>& errors) : errors_(errors) {}
-
-  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-        frames_.push_back(Frame{false, 0, {}, {}});
-        break;
-      case Json::parse_event_t::array_start:
-        frames_.push_back(Frame{true, 0, {}, {}});
-        break;
-      case Json::parse_event_t::key: {
-        if (frames_.empty()) break;
-        Frame& frame = frames_.back();
-        frame.key = parsed.get<std::string>();
-        if (!frame.keys.insert(frame.key).second) {
-          errors_.push_back({pointer(), "duplicate key '" + frame.key +
-                                            "' (a key may appear only once in an object)"});
-        }
-        break;
-      }
-      case Json::parse_event_t::object_end:
-      case Json::parse_event_t::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        element_done();
-        break;
-      case Json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Frame {
-    bool is_array;
-    size_t index;
-    std::string key;
-    std::set<std::string> keys;
-  };
-
-  void element_done() {
-    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
-  }
-
-  std::string pointer() const {
-    std::string out;
-    for (const Frame& frame : frames_) {
-      out = frame.is_array ? pointer_child(out, frame.index) : pointer_child(out, frame.key);
-    }
-    return out;
-  }
-
-  std::vector<ConfigError>& errors_;
-  std::vector<Frame> frames_;
-};
-
-void number_pointers(const Json& value, const std::string& pointer,
-                     std::unordered_map<std::string, size_t>& order) {
-  order.emplace(pointer, order.size());
+// Numbers, in preorder, the values whose pointers are in `order` (the
+// errors' pointers and their ancestors), skipping subtrees with none.
+void rank_pointers(const Json& value, const std::string& pointer,
+                   std::unordered_map<std::string, size_t>& order, size_t& next) {
+  auto it = order.find(pointer);
+  if (it == order.end()) return;
+  it->second = next++;
   if (value.is_object()) {
     for (const auto& [key, child] : value.items()) {
-      number_pointers(child, pointer_child(pointer, key), order);
+      rank_pointers(child, pointer_child(pointer, key), order, next);
     }
   } else if (value.is_array()) {
     for (size_t i = 0; i < value.size(); ++i) {
-      number_pointers(value[i], pointer_child(pointer, i), order);
+      rank_pointers(value[i], pointer_child(pointer, i), order, next);
     }
   }
 }
 
 }  // namespace
 
-ParsedJson parse_json(const std::string& text) {
-  ParsedJson out;
-  std::vector<ConfigError> duplicates;
-  try {
-    DuplicateKeyFinder finder(duplicates);
-    Json document =
-        Json::parse(text, [&finder](int depth, Json::parse_event_t event, Json& parsed) {
-          return finder(depth, event, parsed);
-        });
-    out.document = std::move(document);
-    out.errors = std::move(duplicates);
-  } catch (const Json::parse_error& e) {
-    const auto [line, column] = line_column(text, e.byte);
-    out.errors.push_back({"", "invalid JSON at line " + std::to_string(line) + ", column " +
-                                  std::to_string(column) + ": " + parse_error_detail(e.what())});
-  } catch (const Json::exception& e) {
-    // e.g. a number too large for a double: no position is known.
-    std::string what = e.what();
-    const size_t bracket = what.find("] ");
-    out.errors.push_back(
-        {"", "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2))});
-  }
-  return out;
-}
-
 void sort_in_document_order(const Json& document, std::vector<ConfigError>& errors) {
   std::unordered_map<std::string, size_t> order;
-  number_pointers(document, "", order);
+  for (const ConfigError& error : errors) {
+    std::string p = error.pointer;
+    // Ancestors already present were added with their descendants before.
+    while (order.emplace(p, kUnranked).second) {
+      const size_t slash = p.rfind('/');
+      if (slash == std::string::npos) break;
+      p.resize(slash);
+    }
+  }
+  size_t next = 0;
+  rank_pointers(document, "", order, next);
   const auto rank = [&order](const std::string& pointer) {
     std::string p = pointer;
     while (true) {
       auto it = order.find(p);
-      if (it != order.end()) return it->second;
+      if (it != order.end() && it->second != kUnranked) return it->second;
       const size_t slash = p.rfind('/');
       if (slash == std::string::npos) return size_t{0};
       p.resize(slash);
@@ -301,6 +206,13 @@ std::optional<std::string> JsonChecker::string(const Json& value, const std::str
                                                bool non_empty) {
   if (!value.is_string() || (non_empty && value.get_ref<const std::string&>().empty())) {
     expected(pointer, non_empty ? "a non-empty string" : "a string", value);
+    return std::nullopt;
+  }
+  // Run-file strings end up as C strings (paths, ids, names given to
+  // plugins), where a NUL would silently cut them short: "out\u0000x"
+  // would write the report to "out".
+  if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+    expected(pointer, "a string without NUL characters (\\u0000)", value);
     return std::nullopt;
   }
   return value.get<std::string>();

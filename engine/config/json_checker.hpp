@@ -5,12 +5,12 @@
 // rather than stopping at the first. Unknown keys get a "did you mean" when a
 // known key is a near miss. Errors can be put back into the order their
 // pointers appear in the document, whatever order the checks ran in.
-//
-// Documents are nlohmann::ordered_json so that "document order" exists.
+// parse_json (json_document.hpp) makes the documents.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,12 +19,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/config/json_document.hpp"
 #include "engine/config/run_config.hpp"
 #include "keel/sdk/near_miss.hpp"
 
 namespace keel::config {
-
-using Json = nlohmann::ordered_json;
 
 // ---- JSON pointers (RFC 6901) --------------------------------------------
 
@@ -37,24 +36,17 @@ std::string pointer_child(const std::string& parent, size_t index);
 // A JSON value as it appears in a message: compact, cut to about 40 characters.
 std::string show(const Json& value);
 
-// "Did you mean": one bounded edit distance for all of keel.
+// "Did you mean": one bounded edit distance for all of keel. Checking code
+// uses JsonChecker's members of the same names, which ration it.
 using sdk::did_you_mean;
 using sdk::nearest_name;
 
-// ---- parsing -----------------------------------------------------------------
-
-struct ParsedJson {
-  std::optional<Json> document;     // absent when the text is not JSON
-  std::vector<ConfigError> errors;  // syntax error (line:column) or duplicate keys
-};
-
-// Parses `text`. A syntax error gives one error, pointer "", message
-// "invalid JSON at line L, column C: ...". A key repeated within one object is
-// an error at that key (the document is still returned).
-ParsedJson parse_json(const std::string& text);
+// ---- error order -------------------------------------------------------------
 
 // Stable-sorts errors by where their pointers are in `document` (preorder). A
-// pointer that does not exist sorts with its nearest existing ancestor.
+// pointer that does not exist sorts with its nearest existing ancestor. The
+// walk goes only into containers on the way to an error, recursing once per
+// level (parse_json bounds the depth).
 void sort_in_document_order(const Json& document, std::vector<ConfigError>& errors);
 
 // ---- typed reads -------------------------------------------------------------
@@ -119,8 +111,35 @@ class JsonChecker {
   // An object of free-form content (plugin params).
   bool any_object(const Json& value, const std::string& pointer);
 
+  // "; did you mean 'x'?" for the nearest candidate, or "" (as
+  // keel::sdk::did_you_mean), and the nearest candidate itself. Each
+  // candidate compared counts against kSuggestionBudget for the whole file;
+  // once it is spent, errors carry no suggestion. A hostile file with 40k
+  // unknown references among 40k instruments would otherwise compare 1.6e9
+  // pairs; a file with a few mistakes never comes near the budget.
+  template <class Candidates>
+  std::string did_you_mean(std::string_view word, const Candidates& candidates) {
+    if (!spend_on_suggestions(std::size(candidates))) return {};
+    return sdk::did_you_mean(word, candidates);
+  }
+  template <class Candidates>
+  std::optional<std::string> nearest_name(std::string_view word, const Candidates& candidates) {
+    if (!spend_on_suggestions(std::size(candidates))) return std::nullopt;
+    return sdk::nearest_name(word, candidates);
+  }
+  static constexpr size_t kSuggestionBudget = 1'000'000;
+  // Candidates compared so far, for tests.
+  size_t suggestion_comparisons() const { return suggestion_comparisons_; }
+
  private:
+  bool spend_on_suggestions(size_t candidates) {
+    if (candidates > kSuggestionBudget - suggestion_comparisons_) return false;
+    suggestion_comparisons_ += candidates;
+    return true;
+  }
+
   std::vector<ConfigError> errors_;
+  size_t suggestion_comparisons_ = 0;
 };
 
 // The value as an int64 when it is an integer that fits (a float with an

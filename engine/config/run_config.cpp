@@ -6,15 +6,15 @@
 #include "engine/config/run_config.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/config/instrument_reader.hpp"
 #include "engine/config/json_checker.hpp"
 #include "engine/config/run_config_keys.hpp"
+#include "engine/config/run_file_reader.hpp"
 #include "engine/config/time_fields.hpp"
 #include "engine/market/timestamp.hpp"
 
@@ -265,6 +265,9 @@ class Parser {
     for (const auto& [name, item] : models.items()) {
       const std::string mp = pointer_child(p, name);
       if (name.empty()) check_.error(mp, "a pricing model's name must not be empty");
+      if (name.find('\0') != std::string::npos) {
+        check_.error(mp, "a pricing model's name must not contain NUL characters (\\u0000)");
+      }
       if (!check_.object(item, mp, config::kModelKeys)) continue;
       ModelSpec spec;
       spec.name = name;
@@ -284,12 +287,14 @@ class Parser {
   // Options marked by a model name a model of this run.
   void check_mark_models() {
     std::vector<std::string> names;
+    std::unordered_set<std::string_view> known;
     for (const ModelSpec& model : config_.pricing_models) names.push_back(model.name);
+    for (const std::string& name : names) known.insert(name);
     for (const auto& ref : instruments_.model_references()) {
-      if (std::find(names.begin(), names.end(), ref.name) != names.end()) continue;
+      if (known.contains(ref.name)) continue;
       check_.error(ref.pointer, "unknown pricing model '" + ref.name + "'" +
                                     (names.empty() ? std::string("; this run has no pricing_models")
-                                                   : config::did_you_mean(ref.name, names)));
+                                                   : check_.did_you_mean(ref.name, names)));
     }
   }
 
@@ -448,37 +453,29 @@ ConfigResult parse_run_config(const std::string& json_text, const std::filesyste
 }
 
 ConfigResult load_run_config(const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  std::string problem;
-  if (!std::filesystem::exists(status)) {
-    problem = "file not found";
-  } else if (std::filesystem::is_directory(status)) {
-    problem = "is a directory, not a run file";
-  }
-  std::string text;
-  if (problem.empty()) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buffer;
-    if (in) buffer << in.rdbuf();
-    if (!in) {
-      problem = "cannot be read";
-    } else {
-      text = std::move(buffer).str();
-    }
-  }
-  if (!problem.empty()) {
+  Result<std::string> text = config::read_run_file(file);
+  if (!text) {
     ConfigResult result;
-    result.errors.push_back({"", problem});
+    result.errors.push_back({"", text.status().message()});
     return result;
   }
-  return parse_run_config(text, file);
+  return parse_run_config(*text, file);
 }
 
 std::string format_config_error(const std::filesystem::path& file, const ConfigError& error) {
   std::string out = file.string() + ": ";
   if (!error.pointer.empty()) out += error.pointer + ": ";
   out += error.message;
+  return out;
+}
+
+std::string format_config_errors(const std::filesystem::path& file,
+                                 const std::vector<ConfigError>& errors) {
+  std::string out;
+  for (const ConfigError& error : errors) {
+    out += format_config_error(file, error);
+    out += '\n';
+  }
   return out;
 }
 

@@ -111,7 +111,9 @@ struct ConfigError {
 };
 
 // Reads and checks a run file. On failure every error is returned, in
-// document order.
+// document order. The file is read as engine/config/run_file_reader.hpp
+// says (at most 64 MiB, no devices, pipes allowed) and parsed as
+// engine/config/json_document.hpp says (at most 128 levels deep).
 struct ConfigResult {
   std::optional<RunConfig> config;
   std::vector<ConfigError> errors;
@@ -121,5 +123,9 @@ ConfigResult parse_run_config(const std::string& json_text, const std::filesyste
 
 // "file.json: /strategies/0/instruments/1: unknown instrument 'APPL'; did you mean 'AAPL'?"
 std::string format_config_error(const std::filesystem::path& file, const ConfigError& error);
+// Every error, one line each (newline-terminated), to print in one write: a
+// hostile file can have 100k errors and std::cerr is unbuffered.
+std::string format_config_errors(const std::filesystem::path& file,
+                                 const std::vector<ConfigError>& errors);
 
 }  // namespace keel

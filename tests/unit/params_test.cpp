@@ -56,5 +56,33 @@ TEST(SdkParams, MalformedJsonAndNonObjects) {
   EXPECT_NE(error_of([] { Params("[1, 2]"); }).find("must be a JSON object"), std::string::npos);
 }
 
+// Text nested 100k levels deep used to parse and then overflow the stack in
+// dump() (the "got ..." of a non-object) or in a copy (value()).
+TEST(SdkParams, TooDeepNestingIsRefusedBeforeParsing) {
+  const size_t n = 100'000;
+  const std::string deep_array = std::string(n, '[') + std::string(n, ']');
+  EXPECT_EQ(error_of([&] { Params p(deep_array.c_str()); }),
+            "params are nested more than 128 levels deep at line 1, column 129 (keel reads at "
+            "most 128 levels of arrays and objects)");
+  const std::string deep_value = "{\"a\": " + deep_array + "}";
+  EXPECT_NE(error_of([&] { Params(deep_value.c_str()).value("a"); }).find("column 134"),
+            std::string::npos);
+  // The limit itself is accepted.
+  const std::string at_limit =
+      "{\"a\": " + std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']') + "}";
+  EXPECT_EQ(error_of([&] { Params(at_limit.c_str()).value("a"); }), "");
+}
+
+TEST(SdkParams, NestingIsCountedOutsideStringsOnly) {
+  // Brackets inside strings, also after escaped quotes, are not nesting.
+  const std::string text = "{\"a\": \"\\\"" + std::string(1000, '[') + "\"}";
+  EXPECT_FALSE(find_json_too_deep(text).has_value());
+  EXPECT_EQ(Params(text.c_str()).string("a").size(), 1001u);
+  const auto deep = find_json_too_deep("{\n \"x\": [\n  [[", 2);
+  ASSERT_TRUE(deep.has_value());
+  EXPECT_EQ(deep->line, 3u);
+  EXPECT_EQ(deep->column, 3u);
+}
+
 }  // namespace
 }  // namespace keel::sdk

@@ -1,6 +1,6 @@
 // keel/sdk/params.hpp — typed, strict access to a factory's JSON params.
 //
-//   keel::sdk::Params p(params_json);              // throws Error on bad JSON
+//   keel::sdk::Params p(params_json);              // throws Error on bad or too deep JSON
 //   double vol = p.number("vol", 0.2, {.min = 0});  // "/vol: expected ..."
 //   p.reject_unknown();                              // "/volatility: unknown param; did you mean 'vol'?"
 //
@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/sdk/error.hpp"
+#include "keel/sdk/json_depth.hpp"
 #include "keel/sdk/near_miss.hpp"
 
 namespace keel::sdk {
@@ -35,6 +36,11 @@ class Params {
  public:
   explicit Params(const char* json_text) {
     const char* text = (json_text == nullptr || *json_text == '\0') ? "{}" : json_text;
+    // Refused before parsing: a deep document would overflow the stack in
+    // dump(), copies and comparisons later on.
+    if (auto deep = find_json_too_deep(text)) {
+      throw Error(KEEL_ERR_INVALID_ARGUMENT, "params are " + describe_json_too_deep(*deep));
+    }
     json_ = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (json_.is_discarded()) {
       throw Error(KEEL_ERR_INVALID_ARGUMENT, std::string("params are not valid JSON: ") + text);
