@@ -146,12 +146,12 @@ TEST(PythonRun, BuyingPowerInABatchRefusesWhatPerEventDeliveryRefuses) {
   // 300000 of cash: 1000 AAPL (~32) fit, 1000 MSFT (~398) never do. Inside a
   // batch the engine still holds the batch's first event (MSFT may not even
   // have a price yet), so the check waits for the event the order was sent
-  // from: the same refusals, with the same reasons, and the same fills, while
-  // batches stay on. The batch form hears of a refusal from its REJECTED
-  // update rather than from send_order.
+  // from: the C++ plugin's refusals (one event per call: the C++ SDK takes no
+  // batches), with the same reasons, and the same fills, while batches stay
+  // on. The batch form hears of a refusal from its REJECTED update rather
+  // than from send_order.
   TempDir dir;
-  json per_event = python(kSmaCross, "SmaCross");
-  per_event["params"] = sma_params();
+  json per_event = {{"factory", "keel.sma_cross"}, {"params", sma_params()}};
   json batch = python(kScripts + "/probe.py", "Probe");
   batch["params"] = sma_params();
   json one_file = run_file(per_event, dir.file("one"));
