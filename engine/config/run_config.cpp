@@ -44,10 +44,6 @@ const char* csv_header(DataFormat format) {
   return "";
 }
 
-const char* account_type_name(AccountType type) {
-  return type == AccountType::margin ? "margin" : "cash";
-}
-
 namespace {
 
 using config::Json;

@@ -68,8 +68,6 @@ struct AccountSpec {
   // leverage x equity; shorts allowed. Always 1 for a cash account.
   double leverage = 1;
 };
-// "cash" or "margin": the name in run files.
-const char* account_type_name(AccountType type);
 
 struct ModelSpec {
   std::string name;
