@@ -221,7 +221,8 @@ fs::path market_maker_run(const std::string& name, const fs::path& quotes, const
       {{{"name", "mm"},
         {"factory", "keel.market_maker"},
         {"instruments", {"AAA"}},
-        {"params", {{"spread_bps", 2}, {"quantity", 100}, {"max_position", 500}}}}},
+        {"params", {{"spread_bps", 2}, {"quantity", 100}, {"max_position", 500}}},
+        {"account", {{"type", "margin"}}}}},  // it quotes both sides from flat
       {{"max_position", 2000}, {"max_open_orders", 4}, {"price_collar_pct", 2}},
       // The first trading day (~1.1M events, ~1M orders): the market maker
       // requotes on most quotes, and every order is kept for orders.csv.

@@ -43,6 +43,7 @@ const char* csv_header(DataFormat format) {
   }
   return "";
 }
+
 namespace {
 
 using config::Json;
@@ -52,6 +53,9 @@ using config::pointer_child;
 // The kinds in DataFormat order, then "binary" (the kind from the file's header).
 constexpr std::string_view kFormats[] = {"quotes", "trades", "bars", "binary"};
 constexpr std::string_view kOnError[] = {"stop_run", "disable"};
+// In AccountType order.
+constexpr std::string_view kAccountTypes[] = {"cash", "margin"};
+constexpr config::NumberRule kLeverage{config::Bound{1, true}, std::nullopt};
 
 constexpr std::string_view kCurrencyWhat = "a 3-letter upper-case currency code such as \"USD\"";
 
@@ -83,6 +87,9 @@ class Parser {
     }
     if (const Json* v = JsonChecker::find(doc_, "venue")) read_venue(*v);
     if (const Json* v = JsonChecker::find(doc_, "risk")) config_.risk = read_risk(*v, "/risk");
+    if (const Json* v = JsonChecker::find(doc_, "account")) {
+      config_.account = read_account(*v, "/account", AccountSpec{});
+    }
     if (const Json* v = JsonChecker::find(doc_, "pricing_models")) read_models(*v);
     check_mark_models();
     if (const Json* v = check_.require(doc_, "", "strategies", "a non-empty array of strategies")) {
@@ -254,6 +261,36 @@ class Parser {
     return base;
   }
 
+  // "account": {"type": "cash" | "margin", "leverage": L >= 1}. A
+  // strategy's account overrides the run's key by key, except that a
+  // "type": "cash" of its own leaves the run's leverage behind (leverage is
+  // a margin setting). Leverage on an account that ends up cash is an error
+  // where it is written.
+  AccountSpec read_account(const Json& account, const std::string& p, AccountSpec out) {
+    if (!check_.object(account, p, config::kAccountKeys)) return out;
+    bool type_ok = true;
+    if (const Json* v = JsonChecker::find(account, "type")) {
+      if (auto type = check_.one_of(*v, p + "/type", kAccountTypes)) {
+        out.type = static_cast<AccountType>(*type);
+        if (out.type == AccountType::cash) out.leverage = 1;
+      } else {
+        type_ok = false;  // a leverage error would only add noise
+      }
+    }
+    if (const Json* v = JsonChecker::find(account, "leverage")) {
+      if (auto leverage = check_.number(*v, p + "/leverage", kLeverage)) {
+        if (out.type == AccountType::margin) {
+          out.leverage = *leverage;
+        } else if (type_ok) {
+          check_.error(p + "/leverage",
+                       "'leverage' only applies to a margin account; this account is a cash "
+                       "account: add \"type\": \"margin\" to trade on margin");
+        }
+      }
+    }
+    return out;
+  }
+
   // ---- pricing models and strategies --------------------------------------------
 
   void read_models(const Json& models) {
@@ -309,6 +346,7 @@ class Parser {
       StrategySpec spec;
       spec.pointer = sp;
       spec.risk = config_.risk;
+      spec.account = config_.account;
       if (const Json* v = check_.require(item, sp, "name", "a non-empty string")) {
         if (auto name = check_.string(*v, sp + "/name")) {
           spec.name = *name;
@@ -342,6 +380,9 @@ class Parser {
       }
       if (const Json* v = JsonChecker::find(item, "risk")) {
         spec.risk = override_risk(config_.risk, read_risk(*v, sp + "/risk"));
+      }
+      if (const Json* v = JsonChecker::find(item, "account")) {
+        spec.account = read_account(*v, sp + "/account", config_.account);
       }
       if (const Json* v = JsonChecker::find(item, "initial_cash")) {
         spec.initial_cash = check_.number(*v, sp + "/initial_cash", config::kPositive);

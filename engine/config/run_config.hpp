@@ -58,6 +58,17 @@ struct RiskSpec {
   std::optional<double> max_drawdown_pct;    // kill switch: % below peak equity
 };
 
+// Buying power ("account"), checked before every order (engine/run/risk.hpp).
+// On by default: a cash account, which spends only the cash it has and
+// cannot sell short. Margin and leverage only when the run file says so.
+enum class AccountType { cash, margin };
+struct AccountSpec {
+  AccountType type = AccountType::cash;
+  // Margin accounts: gross exposure (positions, open orders, the order) up to
+  // leverage x equity; shorts allowed. Always 1 for a cash account.
+  double leverage = 1;
+};
+
 struct ModelSpec {
   std::string name;
   std::string factory;         // factory id, e.g. "keel.black_scholes"
@@ -81,6 +92,7 @@ struct StrategySpec {
   std::vector<std::string> instruments;
   nlohmann::json params = nlohmann::json::object();
   RiskSpec risk;                       // the run's risk section, overridden per key
+  AccountSpec account;                 // the run's account section, overridden per key
   std::optional<double> initial_cash;  // default: run.initial_cash
   OnStrategyError on_error = OnStrategyError::stop_run;
   std::string pointer;                 // "/strategies/0"
@@ -99,6 +111,7 @@ struct RunConfig {
   std::vector<DataSpec> data;
   VenueSpec venue;
   RiskSpec risk;
+  AccountSpec account;
   std::vector<ModelSpec> pricing_models;
   std::vector<StrategySpec> strategies;
   std::filesystem::path output_dir;  // resolved against the run file's folder

@@ -10,8 +10,8 @@
 namespace keel::config {
 
 inline constexpr std::string_view kTopLevelKeys[] = {
-    "$schema", "run",  "plugin_paths",   "instruments", "data",
-    "venue",   "risk", "pricing_models", "strategies",  "output"};
+    "$schema", "run",     "plugin_paths",   "instruments", "data",  "venue",
+    "risk",    "account", "pricing_models", "strategies",  "output"};
 inline constexpr std::string_view kRunKeys[] = {"name",     "seed",         "start",          "end",
                                                 "currency", "initial_cash", "equity_interval"};
 inline constexpr std::string_view kInstrumentKeys[] = {
@@ -25,9 +25,11 @@ inline constexpr std::string_view kVenueKeys[] = {
 inline constexpr std::string_view kRiskKeys[] = {"max_order_quantity", "max_position",
                                                  "max_gross_notional", "max_open_orders",
                                                  "price_collar_pct",   "max_drawdown_pct"};
+inline constexpr std::string_view kAccountKeys[] = {"type", "leverage"};
 inline constexpr std::string_view kModelKeys[] = {"factory", "params"};
-inline constexpr std::string_view kStrategyKeys[] = {
-    "name", "factory", "python", "instruments", "params", "risk", "initial_cash", "on_error"};
+inline constexpr std::string_view kStrategyKeys[] = {"name",        "factory",      "python",
+                                                     "instruments", "params",       "risk",
+                                                     "account",     "initial_cash", "on_error"};
 inline constexpr std::string_view kPythonStrategyKeys[] = {"script", "class"};
 inline constexpr std::string_view kOutputKeys[] = {"dir"};
 
@@ -46,9 +48,11 @@ inline constexpr ConfigSection kConfigSections[] = {
     {"/data/*", kDataKeys},
     {"/venue", kVenueKeys},
     {"/risk", kRiskKeys},
+    {"/account", kAccountKeys},
     {"/pricing_models/*", kModelKeys},
     {"/strategies/*", kStrategyKeys},
     {"/strategies/*/risk", kRiskKeys},
+    {"/strategies/*/account", kAccountKeys},
     {"/strategies/*/python", kPythonStrategyKeys},
     {"/output", kOutputKeys},
 };

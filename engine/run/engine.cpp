@@ -382,6 +382,7 @@ void Engine::release_deferred(size_t s) {
     order.submitted_ts += shift;
     order.last_update_ts += shift;
   }
+  check_deferred_accounts(s);
   for (PendingEvent& event : slot.deferred) {
     if (event.kind == PendingEvent::Kind::timer) {
       event.ts = std::max(event.ts, slot.release_ts);  // a time already past: the next event
@@ -395,6 +396,42 @@ void Engine::release_deferred(size_t s) {
   slot.deferred.clear();
   slot.deferred_orders.clear();
   slot.release_seq = 0;
+}
+
+void Engine::check_deferred_accounts(size_t s) {
+  StrategySlot& slot = strategies_[s];
+  const auto count_open = [&](const Order& order, int sign) {
+    slot.open_orders += sign;
+    (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] +=
+        sign * order.request.quantity;
+  };
+  // None of them has reached the venue: take them all out of the open
+  // counts, then put back each one that passes.
+  for (uint64_t id : slot.deferred_orders) {
+    const Order& order = orders_.get(id);
+    if (!order.terminal()) count_open(order, -1);  // terminal: refused when sent
+  }
+  for (uint64_t id : slot.deferred_orders) {
+    Order& order = orders_.get(id);
+    if (order.terminal()) continue;
+    std::string reason = check_account(s, order);
+    if (reason.empty()) {
+      count_open(order, +1);
+      slot.held += order.hold_per_unit * order.request.quantity;
+      continue;
+    }
+    order.state = KEEL_ORDER_REJECTED;
+    order.reason = std::move(reason);
+    for (PendingEvent& event : slot.deferred) {
+      if (event.kind == PendingEvent::Kind::order_arrival && event.order_id == id) {
+        // Shifted with the rest below, like the report of an order refused
+        // when sent: at its submission + report latency.
+        event = order_report(order, slot.deferred_from_ts + config_.venue.report_latency_ns,
+                             order.state, 0, 0);
+        break;
+      }
+    }
+  }
 }
 
 void Engine::schedule(const PendingEvent& event) {
@@ -560,6 +597,11 @@ void Engine::schedule_report(const Order& order, keel_timestamp_t at) {
 
 void Engine::schedule_report(const Order& order, keel_timestamp_t at, int32_t state,
                              double filled, double average_price) {
+  schedule(order_report(order, at, state, filled, average_price));
+}
+
+PendingEvent Engine::order_report(const Order& order, keel_timestamp_t at, int32_t state,
+                                  double filled, double average_price) const {
   PendingEvent event;
   event.ts = at;
   event.kind = PendingEvent::Kind::order_update;
@@ -576,7 +618,7 @@ void Engine::schedule_report(const Order& order, keel_timestamp_t at, int32_t st
   u.remaining_quantity = is_terminal_state(state) ? 0 : order.request.quantity - filled;
   u.average_fill_price = average_price;
   u.reason = "";
-  schedule(event);
+  return event;
 }
 
 double Engine::fee_for(const Order& order, double quantity, double price,
@@ -600,6 +642,7 @@ void Engine::book(std::vector<VenueEvent>& events, RunRecorder& recorder) {
       portfolio_->apply_fill(order.strategy, order.request.instrument, order.request.side,
                              ve.quantity, ve.price, fee);
       (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] -= ve.quantity;
+      slot.held -= order.hold_per_unit * ve.quantity;
       if (ve.state == KEEL_ORDER_FILLED) release_open(order);
       ++slot.fills;
       recorder.fill(FillRecord{now_, slot.spec->name,
@@ -635,9 +678,10 @@ void Engine::book(std::vector<VenueEvent>& events, RunRecorder& recorder) {
 void Engine::release_open(Order& order) {
   StrategySlot& slot = strategies_[order.strategy];
   const double left = order.remaining();
-  (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] -=
-      order.state == KEEL_ORDER_FILLED ? 0 : left;
-  --slot.open_orders;
+  const double unfilled = order.state == KEEL_ORDER_FILLED ? 0 : left;
+  (order.is_buy() ? slot.open_buy : slot.open_sell)[order.request.instrument] -= unfilled;
+  slot.held -= order.hold_per_unit * unfilled;
+  if (--slot.open_orders == 0) slot.held = 0;  // leave no rounding behind
 }
 
 void Engine::update_marks(const MarketEvent& event) {
@@ -937,9 +981,10 @@ Result<keel_order_handle_t> Engine::order_submit(InstanceContext& caller,
                         slot.open_sell[request.instrument]};
   std::string reason = check_order_form(request, instrument);
   if (reason.empty()) {
-    const double reference =
-        mids_[request.instrument] > 0 ? mids_[request.instrument] : portfolio_->mark(request.instrument);
-    reason = check_risk_limits(slot.spec->risk, request, instrument, *portfolio_, *s, open, reference);
+    reason = check_risk_limits(slot.spec->risk, request, instrument, *portfolio_, *s, open,
+                               reference_price(request.instrument));
+    // Inside a batch: when the loop reaches this event (check_deferred_accounts).
+    if (reason.empty() && batch_strategy_ != *s) reason = check_account(*s, order);
   }
   if (!reason.empty()) {
     order.state = KEEL_ORDER_REJECTED;
@@ -952,6 +997,7 @@ Result<keel_order_handle_t> Engine::order_submit(InstanceContext& caller,
   order.handle = keel_order_handle_t{order_handles_.insert(order.id)};
   ++slot.open_orders;
   (order.is_buy() ? slot.open_buy : slot.open_sell)[request.instrument] += request.quantity;
+  slot.held += order.hold_per_unit * request.quantity;
   PendingEvent arrival;
   arrival.ts = now_ + config_.venue.order_latency_ns;
   arrival.kind = PendingEvent::Kind::order_arrival;
@@ -959,6 +1005,20 @@ Result<keel_order_handle_t> Engine::order_submit(InstanceContext& caller,
   arrival.order_id = order.id;
   schedule(arrival);
   return order.handle;  // PENDING until the ACCEPTED update arrives
+}
+
+std::string Engine::check_account(size_t s, Order& order) {
+  StrategySlot& slot = strategies_[s];
+  const keel_instrument_id_t id = order.request.instrument;
+  const OpenOrders open{slot.open_orders, slot.open_buy[id], slot.open_sell[id], slot.held};
+  const BuyingPower power{slot.spec->account,
+                          std::max({0.0, config_.venue.taker_fee_bps, config_.venue.maker_fee_bps}),
+                          config_.venue.fee_per_order};
+  double hold = 0;
+  std::string reason = check_buying_power(power, order.request, config_.instruments.get(id),
+                                          *portfolio_, s, open, reference_price(id), hold);
+  order.hold_per_unit = hold / order.request.quantity;
+  return reason;
 }
 
 Status Engine::order_cancel(InstanceContext& caller, keel_order_handle_t handle) {

@@ -92,6 +92,7 @@ class Engine final : public RunServices {
     double peak_equity = 0;
     int64_t open_orders = 0;
     std::vector<double> open_buy, open_sell;  // per instrument
+    double held = 0;  // buying power its open orders hold (check_buying_power)
     uint64_t orders = 0, fills = 0;
     // Batch delivery (StrategyInstance::takes_batches): the last event
     // (sequence number) it has been given, and what it did while handling a
@@ -117,6 +118,21 @@ class Engine final : public RunServices {
   void schedule_report(const Order& order, keel_timestamp_t at);
   void schedule_report(const Order& order, keel_timestamp_t at, int32_t state, double filled,
                        double average_price);
+  PendingEvent order_report(const Order& order, keel_timestamp_t at, int32_t state, double filled,
+                            double average_price) const;
+  // Buying power for an order of strategy `s` not yet counted as open
+  // (check_buying_power): "" and the order's hold set, or why it is refused.
+  std::string check_account(size_t s, Order& order);
+  // Inside a batch the marks are still the batch's first event's, so orders
+  // sent there are checked when the loop reaches the event they were sent
+  // from (release_deferred), against what per-event delivery would have
+  // seen: in the order sent, each counting the ones before it. A refused
+  // one's arrival becomes its REJECTED report.
+  void check_deferred_accounts(size_t s);
+  // The price a market order is valued at: the last mid, else the mark.
+  double reference_price(keel_instrument_id_t instrument) const {
+    return mids_[instrument] > 0 ? mids_[instrument] : portfolio_->mark(instrument);
+  }
   void process_pending(keel_timestamp_t until);
   void handle_pending(PendingEvent& event);
   void handle_order_event(PendingEvent& event, Order& order);
@@ -152,7 +168,8 @@ class Engine final : public RunServices {
   const AheadEvent* peek(size_t i);
   // Nothing can happen to strategy `s` between its next events but what it
   // does itself: no open orders, nothing scheduled, no kill switch armed,
-  // no risk check that prices an order at the (moving) last mid.
+  // no risk check that prices an order at the (moving) last mid. (Buying
+  // power reads the marks too, but waits for them: check_deferred_accounts.)
   bool batch_safe(size_t s);
   Status deliver_batch(size_t s, const MarketEvent& first);
   void release_deferred(size_t s);

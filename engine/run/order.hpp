@@ -26,6 +26,7 @@ struct Order {
   double filled = 0;
   double average_price = 0;
   double fees = 0;
+  double hold_per_unit = 0;  // buying power held per unit still open (check_buying_power)
   keel_timestamp_t submitted_ts = 0;
   keel_timestamp_t arrival_ts = 0;  // when it reaches the venue
   keel_timestamp_t last_update_ts = 0;

@@ -92,6 +92,17 @@ keel_account_t Portfolio::account(size_t strategy) const {
   return a;
 }
 
+double Portfolio::futures_cost(size_t strategy) const {
+  double cost = 0;
+  for (keel_instrument_id_t i = 0; i < instrument_count_; ++i) {
+    const Position& p = position(strategy, i);
+    const Instrument& spec = instruments_.get(i);
+    if (p.quantity == 0 || spec.kind != KEEL_INSTRUMENT_FUTURE) continue;
+    cost += std::abs(p.quantity) * p.average_price * spec.multiplier;
+  }
+  return cost;
+}
+
 keel_account_t Portfolio::total() const {
   keel_account_t sum{};
   for (size_t s = 0; s < strategy_count(); ++s) {

@@ -53,6 +53,10 @@ class Portfolio {
   }
   keel_position_t position_view(size_t strategy, keel_instrument_id_t instrument) const;
   keel_account_t account(size_t strategy) const;
+  // What the strategy's futures positions cost to open, |quantity| x average
+  // price x multiplier summed: futures move no cash when they fill, so a cash
+  // account holds this much of its cash against them.
+  double futures_cost(size_t strategy) const;
   // The whole run: every strategy's account summed.
   keel_account_t total() const;
 

@@ -1,5 +1,6 @@
 #include "engine/run/risk.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -17,6 +18,34 @@ std::string format(const char* pattern, double a, double b = 0) {
   char text[160];
   std::snprintf(text, sizeof text, pattern, a, b);
   return text;
+}
+
+// A sum of money for a message: cents while that is readable.
+std::string money(double value) {
+  char text[40];
+  std::snprintf(text, sizeof text, std::abs(value) < 1e15 ? "%.2f" : "%.4g", value);
+  return text;
+}
+
+// The price an order is valued at: its limit (limit, stop-limit), its stop
+// (stop) or the reference (market); 0 when none is known.
+double order_price(const keel_order_request_t& r, double reference) {
+  switch (r.type) {
+    case KEEL_ORDER_LIMIT:
+    case KEEL_ORDER_STOP_LIMIT:
+      return r.limit_price;
+    case KEEL_ORDER_STOP:
+      return r.stop_price;
+    default:
+      return reference;
+  }
+}
+
+// How much |position| grows when `quantity` more is bought or sold (< 0
+// when the trade reduces it).
+double exposure_growth(double position, int32_t side, double quantity) {
+  const double after = side == KEEL_SIDE_BUY ? position + quantity : position - quantity;
+  return std::abs(after) - std::abs(position);
 }
 
 }  // namespace
@@ -80,16 +109,15 @@ std::string check_risk_limits(const RiskSpec& risk, const keel_order_request_t& 
                     *risk.max_position);
     }
   }
-  const double order_price = r.type == KEEL_ORDER_LIMIT || r.type == KEEL_ORDER_STOP_LIMIT
-                                 ? r.limit_price
-                                 : (r.type == KEEL_ORDER_STOP ? r.stop_price : reference_price);
-  if (risk.max_gross_notional && order_price > 0) {
+  const double price = order_price(r, reference_price);
+  if (risk.max_gross_notional && price > 0) {
     // This instrument's exposure grows from |position| to |worst| (open
     // orders on this side included), valued at the order's price; an order
     // that reduces the position never breaches the limit.
-    const double growth = std::abs(worst) - std::abs(position);
-    const double gross = portfolio.account(strategy).gross_notional +
-                         growth * order_price * instrument.multiplier;
+    const double same_side = r.side == KEEL_SIDE_BUY ? open.buy_quantity : open.sell_quantity;
+    const double growth = exposure_growth(position, r.side, same_side + r.quantity);
+    const double gross =
+        portfolio.account(strategy).gross_notional + growth * price * instrument.multiplier;
     if (growth > 0 && gross > *risk.max_gross_notional) {
       return format("risk: gross notional would reach %.2f, max_gross_notional is %.2f", gross,
                     *risk.max_gross_notional);
@@ -103,6 +131,76 @@ std::string check_risk_limits(const RiskSpec& risk, const keel_order_request_t& 
                     distance, *risk.price_collar_pct);
     }
   }
+  return "";
+}
+
+std::string check_buying_power(const BuyingPower& power, const keel_order_request_t& r,
+                               const Instrument& instrument, const Portfolio& portfolio,
+                               size_t strategy, const OpenOrders& open, double reference_price,
+                               double& hold) {
+  hold = 0;
+  const bool buy = r.side == KEEL_SIDE_BUY;
+  const bool cash_account = power.account.type == AccountType::cash;
+  const double position = portfolio.position(strategy, instrument.id).quantity;
+  char text[512];
+  if (cash_account && !buy && position - open.sell_quantity - r.quantity < -1e-9) {
+    std::snprintf(text, sizeof text,
+                  "account: a cash account cannot sell short: selling %g %s with %g held and %g "
+                  "on open sell orders would leave %g; set \"account\": {\"type\": "
+                  "\"margin\"} to sell short",
+                  r.quantity, instrument.symbol.c_str(), position, open.sell_quantity,
+                  position - open.sell_quantity - r.quantity);
+    return text;
+  }
+  // The exposure this order adds once the open orders on its side have
+  // filled (what they add is in open.held already).
+  const double ahead = buy ? position + open.buy_quantity : position - open.sell_quantity;
+  const double growth = exposure_growth(ahead, r.side, r.quantity);
+  if (growth <= 1e-12) return "";  // it only reduces a position
+  const bool priced_later = r.type == KEEL_ORDER_MARKET || r.type == KEEL_ORDER_STOP;
+  if (r.type == KEEL_ORDER_MARKET && !(reference_price > 0) && !portfolio.has_mark(instrument.id)) {
+    std::snprintf(text, sizeof text,
+                  "account: buying power: no price for %s yet (no quote, trade or bar) to value "
+                  "a market order; send a limit order or wait for market data",
+                  instrument.symbol.c_str());
+    return text;
+  }
+  const double price =
+      std::max(0.0, order_price(r, reference_price)) * (priced_later ? 1 + kMarketPriceCushion : 1);
+  const double notional = growth * price * instrument.multiplier;
+  const double cost = notional + notional * power.fee_bps / 1e4 + power.fee_per_order;
+  const keel_account_t account = portfolio.account(strategy);
+  if (cash_account) {
+    const double futures = portfolio.futures_cost(strategy);
+    const double free = account.cash - futures - open.held;
+    if (cost > free + 1e-9 * std::max(1.0, std::abs(free))) {
+      const std::string held_by_futures =
+          futures != 0 ? " - " + money(futures) + " in futures at cost" : "";
+      std::snprintf(text, sizeof text,
+                    "account: buying power: the order needs %s (%g %s at %.10g, with fees) but "
+                    "the cash account has %s free (cash %s%s - %s held by open orders); lower "
+                    "the quantity, or trade on margin with \"account\": {\"type\": "
+                    "\"margin\", \"leverage\": ...}",
+                    money(cost).c_str(), growth, instrument.symbol.c_str(), price,
+                    money(free).c_str(), money(account.cash).c_str(), held_by_futures.c_str(),
+                    money(open.held).c_str());
+      return text;
+    }
+  } else {
+    const double leverage = power.account.leverage;
+    const double free = leverage * account.equity - account.gross_notional - open.held;
+    if (cost > free + 1e-9 * std::max(1.0, std::abs(free))) {
+      std::snprintf(text, sizeof text,
+                    "account: buying power: the order needs %s (%g %s at %.10g, with fees) but "
+                    "the margin account has %s free (leverage %g x equity %s - gross %s - %s "
+                    "held by open orders); lower the quantity or raise account.leverage",
+                    money(cost).c_str(), growth, instrument.symbol.c_str(), price,
+                    money(free).c_str(), leverage, money(account.equity).c_str(),
+                    money(account.gross_notional).c_str(), money(open.held).c_str());
+      return text;
+    }
+  }
+  hold = cost;
   return "";
 }
 

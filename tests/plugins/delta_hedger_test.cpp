@@ -72,6 +72,7 @@ HedgeRun run_hedger(const TempDir& dir, const std::vector<Quote>& quotes, const 
       {"instruments", json::array({{{"id", "AAPL"}, {"kind", "equity"}, {"tick_size", 0.01}, {"lot_size", 1}}})},
       {"data", json::array({{{"path", "quotes.csv"}, {"format", "quotes"}}})},
       {"pricing_models", {{"pricer", model}}},
+      {"account", {{"type", "margin"}}},  // the hedge of long calls is a short
       {"strategies",
        json::array({{{"name", "hedge"},
                      {"factory", "keel.delta_hedger"},

@@ -142,6 +142,38 @@ TEST(PythonRun, RiskChecksAtTheMovingMidTurnBatchesOffAndKeepTheFills) {
   EXPECT_THAT(many.err, HasSubstr("largest batch 1 bars")) << many;
 }
 
+TEST(PythonRun, BuyingPowerInABatchRefusesWhatPerEventDeliveryRefuses) {
+  // 300000 of cash: 1000 AAPL (~32) fit, 1000 MSFT (~398) never do. Inside a
+  // batch the engine still holds the batch's first event (MSFT may not even
+  // have a price yet), so the check waits for the event the order was sent
+  // from: the C++ plugin's refusals (one event per call: the C++ SDK takes no
+  // batches), with the same reasons, and the same fills, while batches stay
+  // on. The batch form hears of a refusal from its REJECTED update rather
+  // than from send_order.
+  TempDir dir;
+  json per_event = {{"factory", "keel.sma_cross"}, {"params", sma_params()}};
+  json batch = python(kScripts + "/probe.py", "Probe");
+  batch["params"] = sma_params();
+  json one_file = run_file(per_event, dir.file("one"));
+  json many_file = run_file(batch, dir.file("many"));
+  one_file["run"]["initial_cash"] = many_file["run"]["initial_cash"] = 300000;
+  KeelRun one = run_with(dir, "one", one_file);
+  ASSERT_EQ(one.exit_code, 0) << one;
+  KeelRun many = run_with(dir, "many", many_file,
+                          {{"KEEL_EXAMPLES_PYTHON", kSource + "/examples/python"}});
+  ASSERT_EQ(many.exit_code, 0) << many;
+  const std::string orders = read_file(dir.file("one/orders.csv"));
+  EXPECT_THAT(orders, HasSubstr("account: buying power: the order needs"))
+      << "the cash should refuse some orders";
+  EXPECT_THAT(orders, HasSubstr(",AAPL,buy,market,gtc,1000,,,")) << "and allow others";
+  EXPECT_EQ(rows_without(read_file(dir.file("many/orders.csv")), 1), rows_without(orders, 1));
+  EXPECT_EQ(rows_without(read_file(dir.file("many/fills.csv")), 1),
+            rows_without(read_file(dir.file("one/fills.csv")), 1));
+  const size_t at = many.err.find("largest batch ");
+  ASSERT_NE(at, std::string::npos) << many;
+  EXPECT_GT(std::stol(many.err.substr(at + 14)), 100) << many;
+}
+
 TEST(PythonRun, TheReadmesMeanReversionExampleTradesAndCancelsOnTimers) {
   TempDir dir;
   const KeelRun r = run_keel({"run", kSource + "/examples/python/mean_reversion.json", "--output",

@@ -424,8 +424,9 @@ TEST(RunEngineFees, FuturesFeesUseTheMultiplierAndOnlyPnlMovesCash) {
 // Checks that order `id` was refused with `reason`, both in the submit call
 // and in its update (delivered with the next event, ts = the submit time).
 void expect_rejected(const RunOutput& out, uint64_t id, const std::string& what,
-                     const std::string& reason, int64_t ts = 1000) {
-  const auto& j = out.journal();
+                     const std::string& reason, int64_t ts = 1000,
+                     const std::string& strategy = "s") {
+  const auto& j = out.journal(strategy);
   const std::string submit =
       "submit -> order_submit: order " + std::to_string(id) + " (" + what + ") rejected: " + reason;
   EXPECT_GE(index_of(j, submit), 0) << "missing: " << submit << "\n" << dump(j);
@@ -515,12 +516,14 @@ TEST(RunEngineRisk, PriceCollarAroundTheLastMid) {
   s.equity("AAPL");
   s.risk()["price_collar_pct"] = 1;
   s.data("quotes.csv", "quotes", flat_quotes());
-  // Mid (99.9 + 100.1) / 2 = 100: limits in [99, 101] pass.
+  // Mid (99.9 + 100.1) / 2 = 100: limits in [99, 101] pass. (The sells
+  // open a short: a margin account.)
   s.strategy("s", {"AAPL"},
              {submit_on("quote", 0, order("AAPL", "buy", "limit", 1, 101)),
               submit_on("quote", 0, order("AAPL", "buy", "limit", 1, 101.01)),
               submit_on("quote", 0, order("AAPL", "sell", "limit", 1, 98.99)),
-              submit_on("quote", 0, order("AAPL", "sell", "limit", 1, 99))});
+              submit_on("quote", 0, order("AAPL", "sell", "limit", 1, 99))})
+      .extra = {{"account", {{"type", "margin"}}}};
   const RunOutput out = execute(s);
   ASSERT_TRUE(out.ran);
   EXPECT_NE(out.order(1).state, KEEL_ORDER_REJECTED);
@@ -555,10 +558,153 @@ TEST(RunEngineRisk, MalformedOrdersAreRejectedToo) {
 }
 
 // ============================================================================
+// Buying power: on by default (a cash account); margin when the run says so
+// ============================================================================
+
+// What the run file says when an order needs more cash than there is.
+const std::string kCashAccountAdvice =
+    "; lower the quantity, or trade on margin with \"account\": {\"type\": \"margin\", "
+    "\"leverage\": ...}";
+
+TEST(RunEngineBuyingPower, ThreeQuadrillionSharesOnAMillionAreRefusedAndEquityStaysSane) {
+  // No risk section, no account section: the default cash account of 1e6.
+  // A market order is valued at the mid 100 + 1%: 3e15 * 101 = 3.03e17.
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "buy", "market", 3e15)),
+              submit_on("quote", 1, order("AAPL", "buy", "market", 100))});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  expect_rejected(out, 1, "buy AAPL",
+                  "account: buying power: the order needs 3.03e+17 (3e+15 AAPL at 101, with "
+                  "fees) but the cash account has 1000000.00 free (cash 1000000.00 - 0.00 held "
+                  "by open orders)" +
+                      kCashAccountAdvice);
+  // The run goes on; an affordable order fills (at 3000, the ask 100.1).
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_FILLED);
+  ASSERT_EQ(out.fills.size(), 1u);
+  EXPECT_DOUBLE_EQ(out.fills[0].quantity, 100);
+  // cash 1e6 - 100 * 100.1 = 989990, plus 100 marked at the mid 100: 999990.
+  EXPECT_EQ(out.result.summary.status, "completed");
+  EXPECT_NEAR(out.result.summary.final_equity, 999990, 1e-6);
+  EXPECT_NEAR(out.strategy("s").final_equity, 999990, 1e-6);
+  for (const EquitySample& sample : out.equity) EXPECT_GT(sample.cash, 0) << sample.ts;
+}
+
+TEST(RunEngineBuyingPower, OpenBuyOrdersHoldTheirCashUntilTheyEnd) {
+  // 10000 of cash; a resting limit buy of 60 @ 99 holds 5940, so a second
+  // one is refused until the first is cancelled.
+  Scenario s;
+  s.equity("AAPL");
+  s.run()["initial_cash"] = 10000;
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "buy", "limit", 60, 99)),
+              submit_on("quote", 0, order("AAPL", "buy", "limit", 60, 99)),
+              cancel_on("quote", 1, 0),  // reaches the venue at 2000, before quote 3000
+              submit_on("quote", 2, order("AAPL", "buy", "limit", 60, 99))});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  EXPECT_NE(out.order(1).state, KEEL_ORDER_REJECTED);
+  expect_rejected(out, 2, "buy AAPL",
+                  "account: buying power: the order needs 5940.00 (60 AAPL at 99, with fees) "
+                  "but the cash account has 4060.00 free (cash 10000.00 - 5940.00 held by open "
+                  "orders)" +
+                      kCashAccountAdvice);
+  EXPECT_EQ(out.order(1).state, KEEL_ORDER_CANCELED);
+  EXPECT_EQ(out.order(3).state, KEEL_ORDER_EXPIRED);  // accepted, still resting at the end
+}
+
+TEST(RunEngineBuyingPower, FeesArePartOfTheCost) {
+  // 10000 of cash, taker fee 10 bps + 1 per order: 99 @ 100 = 9900 + 9.90 +
+  // 1 = 9910.90 fits; 100 @ 100 = 10000 + 10 + 1 = 10011 does not.
+  Scenario s;
+  s.equity("AAPL");
+  s.run()["initial_cash"] = 10000;
+  s.venue()["taker_fee_bps"] = 10;
+  s.venue()["fee_per_order"] = 1;
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "buy", "limit", 100, 100)),
+              submit_on("quote", 1, order("AAPL", "buy", "limit", 99, 100))});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  expect_rejected(out, 1, "buy AAPL",
+                  "account: buying power: the order needs 10011.00 (100 AAPL at 100, with fees) "
+                  "but the cash account has 10000.00 free (cash 10000.00 - 0.00 held by open "
+                  "orders)" +
+                      kCashAccountAdvice);
+  EXPECT_NE(out.order(2).state, KEEL_ORDER_REJECTED);
+}
+
+TEST(RunEngineBuyingPower, ACashAccountCannotSellShort) {
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "sell", "market", 1)),  // nothing held
+              submit_on("quote", 0, order("AAPL", "buy", "market", 10)),  // fills at 2000
+              submit_on("quote", 2, order("AAPL", "sell", "market", 10)),  // sells what it holds
+              submit_on("quote", 2, order("AAPL", "sell", "market", 1))});  // one too many
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  const std::string advice = "; set \"account\": {\"type\": \"margin\"} to sell short";
+  expect_rejected(out, 1, "sell AAPL",
+                  "account: a cash account cannot sell short: selling 1 AAPL with 0 held and 0 "
+                  "on open sell orders would leave -1" +
+                      advice);
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_FILLED);
+  EXPECT_NE(out.order(3).state, KEEL_ORDER_REJECTED);
+  expect_rejected(out, 4, "sell AAPL",
+                  "account: a cash account cannot sell short: selling 1 AAPL with 10 held and "
+                  "10 on open sell orders would leave -1" +
+                      advice,
+                  3000);
+}
+
+TEST(RunEngineBuyingPower, AMarginAccountWithLeverageTwoBuysTwiceItsCash) {
+  // Two strategies with 10000 each send the same orders; only "margin" (its
+  // own account section, leverage 2) may spend 2x. Quote 0: 199 @ 100.1 =
+  // 19919.90 (<= 20000), filled at 2000. Then cash -9919.90, 199 marked at
+  // 100: equity 9980.10, gross 19900, free 2 * 9980.10 - 19900 = 60.20 <
+  // 100.10 for one more share at quote 2.
+  Scenario s;
+  s.equity("AAPL");
+  s.run()["initial_cash"] = 10000;
+  s.data("quotes.csv", "quotes", flat_quotes());
+  const json actions = {submit_on("quote", 0, order("AAPL", "buy", "limit", 199, 100.1)),
+                        submit_on("quote", 2, order("AAPL", "buy", "limit", 1, 100.1))};
+  s.strategy("cash", {"AAPL"}, actions);
+  s.strategy("margin", {"AAPL"}, actions).extra = {
+      {"account", {{"type", "margin"}, {"leverage", 2}}}};
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  // Orders 1 and 2 at quote 0 (cash, then margin), 3 and 4 at quote 2.
+  expect_rejected(out, 1, "buy AAPL",
+                  "account: buying power: the order needs 19919.90 (199 AAPL at 100.1, with "
+                  "fees) but the cash account has 10000.00 free (cash 10000.00 - 0.00 held by "
+                  "open orders)" +
+                      kCashAccountAdvice,
+                  1000, "cash");
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_FILLED);
+  EXPECT_NE(out.order(3).state, KEEL_ORDER_REJECTED);  // cash: 1 share is affordable
+  expect_rejected(out, 4, "buy AAPL",
+                  "account: buying power: the order needs 100.10 (1 AAPL at 100.1, with fees) "
+                  "but the margin account has 60.20 free (leverage 2 x equity 9980.10 - gross "
+                  "19900.00 - 0.00 held by open orders); lower the quantity or raise "
+                  "account.leverage",
+                  3000, "margin");
+  EXPECT_NEAR(out.strategy("margin").final_equity, 9980.1, 1e-6);
+}
+
+// ============================================================================
 // The kill switch
 // ============================================================================
 
-// initial cash 10000, max_drawdown_pct 10. Buy 100 at market (fills 100.1 at
+// initial cash 10000, max_drawdown_pct 10, a margin account with leverage 2
+// (the buy overdraws the cash). Buy 100 at market (fills 100.1 at
 // 2000; cash 10000 - 10010 = -10; mid 100: equity 9990, drawdown 0.1%). At
 // 3000 the mid is 89: equity -10 + 8900 = 8890, drawdown (10000 - 8890) /
 // 10000 = 11.1% >= 10%: killed. The resting limit @ 50 is cancelled and a
@@ -574,7 +720,9 @@ void kill_switch_scenario(Scenario& s, const json& more_actions = json::array())
   json actions = json::array({submit_on("quote", 0, order("AAPL", "buy", "market", 100)),
                               submit_on("quote", 0, order("AAPL", "buy", "limit", 10, 50))});
   for (const json& action : more_actions) actions.push_back(action);
-  s.strategy("s", {"AAPL"}, actions).extra = {{"risk", {{"max_drawdown_pct", 10}}}};
+  s.strategy("s", {"AAPL"}, actions).extra = {
+      {"risk", {{"max_drawdown_pct", 10}}},
+      {"account", {{"type", "margin"}, {"leverage", 2}}}};
 }
 
 TEST(RunEngineKillSwitch, DrawdownFlattensAndStopsTheStrategy) {

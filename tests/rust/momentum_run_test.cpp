@@ -89,6 +89,7 @@ MomentumRun run_momentum(const std::vector<QuoteRow>& quotes, const json& params
       {"instruments", {{{"id", "MOMO"}, {"kind", "equity"}, {"tick_size", 0.01}, {"lot_size", 1}}}},
       {"data", {{{"path", "quotes.csv"}, {"format", "quotes"}}}},
       {"venue", {{"order_latency_ns", kOrderLatency}, {"report_latency_ns", 0}}},
+      {"account", {{"type", "margin"}}},  // it goes short as readily as long
       {"strategies",
        {{{"name", "mom"}, {"factory", "keel.momentum"}, {"instruments", {"MOMO"}}, {"params", params}}}},
       {"output", {{"dir", "out"}}}};

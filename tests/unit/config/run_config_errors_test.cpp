@@ -141,6 +141,39 @@ TEST_F(ConfigErrors, EnumValueWithDidYouMean) {
             "/strategies/0/on_error: expected \"stop_run\" or \"disable\", got \"stop\"");
 }
 
+TEST_F(ConfigErrors, AccountLeverageAndTypeNameTheirPointer) {
+  OJson doc = full_run_file();
+  doc["account"] = {{"type", "margin"}, {"leverage", 0.5}};
+  EXPECT_EQ(only_error(doc), "/account/leverage: expected a number >= 1, got 0.5");
+  doc["account"]["leverage"] = "2x";
+  EXPECT_EQ(only_error(doc), "/account/leverage: expected a number >= 1, got \"2x\"");
+  doc["account"] = {{"type", "margn"}};
+  EXPECT_EQ(only_error(doc),
+            "/account/type: expected \"cash\" or \"margin\", got \"margn\"; did you mean "
+            "'margin'?");
+  doc["account"] = {{"type", "margin"}, {"levrage", 2}};
+  EXPECT_EQ(only_error(doc), "/account/levrage: unknown key 'levrage'; did you mean 'leverage'?");
+  doc["account"] = {{"type", "margin"}};
+  doc["strategies"][0]["account"] = {{"leverage", -2}};
+  EXPECT_EQ(only_error(doc), "/strategies/0/account/leverage: expected a number >= 1, got -2");
+}
+
+TEST_F(ConfigErrors, LeverageOnACashAccountIsAnErrorWhereItIsWritten) {
+  const std::string message =
+      ": 'leverage' only applies to a margin account; this account is a cash account: add "
+      "\"type\": \"margin\" to trade on margin";
+  OJson doc = full_run_file();
+  doc["account"] = {{"leverage", 2}};  // the default type, cash
+  EXPECT_EQ(only_error(doc), "/account/leverage" + message);
+  doc = full_run_file();
+  doc["strategies"][0]["account"] = {{"leverage", 2}};  // the run's account is cash
+  EXPECT_EQ(only_error(doc), "/strategies/0/account/leverage" + message);
+  doc = full_run_file();
+  doc["account"] = {{"type", "margin"}, {"leverage", 2}};
+  doc["strategies"][0]["account"] = {{"type", "cash"}, {"leverage", 2}};
+  EXPECT_EQ(only_error(doc), "/strategies/0/account/leverage" + message);
+}
+
 TEST_F(ConfigErrors, OptionWithoutUnderlying) {
   OJson doc = full_run_file();
   doc["instruments"][2].erase("underlying");

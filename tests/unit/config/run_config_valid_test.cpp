@@ -149,6 +149,40 @@ TEST_F(ConfigValid, DefaultsForOptionalKeys) {
   EXPECT_EQ(c.output_dir, std::filesystem::path("/abs/out2"));
 }
 
+TEST_F(ConfigValid, AccountIsCashByDefaultAndOverriddenKeyByKey) {
+  ConfigResult result = load(full_run_file());
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  EXPECT_EQ(result.config->account.type, AccountType::cash);
+  EXPECT_EQ(result.config->account.leverage, 1);
+  EXPECT_EQ(result.config->strategies[0].account.type, AccountType::cash);
+
+  OJson doc = full_run_file();
+  doc["account"] = {{"type", "margin"}, {"leverage", 3}};
+  OJson second = doc["strategies"][0];
+  second["name"] = "second";
+  doc["strategies"].push_back(second);
+  doc["strategies"][0]["account"] = {{"leverage", 4}};  // margin from the run
+  doc["strategies"][1]["account"] = {{"type", "cash"}};   // drops the run's leverage
+  result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  const RunConfig& c = *result.config;
+  EXPECT_EQ(c.account.type, AccountType::margin);
+  EXPECT_EQ(c.account.leverage, 3);
+  EXPECT_EQ(c.strategies[0].account.type, AccountType::margin);
+  EXPECT_EQ(c.strategies[0].account.leverage, 4);
+  EXPECT_EQ(c.strategies[1].account.type, AccountType::cash);
+  EXPECT_EQ(c.strategies[1].account.leverage, 1);
+
+  // A strategy of a cash run may trade on margin (leverage 1 unless it says).
+  doc = full_run_file();
+  doc["strategies"][0]["account"] = {{"type", "margin"}};
+  result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  EXPECT_EQ(result.config->account.type, AccountType::cash);
+  EXPECT_EQ(result.config->strategies[0].account.type, AccountType::margin);
+  EXPECT_EQ(result.config->strategies[0].account.leverage, 1);
+}
+
 TEST_F(ConfigValid, IntegerTimesDurationsAndDisable) {
   OJson doc = full_run_file();
   doc["run"]["start"] = 1000;
