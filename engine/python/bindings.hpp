@@ -60,9 +60,12 @@ struct HostContext {
     if (batch == nullptr || !cursor || !on_call_thread()) return std::nullopt;
     return batch[*cursor].as.quote.ts;  // every payload begins with its ts
   }
-  // An action of the callback (counted only on its thread: an action from
-  // another thread is refused by the host and changes nothing here).
-  void count_action() {
+  // After an order, cancel or timer call: an action of the callback when it
+  // did something (KEEL_OK) or was refused with an update to come
+  // (KEEL_ERR_REJECTED). Counted only on the callback's thread: from another
+  // thread the host refuses it and nothing here changes.
+  void count_action(keel_status_t status) {
+    if (status != KEEL_OK && status != KEEL_ERR_REJECTED) return;
     if (!on_call_thread()) return;
     ++actions;
     if (vectorised && cursor && !acted_at) acted_at = cursor;

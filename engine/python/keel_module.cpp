@@ -767,18 +767,20 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              request.client_tag = tag;
              keel_order_handle_t order{KEEL_NULL_HANDLE};
              keel_error_t err{};
-             c.count_action();  // a refused order is an action too: it gets a REJECTED update
-             check(KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err), err,
-                   "order_submit");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err);
+             c.count_action(status);
+             check(status, err, "order_submit");
              return order.bits;
            })
       .def("cancel",
            [](HostContext& c, uint64_t order) {
              const keel_host_t& host = host_of(c);
              keel_error_t err{};
-             c.count_action();
-             check(KEEL_PY_HOST(host, order_cancel)(&host, keel_order_handle_t{order}, &err), err,
-                   "order_cancel");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, order_cancel)(&host, keel_order_handle_t{order}, &err);
+             c.count_action(status);
+             check(status, err, "order_cancel");
            })
       .def("position",
            [](const HostContext& c, keel_instrument_id_t instrument) {
@@ -802,18 +804,20 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              const keel_host_t& host = host_of(c);
              keel_timer_handle_t timer{KEEL_NULL_HANDLE};
              keel_error_t err{};
-             c.count_action();
-             check(KEEL_PY_HOST(host, timer_set)(&host, at, cookie, &timer, &err), err,
-                   "timer_set");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, timer_set)(&host, at, cookie, &timer, &err);
+             c.count_action(status);
+             check(status, err, "timer_set");
              return timer.bits;
            })
       .def("timer_cancel",
            [](HostContext& c, uint64_t timer) {
              const keel_host_t& host = host_of(c);
              keel_error_t err{};
-             c.count_action();
-             check(KEEL_PY_HOST(host, timer_cancel)(&host, keel_timer_handle_t{timer}, &err), err,
-                   "timer_cancel");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, timer_cancel)(&host, keel_timer_handle_t{timer}, &err);
+             c.count_action(status);
+             check(status, err, "timer_cancel");
            })
       .def("batch_at",
            [](HostContext& c, long long i) {

@@ -484,6 +484,12 @@ TEST(PythonRun, TheBatchCursorIsCheckedAndSaysWhatToDo) {
   ASSERT_EQ(orders.size(), 2u);
   EXPECT_THAT(orders[1], HasSubstr(",2024-01-02T14:32:00Z,")) << orders[1];
 
+  // A call that did nothing (a stale cancel, caught) is no action.
+  r = run_with(
+      dir, "nothing",
+      run_file(python(kScripts + "/faults.py", "CursorCancelsNothing"), dir.file("nothing")));
+  EXPECT_EQ(r.exit_code, 0) << r;
+
   r = run_with(dir, "range",
                run_file(python(kScripts + "/faults.py", "CursorOutOfRange"), dir.file("range")));
   EXPECT_NE(r.exit_code, 0) << r;

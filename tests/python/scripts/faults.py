@@ -40,6 +40,19 @@ class ActsAndGoesOn(keel.Strategy):
         return None
 
 
+class CursorCancelsNothing(keel.Strategy):
+    """Cancels an order that does not exist and goes on: not an action."""
+    def on_bars(self, bars):
+        for i in range(len(bars)):
+            self.batch_at(i)
+            if i == 2:
+                try:
+                    self.cancel(12345)  # not an order handle: refused, nothing sent
+                except keel.Error:
+                    pass
+        return None
+
+
 class CursorOutOfRange(keel.Strategy):
     def on_bars(self, bars):
         self.batch_at(len(bars))
