@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "keel/keel.h"
 
@@ -19,18 +20,66 @@ namespace py = pybind11;
 // table, reached through the C ABI only. `host` is cleared when the
 // instance is dropped, so a Python object that outlives its strategy gets a
 // keel.Error instead of a dangling pointer.
+//
+// The rest is per-call state: the adapter sets it for the callback it is
+// making, on the thread it makes it from (`call_thread`), and clears it when
+// the callback returns. Everything here is read and written with the GIL
+// held; a Python thread of the strategy's own may hold the GIL meanwhile, so
+// the module reads or writes per-call state only on `call_thread` during a
+// callback (on_call_thread()).
 struct HostContext {
   const keel_host_t* host = nullptr;
   std::string name;  // the strategy's name in the run file (set by on_start)
-  // Host calls that act (orders, cancels, timers): the adapter ends a batch
-  // of events after the one during which the strategy acted.
+
+  // The thread keel calls the strategy on (that of its latest callback), and
+  // whether a callback is in progress.
+  std::thread::id call_thread;
+  bool calling = false;
+  // Host calls that act (orders, cancels, timers) made by the callback: the
+  // adapter ends a batch of events after the one during which the strategy
+  // acted.
   uint64_t actions = 0;
-  // The time of the event being handled inside a batch, which the engine's
-  // clock (the batch's first event) does not know.
-  std::optional<keel_timestamp_t> now_override;
+  // The span of events being handled (on_events), and the cursor: the event
+  // the strategy is at. The adapter moves it for per-event callbacks; a
+  // vectorised callback (on_quotes/on_trades/on_bars) moves it with
+  // keel.Strategy.batch_at. now() is the cursor's event time, a failure
+  // stops the strategy at the cursor's event.
+  const keel_event_t* batch = nullptr;
+  size_t batch_count = 0;
+  bool vectorised = false;  // the strategy moves the cursor, not the adapter
+  std::optional<size_t> cursor;
+  std::optional<size_t> acted_at;  // the cursor when the strategy first acted
+
+  bool on_call_thread() const { return calling && call_thread == std::this_thread::get_id(); }
+  // A thread of the strategy's own, not the one keel calls it on.
+  bool on_other_thread() const {
+    return call_thread != std::thread::id() && call_thread != std::this_thread::get_id();
+  }
+  // The event time at the cursor, when the calling thread is the callback's.
+  std::optional<keel_timestamp_t> cursor_time() const {
+    if (batch == nullptr || !cursor || !on_call_thread()) return std::nullopt;
+    return batch[*cursor].as.quote.ts;  // every payload begins with its ts
+  }
+  // After an order, cancel or timer call: an action of the callback when it
+  // did something (KEEL_OK) or was refused with an update to come
+  // (KEEL_ERR_REJECTED). Counted only on the callback's thread: from another
+  // thread the host refuses it and nothing here changes.
+  void count_action(keel_status_t status) {
+    if (status != KEEL_OK && status != KEEL_ERR_REJECTED) return;
+    if (!on_call_thread()) return;
+    ++actions;
+    if (vectorised && cursor && !acted_at) acted_at = cursor;
+  }
 };
 
-// Raises keel.Error (keel.OrderRejected for KEEL_ERR_REJECTED) with `code`.
+// The host-thread rule for calls the module itself refuses (the batch
+// cursor from another thread): recorded on the instance like a refused
+// [host-thread] host call, so the host stops the strategy as its on_error
+// says; returns the message to raise keel.WrongThreadError with.
+std::string refuse_wrong_thread(const HostContext& context, const char* member);
+
+// Raises keel.Error with `code`: keel.OrderRejected for KEEL_ERR_REJECTED,
+// keel.WrongThreadError for KEEL_ERR_WRONG_THREAD.
 [[noreturn]] void raise_keel_error(keel_status_t code, const std::string& message);
 
 // Python views of the ABI's event structs (copies: the engine's are

@@ -14,6 +14,14 @@ keel sets `params` before `__init__` runs. Every callback is optional; all
 are called one at a time, in simulated-time order. An exception stops the
 strategy and ends the run (or disables the strategy: the run file's
 on_error) with a message naming the script's file:line.
+
+Threads: keel calls a strategy on one thread. A threading.Thread of the
+strategy's own may compute, log, price with a model and read now() (then
+the time of whatever keel handles meanwhile), but orders, cancels,
+positions, the account, timers and the batch cursor belong to the callback
+keel is making: from another thread they raise WrongThreadError, do
+nothing, and keel stops the strategy as on_error says. Hand what your
+threads compute to your next callback.
 """
 from typing import Any, ClassVar, Dict, List, NamedTuple, Optional, Union
 
@@ -55,6 +63,7 @@ ERR_NOT_FOUND: int
 ERR_NO_SOLUTION: int
 ERR_REJECTED: int
 ERR_POISONED: int
+ERR_WRONG_THREAD: int
 
 # numpy dtypes of the batch views (on_quotes / on_trades / on_bars): records
 # laid over keel's own event array, so the view is not a copy. Fields:
@@ -76,6 +85,13 @@ class Error(Exception):
 class OrderRejected(Error):
     """A risk check or venue rule refused an order at once. The strategy also
     gets a REJECTED order update."""
+
+class WrongThreadError(Error):
+    """Raised in a thread of the strategy's own that called what belongs to
+    the callback keel is making (orders, cancels, position(), account(),
+    timers, batch_at): the call did nothing and keel stops the strategy as
+    on_error says. code is ERR_WRONG_THREAD; the message names the strategy,
+    the call and the rule."""
 
 class ParamError(Error, ValueError):
     """A param is missing or wrong; the message starts with its JSON pointer
@@ -227,11 +243,31 @@ class Strategy:
     # many you handled: stop right after the event on which you send or
     # cancel an order or set a timer (return i + 1), and keel delivers the
     # rest once what that caused (fills, updates) has been delivered, so the
-    # result is the same as per-event handling. Inside a batch, now(),
-    # position() and account() are as of the batch's first event.
+    # result is the same as per-event handling. Say which event you are
+    # handling with batch_at(i) (below): now() is then that event's time and
+    # an exception stops the strategy at that event; without it now() is
+    # the batch's first event's time and a failure stops the strategy
+    # there. position() and account() are as of the batch's first event.
     #   def on_quotes(self, quotes: numpy.ndarray) -> Optional[int]: ...  # QUOTE_DTYPE
     #   def on_trades(self, trades: numpy.ndarray) -> Optional[int]: ...  # TRADE_DTYPE
     #   def on_bars(self, bars: numpy.ndarray) -> Optional[int]: ...      # BAR_DTYPE
+    def batch_at(self, i: int) -> None:
+        """In on_quotes/on_trades/on_bars: you are now handling event i of
+        the batch (keel's batch cursor; 0 <= i < len(batch), else Error).
+        now() is then event i's time; an order, cancel or timer sent is sent
+        from event i, after which return i + 1 or None (going on to a later
+        event is an error that says so); an exception stops the strategy at
+        event i. Reports are then those of per-event delivery:
+
+            def on_bars(self, bars):
+                for i in range(len(bars)):
+                    self.batch_at(i)
+                    if self.signal(bars[i]):
+                        self.buy(int(bars["instrument"][i]), 100)
+                        return i + 1
+
+        Error outside a batch callback (per-event callbacks need none: keel
+        moves the cursor itself); WrongThreadError from another thread."""
 
     # ---- params ----
     def param(self, key: str, default: Any = ..., *, type: Optional[type] = None,
@@ -245,7 +281,9 @@ class Strategy:
     @property
     def name(self) -> str: ...
     def now(self) -> int:
-        """Simulated time of the event being handled (ns since the Unix epoch)."""
+        """Simulated time of the event being handled (ns since the Unix epoch);
+        in a batch callback that of batch_at's event. From a thread of your
+        own, the time of whatever keel is handling meanwhile."""
     def log(self, message: object, level: int = ...) -> None: ...
     def debug(self, message: object) -> None: ...
     def info(self, message: object) -> None: ...

@@ -58,6 +58,21 @@ Fn member(const keel_host_t& host, Fn keel_host_t::*field, size_t offset, const 
 }
 #define KEEL_PY_HOST(host, name) member(host, &keel_host_t::name, offsetof(keel_host_t, name), #name)
 
+// Lets other Python threads run during a long host call (a batch), but
+// only on the thread of the callback keel is making: an instance, and with
+// it its host table, is never dropped during its own callback, while a
+// thread of the strategy's own could otherwise see it dropped mid-call
+// (drop takes the GIL first).
+class GilReleaseOnCallThread {
+ public:
+  explicit GilReleaseOnCallThread(const HostContext& context) {
+    if (context.on_call_thread()) release_.emplace();
+  }
+
+ private:
+  std::optional<py::gil_scoped_release> release_;
+};
+
 struct Model {
   std::shared_ptr<HostContext> context;
   keel_model_handle_t handle{KEEL_NULL_HANDLE};
@@ -204,6 +219,15 @@ class OrderRejected(Error):
     def __init__(self, message, code=ERR_REJECTED):
         super().__init__(message, code)
 
+class WrongThreadError(Error):
+    """A keel call that belongs to the callback keel is making came from another
+    thread (a threading.Thread of the strategy's own): orders, cancels,
+    positions, the account, timers and the batch cursor. The call did
+    nothing, and keel stops the strategy as its on_error says. Hand what
+    your threads compute to your next callback instead."""
+    def __init__(self, message, code=ERR_WRONG_THREAD):
+        super().__init__(message, code)
+
 class ParamError(Error, ValueError):
     """A strategy param is missing or wrong; the message starts with its JSON pointer."""
     def __init__(self, message, code=ERR_INVALID_ARGUMENT):
@@ -239,6 +263,17 @@ class Strategy:
     # numpy structured array of consecutive events (QUOTE_DTYPE, TRADE_DTYPE,
     # BAR_DTYPE) and return None (all handled) or how many they handled;
     # stop after the event on which you send an order, cancel or set a timer.
+    # batch_at(i) says which event you are handling (see there).
+
+    def batch_at(self, i):
+        """In on_quotes/on_trades/on_bars: the strategy is now handling event i
+        of the batch (keel's batch cursor). From then on now() is that
+        event's time; an order, cancel or timer is sent from that event
+        (return i + 1, or None, right after it); and an exception stops the
+        strategy at that event. Reports are then those of per-event
+        delivery. Without it a failure stops the strategy at the batch's
+        first event."""
+        self._keel.batch_at(i)
 
     # ---- params ----
     def param(self, key, default=_REQUIRED, *, type=None, min=None, max=None):
@@ -357,7 +392,9 @@ class Strategy:
 
 [[noreturn]] void raise_keel_error(keel_status_t code, const std::string& message) {
   py::module_ keel = py::module_::import("keel");
-  py::object type = keel.attr(code == KEEL_ERR_REJECTED ? "OrderRejected" : "Error");
+  py::object type = keel.attr(code == KEEL_ERR_REJECTED       ? "OrderRejected"
+                              : code == KEEL_ERR_WRONG_THREAD ? "WrongThreadError"
+                                                              : "Error");
   py::object error = type(message, code);
   PyErr_SetObject(type.ptr(), error.ptr());
   throw py::error_already_set();
@@ -446,6 +483,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
   m.attr("ERR_NO_SOLUTION") = int(KEEL_ERR_NO_SOLUTION);
   m.attr("ERR_REJECTED") = int(KEEL_ERR_REJECTED);
   m.attr("ERR_POISONED") = int(KEEL_ERR_POISONED);
+  m.attr("ERR_WRONG_THREAD") = int(KEEL_ERR_WRONG_THREAD);
 
   // ---- events: copies of the ABI structs, read-only ----
   py::class_<keel_quote_t>(m, "Quote")
@@ -632,7 +670,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
             keel_error_t err{};
             keel_status_t result;
             {
-              py::gil_scoped_release release;  // the arrays stay referenced above
+              const GilReleaseOnCallThread release(*model.context);  // arrays referenced above
               result = KEEL_PY_HOST(host, model_price_batch)(&host, model.handle, &in.view, &out,
                                                              &err);
             }
@@ -663,7 +701,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
             keel_error_t err{};
             keel_status_t result;
             {
-              py::gil_scoped_release release;
+              const GilReleaseOnCallThread release(*model.context);
               result = KEEL_PY_HOST(host, model_implied_vol_batch)(
                   &host, model.handle, &in.view, premiums.data(), vols.mutable_data(),
                   out_status ? out_status->mutable_data() : nullptr, &err);
@@ -681,7 +719,9 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
       .def_property_readonly("name", [](const HostContext& c) { return c.name; })
       .def("now",
            [](const HostContext& c) -> keel_timestamp_t {
-             if (c.now_override) return *c.now_override;
+             // The cursor's event on the callback's thread; elsewhere the
+             // host's clock ([thread-safe]: what the engine handles meanwhile).
+             if (const auto at = c.cursor_time()) return *at;
              const keel_host_t& host = host_of(c);
              return KEEL_PY_HOST(host, now)(&host);
            })
@@ -727,18 +767,20 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              request.client_tag = tag;
              keel_order_handle_t order{KEEL_NULL_HANDLE};
              keel_error_t err{};
-             ++c.actions;  // a refused order is an action too: it gets a REJECTED update
-             check(KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err), err,
-                   "order_submit");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err);
+             c.count_action(status);
+             check(status, err, "order_submit");
              return order.bits;
            })
       .def("cancel",
            [](HostContext& c, uint64_t order) {
              const keel_host_t& host = host_of(c);
              keel_error_t err{};
-             ++c.actions;
-             check(KEEL_PY_HOST(host, order_cancel)(&host, keel_order_handle_t{order}, &err), err,
-                   "order_cancel");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, order_cancel)(&host, keel_order_handle_t{order}, &err);
+             c.count_action(status);
+             check(status, err, "order_cancel");
            })
       .def("position",
            [](const HostContext& c, keel_instrument_id_t instrument) {
@@ -762,18 +804,38 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              const keel_host_t& host = host_of(c);
              keel_timer_handle_t timer{KEEL_NULL_HANDLE};
              keel_error_t err{};
-             ++c.actions;
-             check(KEEL_PY_HOST(host, timer_set)(&host, at, cookie, &timer, &err), err,
-                   "timer_set");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, timer_set)(&host, at, cookie, &timer, &err);
+             c.count_action(status);
+             check(status, err, "timer_set");
              return timer.bits;
            })
       .def("timer_cancel",
            [](HostContext& c, uint64_t timer) {
              const keel_host_t& host = host_of(c);
              keel_error_t err{};
-             ++c.actions;
-             check(KEEL_PY_HOST(host, timer_cancel)(&host, keel_timer_handle_t{timer}, &err), err,
-                   "timer_cancel");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, timer_cancel)(&host, keel_timer_handle_t{timer}, &err);
+             c.count_action(status);
+             check(status, err, "timer_cancel");
+           })
+      .def("batch_at",
+           [](HostContext& c, long long i) {
+             if (c.on_other_thread()) {
+               raise_keel_error(KEEL_ERR_WRONG_THREAD, refuse_wrong_thread(c, "batch_at"));
+             }
+             if (!c.on_call_thread() || c.batch == nullptr || !c.vectorised) {
+               raise_keel_error(KEEL_ERR_INVALID_ARGUMENT,
+                                "batch_at: the batch cursor exists only during on_quotes, "
+                                "on_trades or on_bars (keel moves it itself for on_quote, "
+                                "on_trade and on_bar)");
+             }
+             if (i < 0 || static_cast<size_t>(i) >= c.batch_count) {
+               raise_keel_error(KEEL_ERR_INVALID_ARGUMENT, "batch_at(" + std::to_string(i) +
+                                                               "): this batch has events 0.." +
+                                                               std::to_string(c.batch_count - 1));
+             }
+             c.cursor = static_cast<size_t>(i);
            })
       .def("model_lookup", [](const std::shared_ptr<HostContext>& c, const std::string& name) {
         const keel_host_t& host = host_of(*c);

@@ -5,10 +5,12 @@
 
 #include <pybind11/embed.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "engine/host/host.hpp"
 #include "engine/host/strategy_instance.hpp"
@@ -151,15 +153,40 @@ struct Adapter {
   py::object on_start, on_quote, on_trade, on_bar, on_order_update, on_fill, on_timer, on_stop;
   py::object on_quotes, on_trades, on_bars;
   size_t consumed = 0;
+  // The host's record of the host-thread rule (InstanceContext): set when a
+  // thread of the strategy's own called a [host-thread] member.
+  const std::atomic<bool>* wrong_thread = nullptr;
+
+  bool broke_thread_rule() const {
+    return wrong_thread != nullptr && wrong_thread->load(std::memory_order_relaxed);
+  }
 };
 
 Adapter& adapter(void* self) { return *static_cast<Adapter*>(self); }
+
+// A callback in progress on this thread (HostContext's per-call state); the
+// GIL is held while it is made and unmade.
+class CallScope {
+ public:
+  explicit CallScope(HostContext& context) : context_(context), outer_(context.calling) {
+    context_.call_thread = std::this_thread::get_id();
+    context_.calling = true;
+  }
+  ~CallScope() { context_.calling = outer_; }
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+
+ private:
+  HostContext& context_;
+  bool outer_;
+};
 
 // Runs `body` holding the GIL; a Python exception becomes a status and a
 // message naming the script's file:line, and its traceback is logged.
 template <class Body>
 keel_status_t guarded(Adapter& a, const char* member, keel_error_t* err, Body&& body) {
   py::gil_scoped_acquire gil;
+  const CallScope call(*a.context);
   try {
     body();
     return KEEL_OK;
@@ -279,12 +306,81 @@ keel_status_t on_stop(void* self, keel_timestamp_t at, keel_error_t* err) {
   });
 }
 
+// The span a callback is handling, on the context for the module to read
+// (now(), batch_at) while the callback runs; cleared when it returns.
+class BatchScope {
+ public:
+  BatchScope(HostContext& context, const keel_event_t* events, size_t count, bool vectorised)
+      : context_(context) {
+    context_.batch = events;
+    context_.batch_count = count;
+    context_.vectorised = vectorised;
+    context_.cursor.reset();
+    context_.acted_at.reset();
+  }
+  ~BatchScope() {
+    context_.batch = nullptr;
+    context_.batch_count = 0;
+    context_.vectorised = false;
+    context_.cursor.reset();
+    context_.acted_at.reset();
+  }
+  BatchScope(const BatchScope&) = delete;
+  BatchScope& operator=(const BatchScope&) = delete;
+
+ private:
+  HostContext& context_;
+};
+
+// How many events of a vectorised call a failure reached: up to the event
+// on which the strategy acted, else the cursor's; without a cursor the
+// first event (the earliest the failure can have been).
+size_t failure_reach(const HostContext& c) {
+  if (c.acted_at) return *c.acted_at + 1;
+  if (c.cursor) return *c.cursor + 1;
+  return 1;
+}
+
+// What a vectorised call returned, as a count of handled events. With the
+// batch cursor, an action fixes the count: the event it was sent from.
+size_t handled_count(const Adapter& a, const HostContext& c, const char* member,
+                     const py::object& result, size_t count) {
+  const std::string who = a.script->class_name + "." + member + " (" + a.script->path + ")";
+  if (result.is_none()) {
+    if (!c.acted_at) return count;
+    if (c.cursor != c.acted_at) {
+      throw std::invalid_argument(
+          who + " acted at event " + std::to_string(*c.acted_at) + " (batch_at) and went on to " +
+          "event " + std::to_string(*c.cursor) + ": return " + std::to_string(*c.acted_at + 1) +
+          " right after acting; keel delivers the rest once what the action caused has happened");
+    }
+    return *c.acted_at + 1;
+  }
+  const long long handled = result.cast<long long>();
+  if (handled < 1 || handled > static_cast<long long>(count)) {
+    throw std::invalid_argument(
+        who + " returned " + std::to_string(handled) + " for " + std::to_string(count) +
+        " events: return None (all handled) or how many it handled, 1.." + std::to_string(count));
+  }
+  if (c.acted_at && static_cast<size_t>(handled) != *c.acted_at + 1) {
+    throw std::invalid_argument(who + " acted at event " + std::to_string(*c.acted_at) +
+                                " (batch_at) but returned " + std::to_string(handled) +
+                                ": return " + std::to_string(*c.acted_at + 1) +
+                                ", right after the event it acted on");
+  }
+  return static_cast<size_t>(handled);
+}
+
 // A span of events: the batch form (on_quotes/on_trades/on_bars, one call
 // over a numpy view) when the class has it for the span's kind, else the
 // per-event callbacks in a loop. Either way the span ends after the event
-// during which the strategy acted (see KEEL_STRATEGY_EXT_EVENTS_CONSUMED).
+// during which the strategy acted, and a failure (an exception, or a
+// [host-thread] call from another thread) reaches the event it happened at
+// (see KEEL_STRATEGY_EXT_EVENTS_CONSUMED): the loop moves the cursor itself,
+// a vectorised callback with batch_at.
 keel_status_t on_events(void* self, const keel_event_t* events, size_t count, keel_error_t* err) {
   Adapter& a = adapter(self);
+  HostContext& c = *a.context;
   a.consumed = count;
   const char* member = "on_events";
   const py::object* batch = nullptr;
@@ -298,20 +394,17 @@ keel_status_t on_events(void* self, const keel_event_t* events, size_t count, ke
   }
   bool one_kind = true;
   for (size_t i = 1; i < count && one_kind; ++i) one_kind = events[i].kind == events[0].kind;
-  if (batch != nullptr && !batch->is_none() && one_kind) {
-    return guarded(a, member, err, [&] {
+  const bool vectorised = batch != nullptr && !batch->is_none() && one_kind;
+
+  py::gil_scoped_acquire gil;  // Python threads read the context under the GIL
+  const BatchScope span(c, events, count, vectorised);
+  if (vectorised) {
+    const keel_status_t status = guarded(a, member, err, [&] {
       py::object result = (*batch)(event_span_view(events, count));
-      if (result.is_none()) return;
-      const long long handled = result.cast<long long>();
-      if (handled < 1 || handled > static_cast<long long>(count)) {
-        throw std::invalid_argument(
-            a.script->class_name + "." + member + " (" + a.script->path + ") returned " +
-            std::to_string(handled) + " for " + std::to_string(count) +
-            " events: return None (all handled) or how many it handled, 1.." +
-            std::to_string(count));
-      }
-      a.consumed = static_cast<size_t>(handled);
+      a.consumed = handled_count(a, c, member, result, count);
     });
+    if (status != KEEL_OK || a.broke_thread_rule()) a.consumed = failure_reach(c);
+    return status;
   }
   const char* per_event = count == 0                             ? "on_events"
                           : events[0].kind == KEEL_EVENT_QUOTE   ? "on_quote"
@@ -319,18 +412,12 @@ keel_status_t on_events(void* self, const keel_event_t* events, size_t count, ke
                           : events[0].kind == KEEL_EVENT_BAR     ? "on_bar"
                                                                  : "on_events";
   return guarded(a, per_event, err, [&] {
-    struct ClearNow {
-      HostContext& context;
-      ~ClearNow() { context.now_override.reset(); }
-    } clear{*a.context};
     for (size_t i = 0; i < count; ++i) {
-      const uint64_t actions = a.context->actions;
-      a.context->now_override = events[i].as.quote.ts;  // every event begins with its ts
+      const uint64_t actions = c.actions;
+      c.cursor = i;
+      a.consumed = i + 1;  // so far, should this event fail
       deliver(a, events[i]);
-      if (a.context->actions != actions) {
-        a.consumed = i + 1;
-        return;
-      }
+      if (c.actions != actions || a.broke_thread_rule()) return;
     }
   });
 }
@@ -377,7 +464,11 @@ keel_status_t create(const char* params_json, const keel_host_t* host, void** ou
   a->script = script;
   a->context = std::make_shared<HostContext>();
   a->context->host = host;
+  if (host->host_data != nullptr) {
+    a->wrong_thread = &static_cast<const InstanceContext*>(host->host_data)->wrong_thread_flag();
+  }
   try {
+    const CallScope call(*a->context);
     py::object params =
         py::module_::import("json").attr("loads")(params_json != nullptr ? params_json : "{}");
     if (!py::isinstance<py::dict>(params)) {
@@ -466,6 +557,20 @@ Result<py::object> import_class(const PythonStrategySpec& spec, const std::strin
 }
 
 }  // namespace
+
+std::string refuse_wrong_thread(const HostContext& context, const char* member) {
+  std::string who = "strategy '" + context.name + "'";
+  if (context.host != nullptr && context.host->host_data != nullptr) {
+    // The adapter is keel's own code: it may use the host's side of the table.
+    auto* instance = static_cast<InstanceContext*>(context.host->host_data);
+    instance->record_wrong_thread(member);
+    who = instance->name;
+  }
+  return "wrong thread: " + who + " called " + member +
+         " from a thread keel did not call it on; the batch cursor belongs to the callback "
+         "keel is making (on_quotes, on_trades, on_bars), on keel's thread: hand results from "
+         "your own threads to your next callback";
+}
 
 Status start_interpreter() {
   static std::once_flag once;

@@ -149,6 +149,7 @@ class SmaCrossBatch(SmaCross):
         instruments = bars["instrument"]
         closes = bars["close"]
         for i in range(len(bars)):
+            self.batch_at(i)  # keel's cursor: now(), orders and failures belong to bar i
             if self.handle_close(int(instruments[i]), float(closes[i])):
                 return i + 1  # acted: keel delivers the rest after what that causes
         return None

@@ -6,9 +6,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "keel/market.h"
+#include "keel/status.h"
 #include "keel_process.hpp"
 
 namespace keel::cli_test {
@@ -332,6 +336,206 @@ TEST(PythonRun, ABatchCallbackMustSayHowManyEventsItHandled) {
   EXPECT_EQ(r.exit_code, 4) << r;
   EXPECT_THAT(summary_of(dir, "out")["status"].get<std::string>(),
               HasSubstr("BadBatchCount.on_bars (" + kScripts + "/faults.py) returned 0 for "));
+}
+
+// ---- the host-thread rule (keel/host.h) ---------------------------------------------
+
+// FromThread (on_bar, the adapter's loop) and FromThreadBatch (on_bars
+// with the batch cursor).
+class PythonRunFromThread : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PythonRunFromThread, KeelCalledFromAPythonThreadRaisesWrongThreadErrorAndStopsTheRun) {
+  TempDir dir;
+  json strategy = python(kScripts + "/threads.py", GetParam());
+  strategy["params"] = {{"at", 5}, {"out", dir.file("seen.json")}};
+  strategy["instruments"] = {"AAPL"};
+  KeelRun r = run_with(dir, "thread", run_file(strategy, dir.file("out")));
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_FALSE(r.signaled) << r;
+  const json seen = json::parse(read_file(dir.file("seen.json")));
+  // Every call that reaches a [host-thread] member raised keel.WrongThreadError
+  // (a keel.Error) with the host's message, and did nothing.
+  for (const char* name :
+       {"buy", "send_order", "cancel", "position", "account", "set_timer", "cancel_timer"}) {
+    SCOPED_TRACE(name);
+    const json& call = seen["calls"][name];
+    EXPECT_EQ(call["type"], "WrongThreadError") << call;
+    EXPECT_EQ(call["wrong_thread"], true) << call;
+    EXPECT_EQ(call["keel_error"], true) << call;
+    EXPECT_EQ(call["code"], KEEL_ERR_WRONG_THREAD) << call;
+    const std::string message = call["message"];
+    EXPECT_THAT(message, HasSubstr("wrong thread")) << message;
+    EXPECT_THAT(message, HasSubstr("strategy 's'")) << message;
+    EXPECT_THAT(message, HasSubstr("[host-thread]")) << message;
+  }
+  EXPECT_THAT(seen["calls"]["buy"]["message"].get<std::string>(), HasSubstr("order_submit"));
+  EXPECT_THAT(seen["calls"]["cancel"]["message"].get<std::string>(), HasSubstr("order_cancel"));
+  EXPECT_THAT(seen["calls"]["position"]["message"].get<std::string>(), HasSubstr("position_get"));
+  EXPECT_THAT(seen["calls"]["account"]["message"].get<std::string>(), HasSubstr("account_get"));
+  EXPECT_THAT(seen["calls"]["set_timer"]["message"].get<std::string>(), HasSubstr("timer_set"));
+  EXPECT_THAT(seen["calls"]["cancel_timer"]["message"].get<std::string>(),
+              HasSubstr("timer_cancel"));
+  // The batch cursor is the callback's own: another thread cannot move it.
+  EXPECT_EQ(seen["calls"]["batch_at"]["type"], "WrongThreadError") << seen["calls"]["batch_at"];
+  // [thread-safe] members still answer; now() on the thread is the host's
+  // clock, not the callback's event (the adapter's per-event time is the
+  // callback's own), and the callback's now() is unchanged.
+  EXPECT_EQ(seen["calls"]["instrument"]["type"], nullptr) << seen["calls"]["instrument"];
+  EXPECT_EQ(seen["calls"]["log"]["type"], nullptr) << seen["calls"]["log"];
+  EXPECT_EQ(seen["calls"]["now"]["type"], nullptr) << seen["calls"]["now"];
+  EXPECT_EQ(seen["host_now"], seen["bar_ts"]);
+  EXPECT_EQ(seen["now_after"], seen["bar_ts"]);
+  EXPECT_THAT(r.err, HasSubstr("a log line from my own thread")) << r;
+
+  // The run stopped at that bar, with the rule's message; only the order
+  // sent from the host thread exists.
+  const json summary = summary_of(dir, "out");
+  const std::string status = summary["status"];
+  EXPECT_THAT(status, HasSubstr("strategy 's'")) << status;
+  EXPECT_THAT(status, HasSubstr("from a thread the host did not call it on")) << status;
+  EXPECT_THAT(summary["strategies"][0]["status"].get<std::string>(), HasSubstr("stopped: "));
+  EXPECT_EQ(summary["last_event_ts"], seen["bar_ts"]);
+  const auto orders = split(read_file(dir.file("out/orders.csv")), '\n');
+  ASSERT_EQ(orders.size(), 2u) << read_file(dir.file("out/orders.csv"));
+  EXPECT_THAT(orders[1], HasSubstr(",1,")) << orders[1];
+
+  // on_error "disable": the strategy is disabled, the run completes.
+  strategy["on_error"] = "disable";
+  r = run_with(dir, "disable", run_file(strategy, dir.file("disabled")));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  const json disabled = summary_of(dir, "disabled");
+  EXPECT_EQ(disabled["status"], "completed");
+  EXPECT_THAT(disabled["strategies"][0]["status"].get<std::string>(), HasSubstr("disabled: "));
+}
+
+INSTANTIATE_TEST_SUITE_P(PythonRun, PythonRunFromThread,
+                         ::testing::Values("FromThread", "FromThreadBatch"));
+
+TEST(PythonRun, APythonThreadHammeringKeelChangesNothingAndTheProcessExits) {
+  TempDir dir;
+  json strategy = python(kScripts + "/threads.py", "Hammer");
+  strategy["params"] = {{"out", dir.file("hammer.json")}};
+  for (int round = 0; round < 3; ++round) {
+    const std::string out = "out" + std::to_string(round);
+    KeelRun r = run_with(dir, out, run_file(strategy, dir.file(out)));
+    EXPECT_EQ(r.exit_code, 4) << r;
+    EXPECT_FALSE(r.signaled) << r;
+    const json summary = summary_of(dir, out);
+    EXPECT_THAT(summary["status"].get<std::string>(), HasSubstr("from a thread the host did not"));
+    EXPECT_EQ(split(read_file(dir.file(out + "/orders.csv")), '\n').size(), 1u)
+        << "no order of the thread may exist";
+  }
+}
+
+// ---- batches stop exactly where a failure happens -------------------------------------
+
+// `n` one-minute bars of AAPL, from 2024-01-02 14:30Z, a slow rise.
+std::string minute_bars(int n) {
+  std::string text = "ts,instrument,open,high,low,close,volume\n";
+  for (int i = 0; i < n; ++i) {
+    const int minute = 30 + i;
+    char line[160];
+    const double close = 100.0 + 0.01 * i;
+    std::snprintf(line, sizeof line, "2024-01-02T%02d:%02d:00Z,AAPL,%.2f,%.2f,%.2f,%.2f,%d\n",
+                  14 + minute / 60, minute % 60, close, close + 0.05, close - 0.05, close,
+                  1000 + i);
+    text += line;
+  }
+  return text;
+}
+
+struct Report {
+  json summary;
+  std::string orders, equity;
+};
+
+Report report_of(const TempDir& dir, const std::string& out) {
+  return Report{summary_of(dir, out), read_file(dir.file(out + "/orders.csv")),
+                read_file(dir.file(out + "/equity.csv"))};
+}
+
+TEST(PythonRun, AFailureInsideABatchStopsTheReportAtThatEvent) {
+  TempDir dir;
+  const std::string bars = dir.write("bars.csv", minute_bars(200));
+  const auto strategy = [&](const std::string& cls) {
+    json s = python(kScripts + "/raise_at.py", cls);
+    s["params"] = {{"at", 50}};
+    s["instruments"] = {"AAPL"};
+    return s;
+  };
+  // The reference: per-event delivery. A price collar (which market orders
+  // never meet) turns batches off: the engine gives one bar per call.
+  json reference = strategy("PerEvent");
+  reference["risk"] = {{"price_collar_pct", 100}};
+  KeelRun r = run_with(dir, "ref", run_file(reference, dir.file("ref"), bars));
+  ASSERT_EQ(r.exit_code, 4) << r;
+  const Report want = report_of(dir, "ref");
+  ASSERT_EQ(want.summary["events"], 50) << want.summary;
+  // The bar-50 market order and the refused one, dated at bar 50 (14:30 + 49m).
+  const int64_t bar50 = want.summary["last_event_ts"];
+  EXPECT_EQ(bar50, 1704205800'000'000'000LL + 49 * 60'000'000'000LL);
+  const auto order_rows = split(want.orders, '\n');
+  ASSERT_EQ(order_rows.size(), 3u) << want.orders;
+  EXPECT_THAT(want.orders, HasSubstr("max_order_quantity"));
+  EXPECT_THAT(r.err, HasSubstr("RuntimeError: bar 50 is bad")) << r;
+
+  for (const char* form : {"PerEvent", "Cursor", "Vectorised"}) {
+    SCOPED_TRACE(form);
+    const std::string out = std::string("batched_") + form;
+    KeelRun b = run_with(dir, out, run_file(strategy(form), dir.file(out), bars));
+    EXPECT_EQ(b.exit_code, 4) << b;
+    EXPECT_THAT(b.err, HasSubstr("RuntimeError: bar 50 is bad")) << b;
+    EXPECT_THAT(b.err, HasSubstr("now() " + std::to_string(bar50))) << b;
+    const Report got = report_of(dir, out);
+    EXPECT_EQ(got.summary["last_event_ts"], want.summary["last_event_ts"]);
+    EXPECT_EQ(got.summary["events"], want.summary["events"]);
+    std::string status = got.summary["status"];
+    status.replace(status.find(form), std::strlen(form), "PerEvent");
+    EXPECT_EQ(status, want.summary["status"]);
+    EXPECT_EQ(got.summary["final_equity"], want.summary["final_equity"]);
+    EXPECT_EQ(got.orders, want.orders);
+    EXPECT_EQ(got.equity, want.equity);
+  }
+}
+
+TEST(PythonRun, TheBatchCursorIsCheckedAndSaysWhatToDo) {
+  TempDir dir;
+  // An order sent at event 2 of a batch, after which the strategy went on:
+  // stopped at event 2, where the order is dated (the demo's third bar).
+  KeelRun r =
+      run_with(dir, "goes_on",
+               run_file(python(kScripts + "/faults.py", "ActsAndGoesOn"), dir.file("goes_on")));
+  EXPECT_EQ(r.exit_code, 4) << r;
+  json summary = summary_of(dir, "goes_on");
+  EXPECT_THAT(summary["status"].get<std::string>(),
+              HasSubstr("ActsAndGoesOn.on_bars (" + kScripts +
+                        "/faults.py) acted at event 2 (batch_at) and went on to event "));
+  EXPECT_THAT(summary["status"].get<std::string>(), HasSubstr(": return 3 right after acting"));
+  EXPECT_EQ(summary["last_event"], "2024-01-02T14:32:00Z");
+  const auto orders = split(read_file(dir.file("goes_on/orders.csv")), '\n');
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_THAT(orders[1], HasSubstr(",2024-01-02T14:32:00Z,")) << orders[1];
+
+  // A call that did nothing (a stale cancel, caught) is no action.
+  r = run_with(
+      dir, "nothing",
+      run_file(python(kScripts + "/faults.py", "CursorCancelsNothing"), dir.file("nothing")));
+  EXPECT_EQ(r.exit_code, 0) << r;
+
+  r = run_with(dir, "range",
+               run_file(python(kScripts + "/faults.py", "CursorOutOfRange"), dir.file("range")));
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_FALSE(r.signaled) << r;
+  EXPECT_THAT(summary_of(dir, "range")["status"].get<std::string>(),
+              HasSubstr("keel.Error: batch_at(1024): this batch has events 0..1023 (at " +
+                        kScripts + "/faults.py:"));
+
+  r = run_with(dir, "on_bar",
+               run_file(python(kScripts + "/faults.py", "CursorInOnBar"), dir.file("on_bar")));
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_THAT(summary_of(dir, "on_bar")["status"].get<std::string>(),
+              HasSubstr("batch_at: the batch cursor exists only during on_quotes, on_trades or "
+                        "on_bars (keel moves it itself for on_quote, on_trade and on_bar)"));
 }
 
 TEST(PythonRun, TheRunFileNamesAFactoryOrAScriptNotBoth) {

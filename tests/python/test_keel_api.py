@@ -5,6 +5,7 @@ keel._test_context: a host table with one pricing model, "bs"
 (keel.black_scholes), and no run (orders and positions answer unsupported).
 """
 import math
+import threading
 
 import numpy
 import pytest
@@ -118,6 +119,71 @@ def test_orders_outside_a_run_are_unsupported(ctx):
         ctx.submit(0, keel.BUY, keel.MARKET, keel.GTC, 1.0, 0.0, 0.0, 0)
     assert caught.value.code == keel.ERR_UNSUPPORTED
     assert not isinstance(caught.value, keel.OrderRejected)
+
+
+# ---- the host-thread rule ----------------------------------------------------------
+
+def on_own_thread(call):
+    """What `call` returns or raises on a threading.Thread of our own."""
+    box = {}
+
+    def run():
+        try:
+            box["result"] = call()
+        except BaseException as e:  # noqa: BLE001 — handed back to the test
+            box["error"] = e
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return box
+
+
+def test_wrong_thread_error_is_a_keel_error_with_its_code():
+    assert issubclass(keel.WrongThreadError, keel.Error)
+    assert not issubclass(keel.WrongThreadError, keel.OrderRejected)
+    assert keel.ERR_WRONG_THREAD == 14
+    assert keel.WrongThreadError("m").code == keel.ERR_WRONG_THREAD
+
+
+@pytest.mark.parametrize("member, call", [
+    ("order_submit", lambda c: c.submit(0, keel.BUY, keel.MARKET, keel.GTC, 1.0, 0.0, 0.0, 0)),
+    ("order_cancel", lambda c: c.cancel(1)),
+    ("position_get", lambda c: c.position(0)),
+    ("account_get", lambda c: c.account()),
+    ("timer_set", lambda c: c.timer_set(0, 0)),
+    ("timer_cancel", lambda c: c.timer_cancel(1)),
+])
+def test_host_thread_calls_from_another_thread_raise_wrong_thread_error(ctx, member, call):
+    got = on_own_thread(lambda: call(ctx))
+    error = got.get("error")
+    assert isinstance(error, keel.WrongThreadError), got
+    assert error.code == keel.ERR_WRONG_THREAD
+    # The host's message: which instance, which member, the rule.
+    assert "wrong thread" in str(error)
+    assert "pytest" in str(error) and member in str(error)
+    assert "[host-thread]" in str(error)
+    # On the host's thread the same call gets the host's ordinary answer.
+    with pytest.raises(keel.Error) as caught:
+        call(ctx)
+    assert caught.value.code != keel.ERR_WRONG_THREAD
+
+
+def test_thread_safe_calls_work_from_another_thread(ctx, bs):
+    got = on_own_thread(lambda: (ctx.now(), bs.price(60.0, 65.0, 0.25, 0.3, 0.08).price,
+                                 bs.price_batch(numpy.full(3, 60.0), 65.0, 0.25, 0.3, 0.08)))
+    assert "error" not in got, got
+    now, price, batch = got["result"]
+    assert now > 0
+    assert price == pytest.approx(2.1334, abs=5e-5)
+    assert batch[0] == price
+
+
+def test_the_batch_cursor_exists_only_inside_a_vectorised_callback(ctx):
+    with pytest.raises(keel.Error, match="batch_at: the batch cursor exists only during "
+                                         "on_quotes, on_trades or on_bars") as caught:
+        ctx.batch_at(0)
+    assert caught.value.code == keel.ERR_INVALID_ARGUMENT
 
 
 # ---- params --------------------------------------------------------------------------
