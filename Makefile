@@ -4,19 +4,29 @@
 #
 #   make demo    build, then show keel at work on bundled data
 #   make test    the whole suite, then the whole suite again under
-#                AddressSanitizer + UndefinedBehaviorSanitizer (leaks on)
+#                AddressSanitizer + UndefinedBehaviorSanitizer (leaks on),
+#                then each fuzz harness over its corpus and for
+#                FUZZ_TEST_SECONDS (test-fuzz)
+#   make fuzz    each fuzz harness for FUZZ_SECONDS (tests/fuzz; clang-14)
 #   make bench   benchmarks (Release), results in bench/results/latest.json
 #   make build   just build (build/)
-#   make clean   remove every build tree
+#   make clean   remove every build tree (and the fuzzers' scratch corpora)
 
 BUILD_DIR  ?= build
 ASAN_DIR   ?= build-asan
 BENCH_DIR  ?= build-bench
+FUZZ_DIR   ?= build-fuzz
 JOBS       ?= $(shell nproc)
 # Debian's python3 (with numpy) is the one keel embeds, whatever python3 is
 # first on PATH (see DESIGN.md's toolchain facts).
 CMAKE_ARGS ?= -DPython3_EXECUTABLE=/usr/bin/python3
 CTEST_ARGS ?=
+# Fuzzing (tests/fuzz): seconds per harness for `make fuzz` and for the
+# short run in `make test`; FUZZ_HARNESSES picks harnesses for `make fuzz`.
+FUZZ_SECONDS      ?= 600
+FUZZ_TEST_SECONDS ?= 25
+FUZZ_HARNESSES    ?= $(patsubst tests/fuzz/%_fuzzer.cpp,%,$(wildcard tests/fuzz/*_fuzzer.cpp))
+FUZZ_CMAKE_ARGS   ?=
 
 BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev libssl-dev
 TEST_PACKAGES  := libgtest-dev libgmock-dev
@@ -26,11 +36,14 @@ PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pytest
 OCAML_PACKAGES  := ocaml-nox ocaml-findlib
 RUST_PACKAGES   := $(if $(shell command -v cargo),,cargo rustc)
 BENCH_PACKAGES := libbenchmark-dev libquantlib0-dev
+# libFuzzer comes with clang, not g++: the fuzz harnesses build in a tree of
+# their own with clang-14 (and Debian's libstdc++).
+FUZZ_PACKAGES  := clang-14 libfuzzer-14-dev libclang-rt-14-dev
 
 KEEL := $(BUILD_DIR)/bin/keel
 DEMO_OUT := $(BUILD_DIR)/demo
 
-.PHONY: all build demo test test-fast test-asan bench deps-build deps-test deps-bench clean
+.PHONY: all build demo test test-fast test-asan test-fuzz fuzz fuzz-build bench deps-build deps-test deps-bench deps-fuzz clean
 
 all: build
 
@@ -57,6 +70,9 @@ deps-build:
 
 deps-test: deps-build
 	$(call ensure_packages,$(TEST_PACKAGES) $(PYTHON_PACKAGES) $(OCAML_PACKAGES) $(RUST_PACKAGES))
+
+deps-fuzz: deps-build
+	$(call ensure_packages,$(FUZZ_PACKAGES))
 
 # The benchmarks cover every plugin language (call overhead, the OCaml and
 # Rust models), so they need the language SDKs' packages too.
@@ -104,7 +120,7 @@ demo: build
 	@echo
 	@echo "reports: $(DEMO_OUT)/{backtest,market_making,mixed_languages,python} (summary.json, fills.csv, orders.csv, equity.csv, manifest.json)"
 
-test: test-fast test-asan
+test: test-fast test-asan test-fuzz
 
 test-fast: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
@@ -117,10 +133,37 @@ test-asan: deps-test
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# Only the harnesses and the engine code they read with are built (clang,
+# ASan + UBSan + libFuzzer); ctest there replays every corpus entry and
+# fuzzes each harness FUZZ_TEST_SECONDS from a fixed seed. A finding fails
+# with the reproducer's path and the command that replays it.
+fuzz-build: deps-fuzz
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DKEEL_BUILD_FUZZ=ON \
+	  -DKEEL_BUILD_TESTS=OFF -DKEEL_WITH_PYTHON=OFF -DKEEL_WITH_RUST=OFF -DKEEL_WITH_OCAML=OFF \
+	  -DKEEL_FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) $(FUZZ_CMAKE_ARGS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target keel_fuzzers
+
+test-fuzz: fuzz-build
+	cd $(FUZZ_DIR) && ctest --output-on-failure -j $(JOBS) -L fuzz
+
+# Every harness in turn for FUZZ_SECONDS (a random seed each time). New
+# inputs accumulate in $(FUZZ_DIR)/fuzz/<harness>/corpus, never in the repo;
+# a finding is reported with its reproducer, then the next harness runs.
+fuzz: fuzz-build
+	@failed=""; for h in $(FUZZ_HARNESSES); do \
+	  tests/fuzz/run_fuzzer.sh fuzz $(FUZZ_DIR)/fuzz/fuzz_$$h tests/fuzz/corpus/$$h \
+	    $(FUZZ_DIR)/fuzz/$$h $(FUZZ_SECONDS) || failed="$$failed $$h"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "make fuzz: findings in:$$failed (reproducers and replay commands above;"; \
+	  echo "  after the fix, copy each reproducer into tests/fuzz/corpus/<harness>/)"; exit 1; \
+	fi
+
 bench: deps-bench
 	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEEL_BUILD_TESTS=OFF -DKEEL_BUILD_BENCH=ON $(CMAKE_ARGS)
 	cmake --build $(BENCH_DIR) -j $(JOBS)
 	$(BENCH_DIR)/bench/keel_bench --out bench/results/latest.json
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR) $(FUZZ_DIR)

@@ -41,9 +41,11 @@ const char* kind_text(bf::Kind kind) {
   return "?";
 }
 
-// A value fails the row rules when it is not finite or negative.
-inline bool bad_value(double v) {
-  return !(v >= 0) || v == std::numeric_limits<double>::infinity();
+// A value fails the row rules when it is not finite or negative. 1 or 0,
+// not a bool: read_record ORs several without branching, and clang warns
+// (-Wbitwise-instead-of-logical) on '|' between bools.
+inline int bad_value(double v) {
+  return !(v >= 0) || v == std::numeric_limits<double>::infinity() ? 1 : 0;
 }
 
 }  // namespace
