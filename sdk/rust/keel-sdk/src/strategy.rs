@@ -6,7 +6,11 @@
 //! in simulated-time order, hence `&mut self`. Returning an error stops the
 //! strategy (the engine logs the message); a panic is a fault that poisons
 //! the plugin. Keep the [`Host`] you get in `create` to send orders, read
-//! positions and set timers.
+//! positions and set timers, from inside your callbacks: those calls are
+//! `[host-thread]`, so a `Host` cannot go to a thread of your own (it is
+//! neither `Send` nor `Sync`; see [`crate::host`]). A strategy that runs
+//! threads gives them a [`ThreadSafeHost`](crate::ThreadSafeHost) and hands
+//! their results to its next callback.
 //!
 //! Market events may come in batches: the SDK implements `on_events` and
 //! the events-consumed extension, so the engine can hand a run of market
@@ -29,7 +33,10 @@ use crate::params::Params;
 use crate::plugin::{create_instance, drop_instance, leak_c_string};
 use crate::types::{Fill, OrderUpdate, Start};
 
-pub trait Strategy: Sized + Send + 'static {
+/// A strategy. Not required to be `Send`: the engine makes every call on an
+/// instance, from `create` to its drop, on the thread that runs the run,
+/// and a strategy keeps its [`Host`], which must stay on that thread.
+pub trait Strategy: Sized + 'static {
     /// The factory id, unique across plugins ("acme.my_strategy").
     const ID: &'static str;
     /// One line for `keel plugin inspect`.
@@ -98,7 +105,7 @@ struct BatchState {
     /// Host actions (orders, cancels, timers) taken on this thread: a batch
     /// stops after the event during which the count moved. (Host order and
     /// timer calls are made from inside the instance's callbacks, so on the
-    /// thread running its batch.)
+    /// thread running its batch: `Host` cannot leave it.)
     actions: Cell<usize>,
     /// Inside on_events: the time of the event being handled (Host::now).
     event_time: Cell<Option<keel_timestamp_t>>,
