@@ -140,7 +140,10 @@ unsafe extern "C" fn on_events<S: Strategy>(
 ) -> keel_status_t {
     guard(err, || {
         let instance = instance::<S>(self_)?;
-        instance.consumed = 0;
+        // On an error the engine reads how far the batch got: the failing
+        // event counts (KEEL_STRATEGY_EXT_EVENTS_CONSUMED), so the count is
+        // set before each event is handled, and is 1 if none was reached.
+        instance.consumed = count.min(1);
         if count == 0 {
             return Ok(());
         }
@@ -339,6 +342,7 @@ mod tests {
 
     #[test]
     fn a_batch_stops_after_the_event_it_acted_on_and_now_is_that_events_time() {
+        let _serial = crate::guard::serial(); // another test here panics in a guard
         let mut table: keel_host_t = unsafe { std::mem::zeroed() };
         table.struct_size = std::mem::size_of::<keel_host_t>() as u32;
         table.now = Some(fake_now);
@@ -381,5 +385,62 @@ mod tests {
         assert_eq!(batch_event_time(), None);
 
         assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+    }
+
+    // Fails on the quote at FAIL_AT (an error) and panics on PANIC_AT.
+    const FAIL_AT: keel_timestamp_t = 30;
+    const PANIC_AT: keel_timestamp_t = 20;
+    struct Failing;
+
+    impl Strategy for Failing {
+        const ID: &'static str = "test.failing";
+        const DESCRIPTION: &'static str = "fails on request";
+        fn create(_params: &mut Params, _host: Host) -> KeelResult<Self> {
+            Ok(Failing)
+        }
+        fn on_quote(&mut self, quote: &keel_quote_t) -> KeelResult<()> {
+            match quote.ts {
+                FAIL_AT => Err(KeelError::invalid_argument("bad quote at 30")),
+                PANIC_AT => panic!("panic at 20"),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_batch_reports_the_failing_event_as_consumed() {
+        let _serial = crate::guard::serial();
+        crate::guard::reset_poison_for_tests();
+        let factory = factory::<Failing>();
+        let vtable = unsafe { &*(factory.methods as *const keel_strategy_vtable_t) };
+        let mut err = keel_error_t::default();
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        let table: keel_host_t = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { factory.create.unwrap()(std::ptr::null(), &table, &mut instance, &mut err) }, KEEL_OK);
+        let consumed = events_consumed;
+        let on_events = vtable.on_events.unwrap();
+
+        // An error on the third event: the engine is told 3 (the failing
+        // event counts), exactly where per-event delivery would stop.
+        let events: Vec<keel_event_t> = [10, 25, 30, 40, 50].iter().map(|&ts| quote(ts)).collect();
+        let status = unsafe { on_events(instance, events.as_ptr(), events.len(), &mut err) };
+        assert_eq!(status, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { consumed(instance) }, 3);
+        // A malformed second event: 2.
+        let mut bad = events.clone();
+        bad[1].kind = KEEL_EVENT_FILL;
+        assert_eq!(unsafe { on_events(instance, bad.as_ptr(), bad.len(), &mut err) }, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { consumed(instance) }, 2);
+        // No events array at all: 1, still within 1..count.
+        assert_eq!(unsafe { on_events(instance, std::ptr::null(), 4, &mut err) }, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { consumed(instance) }, 1);
+        // A panic on the second event: a fault, and 2.
+        let panicking: Vec<keel_event_t> = [10, 20, 30].iter().map(|&ts| quote(ts)).collect();
+        let status = unsafe { on_events(instance, panicking.as_ptr(), panicking.len(), &mut err) };
+        assert_eq!(status, KEEL_ERR_PLUGIN_FAULT);
+        assert_eq!(unsafe { consumed(instance) }, 2);
+
+        assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+        crate::guard::reset_poison_for_tests();
     }
 }
