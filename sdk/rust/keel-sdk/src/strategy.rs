@@ -18,9 +18,10 @@
 //! for each, in order, until the strategy acts (sends or cancels an order,
 //! sets or cancels a timer), and the engine delivers the rest again after
 //! what the action caused: the same calls, in the same order, as one event
-//! at a time. Inside a batch, [`Host::now`] is the time of the event being
-//! handled; `position` and `account` are valued at the marks of the batch's
-//! first event (quantities are exact: nothing fills during a batch).
+//! at a time. Inside a batch, [`Host::now`](crate::ThreadSafeHost::now) is
+//! the time of the event being handled; `position` and `account` are valued
+//! at the marks of the batch's first event (quantities are exact: nothing
+//! fills during a batch).
 
 use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
