@@ -167,7 +167,8 @@ function(keel_add_ocaml_plugin target)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     LINKER_LANGUAGE C
-    LINK_DEPENDS "${_KEEL_OCAML_PLUGIN_MAP}")
+    LINK_DEPENDS "${_KEEL_OCAML_PLUGIN_MAP}"
+    KEEL_OCAML_OBJECT "${object}")  # the OCaml half alone (runtime included)
   target_link_options(${target} PRIVATE
     "LINKER:--version-script=${_KEEL_OCAML_PLUGIN_MAP}" "LINKER:--no-undefined")
   target_link_libraries(${target} PRIVATE m dl)

@@ -65,7 +65,7 @@ enum { FACTORY_KIND_PRICING_MODEL = 0, FACTORY_KIND_STRATEGY = 1 };
 typedef struct ocaml_instance {
   value ocaml; /* Keel.Plugin.instance, a generational global root */
   size_t factory;
-  size_t consumed; /* events the last on_events handled (events_consumed) */
+  size_t consumed; /* events the last on_events reached (events_consumed) */
 } ocaml_instance_t;
 
 /* Orders sent or cancelled and timers set or cancelled since the current
@@ -75,6 +75,12 @@ typedef struct ocaml_instance {
  * loops read it through a one-element Bigarray over this variable
  * (keel_ocaml_span_actions_cell): a load per event, not a C call. */
 static int64_t span_actions;
+
+/* The event of the current span whose handling failed, counted from 1 (the
+ * failing event counts as reached: KEEL_STRATEGY_EXT_EVENTS_CONSUMED).
+ * Set to 1 before each span; Keel.Plugin's span loops write it, through
+ * keel_ocaml_span_failed_at_cell, only when an event raises. */
+static int64_t span_failed_at;
 
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t runtime_mutex;
@@ -514,6 +520,7 @@ static keel_status_t create_locked(size_t index, const char* params_json,
   }
   self->ocaml = instance;
   self->factory = index;
+  self->consumed = 0;
   caml_register_generational_global_root(&self->ocaml);
   *out_instance = self;
   CAMLreturnT(keel_status_t, KEEL_OK);
@@ -833,7 +840,9 @@ _Static_assert(offsetof(keel_event_t, as.bar.ts) == 8 && offsetof(keel_event_t, 
                    offsetof(keel_event_t, as.bar.low) == 40 && offsetof(keel_event_t, as.bar.close) == 48 &&
                    offsetof(keel_event_t, as.bar.volume) == 56,
                "Keel.Plugin.on_event_span's bar offsets");
+#ifndef KEEL_OCAML_SPAN_IN_PLACE /* 0 forces the portable path (tests) */
 #define KEEL_OCAML_SPAN_IN_PLACE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#endif
 
 /* Keel.Plugin's event_at: event i of a span's int64 view, any kind but a
  * market event; Failure with the problem when it is malformed (Keel.Plugin
@@ -846,10 +855,20 @@ CAMLprim value keel_ocaml_event_at(value words, value index) {
   return event;
 }
 
+/* How far a span got: on KEEL_OK the count Keel.Plugin returned, after an
+ * error the failing event (1..count). */
+static size_t span_reached(keel_status_t status, value handled, size_t count) {
+  if (status == KEEL_OK) return (size_t)Long_val(handled);
+  if (span_failed_at < 1) return 1;
+  return (uint64_t)span_failed_at > count ? count : (size_t)span_failed_at;
+}
+
 static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t* events,
                                       size_t count, keel_error_t* err) {
   CAMLparam0();
-  CAMLlocal4(array, item, result, floats);
+  CAMLlocal5(array, item, result, floats, prefix);
+  span_actions = 0;
+  span_failed_at = 1;
   if (KEEL_OCAML_SPAN_IN_PLACE && fn_on_event_span != NULL) {
     /* Market events are decoded by the OCaml side; any other kind it asks
      * for through keel_ocaml_event_at, which checks it (no pass over the
@@ -861,40 +880,60 @@ static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t
                                 (void*)events, words);
     value args[5] = {self->ocaml, array, floats, Val_long((intnat)count),
                      Val_long((intnat)KEEL_OCAML_SPAN_WORDS)};
-    span_actions = 0;
     result = caml_callbackN_exn(*fn_on_event_span, 5, args);
     const keel_status_t status = take_outcome(result, err, &item);
-    if (status == KEEL_OK) self->consumed = (size_t)Long_val(item);
+    self->consumed = span_reached(status, item, count);
     CAMLreturnT(keel_status_t, status);
   }
+  /* The portable path: the span as an OCaml array built here. A malformed
+   * event ends it where per-event delivery would: the events before it are
+   * delivered, and it fails when the strategy reaches it. */
+  const char* problem = NULL;
+  size_t built = 0;
   array = caml_alloc(count, 0);
-  for (size_t i = 0; i < count; ++i) {
-    const char* problem = NULL;
-    item = event_value(&events[i], &problem);
-    if (problem != NULL) {
-      CAMLreturnT(keel_status_t,
-                  keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event %zu: %s", i, problem));
-    }
-    Store_field(array, i, item);
+  for (; built < count; ++built) {
+    item = event_value(&events[built], &problem);
+    if (problem != NULL) break;
+    Store_field(array, built, item);
   }
-  span_actions = 0;
+  if (built == 0) {
+    self->consumed = 1;
+    CAMLreturnT(keel_status_t,
+                keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event 0: %s", problem));
+  }
+  if (built < count) {
+    prefix = caml_alloc(built, 0);
+    for (size_t i = 0; i < built; ++i) Store_field(prefix, i, Field(array, i));
+    array = prefix;
+  }
   result = caml_callback2_exn(*fn_on_events, self->ocaml, array);
-  const keel_status_t status = take_outcome(result, err, &item);
-  if (status == KEEL_OK) self->consumed = (size_t)Long_val(item);
+  keel_status_t status = take_outcome(result, err, &item);
+  self->consumed = span_reached(status, item, built);
+  if (status == KEEL_OK && problem != NULL && self->consumed == built) {
+    self->consumed = built + 1;
+    status = keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event %zu: %s", built, problem);
+  }
   CAMLreturnT(keel_status_t, status);
 }
 
-/* Keel.Plugin's view of span_actions. */
+/* Keel.Plugin's views of span_actions and span_failed_at. */
 CAMLprim value keel_ocaml_span_actions_cell(value unit) {
   (void)unit;
   return caml_ba_alloc_dims(CAML_BA_INT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
                             (void*)&span_actions, (intnat)1);
 }
 
+CAMLprim value keel_ocaml_span_failed_at_cell(value unit) {
+  (void)unit;
+  return caml_ba_alloc_dims(CAML_BA_INT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
+                            (void*)&span_failed_at, (intnat)1);
+}
+
 /* A span of events in one crossing. */
 static keel_status_t strategy_on_events(void* instance, const keel_event_t* events, size_t count,
                                         keel_error_t* err) {
   if (count == 0) return KEEL_OK;
+  ((ocaml_instance_t*)instance)->consumed = 1; /* failing before any event: at the first */
   if (events == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "events is NULL");
   if (atomic_load(&poisoned)) return poisoned_status(err);
   lock_runtime();

@@ -10,6 +10,7 @@
 // runs every test in a process of its own anyway.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <string>
@@ -193,6 +194,13 @@ TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
   EXPECT_EQ(take_journal(), expected);
 }
 
+// The strategy's events_consumed extension (keel/strategy.h).
+size_t (*events_consumed_of(const Factory& f, void* instance))(void*) {
+  const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(
+      f.strategy.get_extension(instance, KEEL_STRATEGY_EXT_EVENTS_CONSUMED));
+  return ext != nullptr ? ext->events_consumed : nullptr;
+}
+
 TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
   Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
   ASSERT_TRUE(factory) << factory.status().message();
@@ -201,6 +209,8 @@ TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
   void* instance = nullptr;
   keel_error_t err{};
   ASSERT_EQ(f.create(R"({"label": "j2"})", &host, &instance, &err), KEEL_OK) << err.message;
+  const auto consumed = events_consumed_of(f, instance);
+  ASSERT_NE(consumed, nullptr);
   std::vector<keel_event_t> events(3);
   events[0].kind = KEEL_EVENT_QUOTE;
   events[0].as.quote = keel_quote_t{1000, 3, 0, 99.5, 10, 100.5, 12};
@@ -210,15 +220,109 @@ TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
   EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
             KEEL_ERR_INVALID_ARGUMENT);
   EXPECT_STREQ(err.message, "event 1: event of an unknown kind");
+  EXPECT_EQ(consumed(instance), 2u) << "the failing event counts as reached";
   events[1] = events[0];  // now the fill's side (7) is the problem
   EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
             KEEL_ERR_INVALID_ARGUMENT);
   EXPECT_STREQ(err.message, "event 2: fill with an unknown side or liquidity");
+  EXPECT_EQ(consumed(instance), 3u);
   // Not a fault: the plugin still works.
   const keel_quote_t quote{5000, 3, 0, 99.5, 10, 100.5, 12};
   EXPECT_EQ(f.strategy.on_quote(instance, &quote, &err), KEEL_OK) << err.message;
   EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
   take_journal();
+}
+
+// A strategy's error in the middle of a span: the engine reads how far it
+// got (the failing event counts) and stops the strategy exactly there.
+TEST_F(OcamlSdk, AFailedSpanReportsTheFailingEventAsConsumed) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  const keel_host_t host = recording_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create(R"({"label": "j3"})", &host, &instance, &err), KEEL_OK) << err.message;
+  const auto consumed = events_consumed_of(f, instance);
+  ASSERT_NE(consumed, nullptr);
+  std::vector<keel_event_t> events(5);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].kind = KEEL_EVENT_QUOTE;
+    events[i].as.quote = keel_quote_t{static_cast<keel_timestamp_t>(1000 * (i + 1)), 3, 0, 99.5, 10,
+                                      100.5, 12};
+  }
+  take_journal();
+  ASSERT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK)
+      << err.message;
+  EXPECT_EQ(consumed(instance), 5u);
+  events[3].as.quote.bid = -1;  // the journal strategy raises Keel.Error on a negative bid
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "bid: expected >= 0, got -1");
+  EXPECT_EQ(consumed(instance), 4u);
+  // A span that fails on its first event: 1.
+  EXPECT_EQ(f.strategy.on_events(instance, events.data() + 3, 2, &err), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(consumed(instance), 1u);
+  // Exactly the events before the failing one were handled, each time.
+  const std::vector<std::string> journal = take_journal();
+  EXPECT_EQ(std::count_if(journal.begin(), journal.end(),
+                          [](const std::string& line) { return line.rfind("quote ts=", 0) == 0; }),
+            5 + 3);
+  EXPECT_FALSE(f.plugin->poisoned()) << "a Keel.Error is a status, not a fault";
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+  take_journal();
+}
+
+// The glue's portable span path (an OCaml array built in C; big-endian
+// machines take it), forced in keel_test_ocaml_fault_portable: a span that
+// fails does so exactly where per-event delivery would, a malformed event
+// included (the events before it are delivered first).
+TEST(OcamlSdkPortableSpan, FailuresStopAtTheEventThatFailed) {
+  Host host;
+  Result<PluginLibrary*> plugin = host.registry().load_file(KEEL_TEST_OCAML_PORTABLE);
+  ASSERT_TRUE(plugin) << plugin.status().message();
+  Result<const Factory*> factory = host.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  const keel_host_t table = recording_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create(R"({"label": "p"})", &table, &instance, &err), KEEL_OK) << err.message;
+  const auto consumed = events_consumed_of(f, instance);
+  ASSERT_NE(consumed, nullptr);
+  std::vector<keel_event_t> events(4);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].kind = KEEL_EVENT_QUOTE;
+    events[i].as.quote =
+        keel_quote_t{static_cast<keel_timestamp_t>(1000 * (i + 1)), 3, 0, 99.5, 10, 100.5, 12};
+  }
+  take_journal();
+  ASSERT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK)
+      << err.message;
+  EXPECT_EQ(consumed(instance), 4u);
+
+  events[2].as.quote.bid = -1;  // a Keel.Error from the strategy on the third
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "bid: expected >= 0, got -1");
+  EXPECT_EQ(consumed(instance), 3u);
+
+  events[2].kind = 99;  // malformed third event: the first two are handled, then it fails
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 2: event of an unknown kind");
+  EXPECT_EQ(consumed(instance), 3u);
+  EXPECT_EQ(f.strategy.on_events(instance, events.data() + 2, 2, &err), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 0: event of an unknown kind");
+  EXPECT_EQ(consumed(instance), 1u);
+
+  const std::vector<std::string> journal = take_journal();
+  EXPECT_EQ(std::count_if(journal.begin(), journal.end(),
+                          [](const std::string& line) { return line.rfind("quote ts=", 0) == 0; }),
+            4 + 2 + 2)
+      << "every event before a failing one was handled, once per span";
+  EXPECT_FALSE((*plugin)->poisoned());
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
 }
 
 TEST_F(OcamlSdk, TwoOcamlRuntimesInOneProcess) {
