@@ -10,10 +10,13 @@
  * The runtime:
  *   - starts once, on the first call of the entry (pthread_once), which runs
  *     the plugin's module initialisers and so Keel.Plugin.register;
- *   - is single-threaded (OCaml 4.13): every call into it holds
- *     runtime_mutex, a recursive mutex, so the host may call from any
- *     thread and OCaml code may call the host, which may call back into this
- *     same plugin on the same thread;
+ *   - runs one thread at a time (OCaml 4.13): every call into it is
+ *     bracketed by keel_ocaml_enter/keel_ocaml_leave (keel_ocaml_runtime.c:
+ *     a recursive mutex, or OCaml's master lock when the plugin links the
+ *     threads library), so the host may call from any thread and OCaml code
+ *     may call the host, which may call back into this same plugin;
+ *   - turns a stack overflow in OCaml code into Stack_overflow, a fault
+ *     like any exception (keel_ocaml_runtime.c says how, and when not);
  *   - holds each instance's OCaml value in a generational global root,
  *     removed on drop.
  * Every thunk calls an OCaml function registered by Keel.Plugin (sdk/ocaml/
@@ -23,8 +26,10 @@
  *
  * The host stubs never raise an OCaml exception: they answer Done or Failed
  * and the OCaml side decides. (Raising from C would unwind C frames in a
- * way AddressSanitizer cannot see.) */
-#define _GNU_SOURCE /* sigaltstack, strdup, recursive mutexes under -std=c11 */
+ * way AddressSanitizer cannot see.) A host member called from a thread of
+ * the plugin's own answers what the host says: a [host-thread] member
+ * KEEL_ERR_WRONG_THREAD, which Keel.Host returns as Error Wrong_thread. */
+#define _GNU_SOURCE /* strdup under -std=c11 */
 #define CAML_NAME_SPACE
 #include <caml/alloc.h>
 #include <caml/bigarray.h>
@@ -35,7 +40,6 @@
 #include <caml/version.h>
 
 #include <pthread.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -43,6 +47,7 @@
 #include <string.h>
 
 #include "keel/keel.h"
+#include "keel_ocaml_runtime.h"
 
 /* A plugin may declare at most this many factories (one create thunk each:
  * keel_create_fn carries no factory context). */
@@ -83,7 +88,6 @@ static int64_t span_actions;
 static int64_t span_failed_at;
 
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t runtime_mutex;
 static int runtime_ready;
 static char startup_problem[KEEL_ERROR_MESSAGE_CAPACITY];
 
@@ -108,9 +112,6 @@ static const value* fn_on_events;
 static const value* fn_on_event_span;
 static const value* fn_on_stop;
 static const value* fn_describe_exn;
-
-static void lock_runtime(void) { pthread_mutex_lock(&runtime_mutex); }
-static void unlock_runtime(void) { pthread_mutex_unlock(&runtime_mutex); }
 
 static const char* plugin_id(void) { return descriptor.id != NULL ? descriptor.id : "OCaml plugin"; }
 
@@ -435,41 +436,11 @@ static void bind_functions(void) {
 static void install_factory_tables(void);
 
 static void start_runtime(void) {
-  pthread_mutexattr_t attributes;
-  pthread_mutexattr_init(&attributes);
-  pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_RECURSIVE);
-  pthread_mutex_init(&runtime_mutex, &attributes);
-  pthread_mutexattr_destroy(&attributes);
-
-  lock_runtime();
-  /* The runtime installs a SIGSEGV handler and an alternate signal stack
-   * for its stack-overflow detection. Both are process-wide state the host
-   * owns (a sanitizer's handler, another plugin's runtime), and the
-   * detection only works on the thread that started the runtime, so the
-   * host's handler and stack are put back and the runtime's stack freed. */
-  struct sigaction host_segv;
-  stack_t host_stack, runtime_stack;
-  sigaction(SIGSEGV, NULL, &host_segv);
-  sigaltstack(NULL, &host_stack);
-
+  keel_ocaml_before_startup();
   static char program_name[] = "keel-ocaml-plugin";
   static char* argv[] = {program_name, NULL};
   value result = caml_startup_exn(argv);
-
-  sigaction(SIGSEGV, &host_segv, NULL);
-  if (sigaltstack(NULL, &runtime_stack) == 0 && runtime_stack.ss_sp != host_stack.ss_sp &&
-      !(runtime_stack.ss_flags & SS_DISABLE)) {
-    if (host_stack.ss_flags & SS_DISABLE) {
-      stack_t disable;
-      memset(&disable, 0, sizeof disable);
-      disable.ss_flags = SS_DISABLE;
-      sigaltstack(&disable, NULL);
-    } else {
-      host_stack.ss_flags = 0;
-      sigaltstack(&host_stack, NULL);
-    }
-    free(runtime_stack.ss_sp);
-  }
+  keel_ocaml_after_startup();
 
   bind_functions();
   if (Is_exception_result(result)) {
@@ -484,7 +455,7 @@ static void start_runtime(void) {
     install_factory_tables();
     runtime_ready = 1;
   }
-  unlock_runtime();
+  keel_ocaml_startup_done();
 }
 
 KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(uint32_t host_abi_major,
@@ -532,9 +503,10 @@ static keel_status_t create_at(size_t index, const char* params_json, const keel
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "out_instance is NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = create_locked(index, params_json, host, out_instance, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -575,9 +547,10 @@ static keel_status_t drop_locked(ocaml_instance_t* self, keel_error_t* err) {
  * OCaml on_drop is skipped; the instance is still released). */
 static keel_status_t drop_instance(void* instance, keel_error_t* err) {
   if (instance == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "instance is NULL");
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = drop_locked((ocaml_instance_t*)instance, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -606,9 +579,10 @@ static keel_status_t model_price(void* instance, const keel_option_t* option, ke
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "option and out must not be NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = price_locked((ocaml_instance_t*)instance, option, out, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -643,10 +617,11 @@ static keel_status_t model_price_batch(void* instance, const keel_option_batch_t
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "batch output has no price array");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status =
       price_batch_locked((ocaml_instance_t*)instance, options, out, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -674,10 +649,11 @@ static keel_status_t model_implied_vol(void* instance, const keel_option_t* opti
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "option and out_vol must not be NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status =
       implied_vol_locked((ocaml_instance_t*)instance, option, premium, out_vol, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -711,10 +687,11 @@ static keel_status_t model_implied_vol_batch(void* instance, const keel_option_b
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "premiums and out_vols must not be NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = implied_vol_batch_locked((ocaml_instance_t*)instance, options,
                                                         premiums, out_vols, out_status, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -765,9 +742,10 @@ static keel_status_t strategy_on_start(void* instance, const keel_strategy_start
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "start has a NULL instrument list");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_start_locked((ocaml_instance_t*)instance, start, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -786,9 +764,10 @@ static keel_status_t on_event_locked(ocaml_instance_t* self, const keel_event_t*
 
 static keel_status_t deliver(void* instance, const keel_event_t* event, keel_error_t* err) {
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_event_locked((ocaml_instance_t*)instance, event, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -936,9 +915,10 @@ static keel_status_t strategy_on_events(void* instance, const keel_event_t* even
   ((ocaml_instance_t*)instance)->consumed = 1; /* failing before any event: at the first */
   if (events == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "events is NULL");
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_events_locked((ocaml_instance_t*)instance, events, count, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -952,9 +932,10 @@ static keel_status_t on_stop_locked(ocaml_instance_t* self, keel_timestamp_t at,
 
 static keel_status_t strategy_on_stop(void* instance, keel_timestamp_t at, keel_error_t* err) {
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_stop_locked((ocaml_instance_t*)instance, at, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -1021,6 +1002,18 @@ static value outcome_of(keel_status_t status, const keel_error_t* err, value pay
   return outcome_failed(status, err->message[0] != '\0' ? err->message : keel_status_name(status));
 }
 
+/* A host call from a stub: the master lock is released around it when the
+ * plugin links threads, since the host may call back into this plugin
+ * (keel_ocaml_release_for_host). Its arguments are C data computed before:
+ * nothing touches OCaml values in between. log and now are called directly
+ * (the host's never call a plugin). */
+#define KEEL_OCAML_HOST_CALL(status, call) \
+  do {                                     \
+    keel_ocaml_release_for_host();         \
+    (status) = (call);                     \
+    keel_ocaml_reacquire_after_host();     \
+  } while (0)
+
 /* Inside a stub, after its CAMLparam. */
 #define KEEL_OCAML_REQUIRE_MEMBER(host, member)                                           \
   if (!KEEL_HAS_MEMBER(host, keel_host_t, member) || (host)->member == NULL) {             \
@@ -1057,7 +1050,8 @@ CAMLprim value keel_ocaml_host_instrument_find(value host_block, value symbol) {
   if (text == NULL) CAMLreturn(failed_out_of_memory());
   keel_error_t err = {0, {0}};
   keel_instrument_id_t id = KEEL_NO_INSTRUMENT;
-  const keel_status_t status = host->instrument_find(host, text, &id, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->instrument_find(host, text, &id, &err));
   free(text);
   CAMLreturn(outcome_of(status, &err, Val_long(id)));
 }
@@ -1071,7 +1065,9 @@ CAMLprim value keel_ocaml_host_instrument_get(value host_block, value id) {
   keel_instrument_info_t info;
   memset(&info, 0, sizeof info);
   info.struct_size = sizeof info;
-  const keel_status_t status = host->instrument_get(host, (keel_instrument_id_t)Long_val(id), &info, &err);
+  const keel_instrument_id_t wanted = (keel_instrument_id_t)Long_val(id);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->instrument_get(host, wanted, &info, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   if (info.kind < KEEL_INSTRUMENT_EQUITY || info.kind > KEEL_INSTRUMENT_OPTION) {
     CAMLreturn(outcome_failed(KEEL_ERR_INTERNAL, "host returned an unknown instrument kind"));
@@ -1116,7 +1112,8 @@ CAMLprim value keel_ocaml_host_order_submit(value host_block, value request) {
   keel_error_t err = {0, {0}};
   keel_order_handle_t order = {KEEL_NULL_HANDLE};
   ++span_actions;
-  const keel_status_t status = host->order_submit(host, &r, &order, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->order_submit(host, &r, &order, &err));
   CAMLreturn(outcome_of(status, &err, int_of_u64(order.bits)));
 }
 
@@ -1127,7 +1124,9 @@ CAMLprim value keel_ocaml_host_order_cancel(value host_block, value order) {
   keel_error_t err = {0, {0}};
   const keel_order_handle_t handle = {(uint64_t)Long_val(order)};
   ++span_actions;
-  CAMLreturn(outcome_of(host->order_cancel(host, handle, &err), &err, Val_unit));
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->order_cancel(host, handle, &err));
+  CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
 /* A record of six floats is stored flat (Double_array_tag). */
@@ -1150,8 +1149,9 @@ CAMLprim value keel_ocaml_host_position_get(value host_block, value instrument) 
   keel_error_t err = {0, {0}};
   keel_position_t p;
   memset(&p, 0, sizeof p);
-  const keel_status_t status =
-      host->position_get(host, (keel_instrument_id_t)Long_val(instrument), &p, &err);
+  const keel_instrument_id_t id = (keel_instrument_id_t)Long_val(instrument);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->position_get(host, id, &p, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   record = six_floats(p.quantity, p.average_price, p.realized_pnl, p.unrealized_pnl, p.fees,
                       p.mark_price);
@@ -1166,7 +1166,8 @@ CAMLprim value keel_ocaml_host_account_get(value host_block) {
   keel_error_t err = {0, {0}};
   keel_account_t a;
   memset(&a, 0, sizeof a);
-  const keel_status_t status = host->account_get(host, &a, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->account_get(host, &a, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   record = six_floats(a.cash, a.equity, a.realized_pnl, a.unrealized_pnl, a.fees, a.gross_notional);
   CAMLreturn(outcome_done(record));
@@ -1179,8 +1180,10 @@ CAMLprim value keel_ocaml_host_timer_set(value host_block, value at, value cooki
   keel_error_t err = {0, {0}};
   keel_timer_handle_t timer = {KEEL_NULL_HANDLE};
   ++span_actions;
-  const keel_status_t status =
-      host->timer_set(host, (keel_timestamp_t)Long_val(at), (uint64_t)Long_val(cookie), &timer, &err);
+  const keel_timestamp_t when = (keel_timestamp_t)Long_val(at);
+  const uint64_t tag = (uint64_t)Long_val(cookie);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->timer_set(host, when, tag, &timer, &err));
   CAMLreturn(outcome_of(status, &err, int_of_u64(timer.bits)));
 }
 
@@ -1191,7 +1194,9 @@ CAMLprim value keel_ocaml_host_timer_cancel(value host_block, value timer) {
   keel_error_t err = {0, {0}};
   const keel_timer_handle_t handle = {(uint64_t)Long_val(timer)};
   ++span_actions;
-  CAMLreturn(outcome_of(host->timer_cancel(host, handle, &err), &err, Val_unit));
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->timer_cancel(host, handle, &err));
+  CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
 CAMLprim value keel_ocaml_host_model_lookup(value host_block, value name) {
@@ -1202,7 +1207,8 @@ CAMLprim value keel_ocaml_host_model_lookup(value host_block, value name) {
   if (text == NULL) CAMLreturn(failed_out_of_memory());
   keel_error_t err = {0, {0}};
   keel_model_handle_t model = {KEEL_NULL_HANDLE};
-  const keel_status_t status = host->model_lookup(host, text, &model, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->model_lookup(host, text, &model, &err));
   free(text);
   CAMLreturn(outcome_of(status, &err, int_of_u64(model.bits)));
 }
@@ -1216,7 +1222,9 @@ CAMLprim value keel_ocaml_host_model_create(value host_block, value factory_id, 
   keel_error_t err = {0, {0}};
   keel_model_handle_t model = {KEEL_NULL_HANDLE};
   keel_status_t status = KEEL_ERR_OUT_OF_MEMORY;
-  if (id != NULL && json != NULL) status = host->model_create(host, id, json, &model, &err);
+  if (id != NULL && json != NULL) {
+    KEEL_OCAML_HOST_CALL(status, host->model_create(host, id, json, &model, &err));
+  }
   free(id);
   free(json);
   if (status == KEEL_ERR_OUT_OF_MEMORY && err.message[0] == '\0') CAMLreturn(failed_out_of_memory());
@@ -1229,7 +1237,9 @@ CAMLprim value keel_ocaml_host_model_drop(value host_block, value model) {
   KEEL_OCAML_REQUIRE_MEMBER(host, model_drop);
   keel_error_t err = {0, {0}};
   const keel_model_handle_t handle = {(uint64_t)Long_val(model)};
-  CAMLreturn(outcome_of(host->model_drop(host, handle, &err), &err, Val_unit));
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->model_drop(host, handle, &err));
+  CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
 /* Keel.Types.option_spec: six boxed floats, then right and exercise. */
@@ -1256,7 +1266,8 @@ CAMLprim value keel_ocaml_host_model_price(value host_block, value model, value 
   keel_error_t err = {0, {0}};
   keel_greeks_t g;
   memset(&g, 0, sizeof g);
-  const keel_status_t status = host->model_price(host, handle, &option, &g, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->model_price(host, handle, &option, &g, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   record = six_floats(g.price, g.delta, g.gamma, g.vega, g.theta, g.rho);
   CAMLreturn(outcome_done(record));
@@ -1272,8 +1283,10 @@ CAMLprim value keel_ocaml_host_model_implied_vol(value host_block, value model, 
   const keel_model_handle_t handle = {(uint64_t)Long_val(model)};
   keel_error_t err = {0, {0}};
   double result = 0;
-  const keel_status_t status =
-      host->model_implied_vol(host, handle, &option, Double_val(premium), &result, &err);
+  const double target = Double_val(premium);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status,
+                       host->model_implied_vol(host, handle, &option, target, &result, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   vol = caml_copy_double(result);
   CAMLreturn(outcome_done(vol));

@@ -46,6 +46,13 @@ let guard f =
   | v -> Host.Done v
   | exception Error.Error (code, message) -> Host.Failed (Error.to_int code, message)
   | exception Out_of_memory -> Host.Failed (Error.to_int Error.Out_of_memory, "OCaml runtime: out of memory")
+  | exception Stack_overflow ->
+      (* The glue turns an overflow in OCaml code into this (keel_ocaml_runtime.c).
+         Raised from a signal handler, it has no backtrace of its own: the
+         recorded one is of an earlier exception, so no place is named. *)
+      Host.Failed
+        ( Error.to_int Error.Plugin_fault,
+          "uncaught OCaml exception Stack_overflow: the stack overflowed (unbounded or too deep recursion?)" )
   | exception e ->
       let backtrace = Printexc.get_raw_backtrace () in
       Host.Failed (Error.to_int Error.Plugin_fault, describe_exception e backtrace)

@@ -9,9 +9,14 @@
 // never unloaded), so the poisoning test is the last one in this file; ctest
 // runs every test in a process of its own anyway.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <csignal>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -361,6 +366,100 @@ TEST_F(OcamlSdk, ConcurrentCallsAreSerialised) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(wrong, std::vector<int>(4, 0));
+}
+
+// ---- stack overflow ---------------------------------------------------------------------
+// keel_test.ocaml_fault recurses without bound on spot 99 (model) and on a
+// quote with bid 99 (strategy). The glue turns the overflow into the OCaml
+// exception Stack_overflow (keel_ocaml_runtime.c): a fault with a message
+// that poisons the plugin, never a SIGSEGV of the host.
+
+const char* const kOverflow =
+    "uncaught OCaml exception Stack_overflow: the stack overflowed (unbounded or too deep "
+    "recursion?)";
+
+TEST(OcamlStackOverflow, InAModelKeelPriceExitsFourWithAMessage) {
+  const cli_test::KeelRun r = cli_test::run_keel(
+      {"--plugin-path", KEEL_TEST_OCAML_DIR, "price", "--model", "keel_test.ocaml_fault", "--spot",
+       "99", "--strike", "100", "--expiry", "1", "--vol", "0.2"});
+  EXPECT_FALSE(r.signaled) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_NE(r.err.find(kOverflow), std::string::npos) << r;
+  EXPECT_NE(r.err.find("the plugin is now poisoned"), std::string::npos) << r;
+}
+
+TEST(OcamlStackOverflow, InAStrategyKeelRunExitsFourWithAMessage) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("keel-ocaml-overflow-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "quotes.csv") << "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                       "1704205800000000000,X,12,10,12.5,10\n"
+                                       "1704205801000000000,X,99,10,99.5,10\n"
+                                       "1704205802000000000,X,12,10,12.5,10\n";
+  std::ofstream(dir / "run.json") << R"({
+    "run": {"name": "overflow"},
+    "instruments": [{"id": "X", "kind": "equity"}],
+    "data": [{"path": "quotes.csv", "format": "quotes"}],
+    "strategies": [{"name": "o", "factory": "keel_test.ocaml_journal", "instruments": ["X"]}],
+    "output": {"dir": "out"}
+  })";
+  const cli_test::KeelRun r =
+      cli_test::run_keel({"--plugin-path", KEEL_TEST_OCAML_DIR, "run", (dir / "run.json").string()});
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  EXPECT_FALSE(r.signaled) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_NE((r.out + r.err).find(kOverflow), std::string::npos) << r;
+}
+
+// A thread of the host's own (not the one that started the runtime: a
+// smaller stack, with a guard page), in a child process so that the
+// poisoning stays there. The other OCaml plugin is unaffected.
+TEST(OcamlStackOverflow, OnAnotherHostThreadTooAndOtherPluginsCarryOn) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        Host host;
+        host.registry().add_search_folder(KEEL_TEST_OCAML_DIR);
+        host.registry().add_search_folder(KEEL_TEST_PLUGIN_DIR);
+        Result<keel_model_handle_t> fault = host.create_model("keel_test.ocaml_fault", "{}", "f");
+        Result<keel_model_handle_t> tree = host.create_model("keel.binomial", "{}", "t");
+        if (!fault || !tree) std::_Exit(10);
+        std::shared_ptr<ModelInstance> model = *host.model(*fault);
+        Status outcome;
+        std::thread([&] {
+          Result<keel_greeks_t> g = model->price(option(99, 100, 1, 0.2, 0.01));
+          outcome = g ? Status::ok() : g.status();
+        }).join();
+        if (outcome.code() != KEEL_ERR_PLUGIN_FAULT) std::_Exit(11);
+        if (outcome.message().find(kOverflow) == std::string::npos) std::_Exit(12);
+        if (!model->plugin().poisoned()) std::_Exit(13);
+        if (!(*host.model(*tree))->price(option(100, 100, 1, 0.2, 0.05))) std::_Exit(14);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// Every other SIGSEGV still reaches the handler that was there before the
+// plugin loaded (here a stand-in for the host's or a sanitizer's).
+void host_segv_handler(int) { std::_Exit(42); }
+
+TEST(OcamlStackOverflow, OtherFaultsStillReachTheHostsHandler) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        struct sigaction host_action {};
+        host_action.sa_handler = host_segv_handler;
+        sigemptyset(&host_action.sa_mask);
+        sigaction(SIGSEGV, &host_action, nullptr);
+        Host host;
+        host.registry().add_search_folder(KEEL_TEST_OCAML_DIR);
+        if (!host.create_model("keel_test.ocaml_fault", "{}", "f")) std::_Exit(10);
+        volatile uintptr_t nowhere = 16;  // unmapped; not NULL, which UBSan would catch first
+        *reinterpret_cast<volatile int*>(nowhere) = 1;  // a host bug, not an OCaml stack overflow
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(42), "");
 }
 
 // Last in the file: it poisons the test plugin for the rest of the process.
