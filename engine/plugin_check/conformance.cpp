@@ -365,6 +365,19 @@ void check_descriptor(const PluginLibrary& plugin, Collector& out) {
     return pass("built with keel SDK " + f.sdk_version + ", " + f.language + ", " + f.compiler +
                 ", " + std::to_string(f.pointer_size * 8) + "-bit");
   });
+  // The Rust SDK states the panic strategy in the compiler text ("rustc
+  // 1.95.0, panic=abort"): an aborting panic passes every other check and
+  // later ends the host with no message, since no guard can catch it.
+  if (f.compiler.find("panic=") != std::string::npos) {
+    out.run("descriptor", "descriptor.panic_unwind", [&]() -> Verdict {
+      if (f.compiler.find("panic=abort") != std::string::npos) {
+        return fail(
+            "built with panic = \"abort\": a panic would abort the host with no message; build "
+            "with panic = \"unwind\"");
+      }
+      return pass("built with panic = \"unwind\": a panic becomes a fault the SDK reports");
+    });
+  }
   out.run("descriptor", "descriptor.get_extension", [&]() -> Verdict {
     if (plugin.extension("keel.check.no_such_extension/0") != nullptr) {
       return fail("get_extension(\"keel.check.no_such_extension/0\") returned non-NULL");

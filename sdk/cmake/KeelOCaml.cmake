@@ -4,17 +4,18 @@
 #     SOURCES <a.ml> [<b.mli> <b.ml>] ...     # in dependency order
 #     [OUTPUT_DIRECTORY <dir>]                # default: the current binary dir
 #     [INSTALL_DESTINATION <dir>]             # install(TARGETS ...) when given
-#     [OCAMLFIND_PACKAGES <pkg>...]           # findlib packages to link
+#     [OCAMLFIND_PACKAGES <pkg>...]           # findlib packages to link (threads.posix
+#                                             # for OCaml threads)
 #     [OCAMLOPT_FLAGS <flag>...])             # extra ocamlopt flags
 #
 # Compiles the sources with `ocamlfind ocamlopt` against the Keel OCaml
 # library (Keel.Plugin, Keel.Pricing_model, Keel.Strategy, Keel.Host, ...),
 # links them with the OCaml runtime into one position-independent object
 # (-output-complete-obj -runtime-variant _pic), and links that with the C
-# glue (keel_ocaml_glue.c) into a MODULE library named <target>.so whose
-# only exported symbol is keel_plugin_entry (the version script
-# keel_plugin.map): each plugin carries a private copy of the runtime.
-# Everything it builds stays in the binary dir.
+# glue (keel_ocaml_glue.c, keel_ocaml_runtime.c) into a MODULE library
+# named <target>.so whose only exported symbol is keel_plugin_entry (the
+# version script keel_plugin.map): each plugin carries a private copy of the
+# runtime. Everything it builds stays in the binary dir.
 #
 # In keel's tree this file is included when KEEL_WITH_OCAML is ON. Out of
 # tree, after find_package(keel): include(${keel_DIR}/KeelOCaml.cmake).
@@ -96,7 +97,8 @@ function(_keel_ocaml_sdk)
   add_custom_target(keel_ocaml_sdk DEPENDS "${out}/keel.cmx")
   set_property(GLOBAL PROPERTY KEEL_OCAML_SDK_DIR "${out}")
 
-  add_library(keel_ocaml_glue OBJECT "${KEEL_OCAML_SDK_SOURCE_DIR}/keel_ocaml_glue.c")
+  add_library(keel_ocaml_glue OBJECT "${KEEL_OCAML_SDK_SOURCE_DIR}/keel_ocaml_glue.c"
+                                     "${KEEL_OCAML_SDK_SOURCE_DIR}/keel_ocaml_runtime.c")
   target_include_directories(keel_ocaml_glue PRIVATE "${KEEL_OCAML_STDLIB_DIR}")
   target_link_libraries(keel_ocaml_glue PRIVATE keel::sdk)
   set_target_properties(keel_ocaml_glue PROPERTIES
@@ -121,6 +123,13 @@ function(keel_add_ocaml_plugin target)
   if(ARG_OCAMLFIND_PACKAGES)
     list(JOIN ARG_OCAMLFIND_PACKAGES "," joined)
     set(packages -package "${joined}")
+  endif()
+  # OCaml's threads library (Thread, Mutex, ...): compiled with -thread; the
+  # glue then enters the runtime through OCaml's master lock.
+  set(threads OFF)
+  if("threads" IN_LIST ARG_OCAMLFIND_PACKAGES OR "threads.posix" IN_LIST ARG_OCAMLFIND_PACKAGES)
+    set(threads ON)
+    list(APPEND flags -thread)
   endif()
 
   # Each source depends on everything before it (the order given is the
@@ -154,6 +163,14 @@ function(keel_add_ocaml_plugin target)
   if(ARG_OCAMLFIND_PACKAGES)
     set(link_packages ${packages} -linkpkg)
   endif()
+  if(threads)
+    # The threads library asks for -lpthread, which the partial link
+    # (`ld -r`, no library search path) cannot find; an empty archive
+    # answers it there, and the shared object links the real one.
+    file(MAKE_DIRECTORY "${work}/link-stubs")
+    file(WRITE "${work}/link-stubs/libpthread.a" "!<arch>\n")
+    list(APPEND link_packages -I "${work}/link-stubs")
+  endif()
   add_custom_command(
     OUTPUT "${object}"
     COMMAND ${KEEL_OCAMLFIND} ocamlopt ${flags} ${link_packages} -output-complete-obj
@@ -167,10 +184,15 @@ function(keel_add_ocaml_plugin target)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     LINKER_LANGUAGE C
-    LINK_DEPENDS "${_KEEL_OCAML_PLUGIN_MAP}")
+    LINK_DEPENDS "${_KEEL_OCAML_PLUGIN_MAP}"
+    KEEL_OCAML_OBJECT "${object}")  # the OCaml half alone (runtime included)
   target_link_options(${target} PRIVATE
     "LINKER:--version-script=${_KEEL_OCAML_PLUGIN_MAP}" "LINKER:--no-undefined")
   target_link_libraries(${target} PRIVATE m dl)
+  if(threads)
+    find_package(Threads REQUIRED)
+    target_link_libraries(${target} PRIVATE Threads::Threads)
+  endif()
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   endif()

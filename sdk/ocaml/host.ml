@@ -6,7 +6,13 @@
    exception that stops the call with its status. Calls marked "engine"
    succeed only during a run (`keel run`); elsewhere they return
    Unsupported. A member the host does not have (an older host) returns
-   Unsupported too. *)
+   Unsupported too.
+
+   Threads (a plugin that links threads.posix): [log], [now], the
+   instrument calls, [model_lookup], [model_price] and [model_implied_vol]
+   may be called from any thread. The others are [host-thread] (keel/host.h):
+   from a thread the plugin started they return [Error Wrong_thread] with
+   the host's message, do nothing, and the host stops the strategy. *)
 
 open Types
 

@@ -10,10 +10,13 @@
  * The runtime:
  *   - starts once, on the first call of the entry (pthread_once), which runs
  *     the plugin's module initialisers and so Keel.Plugin.register;
- *   - is single-threaded (OCaml 4.13): every call into it holds
- *     runtime_mutex, a recursive mutex, so the host may call from any
- *     thread and OCaml code may call the host, which may call back into this
- *     same plugin on the same thread;
+ *   - runs one thread at a time (OCaml 4.13): every call into it is
+ *     bracketed by keel_ocaml_enter/keel_ocaml_leave (keel_ocaml_runtime.c:
+ *     a recursive mutex, or OCaml's master lock when the plugin links the
+ *     threads library), so the host may call from any thread and OCaml code
+ *     may call the host, which may call back into this same plugin;
+ *   - turns a stack overflow in OCaml code into Stack_overflow, a fault
+ *     like any exception (keel_ocaml_runtime.c says how, and when not);
  *   - holds each instance's OCaml value in a generational global root,
  *     removed on drop.
  * Every thunk calls an OCaml function registered by Keel.Plugin (sdk/ocaml/
@@ -23,8 +26,10 @@
  *
  * The host stubs never raise an OCaml exception: they answer Done or Failed
  * and the OCaml side decides. (Raising from C would unwind C frames in a
- * way AddressSanitizer cannot see.) */
-#define _GNU_SOURCE /* sigaltstack, strdup, recursive mutexes under -std=c11 */
+ * way AddressSanitizer cannot see.) A host member called from a thread of
+ * the plugin's own answers what the host says: a [host-thread] member
+ * KEEL_ERR_WRONG_THREAD, which Keel.Host returns as Error Wrong_thread. */
+#define _GNU_SOURCE /* strdup under -std=c11 */
 #define CAML_NAME_SPACE
 #include <caml/alloc.h>
 #include <caml/bigarray.h>
@@ -35,7 +40,6 @@
 #include <caml/version.h>
 
 #include <pthread.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -43,6 +47,7 @@
 #include <string.h>
 
 #include "keel/keel.h"
+#include "keel_ocaml_runtime.h"
 
 /* A plugin may declare at most this many factories (one create thunk each:
  * keel_create_fn carries no factory context). */
@@ -65,7 +70,7 @@ enum { FACTORY_KIND_PRICING_MODEL = 0, FACTORY_KIND_STRATEGY = 1 };
 typedef struct ocaml_instance {
   value ocaml; /* Keel.Plugin.instance, a generational global root */
   size_t factory;
-  size_t consumed; /* events the last on_events handled (events_consumed) */
+  size_t consumed; /* events the last on_events reached (events_consumed) */
 } ocaml_instance_t;
 
 /* Orders sent or cancelled and timers set or cancelled since the current
@@ -76,8 +81,13 @@ typedef struct ocaml_instance {
  * (keel_ocaml_span_actions_cell): a load per event, not a C call. */
 static int64_t span_actions;
 
+/* The event of the current span whose handling failed, counted from 1 (the
+ * failing event counts as reached: KEEL_STRATEGY_EXT_EVENTS_CONSUMED).
+ * Set to 1 before each span; Keel.Plugin's span loops write it, through
+ * keel_ocaml_span_failed_at_cell, only when an event raises. */
+static int64_t span_failed_at;
+
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t runtime_mutex;
 static int runtime_ready;
 static char startup_problem[KEEL_ERROR_MESSAGE_CAPACITY];
 
@@ -102,9 +112,6 @@ static const value* fn_on_events;
 static const value* fn_on_event_span;
 static const value* fn_on_stop;
 static const value* fn_describe_exn;
-
-static void lock_runtime(void) { pthread_mutex_lock(&runtime_mutex); }
-static void unlock_runtime(void) { pthread_mutex_unlock(&runtime_mutex); }
 
 static const char* plugin_id(void) { return descriptor.id != NULL ? descriptor.id : "OCaml plugin"; }
 
@@ -429,41 +436,11 @@ static void bind_functions(void) {
 static void install_factory_tables(void);
 
 static void start_runtime(void) {
-  pthread_mutexattr_t attributes;
-  pthread_mutexattr_init(&attributes);
-  pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_RECURSIVE);
-  pthread_mutex_init(&runtime_mutex, &attributes);
-  pthread_mutexattr_destroy(&attributes);
-
-  lock_runtime();
-  /* The runtime installs a SIGSEGV handler and an alternate signal stack
-   * for its stack-overflow detection. Both are process-wide state the host
-   * owns (a sanitizer's handler, another plugin's runtime), and the
-   * detection only works on the thread that started the runtime, so the
-   * host's handler and stack are put back and the runtime's stack freed. */
-  struct sigaction host_segv;
-  stack_t host_stack, runtime_stack;
-  sigaction(SIGSEGV, NULL, &host_segv);
-  sigaltstack(NULL, &host_stack);
-
+  keel_ocaml_before_startup();
   static char program_name[] = "keel-ocaml-plugin";
   static char* argv[] = {program_name, NULL};
   value result = caml_startup_exn(argv);
-
-  sigaction(SIGSEGV, &host_segv, NULL);
-  if (sigaltstack(NULL, &runtime_stack) == 0 && runtime_stack.ss_sp != host_stack.ss_sp &&
-      !(runtime_stack.ss_flags & SS_DISABLE)) {
-    if (host_stack.ss_flags & SS_DISABLE) {
-      stack_t disable;
-      memset(&disable, 0, sizeof disable);
-      disable.ss_flags = SS_DISABLE;
-      sigaltstack(&disable, NULL);
-    } else {
-      host_stack.ss_flags = 0;
-      sigaltstack(&host_stack, NULL);
-    }
-    free(runtime_stack.ss_sp);
-  }
+  keel_ocaml_after_startup();
 
   bind_functions();
   if (Is_exception_result(result)) {
@@ -478,7 +455,7 @@ static void start_runtime(void) {
     install_factory_tables();
     runtime_ready = 1;
   }
-  unlock_runtime();
+  keel_ocaml_startup_done();
 }
 
 KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(uint32_t host_abi_major,
@@ -514,6 +491,7 @@ static keel_status_t create_locked(size_t index, const char* params_json,
   }
   self->ocaml = instance;
   self->factory = index;
+  self->consumed = 0;
   caml_register_generational_global_root(&self->ocaml);
   *out_instance = self;
   CAMLreturnT(keel_status_t, KEEL_OK);
@@ -525,9 +503,10 @@ static keel_status_t create_at(size_t index, const char* params_json, const keel
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "out_instance is NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = create_locked(index, params_json, host, out_instance, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -568,9 +547,10 @@ static keel_status_t drop_locked(ocaml_instance_t* self, keel_error_t* err) {
  * OCaml on_drop is skipped; the instance is still released). */
 static keel_status_t drop_instance(void* instance, keel_error_t* err) {
   if (instance == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "instance is NULL");
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = drop_locked((ocaml_instance_t*)instance, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -599,9 +579,10 @@ static keel_status_t model_price(void* instance, const keel_option_t* option, ke
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "option and out must not be NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = price_locked((ocaml_instance_t*)instance, option, out, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -636,10 +617,11 @@ static keel_status_t model_price_batch(void* instance, const keel_option_batch_t
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "batch output has no price array");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status =
       price_batch_locked((ocaml_instance_t*)instance, options, out, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -667,10 +649,11 @@ static keel_status_t model_implied_vol(void* instance, const keel_option_t* opti
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "option and out_vol must not be NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status =
       implied_vol_locked((ocaml_instance_t*)instance, option, premium, out_vol, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -704,10 +687,11 @@ static keel_status_t model_implied_vol_batch(void* instance, const keel_option_b
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "premiums and out_vols must not be NULL");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = implied_vol_batch_locked((ocaml_instance_t*)instance, options,
                                                         premiums, out_vols, out_status, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -758,9 +742,10 @@ static keel_status_t strategy_on_start(void* instance, const keel_strategy_start
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "start has a NULL instrument list");
   }
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_start_locked((ocaml_instance_t*)instance, start, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -779,9 +764,10 @@ static keel_status_t on_event_locked(ocaml_instance_t* self, const keel_event_t*
 
 static keel_status_t deliver(void* instance, const keel_event_t* event, keel_error_t* err) {
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_event_locked((ocaml_instance_t*)instance, event, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -833,7 +819,9 @@ _Static_assert(offsetof(keel_event_t, as.bar.ts) == 8 && offsetof(keel_event_t, 
                    offsetof(keel_event_t, as.bar.low) == 40 && offsetof(keel_event_t, as.bar.close) == 48 &&
                    offsetof(keel_event_t, as.bar.volume) == 56,
                "Keel.Plugin.on_event_span's bar offsets");
+#ifndef KEEL_OCAML_SPAN_IN_PLACE /* 0 forces the portable path (tests) */
 #define KEEL_OCAML_SPAN_IN_PLACE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#endif
 
 /* Keel.Plugin's event_at: event i of a span's int64 view, any kind but a
  * market event; Failure with the problem when it is malformed (Keel.Plugin
@@ -846,10 +834,20 @@ CAMLprim value keel_ocaml_event_at(value words, value index) {
   return event;
 }
 
+/* How far a span got: on KEEL_OK the count Keel.Plugin returned, after an
+ * error the failing event (1..count). */
+static size_t span_reached(keel_status_t status, value handled, size_t count) {
+  if (status == KEEL_OK) return (size_t)Long_val(handled);
+  if (span_failed_at < 1) return 1;
+  return (uint64_t)span_failed_at > count ? count : (size_t)span_failed_at;
+}
+
 static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t* events,
                                       size_t count, keel_error_t* err) {
   CAMLparam0();
-  CAMLlocal4(array, item, result, floats);
+  CAMLlocal5(array, item, result, floats, prefix);
+  span_actions = 0;
+  span_failed_at = 1;
   if (KEEL_OCAML_SPAN_IN_PLACE && fn_on_event_span != NULL) {
     /* Market events are decoded by the OCaml side; any other kind it asks
      * for through keel_ocaml_event_at, which checks it (no pass over the
@@ -861,45 +859,66 @@ static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t
                                 (void*)events, words);
     value args[5] = {self->ocaml, array, floats, Val_long((intnat)count),
                      Val_long((intnat)KEEL_OCAML_SPAN_WORDS)};
-    span_actions = 0;
     result = caml_callbackN_exn(*fn_on_event_span, 5, args);
     const keel_status_t status = take_outcome(result, err, &item);
-    if (status == KEEL_OK) self->consumed = (size_t)Long_val(item);
+    self->consumed = span_reached(status, item, count);
     CAMLreturnT(keel_status_t, status);
   }
+  /* The portable path: the span as an OCaml array built here. A malformed
+   * event ends it where per-event delivery would: the events before it are
+   * delivered, and it fails when the strategy reaches it. */
+  const char* problem = NULL;
+  size_t built = 0;
   array = caml_alloc(count, 0);
-  for (size_t i = 0; i < count; ++i) {
-    const char* problem = NULL;
-    item = event_value(&events[i], &problem);
-    if (problem != NULL) {
-      CAMLreturnT(keel_status_t,
-                  keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event %zu: %s", i, problem));
-    }
-    Store_field(array, i, item);
+  for (; built < count; ++built) {
+    item = event_value(&events[built], &problem);
+    if (problem != NULL) break;
+    Store_field(array, built, item);
   }
-  span_actions = 0;
+  if (built == 0) {
+    self->consumed = 1;
+    CAMLreturnT(keel_status_t,
+                keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event 0: %s", problem));
+  }
+  if (built < count) {
+    prefix = caml_alloc(built, 0);
+    for (size_t i = 0; i < built; ++i) Store_field(prefix, i, Field(array, i));
+    array = prefix;
+  }
   result = caml_callback2_exn(*fn_on_events, self->ocaml, array);
-  const keel_status_t status = take_outcome(result, err, &item);
-  if (status == KEEL_OK) self->consumed = (size_t)Long_val(item);
+  keel_status_t status = take_outcome(result, err, &item);
+  self->consumed = span_reached(status, item, built);
+  if (status == KEEL_OK && problem != NULL && self->consumed == built) {
+    self->consumed = built + 1;
+    status = keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event %zu: %s", built, problem);
+  }
   CAMLreturnT(keel_status_t, status);
 }
 
-/* Keel.Plugin's view of span_actions. */
+/* Keel.Plugin's views of span_actions and span_failed_at. */
 CAMLprim value keel_ocaml_span_actions_cell(value unit) {
   (void)unit;
   return caml_ba_alloc_dims(CAML_BA_INT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
                             (void*)&span_actions, (intnat)1);
 }
 
+CAMLprim value keel_ocaml_span_failed_at_cell(value unit) {
+  (void)unit;
+  return caml_ba_alloc_dims(CAML_BA_INT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
+                            (void*)&span_failed_at, (intnat)1);
+}
+
 /* A span of events in one crossing. */
 static keel_status_t strategy_on_events(void* instance, const keel_event_t* events, size_t count,
                                         keel_error_t* err) {
   if (count == 0) return KEEL_OK;
+  ((ocaml_instance_t*)instance)->consumed = 1; /* failing before any event: at the first */
   if (events == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "events is NULL");
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_events_locked((ocaml_instance_t*)instance, events, count, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -913,9 +932,10 @@ static keel_status_t on_stop_locked(ocaml_instance_t* self, keel_timestamp_t at,
 
 static keel_status_t strategy_on_stop(void* instance, keel_timestamp_t at, keel_error_t* err) {
   if (atomic_load(&poisoned)) return poisoned_status(err);
-  lock_runtime();
+  keel_ocaml_entry_t entry;
+  keel_ocaml_enter(&entry);
   const keel_status_t status = on_stop_locked((ocaml_instance_t*)instance, at, err);
-  unlock_runtime();
+  keel_ocaml_leave(&entry);
   return status;
 }
 
@@ -982,6 +1002,18 @@ static value outcome_of(keel_status_t status, const keel_error_t* err, value pay
   return outcome_failed(status, err->message[0] != '\0' ? err->message : keel_status_name(status));
 }
 
+/* A host call from a stub: the master lock is released around it when the
+ * plugin links threads, since the host may call back into this plugin
+ * (keel_ocaml_release_for_host). Its arguments are C data computed before:
+ * nothing touches OCaml values in between. log and now are called directly
+ * (the host's never call a plugin). */
+#define KEEL_OCAML_HOST_CALL(status, call) \
+  do {                                     \
+    keel_ocaml_release_for_host();         \
+    (status) = (call);                     \
+    keel_ocaml_reacquire_after_host();     \
+  } while (0)
+
 /* Inside a stub, after its CAMLparam. */
 #define KEEL_OCAML_REQUIRE_MEMBER(host, member)                                           \
   if (!KEEL_HAS_MEMBER(host, keel_host_t, member) || (host)->member == NULL) {             \
@@ -1018,7 +1050,8 @@ CAMLprim value keel_ocaml_host_instrument_find(value host_block, value symbol) {
   if (text == NULL) CAMLreturn(failed_out_of_memory());
   keel_error_t err = {0, {0}};
   keel_instrument_id_t id = KEEL_NO_INSTRUMENT;
-  const keel_status_t status = host->instrument_find(host, text, &id, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->instrument_find(host, text, &id, &err));
   free(text);
   CAMLreturn(outcome_of(status, &err, Val_long(id)));
 }
@@ -1032,7 +1065,9 @@ CAMLprim value keel_ocaml_host_instrument_get(value host_block, value id) {
   keel_instrument_info_t info;
   memset(&info, 0, sizeof info);
   info.struct_size = sizeof info;
-  const keel_status_t status = host->instrument_get(host, (keel_instrument_id_t)Long_val(id), &info, &err);
+  const keel_instrument_id_t wanted = (keel_instrument_id_t)Long_val(id);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->instrument_get(host, wanted, &info, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   if (info.kind < KEEL_INSTRUMENT_EQUITY || info.kind > KEEL_INSTRUMENT_OPTION) {
     CAMLreturn(outcome_failed(KEEL_ERR_INTERNAL, "host returned an unknown instrument kind"));
@@ -1077,7 +1112,8 @@ CAMLprim value keel_ocaml_host_order_submit(value host_block, value request) {
   keel_error_t err = {0, {0}};
   keel_order_handle_t order = {KEEL_NULL_HANDLE};
   ++span_actions;
-  const keel_status_t status = host->order_submit(host, &r, &order, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->order_submit(host, &r, &order, &err));
   CAMLreturn(outcome_of(status, &err, int_of_u64(order.bits)));
 }
 
@@ -1088,7 +1124,9 @@ CAMLprim value keel_ocaml_host_order_cancel(value host_block, value order) {
   keel_error_t err = {0, {0}};
   const keel_order_handle_t handle = {(uint64_t)Long_val(order)};
   ++span_actions;
-  CAMLreturn(outcome_of(host->order_cancel(host, handle, &err), &err, Val_unit));
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->order_cancel(host, handle, &err));
+  CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
 /* A record of six floats is stored flat (Double_array_tag). */
@@ -1111,8 +1149,9 @@ CAMLprim value keel_ocaml_host_position_get(value host_block, value instrument) 
   keel_error_t err = {0, {0}};
   keel_position_t p;
   memset(&p, 0, sizeof p);
-  const keel_status_t status =
-      host->position_get(host, (keel_instrument_id_t)Long_val(instrument), &p, &err);
+  const keel_instrument_id_t id = (keel_instrument_id_t)Long_val(instrument);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->position_get(host, id, &p, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   record = six_floats(p.quantity, p.average_price, p.realized_pnl, p.unrealized_pnl, p.fees,
                       p.mark_price);
@@ -1127,7 +1166,8 @@ CAMLprim value keel_ocaml_host_account_get(value host_block) {
   keel_error_t err = {0, {0}};
   keel_account_t a;
   memset(&a, 0, sizeof a);
-  const keel_status_t status = host->account_get(host, &a, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->account_get(host, &a, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   record = six_floats(a.cash, a.equity, a.realized_pnl, a.unrealized_pnl, a.fees, a.gross_notional);
   CAMLreturn(outcome_done(record));
@@ -1140,8 +1180,10 @@ CAMLprim value keel_ocaml_host_timer_set(value host_block, value at, value cooki
   keel_error_t err = {0, {0}};
   keel_timer_handle_t timer = {KEEL_NULL_HANDLE};
   ++span_actions;
-  const keel_status_t status =
-      host->timer_set(host, (keel_timestamp_t)Long_val(at), (uint64_t)Long_val(cookie), &timer, &err);
+  const keel_timestamp_t when = (keel_timestamp_t)Long_val(at);
+  const uint64_t tag = (uint64_t)Long_val(cookie);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->timer_set(host, when, tag, &timer, &err));
   CAMLreturn(outcome_of(status, &err, int_of_u64(timer.bits)));
 }
 
@@ -1152,7 +1194,9 @@ CAMLprim value keel_ocaml_host_timer_cancel(value host_block, value timer) {
   keel_error_t err = {0, {0}};
   const keel_timer_handle_t handle = {(uint64_t)Long_val(timer)};
   ++span_actions;
-  CAMLreturn(outcome_of(host->timer_cancel(host, handle, &err), &err, Val_unit));
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->timer_cancel(host, handle, &err));
+  CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
 CAMLprim value keel_ocaml_host_model_lookup(value host_block, value name) {
@@ -1163,7 +1207,8 @@ CAMLprim value keel_ocaml_host_model_lookup(value host_block, value name) {
   if (text == NULL) CAMLreturn(failed_out_of_memory());
   keel_error_t err = {0, {0}};
   keel_model_handle_t model = {KEEL_NULL_HANDLE};
-  const keel_status_t status = host->model_lookup(host, text, &model, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->model_lookup(host, text, &model, &err));
   free(text);
   CAMLreturn(outcome_of(status, &err, int_of_u64(model.bits)));
 }
@@ -1177,7 +1222,9 @@ CAMLprim value keel_ocaml_host_model_create(value host_block, value factory_id, 
   keel_error_t err = {0, {0}};
   keel_model_handle_t model = {KEEL_NULL_HANDLE};
   keel_status_t status = KEEL_ERR_OUT_OF_MEMORY;
-  if (id != NULL && json != NULL) status = host->model_create(host, id, json, &model, &err);
+  if (id != NULL && json != NULL) {
+    KEEL_OCAML_HOST_CALL(status, host->model_create(host, id, json, &model, &err));
+  }
   free(id);
   free(json);
   if (status == KEEL_ERR_OUT_OF_MEMORY && err.message[0] == '\0') CAMLreturn(failed_out_of_memory());
@@ -1190,7 +1237,9 @@ CAMLprim value keel_ocaml_host_model_drop(value host_block, value model) {
   KEEL_OCAML_REQUIRE_MEMBER(host, model_drop);
   keel_error_t err = {0, {0}};
   const keel_model_handle_t handle = {(uint64_t)Long_val(model)};
-  CAMLreturn(outcome_of(host->model_drop(host, handle, &err), &err, Val_unit));
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->model_drop(host, handle, &err));
+  CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
 /* Keel.Types.option_spec: six boxed floats, then right and exercise. */
@@ -1217,7 +1266,8 @@ CAMLprim value keel_ocaml_host_model_price(value host_block, value model, value 
   keel_error_t err = {0, {0}};
   keel_greeks_t g;
   memset(&g, 0, sizeof g);
-  const keel_status_t status = host->model_price(host, handle, &option, &g, &err);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->model_price(host, handle, &option, &g, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   record = six_floats(g.price, g.delta, g.gamma, g.vega, g.theta, g.rho);
   CAMLreturn(outcome_done(record));
@@ -1233,8 +1283,10 @@ CAMLprim value keel_ocaml_host_model_implied_vol(value host_block, value model, 
   const keel_model_handle_t handle = {(uint64_t)Long_val(model)};
   keel_error_t err = {0, {0}};
   double result = 0;
-  const keel_status_t status =
-      host->model_implied_vol(host, handle, &option, Double_val(premium), &result, &err);
+  const double target = Double_val(premium);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status,
+                       host->model_implied_vol(host, handle, &option, target, &result, &err));
   if (status != KEEL_OK) CAMLreturn(outcome_of(status, &err, Val_unit));
   vol = caml_copy_double(result);
   CAMLreturn(outcome_done(vol));

@@ -46,6 +46,13 @@ let guard f =
   | v -> Host.Done v
   | exception Error.Error (code, message) -> Host.Failed (Error.to_int code, message)
   | exception Out_of_memory -> Host.Failed (Error.to_int Error.Out_of_memory, "OCaml runtime: out of memory")
+  | exception Stack_overflow ->
+      (* The glue turns an overflow in OCaml code into this (keel_ocaml_runtime.c).
+         Raised from a signal handler, it has no backtrace of its own: the
+         recorded one is of an earlier exception, so no place is named. *)
+      Host.Failed
+        ( Error.to_int Error.Plugin_fault,
+          "uncaught OCaml exception Stack_overflow: the stack overflowed (unbounded or too deep recursion?)" )
   | exception e ->
       let backtrace = Printexc.get_raw_backtrace () in
       Host.Failed (Error.to_int Error.Plugin_fault, describe_exception e backtrace)
@@ -151,15 +158,33 @@ let span_actions = span_actions_cell ()
 let span_acted () = Bigarray.Array1.unsafe_get span_actions 0 <> 0L
 [@@inline]
 
+(* Where a failed span stopped, for events_consumed: the failing event
+   counts, so the engine stops the strategy exactly where per-event delivery
+   would have (keel/strategy.h). The glue sets it to 1 before a span. *)
+external span_failed_at_cell :
+  unit -> (int64, Bigarray.int64_elt, Bigarray.c_layout) Bigarray.Array1.t
+  = "keel_ocaml_span_failed_at_cell"
+
+let span_failed_at = span_failed_at_cell ()
+
+(* A span's loop raised while handling event [at] (0-based): record it and
+   re-raise, backtrace intact, for [guard]. *)
+let span_failed at e =
+  let backtrace = Printexc.get_raw_backtrace () in
+  Bigarray.Array1.unsafe_set span_failed_at 0 (Int64.of_int (at + 1));
+  Printexc.raise_with_backtrace e backtrace
+
 let on_events instance events =
   guard (fun () ->
       let s = strategy instance in
       let count = Array.length events in
       let i = ref 0 in
-      while !i < count && not (span_acted ()) do
-        Strategy.handle s events.(!i);
-        incr i
-      done;
+      (try
+         while !i < count && not (span_acted ()) do
+           Strategy.handle s events.(!i);
+           incr i
+         done
+       with e -> span_failed !i e);
       !i)
 let on_stop instance at = guard (fun () -> (strategy instance).on_stop at)
 
@@ -179,44 +204,46 @@ let on_event_span instance (words : words) (floats : floats) count stride =
   guard (fun () ->
       let s = strategy instance in
       let i = ref 0 in
-      while !i < count && not (span_acted ()) do
-        let b = !i * stride in
-        let kind = Int64.to_int (Bigarray.Array1.unsafe_get words b) land 0xffff_ffff in
-        if kind >= 1 && kind <= 3 then begin
-          let ts = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 1)) in
-          let instrument = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 2)) land 0xffff_ffff in
-          let f = floats in
-          if kind = 1 then
-            s.Strategy.on_quote
-              { ts; instrument;
-                bid = Bigarray.Array1.unsafe_get f (b + 3);
-                bid_size = Bigarray.Array1.unsafe_get f (b + 4);
-                ask = Bigarray.Array1.unsafe_get f (b + 5);
-                ask_size = Bigarray.Array1.unsafe_get f (b + 6) }
-          else if kind = 2 then
-            s.Strategy.on_trade
-              { ts; instrument;
-                price = Bigarray.Array1.unsafe_get f (b + 3);
-                size = Bigarray.Array1.unsafe_get f (b + 4) }
-          else
-            s.Strategy.on_bar
-              { ts; instrument;
-                open_ = Bigarray.Array1.unsafe_get f (b + 3);
-                high = Bigarray.Array1.unsafe_get f (b + 4);
-                low = Bigarray.Array1.unsafe_get f (b + 5);
-                close = Bigarray.Array1.unsafe_get f (b + 6);
-                volume = Bigarray.Array1.unsafe_get f (b + 7) }
-        end
-        else begin
-          (* The glue checks these (kind, state, side) as it builds them. *)
-          let event =
-            try event_at words !i
-            with Failure problem -> Error.fail Error.Invalid_argument (Printf.sprintf "event %d: %s" !i problem)
-          in
-          Strategy.handle s event
-        end;
-        incr i
-      done;
+      (try
+         while !i < count && not (span_acted ()) do
+           let b = !i * stride in
+           let kind = Int64.to_int (Bigarray.Array1.unsafe_get words b) land 0xffff_ffff in
+           if kind >= 1 && kind <= 3 then begin
+             let ts = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 1)) in
+             let instrument = Int64.to_int (Bigarray.Array1.unsafe_get words (b + 2)) land 0xffff_ffff in
+             let f = floats in
+             if kind = 1 then
+               s.Strategy.on_quote
+                 { ts; instrument;
+                   bid = Bigarray.Array1.unsafe_get f (b + 3);
+                   bid_size = Bigarray.Array1.unsafe_get f (b + 4);
+                   ask = Bigarray.Array1.unsafe_get f (b + 5);
+                   ask_size = Bigarray.Array1.unsafe_get f (b + 6) }
+             else if kind = 2 then
+               s.Strategy.on_trade
+                 { ts; instrument;
+                   price = Bigarray.Array1.unsafe_get f (b + 3);
+                   size = Bigarray.Array1.unsafe_get f (b + 4) }
+             else
+               s.Strategy.on_bar
+                 { ts; instrument;
+                   open_ = Bigarray.Array1.unsafe_get f (b + 3);
+                   high = Bigarray.Array1.unsafe_get f (b + 4);
+                   low = Bigarray.Array1.unsafe_get f (b + 5);
+                   close = Bigarray.Array1.unsafe_get f (b + 6);
+                   volume = Bigarray.Array1.unsafe_get f (b + 7) }
+           end
+           else begin
+             (* The glue checks these (kind, state, side) as it builds them. *)
+             let event =
+               try event_at words !i
+               with Failure problem -> Error.fail Error.Invalid_argument (Printf.sprintf "event %d: %s" !i problem)
+             in
+             Strategy.handle s event
+           end;
+           incr i
+         done
+       with e -> span_failed !i e);
       !i)
 
 let describe_for_glue e = Printf.sprintf "uncaught OCaml exception %s" (Printexc.to_string e)

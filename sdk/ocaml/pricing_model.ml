@@ -19,7 +19,8 @@
    status, as keel/pricing_model.h requires. calibrate reports Unsupported.
 
    Calls are serialised by the SDK (one OCaml runtime per plugin), so an
-   instance needs no locking of its own. *)
+   instance needs no locking of its own unless threads the plugin starts
+   (threads.posix) touch it too. *)
 
 open Types
 

@@ -15,7 +15,9 @@
    fault (KEEL_ERR_PLUGIN_FAULT) that poisons the plugin. The C table's
    on_events is implemented: when the engine delivers a span of events, the
    SDK crosses into OCaml once and calls these callbacks in order, so
-   per-event and batched delivery behave the same. *)
+   per-event and batched delivery behave the same (a callback that raises
+   stops the strategy at that event, which the SDK reports as the last one
+   it reached). *)
 
 open Types
 

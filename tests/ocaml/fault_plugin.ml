@@ -3,11 +3,15 @@
 
    The model's price is a fixed function of its inputs so the tests can
    check values; spot 13 raises Failure (a fault), a negative spot raises
-   Keel.Error (a status), spot 7 runs a full GC compaction first. The
-   strategy logs every callback through the host so the tests can see what
-   crossed. *)
+   Keel.Error (a status), spot 7 runs a full GC compaction first, spot 99
+   recurses without bound (a stack overflow). The strategy logs every
+   callback through the host so the tests can see what crossed; a quote
+   with bid 99 makes it recurse without bound. *)
 
 open Keel.Types
+
+(* Never returns: each call is one more frame (not a tail call). *)
+let rec deeper n = if n = 0 then 0 else 1 + deeper (Sys.opaque_identity (n + 1))
 
 let model_create params _host =
   let scale = Keel.Params.float params "scale" ~default:1. in
@@ -15,6 +19,7 @@ let model_create params _host =
     if o.spot = 13. then failwith "unlucky spot from OCaml";
     if o.spot < 0. then Keel.Error.failf Invalid_argument "spot: expected >= 0, got %g" o.spot;
     if o.spot = 7. then Gc.compact ();
+    if o.spot = 99. then ignore (deeper 1);
     { price = o.spot *. scale; delta = o.strike; gamma = o.expiry; vega = o.vol; theta = o.rate;
       rho = (if o.right = Put then -1. else 1.) *. (if o.exercise = American then 10. else 1.) }
   in
@@ -41,6 +46,7 @@ let strategy_create params host =
     on_quote =
       (fun q ->
         if q.bid < 0. then Keel.Error.failf Invalid_argument "bid: expected >= 0, got %g" q.bid;
+        if q.bid = 99. then ignore (deeper 1);
         log "quote ts=%d instrument=%d bid=%g ask=%g" q.ts q.instrument q.bid q.ask);
     on_trade =
       (fun t ->

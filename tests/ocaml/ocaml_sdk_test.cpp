@@ -9,8 +9,14 @@
 // never unloaded), so the poisoning test is the last one in this file; ctest
 // runs every test in a process of its own anyway.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <csignal>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -193,6 +199,13 @@ TEST_F(OcamlSdk, StrategyCallbacksAndHostCallsFromOcaml) {
   EXPECT_EQ(take_journal(), expected);
 }
 
+// The strategy's events_consumed extension (keel/strategy.h).
+size_t (*events_consumed_of(const Factory& f, void* instance))(void*) {
+  const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(
+      f.strategy.get_extension(instance, KEEL_STRATEGY_EXT_EVENTS_CONSUMED));
+  return ext != nullptr ? ext->events_consumed : nullptr;
+}
+
 TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
   Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
   ASSERT_TRUE(factory) << factory.status().message();
@@ -201,6 +214,8 @@ TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
   void* instance = nullptr;
   keel_error_t err{};
   ASSERT_EQ(f.create(R"({"label": "j2"})", &host, &instance, &err), KEEL_OK) << err.message;
+  const auto consumed = events_consumed_of(f, instance);
+  ASSERT_NE(consumed, nullptr);
   std::vector<keel_event_t> events(3);
   events[0].kind = KEEL_EVENT_QUOTE;
   events[0].as.quote = keel_quote_t{1000, 3, 0, 99.5, 10, 100.5, 12};
@@ -210,15 +225,109 @@ TEST_F(OcamlSdk, AMalformedEventInASpanIsAnInvalidArgumentNotAFault) {
   EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
             KEEL_ERR_INVALID_ARGUMENT);
   EXPECT_STREQ(err.message, "event 1: event of an unknown kind");
+  EXPECT_EQ(consumed(instance), 2u) << "the failing event counts as reached";
   events[1] = events[0];  // now the fill's side (7) is the problem
   EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
             KEEL_ERR_INVALID_ARGUMENT);
   EXPECT_STREQ(err.message, "event 2: fill with an unknown side or liquidity");
+  EXPECT_EQ(consumed(instance), 3u);
   // Not a fault: the plugin still works.
   const keel_quote_t quote{5000, 3, 0, 99.5, 10, 100.5, 12};
   EXPECT_EQ(f.strategy.on_quote(instance, &quote, &err), KEEL_OK) << err.message;
   EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
   take_journal();
+}
+
+// A strategy's error in the middle of a span: the engine reads how far it
+// got (the failing event counts) and stops the strategy exactly there.
+TEST_F(OcamlSdk, AFailedSpanReportsTheFailingEventAsConsumed) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  const keel_host_t host = recording_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create(R"({"label": "j3"})", &host, &instance, &err), KEEL_OK) << err.message;
+  const auto consumed = events_consumed_of(f, instance);
+  ASSERT_NE(consumed, nullptr);
+  std::vector<keel_event_t> events(5);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].kind = KEEL_EVENT_QUOTE;
+    events[i].as.quote = keel_quote_t{static_cast<keel_timestamp_t>(1000 * (i + 1)), 3, 0, 99.5, 10,
+                                      100.5, 12};
+  }
+  take_journal();
+  ASSERT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK)
+      << err.message;
+  EXPECT_EQ(consumed(instance), 5u);
+  events[3].as.quote.bid = -1;  // the journal strategy raises Keel.Error on a negative bid
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "bid: expected >= 0, got -1");
+  EXPECT_EQ(consumed(instance), 4u);
+  // A span that fails on its first event: 1.
+  EXPECT_EQ(f.strategy.on_events(instance, events.data() + 3, 2, &err), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(consumed(instance), 1u);
+  // Exactly the events before the failing one were handled, each time.
+  const std::vector<std::string> journal = take_journal();
+  EXPECT_EQ(std::count_if(journal.begin(), journal.end(),
+                          [](const std::string& line) { return line.rfind("quote ts=", 0) == 0; }),
+            5 + 3);
+  EXPECT_FALSE(f.plugin->poisoned()) << "a Keel.Error is a status, not a fault";
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+  take_journal();
+}
+
+// The glue's portable span path (an OCaml array built in C; big-endian
+// machines take it), forced in keel_test_ocaml_fault_portable: a span that
+// fails does so exactly where per-event delivery would, a malformed event
+// included (the events before it are delivered first).
+TEST(OcamlSdkPortableSpan, FailuresStopAtTheEventThatFailed) {
+  Host host;
+  Result<PluginLibrary*> plugin = host.registry().load_file(KEEL_TEST_OCAML_PORTABLE);
+  ASSERT_TRUE(plugin) << plugin.status().message();
+  Result<const Factory*> factory = host.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  const keel_host_t table = recording_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create(R"({"label": "p"})", &table, &instance, &err), KEEL_OK) << err.message;
+  const auto consumed = events_consumed_of(f, instance);
+  ASSERT_NE(consumed, nullptr);
+  std::vector<keel_event_t> events(4);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].kind = KEEL_EVENT_QUOTE;
+    events[i].as.quote =
+        keel_quote_t{static_cast<keel_timestamp_t>(1000 * (i + 1)), 3, 0, 99.5, 10, 100.5, 12};
+  }
+  take_journal();
+  ASSERT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK)
+      << err.message;
+  EXPECT_EQ(consumed(instance), 4u);
+
+  events[2].as.quote.bid = -1;  // a Keel.Error from the strategy on the third
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "bid: expected >= 0, got -1");
+  EXPECT_EQ(consumed(instance), 3u);
+
+  events[2].kind = 99;  // malformed third event: the first two are handled, then it fails
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 2: event of an unknown kind");
+  EXPECT_EQ(consumed(instance), 3u);
+  EXPECT_EQ(f.strategy.on_events(instance, events.data() + 2, 2, &err), KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 0: event of an unknown kind");
+  EXPECT_EQ(consumed(instance), 1u);
+
+  const std::vector<std::string> journal = take_journal();
+  EXPECT_EQ(std::count_if(journal.begin(), journal.end(),
+                          [](const std::string& line) { return line.rfind("quote ts=", 0) == 0; }),
+            4 + 2 + 2)
+      << "every event before a failing one was handled, once per span";
+  EXPECT_FALSE((*plugin)->poisoned());
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
 }
 
 TEST_F(OcamlSdk, TwoOcamlRuntimesInOneProcess) {
@@ -257,6 +366,100 @@ TEST_F(OcamlSdk, ConcurrentCallsAreSerialised) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(wrong, std::vector<int>(4, 0));
+}
+
+// ---- stack overflow ---------------------------------------------------------------------
+// keel_test.ocaml_fault recurses without bound on spot 99 (model) and on a
+// quote with bid 99 (strategy). The glue turns the overflow into the OCaml
+// exception Stack_overflow (keel_ocaml_runtime.c): a fault with a message
+// that poisons the plugin, never a SIGSEGV of the host.
+
+const char* const kOverflow =
+    "uncaught OCaml exception Stack_overflow: the stack overflowed (unbounded or too deep "
+    "recursion?)";
+
+TEST(OcamlStackOverflow, InAModelKeelPriceExitsFourWithAMessage) {
+  const cli_test::KeelRun r = cli_test::run_keel(
+      {"--plugin-path", KEEL_TEST_OCAML_DIR, "price", "--model", "keel_test.ocaml_fault", "--spot",
+       "99", "--strike", "100", "--expiry", "1", "--vol", "0.2"});
+  EXPECT_FALSE(r.signaled) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_NE(r.err.find(kOverflow), std::string::npos) << r;
+  EXPECT_NE(r.err.find("the plugin is now poisoned"), std::string::npos) << r;
+}
+
+TEST(OcamlStackOverflow, InAStrategyKeelRunExitsFourWithAMessage) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("keel-ocaml-overflow-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "quotes.csv") << "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                       "1704205800000000000,X,12,10,12.5,10\n"
+                                       "1704205801000000000,X,99,10,99.5,10\n"
+                                       "1704205802000000000,X,12,10,12.5,10\n";
+  std::ofstream(dir / "run.json") << R"({
+    "run": {"name": "overflow"},
+    "instruments": [{"id": "X", "kind": "equity"}],
+    "data": [{"path": "quotes.csv", "format": "quotes"}],
+    "strategies": [{"name": "o", "factory": "keel_test.ocaml_journal", "instruments": ["X"]}],
+    "output": {"dir": "out"}
+  })";
+  const cli_test::KeelRun r =
+      cli_test::run_keel({"--plugin-path", KEEL_TEST_OCAML_DIR, "run", (dir / "run.json").string()});
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  EXPECT_FALSE(r.signaled) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_NE((r.out + r.err).find(kOverflow), std::string::npos) << r;
+}
+
+// A thread of the host's own (not the one that started the runtime: a
+// smaller stack, with a guard page), in a child process so that the
+// poisoning stays there. The other OCaml plugin is unaffected.
+TEST(OcamlStackOverflow, OnAnotherHostThreadTooAndOtherPluginsCarryOn) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        Host host;
+        host.registry().add_search_folder(KEEL_TEST_OCAML_DIR);
+        host.registry().add_search_folder(KEEL_TEST_PLUGIN_DIR);
+        Result<keel_model_handle_t> fault = host.create_model("keel_test.ocaml_fault", "{}", "f");
+        Result<keel_model_handle_t> tree = host.create_model("keel.binomial", "{}", "t");
+        if (!fault || !tree) std::_Exit(10);
+        std::shared_ptr<ModelInstance> model = *host.model(*fault);
+        Status outcome;
+        std::thread([&] {
+          Result<keel_greeks_t> g = model->price(option(99, 100, 1, 0.2, 0.01));
+          outcome = g ? Status::ok() : g.status();
+        }).join();
+        if (outcome.code() != KEEL_ERR_PLUGIN_FAULT) std::_Exit(11);
+        if (outcome.message().find(kOverflow) == std::string::npos) std::_Exit(12);
+        if (!model->plugin().poisoned()) std::_Exit(13);
+        if (!(*host.model(*tree))->price(option(100, 100, 1, 0.2, 0.05))) std::_Exit(14);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// Every other SIGSEGV still reaches the handler that was there before the
+// plugin loaded (here a stand-in for the host's or a sanitizer's).
+void host_segv_handler(int) { std::_Exit(42); }
+
+TEST(OcamlStackOverflow, OtherFaultsStillReachTheHostsHandler) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        struct sigaction host_action {};
+        host_action.sa_handler = host_segv_handler;
+        sigemptyset(&host_action.sa_mask);
+        sigaction(SIGSEGV, &host_action, nullptr);
+        Host host;
+        host.registry().add_search_folder(KEEL_TEST_OCAML_DIR);
+        if (!host.create_model("keel_test.ocaml_fault", "{}", "f")) std::_Exit(10);
+        volatile uintptr_t nowhere = 16;  // unmapped; not NULL, which UBSan would catch first
+        *reinterpret_cast<volatile int*>(nowhere) = 1;  // a host bug, not an OCaml stack overflow
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(42), "");
 }
 
 // Last in the file: it poisons the test plugin for the rest of the process.

@@ -3,7 +3,8 @@
 // source location, poisons the plugin (the host calls only drops on it, and
 // the plugin itself refuses further calls), and never unwinds into the host.
 // keel_test.rust_panicky (tests/rust/panicky) panics on spot 13 (model) and
-// on a quote with bid 13 (strategy).
+// on a quote with bid 13 (strategy). A plugin built with panic = "abort",
+// which no guard can help, fails `keel plugin check`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -106,6 +107,33 @@ TEST(RustPanic, StrategyPanicInARunStopsItWithThePanicText) {
   EXPECT_FALSE(r.signaled) << r;
   EXPECT_THAT(r.out + r.err, HasSubstr("panic in plugin 'keel_test.rust_panicky'")) << r;
   EXPECT_THAT(r.out + r.err, HasSubstr("index out of bounds")) << r;
+}
+
+// A plugin built with panic = "abort" passes every behavioural check (it
+// never panics there) but would end the host with no message on its first
+// panic: `keel plugin check` fails it on its build facts alone, and `keel
+// plugin inspect` shows them. keel_test.rust_panic_abort
+// (tests/rust/panic_abort) is a well-behaved model built that way.
+TEST(RustPanic, PanicAbortBuildFailsPluginCheckAndInspectShowsIt) {
+  const std::string aborting =
+      (std::filesystem::path(KEEL_TEST_RUST_PLUGIN_DIR) / "keel_test_rust_panic_abort.so").string();
+  const cli_test::KeelRun check = cli_test::run_keel({"plugin", "check", aborting});
+  EXPECT_EQ(check.exit_code, 4) << check;
+  EXPECT_THAT(check.out, HasSubstr("FAIL  descriptor: built with panic = \"abort\": a panic would "
+                                   "abort the host with no message; build with panic = \"unwind\""))
+      << check;
+  // That is the only failure: everything else about the plugin is fine.
+  EXPECT_THAT(check.out, HasSubstr(" checks: ")) << check;
+  EXPECT_EQ(check.out.find("FAIL  keel_test"), std::string::npos) << check;
+
+  const cli_test::KeelRun inspect = cli_test::run_keel({"plugin", "inspect", aborting});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect;
+  EXPECT_THAT(inspect.out, HasSubstr("Rust, rustc ")) << inspect;
+  EXPECT_THAT(inspect.out, HasSubstr(", panic=abort, 64-bit")) << inspect;
+
+  // A plugin built with panic = "unwind" passes the same check.
+  const cli_test::KeelRun unwinding = cli_test::run_keel({"plugin", "check", kPlugin.string()});
+  EXPECT_THAT(unwinding.out, HasSubstr("PASS  descriptor: built with panic = \"unwind\"")) << unwinding;
 }
 
 }  // namespace

@@ -1,13 +1,66 @@
-//! [`Host`]: a safe view of the `keel_host_t` table an instance receives.
+//! [`Host`]: a safe view of the `keel_host_t` table an instance receives,
+//! and [`ThreadSafeHost`], the part of it other threads may use.
 //!
 //! Each call checks that the host's table is long enough to hold the member
 //! (an older host's is shorter) and that it is not NULL; otherwise it
 //! returns `KEEL_ERR_UNSUPPORTED` ("this host has no 'timer_set' call").
 //! A failing call returns the host's status with its message, prefixed with
 //! the call's name ("order_submit: risk: max position exceeded").
+//!
+//! # Threads
+//!
+//! The members of the C table carry thread tags (keel/host.h). Orders,
+//! positions, the account, timers and model create/drop/calibrate are
+//! `[host-thread]`: callable only from inside a callback, on the thread the
+//! host made it on (the host refuses them from any other thread with
+//! `KEEL_ERR_WRONG_THREAD` and stops the strategy). The compiler enforces
+//! this: a [`Host`] is neither `Send` nor `Sync`, so it cannot be moved to,
+//! or shared with, a thread the plugin starts.
+//!
+//! ```compile_fail,E0277
+//! use keel_sdk::{Host, OrderRequest, Side};
+//! // error[E0277]: `*const ()` cannot be sent between threads safely
+//! fn order_from_a_thread(host: Host) {
+//!     std::thread::spawn(move || host.submit(&OrderRequest::market(0, Side::Buy, 1.0)));
+//! }
+//! ```
+//!
+//! and, pinned on the type itself:
+//!
+//! ```compile_fail,E0277
+//! fn must_be_send<T: Send>() {}
+//! must_be_send::<keel_sdk::Host>();
+//! ```
+//!
+//! ```compile_fail,E0277
+//! fn must_be_sync<T: Sync>() {}
+//! must_be_sync::<keel_sdk::Host>();
+//! ```
+//!
+//! The `[thread-safe]` members (logging, the time, instruments, looking up
+//! and pricing through the run's models) are on [`ThreadSafeHost`], which is
+//! `Send + Sync` and `Copy`: take one with [`Host::thread_safe`] and hand it
+//! to worker threads. A [`Host`] offers the same calls itself (it
+//! dereferences to its [`ThreadSafeHost`]).
+//!
+//! ```
+//! use keel_sdk::{Host, ThreadSafeHost};
+//! fn log_from_workers(host: Host) {
+//!     let shared: ThreadSafeHost = host.thread_safe();
+//!     std::thread::scope(|scope| {
+//!         scope.spawn(move || shared.info("priced on a worker"));
+//!         scope.spawn(|| shared.debug("borrowed by another"));
+//!     });
+//! }
+//! fn must_be_send_and_sync<T: Send + Sync>() {}
+//! must_be_send_and_sync::<ThreadSafeHost>();
+//! # log_from_workers(unsafe { Host::from_raw(std::ptr::null()) });
+//! ```
 
 use std::ffi::{CStr, CString};
+use std::marker::PhantomData;
 use std::mem::MaybeUninit;
+use std::ops::Deref;
 use std::os::raw::c_char;
 
 use crate::capsule::Capsule;
@@ -15,18 +68,31 @@ use crate::error::{KeelError, KeelResult};
 use crate::ffi::*;
 use crate::types::{Instrument, OrderRequest};
 
-/// The host table of one instance (or the load-time one). Copyable; valid
-/// while the instance lives, which is as long as the plugin may use it.
+/// The host table of one instance (or the load-time one), for the thread
+/// the host calls the instance on. Copyable; valid while the instance
+/// lives, which is as long as the plugin may use it. Neither `Send` nor
+/// `Sync` (see [the module docs](self)): its `[host-thread]` calls work
+/// only on that thread. Its `[thread-safe]` calls come from
+/// [`ThreadSafeHost`], through `Deref`.
 #[derive(Clone, Copy, Debug)]
 pub struct Host {
+    shared: ThreadSafeHost,
+    // A raw-pointer marker: not Send, not Sync.
+    _host_thread: PhantomData<*const ()>,
+}
+
+/// The `[thread-safe]` members of an instance's host table: logging, the
+/// time, instruments, and looking up and pricing through models. `Send +
+/// Sync` and `Copy`, so a model or strategy may use it from threads of its
+/// own. Valid as long as the instance that received the [`Host`] lives.
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadSafeHost {
     raw: *const keel_host_t,
 }
 
-// The table's members carry their own thread tags; log, now, instrument and
-// model-pricing calls are [thread-safe]. Orders and timers are
-// [instance-serialized], which the Strategy trait's &mut self enforces.
-unsafe impl Send for Host {}
-unsafe impl Sync for Host {}
+// Every member ThreadSafeHost calls is tagged [thread-safe] in keel/host.h.
+unsafe impl Send for ThreadSafeHost {}
+unsafe impl Sync for ThreadSafeHost {}
 
 /// The byte offset of a field of `keel_host_t` (offset_of! is newer than the
 /// Rust this SDK supports).
@@ -40,23 +106,25 @@ macro_rules! host_offset {
     }};
 }
 
-/// The member `$field` when the host's table has it, else UNSUPPORTED.
+/// The member `$field` of the table `$raw` when it has it, else UNSUPPORTED.
 macro_rules! member {
-    ($self:ident, $field:ident) => {{
+    ($raw:expr, $field:ident) => {{
         let end = host_offset!($field) + std::mem::size_of::<usize>();
-        match unsafe { $self.raw.as_ref() } {
+        match unsafe { $raw.as_ref() } {
             Some(table) if table.struct_size as usize >= end && table.$field.is_some() => Ok(table.$field.unwrap()),
             _ => Err(KeelError::unsupported(concat!("this host has no '", stringify!($field), "' call"))),
         }
     }};
 }
 
-/// Calls a member that takes `(host, args..., err)` and returns a status.
+/// Calls a member of the table `$raw` that takes `(host, args..., err)` and
+/// returns a status.
 macro_rules! call {
-    ($self:ident, $field:ident ( $($arg:expr),* )) => {{
-        let function = member!($self, $field)?;
+    ($raw:expr, $field:ident ( $($arg:expr),* )) => {{
+        let raw = $raw;
+        let function = member!(raw, $field)?;
         let mut err = keel_error_t::default();
-        let status = unsafe { function($self.raw, $($arg,)* &mut err) };
+        let status = unsafe { function(raw, $($arg,)* &mut err) };
         crate::guard::check(status, &err, stringify!($field))
     }};
 }
@@ -65,11 +133,11 @@ fn c_string(text: &str, what: &str) -> KeelResult<CString> {
     CString::new(text).map_err(|_| KeelError::invalid_argument(format!("{} contains a NUL byte", what)))
 }
 
-impl Host {
+impl ThreadSafeHost {
     /// # Safety
     /// `raw` is NULL or a host table valid for as long as this value is used.
     pub unsafe fn from_raw(raw: *const keel_host_t) -> Self {
-        Host { raw }
+        ThreadSafeHost { raw }
     }
 
     pub fn raw(&self) -> *const keel_host_t {
@@ -88,7 +156,7 @@ impl Host {
     /// Logs under the instance's name. Never fails: a host without logging
     /// drops the message.
     pub fn log(&self, level: i32, message: &str) {
-        if let Ok(log) = member!(self, log) {
+        if let Ok(log) = member!(self.raw, log) {
             let text = CString::new(message.replace('\0', "?")).unwrap_or_default();
             unsafe { log(self.raw, level, text.as_ptr()) };
         }
@@ -108,27 +176,65 @@ impl Host {
 
     /// Simulated time during a run, wall-clock UTC otherwise (ns). While
     /// the SDK hands a strategy a batch of events, the time of the event
-    /// being handled.
+    /// being handled. From a thread of the plugin's own during a run, the
+    /// time of whatever the host is handling meanwhile: a deterministic
+    /// strategy reads it in its callbacks.
     pub fn now(&self) -> KeelResult<keel_timestamp_t> {
         if let Some(at) = crate::strategy::batch_event_time() {
             return Ok(at);
         }
-        let now = member!(self, now)?;
+        let now = member!(self.raw, now)?;
         Ok(unsafe { now(self.raw) })
     }
 
     pub fn instrument_find(&self, symbol: &str) -> KeelResult<keel_instrument_id_t> {
         let symbol = c_string(symbol, "symbol")?;
         let mut id = KEEL_NO_INSTRUMENT;
-        call!(self, instrument_find(symbol.as_ptr(), &mut id))?;
+        call!(self.raw, instrument_find(symbol.as_ptr(), &mut id))?;
         Ok(id)
     }
 
     pub fn instrument(&self, id: keel_instrument_id_t) -> KeelResult<Instrument> {
         let mut info: keel_instrument_info_t = unsafe { std::mem::zeroed() };
         info.struct_size = std::mem::size_of::<keel_instrument_info_t>() as u32;
-        call!(self, instrument_get(id, &mut info))?;
+        call!(self.raw, instrument_get(id, &mut info))?;
         Ok(Instrument::from_c(&info))
+    }
+
+    /// A model the run file configured, by name (borrowed: never dropped).
+    pub fn model_lookup(&self, name: &str) -> KeelResult<keel_model_handle_t> {
+        let name = c_string(name, "model name")?;
+        let mut model = keel_model_handle_t::default();
+        call!(self.raw, model_lookup(name.as_ptr(), &mut model))?;
+        Ok(model)
+    }
+
+    pub fn model_price(&self, model: keel_model_handle_t, option: &keel_option_t) -> KeelResult<keel_greeks_t> {
+        let mut out = keel_greeks_t::default();
+        call!(self.raw, model_price(model, option, &mut out))?;
+        Ok(out)
+    }
+
+    pub fn model_implied_vol(&self, model: keel_model_handle_t, option: &keel_option_t, premium: f64) -> KeelResult<f64> {
+        let mut vol = 0.0;
+        call!(self.raw, model_implied_vol(model, option, premium, &mut vol))?;
+        Ok(vol)
+    }
+}
+
+impl Host {
+    /// # Safety
+    /// `raw` is NULL or a host table valid for as long as this value is
+    /// used, and the caller is on the thread the host is calling the
+    /// instance on (the SDK makes a `Host` only inside `create`).
+    pub unsafe fn from_raw(raw: *const keel_host_t) -> Self {
+        Host { shared: ThreadSafeHost::from_raw(raw), _host_thread: PhantomData }
+    }
+
+    /// The `[thread-safe]` part of this table, for threads of the plugin's
+    /// own.
+    pub fn thread_safe(&self) -> ThreadSafeHost {
+        self.shared
     }
 
     /// Sends an order; its handle names it until its terminal update.
@@ -136,24 +242,24 @@ impl Host {
         crate::strategy::note_action();
         let raw = request.to_c();
         let mut order = keel_order_handle_t::default();
-        call!(self, order_submit(&raw, &mut order))?;
+        call!(self.raw(), order_submit(&raw, &mut order))?;
         Ok(order)
     }
 
     pub fn cancel(&self, order: keel_order_handle_t) -> KeelResult<()> {
         crate::strategy::note_action();
-        call!(self, order_cancel(order))
+        call!(self.raw(), order_cancel(order))
     }
 
     pub fn position(&self, instrument: keel_instrument_id_t) -> KeelResult<keel_position_t> {
         let mut out = keel_position_t::default();
-        call!(self, position_get(instrument, &mut out))?;
+        call!(self.raw(), position_get(instrument, &mut out))?;
         Ok(out)
     }
 
     pub fn account(&self) -> KeelResult<keel_account_t> {
         let mut out = keel_account_t::default();
-        call!(self, account_get(&mut out))?;
+        call!(self.raw(), account_get(&mut out))?;
         Ok(out)
     }
 
@@ -161,21 +267,13 @@ impl Host {
     pub fn set_timer(&self, at: keel_timestamp_t, cookie: u64) -> KeelResult<keel_timer_handle_t> {
         crate::strategy::note_action();
         let mut timer = keel_timer_handle_t::default();
-        call!(self, timer_set(at, cookie, &mut timer))?;
+        call!(self.raw(), timer_set(at, cookie, &mut timer))?;
         Ok(timer)
     }
 
     pub fn cancel_timer(&self, timer: keel_timer_handle_t) -> KeelResult<()> {
         crate::strategy::note_action();
-        call!(self, timer_cancel(timer))
-    }
-
-    /// A model the run file configured, by name (borrowed: never dropped).
-    pub fn model_lookup(&self, name: &str) -> KeelResult<keel_model_handle_t> {
-        let name = c_string(name, "model name")?;
-        let mut model = keel_model_handle_t::default();
-        call!(self, model_lookup(name.as_ptr(), &mut model))?;
-        Ok(model)
+        call!(self.raw(), timer_cancel(timer))
     }
 
     /// A private model instance; give it back with [`model_drop`](Self::model_drop).
@@ -183,32 +281,28 @@ impl Host {
         let factory_id = c_string(factory_id, "factory id")?;
         let params = c_string(params_json, "params")?;
         let mut model = keel_model_handle_t::default();
-        call!(self, model_create(factory_id.as_ptr(), params.as_ptr(), &mut model))?;
+        call!(self.raw(), model_create(factory_id.as_ptr(), params.as_ptr(), &mut model))?;
         Ok(model)
     }
 
     pub fn model_drop(&self, model: keel_model_handle_t) -> KeelResult<()> {
-        call!(self, model_drop(model))
-    }
-
-    pub fn model_price(&self, model: keel_model_handle_t, option: &keel_option_t) -> KeelResult<keel_greeks_t> {
-        let mut out = keel_greeks_t::default();
-        call!(self, model_price(model, option, &mut out))?;
-        Ok(out)
-    }
-
-    pub fn model_implied_vol(&self, model: keel_model_handle_t, option: &keel_option_t, premium: f64) -> KeelResult<f64> {
-        let mut vol = 0.0;
-        call!(self, model_implied_vol(model, option, premium, &mut vol))?;
-        Ok(vol)
+        call!(self.raw(), model_drop(model))
     }
 
     /// Calibrates a model; the report comes back in a capsule this value
     /// owns (released through its producer when dropped).
     pub fn model_calibrate(&self, model: keel_model_handle_t, quotes: &[keel_calibration_quote_t]) -> KeelResult<Capsule> {
         let mut report = Capsule::empty();
-        call!(self, model_calibrate(model, quotes.as_ptr(), quotes.len(), report.as_out_ptr()))?;
+        call!(self.raw(), model_calibrate(model, quotes.as_ptr(), quotes.len(), report.as_out_ptr()))?;
         Ok(report)
+    }
+}
+
+impl Deref for Host {
+    type Target = ThreadSafeHost;
+
+    fn deref(&self) -> &ThreadSafeHost {
+        &self.shared
     }
 }
 

@@ -9,7 +9,11 @@
 //! - read params strictly with [`Params`] (unknown keys are rejected with
 //!   their JSON pointer and a "did you mean");
 //! - talk to the engine through [`Host`] (log, time, instruments, orders,
-//!   positions, timers, other models);
+//!   positions, timers, other models) from inside your callbacks, and
+//!   through a [`ThreadSafeHost`] from threads of your own: a `Host` is
+//!   neither `Send` nor `Sync`, because orders, positions, the account,
+//!   timers and model create/drop/calibrate are `[host-thread]` calls (see
+//!   [`host`]);
 //! - hand owned data across in a [`Capsule`];
 //! - export everything with [`keel_plugin!`].
 //!
@@ -37,7 +41,7 @@ pub mod types;
 pub use capsule::{CalibrationReport, Capsule};
 pub use error::{KeelError, KeelResult};
 pub use guard::{guard, guard_drop, guard_status, guard_value};
-pub use host::Host;
+pub use host::{Host, ThreadSafeHost};
 pub use json::Json;
 pub use params::Params;
 pub use pricing::{GreeksOut, OptionBatch, PricingModel};

@@ -24,8 +24,25 @@ pub struct PluginInfo {
     pub description: &'static str,
 }
 
-/// The rustc that built the SDK (set by build.rs), for the descriptor.
-pub const COMPILER: &str = concat!("rustc ", env!("KEEL_SDK_RUSTC_VERSION"));
+/// The rustc that built the SDK (set by build.rs) and the panic strategy
+/// the plugin was built with, for the descriptor's build facts: `keel
+/// plugin inspect` shows them, and `keel plugin check` fails a plugin built
+/// with `panic = "abort"`, where a panic ends the host process before any
+/// guard can catch it.
+#[cfg(not(panic = "abort"))]
+pub const COMPILER: &str = concat!("rustc ", env!("KEEL_SDK_RUSTC_VERSION"), ", panic=unwind");
+#[cfg(panic = "abort")]
+pub const COMPILER: &str = concat!("rustc ", env!("KEEL_SDK_RUSTC_VERSION"), ", panic=abort");
+
+/// Named by [`keel_plugin!`](crate::keel_plugin) only when the plugin is
+/// compiled with `panic = "abort"`, so that building such a plugin prints
+/// this note as a warning at the macro (a build script cannot tell: Cargo
+/// does not pass the profile's panic strategy to build scripts).
+#[doc(hidden)]
+#[deprecated(note = "keel: this plugin is built with panic = \"abort\": a panic in it would end the host \
+                     process with no message, and `keel plugin check` fails it; set panic = \"unwind\" in the \
+                     [profile.*] sections of its Cargo.toml")]
+pub const fn panic_abort_warning() {}
 
 static DESCRIPTOR: AtomicPtr<keel_plugin_descriptor_t> = AtomicPtr::new(ptr::null_mut());
 static DESCRIBE: Once = Once::new();
@@ -144,6 +161,10 @@ macro_rules! keel_plugin {
         $(pricing_models: [$($model:ty),* $(,)?] $(,)?)?
         $(strategies: [$($strategy:ty),* $(,)?] $(,)?)?
     ) => {
+        // A warning at this macro when built with panic = "abort".
+        #[cfg(panic = "abort")]
+        const _: () = $crate::plugin::panic_abort_warning();
+
         /// The plugin's entry point (keel/plugin.h): returns the descriptor.
         #[no_mangle]
         pub extern "C" fn keel_plugin_entry(

@@ -50,7 +50,10 @@ pub trait PricingModel: Sized + Send + Sync + 'static {
     const PARAMS_SCHEMA: &'static str = r#"{"type":"object","additionalProperties":false}"#;
 
     /// Builds an instance from its params. Read every param through
-    /// `params`: the SDK rejects keys nobody asked for afterwards.
+    /// `params`: the SDK rejects keys nobody asked for afterwards. A model
+    /// is `Sync` and so cannot keep the [`Host`] (see [`crate::host`]); keep
+    /// `host.thread_safe()`, a [`ThreadSafeHost`](crate::ThreadSafeHost),
+    /// to log or price through other models from `price`.
     fn create(params: &mut Params, host: Host) -> KeelResult<Self>;
 
     /// Price and the five greeks (units in keel/pricing_model.h). Return

@@ -6,7 +6,11 @@
 //! in simulated-time order, hence `&mut self`. Returning an error stops the
 //! strategy (the engine logs the message); a panic is a fault that poisons
 //! the plugin. Keep the [`Host`] you get in `create` to send orders, read
-//! positions and set timers.
+//! positions and set timers, from inside your callbacks: those calls are
+//! `[host-thread]`, so a `Host` cannot go to a thread of your own (it is
+//! neither `Send` nor `Sync`; see [`crate::host`]). A strategy that runs
+//! threads gives them a [`ThreadSafeHost`](crate::ThreadSafeHost) and hands
+//! their results to its next callback.
 //!
 //! Market events may come in batches: the SDK implements `on_events` and
 //! the events-consumed extension, so the engine can hand a run of market
@@ -14,9 +18,10 @@
 //! for each, in order, until the strategy acts (sends or cancels an order,
 //! sets or cancels a timer), and the engine delivers the rest again after
 //! what the action caused: the same calls, in the same order, as one event
-//! at a time. Inside a batch, [`Host::now`] is the time of the event being
-//! handled; `position` and `account` are valued at the marks of the batch's
-//! first event (quantities are exact: nothing fills during a batch).
+//! at a time. Inside a batch, [`Host::now`](crate::ThreadSafeHost::now) is
+//! the time of the event being handled; `position` and `account` are valued
+//! at the marks of the batch's first event (quantities are exact: nothing
+//! fills during a batch).
 
 use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
@@ -29,7 +34,10 @@ use crate::params::Params;
 use crate::plugin::{create_instance, drop_instance, leak_c_string};
 use crate::types::{Fill, OrderUpdate, Start};
 
-pub trait Strategy: Sized + Send + 'static {
+/// A strategy. Not required to be `Send`: the engine makes every call on an
+/// instance, from `create` to its drop, on the thread that runs the run,
+/// and a strategy keeps its [`Host`], which must stay on that thread.
+pub trait Strategy: Sized + 'static {
     /// The factory id, unique across plugins ("acme.my_strategy").
     const ID: &'static str;
     /// One line for `keel plugin inspect`.
@@ -98,7 +106,7 @@ struct BatchState {
     /// Host actions (orders, cancels, timers) taken on this thread: a batch
     /// stops after the event during which the count moved. (Host order and
     /// timer calls are made from inside the instance's callbacks, so on the
-    /// thread running its batch.)
+    /// thread running its batch: `Host` cannot leave it.)
     actions: Cell<usize>,
     /// Inside on_events: the time of the event being handled (Host::now).
     event_time: Cell<Option<keel_timestamp_t>>,
@@ -133,7 +141,10 @@ unsafe extern "C" fn on_events<S: Strategy>(
 ) -> keel_status_t {
     guard(err, || {
         let instance = instance::<S>(self_)?;
-        instance.consumed = 0;
+        // On an error the engine reads how far the batch got: the failing
+        // event counts (KEEL_STRATEGY_EXT_EVENTS_CONSUMED), so the count is
+        // set before each event is handled, and is 1 if none was reached.
+        instance.consumed = count.min(1);
         if count == 0 {
             return Ok(());
         }
@@ -332,6 +343,7 @@ mod tests {
 
     #[test]
     fn a_batch_stops_after_the_event_it_acted_on_and_now_is_that_events_time() {
+        let _serial = crate::guard::serial(); // another test here panics in a guard
         let mut table: keel_host_t = unsafe { std::mem::zeroed() };
         table.struct_size = std::mem::size_of::<keel_host_t>() as u32;
         table.now = Some(fake_now);
@@ -374,5 +386,62 @@ mod tests {
         assert_eq!(batch_event_time(), None);
 
         assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+    }
+
+    // Fails on the quote at FAIL_AT (an error) and panics on PANIC_AT.
+    const FAIL_AT: keel_timestamp_t = 30;
+    const PANIC_AT: keel_timestamp_t = 20;
+    struct Failing;
+
+    impl Strategy for Failing {
+        const ID: &'static str = "test.failing";
+        const DESCRIPTION: &'static str = "fails on request";
+        fn create(_params: &mut Params, _host: Host) -> KeelResult<Self> {
+            Ok(Failing)
+        }
+        fn on_quote(&mut self, quote: &keel_quote_t) -> KeelResult<()> {
+            match quote.ts {
+                FAIL_AT => Err(KeelError::invalid_argument("bad quote at 30")),
+                PANIC_AT => panic!("panic at 20"),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_batch_reports_the_failing_event_as_consumed() {
+        let _serial = crate::guard::serial();
+        crate::guard::reset_poison_for_tests();
+        let factory = factory::<Failing>();
+        let vtable = unsafe { &*(factory.methods as *const keel_strategy_vtable_t) };
+        let mut err = keel_error_t::default();
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        let table: keel_host_t = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { factory.create.unwrap()(std::ptr::null(), &table, &mut instance, &mut err) }, KEEL_OK);
+        let consumed = events_consumed;
+        let on_events = vtable.on_events.unwrap();
+
+        // An error on the third event: the engine is told 3 (the failing
+        // event counts), exactly where per-event delivery would stop.
+        let events: Vec<keel_event_t> = [10, 25, 30, 40, 50].iter().map(|&ts| quote(ts)).collect();
+        let status = unsafe { on_events(instance, events.as_ptr(), events.len(), &mut err) };
+        assert_eq!(status, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { consumed(instance) }, 3);
+        // A malformed second event: 2.
+        let mut bad = events.clone();
+        bad[1].kind = KEEL_EVENT_FILL;
+        assert_eq!(unsafe { on_events(instance, bad.as_ptr(), bad.len(), &mut err) }, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { consumed(instance) }, 2);
+        // No events array at all: 1, still within 1..count.
+        assert_eq!(unsafe { on_events(instance, std::ptr::null(), 4, &mut err) }, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { consumed(instance) }, 1);
+        // A panic on the second event: a fault, and 2.
+        let panicking: Vec<keel_event_t> = [10, 20, 30].iter().map(|&ts| quote(ts)).collect();
+        let status = unsafe { on_events(instance, panicking.as_ptr(), panicking.len(), &mut err) };
+        assert_eq!(status, KEEL_ERR_PLUGIN_FAULT);
+        assert_eq!(unsafe { consumed(instance) }, 2);
+
+        assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+        crate::guard::reset_poison_for_tests();
     }
 }
