@@ -1,13 +1,21 @@
 // `keel run FILE`: an engine run from a run file — replay the data through
 // the venue, drive the strategies, write the report to output.dir.
+//
+// Once the run file is valid, the run takes its output folder before
+// anything else can fail (RunReportWriter::open: manifest.json says
+// "running"), so every later failure — a plugin that cannot load, bad
+// params, a bad data header — is reported there too ("failed: <why>").
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/exit_codes.hpp"
+#include "engine/cli/interrupt.hpp"
 #include "engine/config/run_config.hpp"
+#include "engine/market/timestamp.hpp"
 #include "engine/report/progress.hpp"
 #include "engine/report/run_report.hpp"
 #include "engine/report/sha256.hpp"
@@ -28,7 +36,9 @@ std::string hash_or_error(const std::filesystem::path& path) {
   return hash ? *hash : "unreadable: " + hash.status().message();
 }
 
-Manifest make_manifest(const RunConfig& config, const std::string& run_file, Host& host) {
+// What the run is made of, as far as the run file says: the plugins come
+// once they are loaded (add_plugins).
+Manifest start_manifest(const RunConfig& config, const std::string& run_file) {
   Manifest manifest;
   manifest.keel_version = KEEL_SDK_VERSION_STRING;
   manifest.seed = config.seed;
@@ -36,17 +46,50 @@ Manifest make_manifest(const RunConfig& config, const std::string& run_file, Hos
   for (const DataSpec& data : config.data) {
     manifest.data_files.push_back({data.path.string(), hash_or_error(data.path)});
   }
+  return manifest;
+}
+
+void add_plugins(Manifest& manifest, Host& host) {
   std::vector<const PluginLibrary*> plugins;
   for (const auto& plugin : host.registry().plugins()) plugins.push_back(plugin.get());
   std::sort(plugins.begin(), plugins.end(),
             [](const PluginLibrary* a, const PluginLibrary* b) { return a->path() < b->path(); });
+  manifest.plugins.clear();
   for (const PluginLibrary* plugin : plugins) {
     Manifest::PluginEntry entry{plugin->facts().id, plugin->facts().version,
                                 plugin->path().string(), hash_or_error(plugin->path()), {}};
     for (const Factory& factory : plugin->factories()) entry.factories.push_back(factory.id);
     manifest.plugins.push_back(std::move(entry));
   }
-  return manifest;
+}
+
+// summary.json of a run that failed before its first event.
+RunSummary not_started(const RunConfig& config, const Status& why) {
+  RunSummary summary;
+  summary.run_name = config.name;
+  summary.status = "failed: " + why.message();
+  summary.currency = config.currency;
+  for (const StrategySpec& spec : config.strategies) {
+    summary.initial_cash += spec.initial_cash.value_or(config.initial_cash);
+  }
+  summary.final_equity = summary.initial_cash;
+  return summary;
+}
+
+// Where the report the run replaced went, for the messages of a run that
+// did not complete (its own report is in the folder, the earlier one aside).
+std::string where_previous_went(const RunReportWriter& writer) {
+  if (!writer.moved_previous_report()) return "";
+  return "keel run: the report that was in " + writer.dir().string() + " before this run is in " +
+         (writer.dir() / "previous").string() + "\n";
+}
+
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "a signal";
+  }
 }
 
 }  // namespace
@@ -72,32 +115,55 @@ CommandRunner add_run_command(CLI::App& app) {
     RunConfig& config = *loaded.config;
     if (!o->output.empty()) config.output_dir = o->output;
 
-    Engine engine(config, host);
-    if (Status s = engine.prepare(); !s) {
-      std::cerr << "keel run: " << o->file << ": " << s.message() << "\n";
-      return exit_code(engine.prepare_failure());
-    }
-    Result<RunReportWriter> writer = RunReportWriter::open(config.output_dir);
+    // From here, SIGINT/SIGTERM stop the run at the next event (interrupt.hpp).
+    InterruptGuard interrupt;
+    Manifest manifest = start_manifest(config, o->file);
+    Result<RunReportWriter> writer = RunReportWriter::open(config.output_dir, manifest);
     if (!writer) {
       std::cerr << "keel run: " << writer.status().message() << "\n";
       return static_cast<int>(kExitUsage);
     }
+
+    Engine engine(config, host);
+    engine.stop_on(interrupt.flag());
+    const Status prepared = engine.prepare();
+    add_plugins(manifest, host);
+    if (!prepared) {
+      const Status written = writer->finish(not_started(config, prepared), manifest);
+      std::cerr << "keel run: " << o->file << ": " << prepared.message() << "\n";
+      if (!written) std::cerr << "keel run: " << written.message() << "\n";
+      std::cerr << where_previous_went(*writer);
+      return written ? exit_code(engine.prepare_failure()) : static_cast<int>(kExitUsage);
+    }
+    writer->update_manifest(manifest);
+
     ProgressBar progress(stderr, o->quiet);
     RunResult result = engine.run(*writer, [&](uint64_t events, keel_timestamp_t now) {
       progress.update(events, now, -1.0);
+      writer->flush_if_due();
+      // A report that cannot be written whole ends the run: going on would
+      // only spend time on rows that go nowhere.
+      if (!writer->write_error().is_ok()) engine.stop_with(writer->write_error());
     });
     progress.finish();
     result.summary.max_drawdown = writer->performance().max_drawdown();
     result.summary.sharpe = writer->performance().sharpe();
-    const Status written =
-        writer->finish(result.summary, make_manifest(config, o->file, host));
+    const Status written = writer->finish(result.summary, manifest);
     if (!o->quiet) print_summary(stdout, result.summary);
     if (!written) {
-      std::cerr << "keel run: " << written.message() << "\n";
+      std::cerr << "keel run: " << written.message() << "\n" << where_previous_went(*writer);
       return static_cast<int>(kExitUsage);
     }
+    if (result.interrupted_by != 0) {
+      std::cerr << "keel run: interrupted by " << signal_name(result.interrupted_by) << " after "
+                << result.summary.events << " events, at "
+                << format_timestamp(result.summary.last_event_ts) << "; the report in "
+                << config.output_dir.string() << " says so\n"
+                << where_previous_went(*writer);
+      return 128 + result.interrupted_by;
+    }
     if (!result.failure.is_ok()) {
-      std::cerr << "keel run: " << result.summary.status << "\n";
+      std::cerr << "keel run: " << result.summary.status << "\n" << where_previous_went(*writer);
       return exit_code(result.kind);
     }
     return static_cast<int>(kExitOk);

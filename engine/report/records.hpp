@@ -59,7 +59,8 @@ struct EquitySample {
 struct StrategySummary {
   std::string name;
   std::string factory;
-  std::string status;  // "completed", "stopped: <why>", "disabled: <why>", "killed: drawdown ..."
+  std::string status;  // "completed", "interrupted", "stopped: <why>", "disabled: <why>",
+                       // "killed: drawdown ..."
   double initial_cash = 0;
   double final_equity = 0;
   double realized_pnl = 0;
@@ -72,7 +73,7 @@ struct StrategySummary {
 // Everything summary.json says about a run.
 struct RunSummary {
   std::string run_name;
-  std::string status;  // "completed", or "failed: <why>" / "stopped: <why>"
+  std::string status;  // "completed", "interrupted", or "failed: <why>" / "stopped: <why>"
   std::string currency;
   keel_timestamp_t first_event_ts = 0;
   keel_timestamp_t last_event_ts = 0;

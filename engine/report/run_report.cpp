@@ -1,15 +1,15 @@
 // engine/report/run_report.cpp — the files of a run's output folder.
 #include "engine/report/run_report.hpp"
 
-#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
-#include <cstring>
-#include <system_error>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/market/timestamp.hpp"
+#include "engine/report/report_folder.hpp"
+#include "engine/report/row_file.hpp"
 
 namespace keel {
 namespace fs = std::filesystem;
@@ -32,11 +32,8 @@ constexpr const char* kOrdersHeader =
     "client_tag,submitted_ts,last_update_ts,state,filled_quantity,average_fill_price,fees,"
     "reason\n";
 
-fs::path partial_path(const fs::path& final_path) {
-  fs::path p = final_path;
-  p += ".partial";
-  return p;
-}
+// Rows are written at least this often (wall time), and at the end.
+constexpr auto kFlushInterval = std::chrono::seconds(1);
 
 // The shortest digits that read back as `value` (std::to_chars), in fixed
 // notation for 1e-6 <= |value| < 1e21 and scientific outside that range (the
@@ -187,102 +184,83 @@ std::string dump(const nlohmann::ordered_json& doc) {
   return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-Status io_error(const std::string& what, const fs::path& path) {
-  const int err = errno;
-  std::string message = what + " " + path.string();
-  if (err != 0) message += std::string(": ") + std::strerror(err);
-  return Status(KEEL_ERR_INTERNAL, message);
-}
-
 }  // namespace
 
-// A buffered ofstream on `<final>.partial`.
-struct RunReportWriter::Stream {
-  fs::path final_path;
-  fs::path partial;
-  std::unique_ptr<char[]> buffer;
-  std::ofstream out;
+struct RunReportWriter::Files {
+  RowFile fills, equity, orders;
+  std::chrono::steady_clock::time_point last_write;
 
-  Status open(const fs::path& final_file) {
-    final_path = final_file;
-    partial = partial_path(final_file);
-    buffer = std::make_unique<char[]>(kStreamBuffer);
-    out.rdbuf()->pubsetbuf(buffer.get(), kStreamBuffer);
-    errno = 0;
-    out.open(partial, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      const int err = errno;
-      return Status(KEEL_ERR_INVALID_ARGUMENT,
-                    "cannot write output file " + partial.string() +
-                        (err ? std::string(": ") + std::strerror(err) : std::string()));
-    }
-    return Status::ok();
-  }
-
-  void write(const std::string& text) {
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  }
-
-  // Flushes and closes; the first failure of the stream's life is reported.
-  Status close() {
-    if (!out.is_open()) return Status::ok();
-    errno = 0;
-    out.close();
-    if (out.fail()) return io_error("cannot write", partial);
-    return Status::ok();
-  }
-
-  Status commit() {
-    std::error_code ec;
-    fs::rename(partial, final_path, ec);
-    if (ec)
-      return Status(KEEL_ERR_INTERNAL, "cannot rename " + partial.string() + " to " +
-                                           final_path.string() + ": " + ec.message());
-    return Status::ok();
+  void flush_all() {
+    fills.flush();
+    equity.flush();
+    orders.flush();
+    last_write = std::chrono::steady_clock::now();
   }
 };
 
 RunReportWriter::RunReportWriter(RunReportWriter&&) noexcept = default;
 RunReportWriter& RunReportWriter::operator=(RunReportWriter&&) noexcept = default;
-
 RunReportWriter::~RunReportWriter() {
-  if (fills_) (void)fills_->close();
-  if (equity_) (void)equity_->close();
-  if (orders_) (void)orders_->close();
+  if (files_ && !finished_) files_->flush_all();
 }
 
-Result<RunReportWriter> RunReportWriter::open(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    return Status(KEEL_ERR_INVALID_ARGUMENT,
-                  "cannot create output directory " + dir.string() + ": " + ec.message());
-  if (!fs::is_directory(dir, ec))
-    return Status(KEEL_ERR_INVALID_ARGUMENT,
-                  "cannot create output directory " + dir.string() + ": not a directory");
-
-  // Never leave a previous run's report (finished or not) beside this one's.
-  for (const char* name : {kFillsName, kEquityName, kOrdersName, kSummaryName, kManifestName}) {
-    fs::remove(dir / name, ec);
-    fs::remove(partial_path(dir / name), ec);
-  }
+Result<RunReportWriter> RunReportWriter::open(const fs::path& dir, const Manifest& manifest) {
+  Result<bool> moved = take_output_folder(dir);
+  if (!moved) return moved.status();
 
   RunReportWriter writer;
   writer.dir_ = dir;
-  writer.fills_ = std::make_unique<Stream>();
-  writer.equity_ = std::make_unique<Stream>();
-  writer.orders_ = std::make_unique<Stream>();
-  if (Status s = writer.fills_->open(dir / kFillsName); !s) return s;
-  if (Status s = writer.equity_->open(dir / kEquityName); !s) return s;
-  if (Status s = writer.orders_->open(dir / kOrdersName); !s) return s;
-  writer.fills_->write(kFillsHeader);
-  writer.equity_->write(kEquityHeader);
-  writer.orders_->write(kOrdersHeader);
+  writer.moved_previous_ = *moved;
+  Manifest running = manifest;
+  running.status = "running";
+  if (Status s = write_file_atomically(dir / kManifestName, manifest_json(running)); !s) return s;
+
+  writer.files_ = std::make_unique<Files>();
+  Files& f = *writer.files_;
+  const std::pair<RowFile*, std::pair<const char*, const char*>> streams[] = {
+      {&f.fills, {kFillsName, kFillsHeader}},
+      {&f.equity, {kEquityName, kEquityHeader}},
+      {&f.orders, {kOrdersName, kOrdersHeader}}};
+  for (const auto& [file, name_header] : streams) {
+    if (Status s = file->open(dir / name_header.first, kStreamBuffer); !s) return s;
+    file->append(name_header.second);
+  }
+  // The headers are on disk from the start: a file is never empty.
+  f.flush_all();
+  for (const auto& [file, name_header] : streams) {
+    if (!file->error().is_ok()) return file->error();
+  }
   return writer;
 }
 
+void RunReportWriter::keep(Status status) {
+  if (first_error_.is_ok() && !status.is_ok()) first_error_ = std::move(status);
+}
+
+inline void RunReportWriter::row_written() {
+  if (++rows_since_clock_ < kRowsPerClockCheck) return;
+  rows_since_clock_ = 0;
+  flush_if_due();
+}
+
+void RunReportWriter::flush_if_due() {
+  if (finished_ || !files_) return;
+  if (std::chrono::steady_clock::now() - files_->last_write >= kFlushInterval) files_->flush_all();
+  // (Also a write that a full buffer made since the last call.)
+  keep(files_->fills.error());
+  keep(files_->equity.error());
+  keep(files_->orders.error());
+}
+
+void RunReportWriter::update_manifest(const Manifest& manifest) {
+  if (finished_ || !files_) return;
+  Manifest running = manifest;
+  running.status = "running";
+  keep(write_file_atomically(dir_ / kManifestName, manifest_json(running)));
+}
+
 void RunReportWriter::fill(const FillRecord& f) {
-  if (finished_ || !fills_) return;
+  if (finished_ || !files_) return;
   std::string& l = line_;
   l.clear();
   append_timestamp(l, f.ts);
@@ -303,13 +281,12 @@ void RunReportWriter::fill(const FillRecord& f) {
   l.push_back(',');
   append_enum(l, f.liquidity, kLiquidity);
   l.push_back('\n');
-  fills_->write(l);
-  if (!fills_->out && first_error_.is_ok())
-    first_error_ = io_error("cannot write", fills_->partial);
+  files_->fills.append(l);
+  row_written();
 }
 
 void RunReportWriter::equity(const EquitySample& e) {
-  if (finished_ || !equity_) return;
+  if (finished_ || !files_) return;
   performance_.add(e);
   std::string& l = line_;
   l.clear();
@@ -319,55 +296,47 @@ void RunReportWriter::equity(const EquitySample& e) {
     append_number(l, v);
   }
   l.push_back('\n');
-  equity_->write(l);
-  if (!equity_->out && first_error_.is_ok())
-    first_error_ = io_error("cannot write", equity_->partial);
+  files_->equity.append(l);
+  row_written();
 }
 
 void RunReportWriter::order(const OrderRecord& o) {
-  if (finished_ || !orders_) return;
+  if (finished_ || !files_) return;
   line_.clear();
   append_order_row(line_, o);
-  orders_->write(line_);
-  if (!orders_->out && first_error_.is_ok())
-    first_error_ = io_error("cannot write", orders_->partial);
+  files_->orders.append(line_);
+  row_written();
 }
 
 Status RunReportWriter::finish(const RunSummary& summary, const Manifest& manifest) {
-  if (finished_ || !fills_ || !equity_ || !orders_)
+  if (finished_ || !files_)
     return Status(KEEL_ERR_INVALID_ARGUMENT,
                   "the report in " + dir_.string() + " is already finished");
   finished_ = true;
 
-  Status first = first_error_;
-  auto keep = [&first](Status s) {
-    if (first.is_ok() && !s.is_ok()) first = std::move(s);
-  };
-  keep(fills_->close());
-  keep(equity_->close());
-
-  keep(orders_->close());
-
-  Stream summary_file;
-  if (Status s = summary_file.open(dir_ / kSummaryName); !s) {
-    keep(std::move(s));
-  } else {
-    summary_file.write(summary_json(summary));
-    keep(summary_file.close());
+  // The rows first, on disk, then the files that say the run is over.
+  for (RowFile* file : {&files_->fills, &files_->equity, &files_->orders}) {
+    keep(file->sync());
+    file->close();
   }
-
-  Stream manifest_file;
-  if (Status s = manifest_file.open(dir_ / kManifestName); !s) {
-    keep(std::move(s));
-  } else {
-    manifest_file.write(manifest_json(manifest));
-    keep(manifest_file.close());
+  RunSummary final_summary = summary;
+  if (!first_error_.is_ok() &&
+      final_summary.status.find(first_error_.message()) == std::string::npos) {
+    // The report is incomplete, whatever else happened (a run stopped for
+    // this very error says so already); a failure already recorded keeps
+    // its place first.
+    final_summary.status = final_summary.status.rfind("failed", 0) == 0
+                               ? final_summary.status + "; " + first_error_.message()
+                               : "failed: " + first_error_.message();
   }
-
-  for (Stream* s : {fills_.get(), equity_.get(), orders_.get(), &summary_file, &manifest_file}) {
-    if (!s->partial.empty() && fs::exists(s->partial)) keep(s->commit());
-  }
-  return first;
+  Status summary_written = write_file_atomically(dir_ / kSummaryName, summary_json(final_summary));
+  Manifest final_manifest = manifest;
+  final_manifest.status =
+      summary_written.is_ok() ? final_summary.status : "failed: " + summary_written.message();
+  keep(std::move(summary_written));
+  keep(write_file_atomically(dir_ / kManifestName, manifest_json(final_manifest)));
+  if (first_error_.is_ok() && final_summary.status == "completed") remove_previous_report(dir_);
+  return first_error_;
 }
 
 std::string format_number(double value) {
@@ -435,6 +404,7 @@ std::string manifest_json(const Manifest& m) {
     return item;
   };
   ordered_json doc = ordered_json::object();
+  doc["status"] = m.status;
   doc["keel_version"] = m.keel_version;
   doc["seed"] = m.seed;
   doc["run_file"] = file_hash(m.run_file);

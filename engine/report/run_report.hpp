@@ -11,8 +11,10 @@
 //                 every order's final record, in order_id order, streamed as
 //                 the orders finish (an order waits for those before it)
 //   summary.json  the RunSummary (keys in a fixed order), at the end
-//   manifest.json what the run was made of: keel version, seed, SHA-256 of the
-//                 run file, of every data file and of every plugin, at the end
+//   manifest.json how the run stands ("status": running, then completed,
+//                 interrupted or failed: <why>) and what it was made of: keel
+//                 version, seed, SHA-256 of the run file, of every data file
+//                 and of every plugin; when the run starts and at the end
 //
 // Same inputs, byte-identical files: nothing in them depends on the clock,
 // the host, the locale or memory addresses. Numbers in the CSV files are the
@@ -32,13 +34,32 @@
 // (strategy, instrument, reason) is quoted, with quotes doubled, when it
 // holds a comma, a quote or a line break (RFC 4180).
 //
-// Every file is written as `<name>.partial` and renamed into place by
-// finish(), so a run that dies without reaching finish() leaves only
-// `.partial` files, never a complete-looking report. A run that fails
-// still calls finish() (status "failed: ...") and gets every file, holding
-// what happened up to the failure. open() removes the five report files (and
-// their .partial forms) a previous run may have left in the folder, so it
-// never mixes two runs; other files in the folder are left alone.
+// How a run keeps its rows and says how it ended:
+//   - open() takes the folder (report_folder.hpp: the report a previous run
+//     left moves into `previous/`; other files are never touched), then
+//     writes manifest.json with "status": "running", then creates fills.csv,
+//     equity.csv and orders.csv under their final names with their header
+//     rows. The CSV files are not written as `.partial` and renamed: a
+//     manifest that says "running" already tells a reader the rows stop
+//     where the run stopped, and a run killed outright (SIGKILL, a segfault)
+//     then leaves its rows where a reader looks for them.
+//   - Rows go to a buffer per file and are written in whole rows
+//     (row_file.hpp): when the buffer is full, when a second of wall time
+//     has passed (checked every kRowsPerClockCheck rows and by
+//     flush_if_due(), which the run's progress tick calls), and at
+//     finish(). A killed run's files hold every row written up to the last
+//     write, each whole.
+//   - finish() writes the last rows and fsyncs the CSV files, then replaces
+//     summary.json and manifest.json atomically (temporary file, fsync,
+//     rename), manifest.json last, with the run's status: "completed",
+//     "interrupted" or "failed: <why>". So a manifest that says "completed"
+//     stands beside a complete report. A completed run removes `previous/`.
+//   - A write that fails (a full disk, a file size limit, an I/O error)
+//     leaves its file holding the whole rows written before it, and that file
+//     takes no more rows; the error names the file and says what to do. The
+//     run is then "failed: <the error>" in summary.json and manifest.json,
+//     when they can still be written; a manifest that cannot be written
+//     stays "running".
 //
 // Memory stays flat: fills, equity and order rows go straight to buffered
 // streams; only the performance tracker's bounded state is kept.
@@ -48,7 +69,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +82,7 @@ namespace keel {
 
 // manifest.json. Paths are written as given; entries in the order given.
 struct Manifest {
+  std::string status = "running";  // as summary.json's status, or "running"
   std::string keel_version;
   uint64_t seed = 0;
   struct FileHash {
@@ -79,50 +100,75 @@ struct Manifest {
 
 class RunReportWriter final : public RunRecorder {
  public:
-  // Creates `dir` (and its parents) and opens fills.csv.partial,
-  // equity.csv.partial and orders.csv.partial with their header rows. KEEL_ERR_INVALID_ARGUMENT,
-  // naming the path and the system's reason, when the folder cannot be
-  // created or a file in it cannot be opened.
-  static Result<RunReportWriter> open(const std::filesystem::path& dir);
+  // Rows between two looks at the clock (a second since the last write?).
+  static constexpr uint32_t kRowsPerClockCheck = 64;
+
+  // Takes `dir` (creating it and its parents, moving a previous report into
+  // `previous/`), writes manifest.json with status "running" and the rest of
+  // `manifest`, and creates fills.csv, equity.csv and orders.csv with their
+  // header rows. KEEL_ERR_INVALID_ARGUMENT naming the path and the system's
+  // reason when the folder cannot be taken; KEEL_ERR_INTERNAL with a
+  // write_error_message when a file cannot be written.
+  static Result<RunReportWriter> open(const std::filesystem::path& dir,
+                                      const Manifest& manifest = {});
 
   RunReportWriter(RunReportWriter&&) noexcept;
   RunReportWriter& operator=(RunReportWriter&&) noexcept;
   RunReportWriter(const RunReportWriter&) = delete;
   RunReportWriter& operator=(const RunReportWriter&) = delete;
-  // Without finish(): flushes and closes the .partial files, renames nothing.
+  // Without finish(): writes the rows still buffered; manifest.json keeps
+  // saying "running".
   ~RunReportWriter() override;
 
-  // One fills.csv / equity.csv / orders.csv row. A write error is remembered
-  // and returned by finish(). Ignored after finish(). Orders are written in
-  // the order given: the engine gives them in order_id order.
+  // One fills.csv / equity.csv / orders.csv row. A failed write shows in
+  // write_error() from the next flush_if_due() on. Ignored after finish(). Orders are written in the order
+  // given: the engine gives them in order_id order.
   void fill(const FillRecord& fill) override;
   void equity(const EquitySample& sample) override;
   void order(const OrderRecord& order) override;
+
+  // Writes the buffered rows when a second or more has passed since the
+  // last write, and takes note of failed writes: for the run's progress
+  // tick (one clock read per call).
+  void flush_if_due();
+
+  // Rewrites the "running" manifest.json with `manifest` (e.g. once the
+  // plugins are loaded). A failure is kept in write_error().
+  void update_manifest(const Manifest& manifest);
+
+  // The first failed write that flush_if_due() or update_manifest() saw (ok
+  // while there is none): the run should stop, its report cannot be whole.
+  const Status& write_error() const { return first_error_; }
 
   // Max drawdown and Sharpe over the samples given to add_equity, for the
   // caller to put in the RunSummary it passes to finish().
   const PerformanceTracker& performance() const { return performance_; }
 
-  // Closes fills.csv, equity.csv and orders.csv, writes summary.json and
-  // manifest.json, and renames all five into place. Called for failed runs
-  // too. The first error (a failed write, close or rename)
-  // is returned, naming the file; files that could be completed still are.
-  // A second call returns KEEL_ERR_INVALID_ARGUMENT.
+  // Writes the last rows and fsyncs fills.csv, equity.csv and orders.csv,
+  // then writes summary.json and manifest.json (atomically, manifest last)
+  // with `summary.status` as the run's status, or "failed: <error>" when a
+  // write failed, and removes `previous/` when the status is "completed".
+  // Called for failed and interrupted runs too. Returns the first write
+  // error, naming the file. A second call returns KEEL_ERR_INVALID_ARGUMENT.
   Status finish(const RunSummary& summary, const Manifest& manifest);
 
   const std::filesystem::path& dir() const { return dir_; }
+  // Whether open() moved a previous report into `<dir>/previous/`.
+  bool moved_previous_report() const { return moved_previous_; }
 
  private:
-  struct Stream;  // a buffered ofstream on a .partial file
+  struct Files;  // the three RowFiles and when they were last written
   RunReportWriter() = default;
+  void row_written();
+  void keep(Status status);
 
   std::filesystem::path dir_;
-  std::unique_ptr<Stream> fills_;
-  std::unique_ptr<Stream> equity_;
-  std::unique_ptr<Stream> orders_;
+  std::unique_ptr<Files> files_;
   std::string line_;  // reused row buffer
   PerformanceTracker performance_;
   Status first_error_;
+  uint32_t rows_since_clock_ = 0;
+  bool moved_previous_ = false;
   bool finished_ = false;
 };
 

@@ -16,7 +16,10 @@
 namespace keel {
 namespace {
 
-constexpr uint64_t kProgressEvery = 1 << 16;
+// Often enough for the report's once-a-second flush (run_report.hpp) to keep
+// up with a slow strategy; a call through std::function per 4096 events is
+// lost in the noise.
+constexpr uint64_t kProgressEvery = 1 << 12;
 // The most market events one on_events call receives (bounds the read-ahead).
 constexpr size_t kMaxBatch = 1024;
 // Market events read from the data per call (the loop then takes them from
@@ -32,6 +35,8 @@ bool refers_to_order(PendingEvent::Kind kind) {
 }
 
 }  // namespace
+
+const std::atomic<int> Engine::kNeverStop{0};
 
 Engine::Engine(const RunConfig& config, Host& host)
     : config_(config),
@@ -189,6 +194,10 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
   }
 
   while (have && !stop_) {
+    if (const int flag = stop_flag_->load(std::memory_order_relaxed); flag != 0) [[unlikely]] {
+      interrupt(flag);
+      break;
+    }
     now_ = event.ts();
     if (pending_.due(now_)) {
       process_pending(now_);
@@ -441,6 +450,15 @@ void Engine::schedule(const PendingEvent& event) {
   } else {
     pending_.push(event);
   }
+}
+
+void Engine::interrupt(int flag) {
+  interrupted_by_ = flag;
+  run_status_ = "interrupted";
+  for (StrategySlot& slot : strategies_) {
+    if (slot.status == "completed") slot.status = "interrupted";  // it did not see the end
+  }
+  stop_ = true;
 }
 
 void Engine::strategy_failed(size_t s, const Status& status) {
@@ -752,11 +770,16 @@ void Engine::mark_options_by_model(keel_instrument_id_t underlying) {
   }
 }
 
-void Engine::sample_equity(keel_timestamp_t ts, RunRecorder& recorder) {
+void Engine::sample_equity(keel_timestamp_t ts, RunRecorder& recorder, bool at_end) {
   if (!model_marked_.empty()) mark_options_by_model(KEEL_NO_INSTRUMENT);  // time has passed
   const keel_account_t total = portfolio_->total();
   EquitySample sample{ts,           total.cash, total.equity, total.realized_pnl,
                       total.unrealized_pnl, total.fees, total.gross_notional};
+  // The loop may have sampled this very moment: the end of the run adds a
+  // row only when time or the account moved since.
+  static_assert(sizeof(EquitySample) == sizeof(int64_t) + 6 * sizeof(double));  // no padding
+  if (at_end && last_sample_ && std::memcmp(&*last_sample_, &sample, sizeof sample) == 0) return;
+  last_sample_ = sample;
   recorder.equity(sample);
   const int64_t interval = config_.equity_interval_ns;
   next_sample_ = (ts / interval + 1) * interval;
@@ -869,7 +892,7 @@ void Engine::finish(RunRecorder& recorder) {
     }
     slot.in_stop = false;
   }
-  sample_equity(now_, recorder);
+  sample_equity(now_, recorder, /*at_end=*/true);
   // Every order is final now (a run that failed may leave events unhandled).
   orders_.take_all([&](const Order& order) { record(order, recorder); });
 }
@@ -909,6 +932,7 @@ RunResult Engine::collect() {
   summary.total_fees = total.fees;
   result.failure = failure_;
   result.kind = failure_kind_;
+  result.interrupted_by = interrupted_by_;
   return result;
 }
 

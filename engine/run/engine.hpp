@@ -16,10 +16,11 @@
 // account, timer and clock members while it runs.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,6 +44,7 @@ struct RunResult {
   RunSummary summary;
   Status failure;  // why the run stopped early; ok otherwise
   FailureKind kind = FailureKind::none;  // and whose fault that was (the exit code)
+  int interrupted_by = 0;  // the stop flag's value when it ended the run (stop_on), else 0
 };
 
 class Engine final : public RunServices {
@@ -64,6 +66,16 @@ class Engine final : public RunServices {
   // events.
   using Progress = std::function<void(uint64_t events, keel_timestamp_t now)>;
   RunResult run(RunRecorder& recorder, const Progress& progress);
+
+  // Stops the run at the next market event once `flag` is not 0 (a relaxed
+  // load per event; a signal handler may set it): the event is not handled,
+  // the run ends as after the last event (reports in flight are dropped,
+  // working orders expire, on_stop) with status "interrupted", and
+  // RunResult::interrupted_by holds the flag's value. `flag` outlives run().
+  void stop_on(const std::atomic<int>& flag) { stop_flag_ = &flag; }
+  // Ends the run at the next event as failed with `why` (e.g. the report
+  // cannot be written). Call it on the loop's thread: from `progress`.
+  void stop_with(const Status& why) { fail(why, FailureKind::bad_input); }
 
   // ---- RunServices ----------------------------------------------------------
   keel_timestamp_t now() override { return now_; }
@@ -149,7 +161,8 @@ class Engine final : public RunServices {
   // Marks the model-marked options on `underlying` (every one when
   // KEEL_NO_INSTRUMENT) that have no quote of their own, at now_.
   void mark_options_by_model(keel_instrument_id_t underlying);
-  void sample_equity(keel_timestamp_t ts, RunRecorder& recorder);
+  // `at_end`: not again when the last sample already shows this moment.
+  void sample_equity(keel_timestamp_t ts, RunRecorder& recorder, bool at_end = false);
   void check_drawdown(keel_instrument_id_t instrument);
   void kill(size_t strategy, const std::string& why);
   // Cancels every order of a strategy, working or travelling, with `reason`.
@@ -182,6 +195,8 @@ class Engine final : public RunServices {
   void fail(const Status& status, FailureKind kind);
   // prepare()'s failures: remembers the kind and returns the status.
   Status refuse(FailureKind kind, Status status);
+  // Ends the run early because the stop_on flag says `flag`.
+  [[gnu::cold]] void interrupt(int flag);
   RunResult collect();
   double fee_for(const Order& order, double quantity, double price, int32_t liquidity) const;
 
@@ -223,12 +238,16 @@ class Engine final : public RunServices {
   keel_timestamp_t now_ = 0;
   keel_timestamp_t first_ts_ = 0;
   keel_timestamp_t next_sample_ = 0;
+  std::optional<EquitySample> last_sample_;
   uint64_t events_ = 0;
   std::string run_status_ = "completed";
   Status failure_;
   FailureKind failure_kind_ = FailureKind::none;
   FailureKind prepare_failure_ = FailureKind::none;
   bool stop_ = false;
+  static const std::atomic<int> kNeverStop;
+  const std::atomic<int>* stop_flag_ = &kNeverStop;  // stop_on
+  int interrupted_by_ = 0;
 };
 
 }  // namespace keel

@@ -20,6 +20,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 const std::string kSource = KEEL_TEST_SOURCE_DIR;
 const std::string kScripts = kSource + "/tests/python/scripts";
@@ -286,7 +287,11 @@ TEST(PythonRun, ASyntaxErrorIsAPluginThatCannotLoadBeforeAnyDataIsRead) {
                                "/syntax_error.py: SyntaxError: expected ':' (at " + kScripts +
                                "/syntax_error.py:4)"))
       << r;
-  EXPECT_FALSE(std::filesystem::exists(dir.file("out"))) << "nothing should have run";
+  // Nothing ran; the output folder says why (keel run takes it first).
+  const json summary = summary_of(dir, "out");
+  EXPECT_EQ(summary["events"], 0);
+  EXPECT_THAT(summary["status"].get<std::string>(),
+              StartsWith("failed: /strategies/0/python: cannot import"));
 }
 
 TEST(PythonRun, AMissingOrWrongClassIsAPluginThatCannotLoad) {
@@ -304,7 +309,10 @@ TEST(PythonRun, AMissingOrWrongClassIsAPluginThatCannotLoad) {
   EXPECT_THAT(r.err, HasSubstr("'NotAStrategy' in " + kScripts +
                                "/faults.py is not a subclass of keel.Strategy"))
       << r;
-  EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
+  // Nothing ran; the output folder says why (keel run takes it first).
+  EXPECT_EQ(summary_of(dir, "out")["events"], 0);
+  EXPECT_THAT(summary_of(dir, "out")["status"].get<std::string>(),
+              HasSubstr("is not a subclass of keel.Strategy"));
 }
 
 TEST(PythonRun, BadParamsNameTheParam) {

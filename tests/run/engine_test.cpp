@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -1258,6 +1259,90 @@ TEST(RunEngineMarks, AnOptionsOwnQuoteWinsOverTheModel) {
   ASSERT_TRUE(out.ran);
   ASSERT_EQ(out.fills.size(), 1u);
   EXPECT_NEAR(out.result.summary.unrealized_pnl, (9.0 - 7.0) * 10 * 100, 1e-9);
+}
+
+// ============================================================================
+// Equity samples at the end, and a run that is stopped from outside
+// ============================================================================
+
+TEST(RunEngineEndOfRun, TheLastEquitySampleIsNotWrittenTwice) {
+  // Every event falls on a 1000 ns sample boundary, the last one too: the end
+  // of the run (nothing has moved since) must not repeat its sample.
+  Scenario s;
+  s.equity("AAPL");
+  s.run()["equity_interval"] = 1000;
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"}, {submit_on("quote", 0, order("AAPL", "buy", "market", 10))});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  std::vector<int64_t> times;
+  for (const EquitySample& e : out.equity) times.push_back(e.ts);
+  EXPECT_EQ(times, (std::vector<int64_t>{1000, 2000, 3000}));
+}
+
+TEST(RunEngineEndOfRun, TheEndOfRunStillSamplesWhenTimeMovedOn) {
+  // Samples every 60 s of simulated time: the loop samples the first event
+  // only, so the end of the run adds the last moment.
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  std::vector<int64_t> times;
+  for (const EquitySample& e : out.equity) times.push_back(e.ts);
+  EXPECT_EQ(times, (std::vector<int64_t>{1000, 3000}));
+}
+
+TEST(RunEngineStop, AFlagSetBeforeTheRunStopsItBeforeTheFirstEvent) {
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes", flat_quotes());
+  s.strategy("s", {"AAPL"}, {submit_on("quote", 0, order("AAPL", "buy", "market", 10))});
+  const std::atomic<int> flag{2};
+  const RunOutput out = s.execute(RunHooks{&flag, {}});
+  ASSERT_TRUE(out.ran);
+  EXPECT_EQ(out.result.summary.status, "interrupted");
+  EXPECT_EQ(out.result.interrupted_by, 2);
+  EXPECT_TRUE(out.result.failure.is_ok()) << "an interruption is not a failure";
+  EXPECT_EQ(out.strategy("s").status, "interrupted");
+  EXPECT_EQ(out.result.summary.events, 0u);
+  EXPECT_EQ(count_containing(out.journal(), "quote ts="), 0) << dump(out.journal());
+  EXPECT_EQ(index_of(out.journal(), "stop"), static_cast<long>(out.journal().size()) - 1)
+      << "the strategy still gets on_stop:\n"
+      << dump(out.journal());
+}
+
+TEST(RunEngineStop, AFlagSetMidRunStopsTheRunAtTheNextEvent) {
+  // The market order sent on the first quote fills at the second; the flag
+  // is set right then (as a signal handler would), so the third quote is
+  // never handled, and the report still holds every order.
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes",
+         csv(kQuotes, {"1000,AAPL,99.9,1000,100.1,1000", "2000,AAPL,99.9,1000,100.1,1000",
+                       "3000,AAPL,99.9,1000,100.1,1000", "4000,AAPL,99.9,1000,100.1,1000"}));
+  s.strategy("s", {"AAPL"},
+             {submit_on("quote", 0, order("AAPL", "buy", "market", 10)),
+              submit_on("quote", 1, order("AAPL", "buy", "limit", 10, 90))});  // rests
+  std::atomic<int> flag{0};
+  const RunOutput out = s.execute(
+      RunHooks{&flag, [&](const FillRecord&) { flag.store(15, std::memory_order_relaxed); }});
+  ASSERT_TRUE(out.ran);
+  EXPECT_EQ(out.result.summary.status, "interrupted");
+  EXPECT_EQ(out.result.interrupted_by, 15);
+  EXPECT_EQ(out.strategy("s").status, "interrupted");
+  EXPECT_EQ(out.result.summary.events, 2u);
+  EXPECT_EQ(out.result.summary.last_event_ts, 2000);
+  const auto quotes = lines_with_prefix(out.journal(), "quote ts=");
+  ASSERT_EQ(quotes.size(), 2u) << dump(out.journal());
+  EXPECT_TRUE(contains(quotes[1], "ts=2000")) << dump(out.journal());
+  ASSERT_EQ(out.fills.size(), 1u);
+  ASSERT_EQ(out.orders.size(), 2u) << "every order has its final record";
+  EXPECT_EQ(out.order(1).state, KEEL_ORDER_FILLED);
+  EXPECT_EQ(out.order(2).state, KEEL_ORDER_EXPIRED);
+  ASSERT_FALSE(out.equity.empty());
+  EXPECT_EQ(out.equity.back().ts, 2000);
 }
 
 }  // namespace

@@ -148,7 +148,7 @@ json Scenario::document() const {
   return doc;
 }
 
-RunOutput Scenario::execute() const {
+RunOutput Scenario::execute(const RunHooks& hooks) const {
   RunOutput out;
   const std::filesystem::path run_file = dir_.path() / "run.json";
   const std::string text = document().dump(2);
@@ -168,9 +168,11 @@ RunOutput Scenario::execute() const {
     host.registry().add_search_folder(KEEL_TEST_SCRIPTED_DIR);
     host.registry().add_search_folder(KEEL_TEST_PLUGIN_DIR);  // the shipped plugins
     Engine engine(*parsed.config, host);
+    if (hooks.stop_flag != nullptr) engine.stop_on(*hooks.stop_flag);
     out.prepare = engine.prepare();
     if (out.prepare) {
       MemoryRecorder recorder;
+      recorder.on_fill = hooks.on_fill;
       out.result = engine.run(recorder, {});
       out.fills = std::move(recorder.fills);
       out.equity = std::move(recorder.samples);

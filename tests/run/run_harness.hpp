@@ -9,8 +9,10 @@
 // received; see tests/run/scripted/scripted_strategy.cpp).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +49,7 @@ class MemoryRecorder final : public RunRecorder {
   void fill(const FillRecord& fill) override {
     fills.push_back(fill);
     sequence.push_back("fill order=" + std::to_string(fill.order_id));
+    if (on_fill) on_fill(fill);
   }
   void equity(const EquitySample& sample) override { samples.push_back(sample); }
   void order(const OrderRecord& order) override {
@@ -60,6 +63,13 @@ class MemoryRecorder final : public RunRecorder {
   // Fills and order records in the order they were recorded:
   // "fill order=N", "order N".
   std::vector<std::string> sequence;
+  std::function<void(const FillRecord&)> on_fill;  // called on every fill, when set
+};
+
+// What a test adds to a run: Engine::stop_on's flag, and a call on every fill.
+struct RunHooks {
+  const std::atomic<int>* stop_flag = nullptr;
+  std::function<void(const FillRecord&)> on_fill;
 };
 
 // ---- scripted strategy params ----------------------------------------------------
@@ -134,7 +144,7 @@ class Scenario {
 
   // Writes the run file, parses it, and runs the engine. May be called more
   // than once (each call is a fresh Host and Engine).
-  RunOutput execute() const;
+  RunOutput execute(const RunHooks& hooks = {}) const;
 
  private:
   TempDir dir_;

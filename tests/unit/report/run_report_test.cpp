@@ -1,15 +1,22 @@
 // RunReportWriter: the exact bytes of every report file, quoting, determinism,
-// failed runs, and errors that name the path.
+// failed runs, errors that name the path, the running manifest, the earlier
+// report moved aside, and writes that fail (a file size limit standing in
+// for a full disk).
 #include "engine/report/run_report.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <random>
 #include <limits>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "report_test_support.hpp"
@@ -267,6 +274,7 @@ constexpr const char* kGoldenSummary = R"({
 )";
 
 constexpr const char* kGoldenManifest = R"({
+  "status": "completed",
   "keel_version": "0.1.0",
   "seed": 18446744073709551615,
   "run_file": {
@@ -405,32 +413,216 @@ TEST(ReportRunReport, SameInputsGiveByteIdenticalFiles) {
   EXPECT_EQ(test::read_file(tmp.path() / "a" / "summary.json"), before);
 }
 
-TEST(ReportRunReport, FilesArePartialUntilFinish) {
-  test::TempDir tmp("partial");
+TEST(ReportRunReport, TheRunWritesUnderFinalNamesWithAManifestThatSaysRunning) {
+  test::TempDir tmp("running");
   const fs::path dir = tmp.path() / "out";
-  fs::create_directories(dir);
-  test::write_file(dir / "summary.json", "{\"status\": \"an older run\"}\n");
-  test::write_file(dir / "orders.csv.partial", "an older run that died\n");
-  test::write_file(dir / "notes.txt", "the user's own file\n");
   {
-    auto writer = RunReportWriter::open(dir);
+    auto writer = RunReportWriter::open(dir, sample_manifest());
     ASSERT_TRUE(writer) << writer.status().message();
-    for (const auto& f : sample_fills()) writer->fill(f);
-    // An older run's report is gone: the folder never mixes two runs.
+    // From the start: the manifest says the run is under way, and every CSV
+    // file has its header on disk.
+    std::string running = kGoldenManifest;
+    running.replace(running.find("completed"), 9, "running");
+    EXPECT_EQ(test::read_file(dir / "manifest.json"), running);
+    EXPECT_EQ(test::read_file(dir / "fills.csv"),
+              "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n");
     EXPECT_FALSE(fs::exists(dir / "summary.json"));
-    EXPECT_TRUE(fs::exists(dir / "orders.csv.partial"));  // this run's, see below
-    EXPECT_TRUE(fs::exists(dir / "notes.txt"));
-    EXPECT_TRUE(fs::exists(dir / "fills.csv.partial"));
-    EXPECT_TRUE(fs::exists(dir / "equity.csv.partial"));
-    EXPECT_FALSE(fs::exists(dir / "fills.csv"));
-    // Destroyed without finish(): a crash-like end.
+    for (const auto& f : sample_fills()) writer->fill(f);
+    // Destroyed without finish(): the run did not end.
   }
-  EXPECT_EQ(test::read_file(dir / "fills.csv.partial"), kGoldenFills);
-  EXPECT_EQ(test::read_file(dir / "orders.csv.partial"),
-            "order_id,strategy,instrument,side,type,time_in_force,quantity,limit_price,stop_price,"
-            "client_tag,submitted_ts,last_update_ts,state,filled_quantity,average_fill_price,fees,"
-            "reason\n");
-  for (const char* name : kReportFiles) EXPECT_FALSE(fs::exists(dir / name)) << name;
+  EXPECT_EQ(test::read_file(dir / "fills.csv"), kGoldenFills);
+  EXPECT_NE(test::read_file(dir / "manifest.json").find("\"status\": \"running\""),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "summary.json"));
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_NE(entry.path().extension(), ".partial") << entry.path();
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+  }
+}
+
+TEST(ReportRunReport, RowsReachTheDiskWithinASecondWithoutFinish) {
+  test::TempDir tmp("flush");
+  auto writer = RunReportWriter::open(tmp.path());
+  ASSERT_TRUE(writer) << writer.status().message();
+  writer->fill(sample_fills()[0]);
+  // Over a second later, the progress tick's call writes the row. (The
+  // sleep is what makes the flush due; nothing here times anything.)
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  writer->flush_if_due();
+  EXPECT_EQ(test::read_file(tmp.path() / "fills.csv"),
+            "ts,strategy,instrument,order_id,side,quantity,price,fee,liquidity\n"
+            "2024-01-02T09:30:00Z,mm,AAPL,1,buy,100,185.25,0.5,taker\n");
+}
+
+// ---- a folder that holds an earlier report ------------------------------------------------
+
+void write_earlier_report(const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const char* name : kReportFiles)
+    test::write_file(dir / name, std::string("earlier ") + name);
+  test::write_file(dir / "orders.csv.partial", "an older keel's partial file");
+}
+
+TEST(ReportRunReport, AnEarlierReportMovesIntoPreviousAndOtherFilesStay) {
+  test::TempDir tmp("previous");
+  const fs::path dir = tmp.path() / "out";
+  write_earlier_report(dir);
+  test::write_file(dir / "notes.txt", "the user's own file");
+  fs::create_directories(dir / "charts");
+  test::write_file(dir / "charts" / "fills.csv", "a user's file that has a report's name");
+
+  auto writer = RunReportWriter::open(dir);
+  ASSERT_TRUE(writer) << writer.status().message();
+  EXPECT_TRUE(writer->moved_previous_report());
+  for (const char* name : kReportFiles) {
+    EXPECT_EQ(test::read_file(dir / "previous" / name), std::string("earlier ") + name);
+  }
+  EXPECT_EQ(test::read_file(dir / "previous" / "orders.csv.partial"),
+            "an older keel's partial file");
+  EXPECT_FALSE(fs::exists(dir / "orders.csv.partial"));
+  EXPECT_EQ(test::read_file(dir / "notes.txt"), "the user's own file");
+  EXPECT_EQ(test::read_file(dir / "charts" / "fills.csv"),
+            "a user's file that has a report's name");
+
+  // A failed run keeps the earlier report aside...
+  RunSummary failed = sample_summary();
+  failed.status = "failed: a strategy stopped";
+  ASSERT_TRUE(writer->finish(failed, sample_manifest()));
+  EXPECT_TRUE(fs::exists(dir / "previous" / "summary.json"));
+
+  // ...and the next run replaces it with the failed one; a completed run
+  // then removes previous/.
+  ASSERT_TRUE(write_sample(dir, sample_summary()));
+  EXPECT_FALSE(fs::exists(dir / "previous"));
+  EXPECT_EQ(test::read_file(dir / "summary.json"), kGoldenSummary);
+  EXPECT_EQ(test::read_file(dir / "notes.txt"), "the user's own file");
+}
+
+TEST(ReportRunReport, AnOlderPreviousReportIsReplacedButNotTheUsersFilesInIt) {
+  test::TempDir tmp("older");
+  const fs::path dir = tmp.path() / "out";
+  write_earlier_report(dir);
+  fs::create_directories(dir / "previous");
+  test::write_file(dir / "previous" / "equity.csv", "a much older run");
+  test::write_file(dir / "previous" / "fills.csv.tmp", "a much older run's cut-short write");
+  test::write_file(dir / "previous" / "mine.txt", "the user's");
+
+  auto writer = RunReportWriter::open(dir);
+  ASSERT_TRUE(writer) << writer.status().message();
+  EXPECT_EQ(test::read_file(dir / "previous" / "equity.csv"), "earlier equity.csv");
+  EXPECT_FALSE(fs::exists(dir / "previous" / "fills.csv.tmp"));
+  EXPECT_EQ(test::read_file(dir / "previous" / "mine.txt"), "the user's");
+  ASSERT_TRUE(writer->finish(sample_summary(), sample_manifest()));
+  // Completed: keel's files go from previous/, which stays for the user's.
+  EXPECT_FALSE(fs::exists(dir / "previous" / "equity.csv"));
+  EXPECT_EQ(test::read_file(dir / "previous" / "mine.txt"), "the user's");
+}
+
+TEST(ReportRunReport, APreviousThatIsAFileIsAnErrorNamingIt) {
+  test::TempDir tmp("previous-file");
+  const fs::path dir = tmp.path() / "out";
+  write_earlier_report(dir);
+  test::write_file(dir / "previous", "not keel's");
+  auto writer = RunReportWriter::open(dir);
+  ASSERT_FALSE(writer);
+  EXPECT_NE(writer.status().message().find((dir / "previous").string() + ": it is a file"),
+            std::string::npos)
+      << writer.status().message();
+  EXPECT_EQ(test::read_file(dir / "summary.json"), "earlier summary.json") << "left as it was";
+}
+
+// ---- writes that fail --------------------------------------------------------------------
+
+// While it lives, no file of this process can grow past `bytes`: a write
+// past it fails with EFBIG (SIGXFSZ ignored), as one on a full disk fails
+// with ENOSPC. The soft limit is lowered and put back; no privilege needed.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ignore, &saved_action_);
+    rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    sigaction(SIGXFSZ, &saved_action_, nullptr);
+  }
+
+ private:
+  rlimit saved_{};
+  struct sigaction saved_action_ {};
+};
+
+// Whole rows: the text ends in a newline and every line has `fields` cells.
+void expect_whole_rows(const std::string& text, size_t fields) {
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "ends inside a row";
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    const std::string row = text.substr(start, end - start);
+    EXPECT_EQ(static_cast<size_t>(std::count(row.begin(), row.end(), ',')) + 1, fields) << row;
+    start = end + 1;
+  }
+}
+
+TEST(ReportRunReport, AFailedWriteLeavesWholeRowsAndTheRunFailedNamingTheFile) {
+  test::TempDir tmp("full");
+  const fs::path dir = tmp.path() / "out";
+  auto writer = RunReportWriter::open(dir, sample_manifest());
+  ASSERT_TRUE(writer) << writer.status().message();
+  {
+    // The JSON files fit; 3000 fills (~170 KB) do not: the first full
+    // buffer (64 KB) is written, the second write fails part way.
+    constexpr rlim_t kLimit = 100'000;
+    FileSizeLimit limit(kLimit);
+    FillRecord fill = sample_fills()[0];
+    for (int i = 0; i < 3000; ++i) {
+      fill.order_id = static_cast<uint64_t>(i);
+      writer->fill(fill);
+    }
+    Status s = writer->finish(sample_summary(), sample_manifest());
+    ASSERT_FALSE(s);
+    const std::string fills = (dir / "fills.csv").string();
+    EXPECT_EQ(s.message().rfind("cannot write " + fills + ": File too large", 0), 0u)
+        << s.message();
+    EXPECT_NE(s.message().find("ulimit -f"), std::string::npos) << s.message();
+    EXPECT_LE(fs::file_size(fills), kLimit);
+    EXPECT_GT(fs::file_size(fills), 60'000u) << "the rows written before the failure stay";
+  }
+  expect_whole_rows(test::read_file(dir / "fills.csv"), 9);
+  // The run is reported failed, with the reason, in both JSON files.
+  const std::string summary = test::read_file(dir / "summary.json");
+  EXPECT_NE(summary.find("\"status\": \"failed: cannot write " + (dir / "fills.csv").string()),
+            std::string::npos)
+      << summary;
+  const std::string manifest = test::read_file(dir / "manifest.json");
+  EXPECT_NE(manifest.find("\"status\": \"failed: cannot write"), std::string::npos) << manifest;
+  EXPECT_FALSE(fs::exists(dir / "summary.json.tmp"));
+  EXPECT_FALSE(fs::exists(dir / "manifest.json.tmp"));
+}
+
+TEST(ReportRunReport, AManifestThatCannotBeWrittenKeepsSayingRunning) {
+  test::TempDir tmp("full-manifest");
+  const fs::path dir = tmp.path() / "out";
+  auto writer = RunReportWriter::open(dir, sample_manifest());
+  ASSERT_TRUE(writer) << writer.status().message();
+  const std::string running = test::read_file(dir / "manifest.json");
+  {
+    FileSizeLimit limit(200);  // smaller than either JSON file
+    Status s = writer->finish(sample_summary(), sample_manifest());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.message().rfind("cannot write " + (dir / "summary.json").string(), 0), 0u)
+        << s.message();
+  }
+  EXPECT_EQ(test::read_file(dir / "manifest.json"), running) << "never torn, never emptied";
+  EXPECT_FALSE(fs::exists(dir / "summary.json")) << "no summary rather than a cut one";
+  EXPECT_FALSE(fs::exists(dir / "summary.json.tmp"));
+  EXPECT_FALSE(fs::exists(dir / "manifest.json.tmp"));
 }
 
 TEST(ReportRunReport, FailedRunStillWritesEveryFile) {
@@ -514,12 +706,15 @@ TEST(ReportRunReport, UnwritableOutputDirIsAnErrorNamingIt) {
   EXPECT_NE(is_file.status().message().find(blocker.string()), std::string::npos)
       << is_file.status().message();
 
-  // The folder exists but a report file's name is taken by a folder.
+  // The folder exists, but an older previous report's file cannot be
+  // removed (it is a folder with something in it).
   const fs::path dir = tmp.path() / "taken";
-  fs::create_directories(dir / "fills.csv.partial" / "not-empty");
+  write_earlier_report(dir);
+  fs::create_directories(dir / "previous" / "fills.csv" / "not-empty");
   auto taken = RunReportWriter::open(dir);
   ASSERT_FALSE(taken);
-  EXPECT_NE(taken.status().message().find((dir / "fills.csv.partial").string()), std::string::npos)
+  EXPECT_NE(taken.status().message().find((dir / "previous" / "fills.csv").string()),
+            std::string::npos)
       << taken.status().message();
 }
 
