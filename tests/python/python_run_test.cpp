@@ -532,7 +532,7 @@ TEST(PythonRun, TheBatchCursorIsCheckedAndSaysWhatToDo) {
 
   r = run_with(dir, "range",
                run_file(python(kScripts + "/faults.py", "CursorOutOfRange"), dir.file("range")));
-  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;
   EXPECT_FALSE(r.signaled) << r;
   EXPECT_THAT(summary_of(dir, "range")["status"].get<std::string>(),
               HasSubstr("keel.Error: batch_at(1024): this batch has events 0..1023 (at " +
@@ -540,7 +540,7 @@ TEST(PythonRun, TheBatchCursorIsCheckedAndSaysWhatToDo) {
 
   r = run_with(dir, "on_bar",
                run_file(python(kScripts + "/faults.py", "CursorInOnBar"), dir.file("on_bar")));
-  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;
   EXPECT_THAT(summary_of(dir, "on_bar")["status"].get<std::string>(),
               HasSubstr("batch_at: the batch cursor exists only during on_quotes, on_trades or "
                         "on_bars (keel moves it itself for on_quote, on_trade and on_bar)"));

@@ -91,10 +91,10 @@ TEST(RustThreadRule, TheSpawnedThreadSeesTheStatusAndTheHostDoesNotCrash) {
   const cli_test::KeelRun r = cli_test::run_keel(
       {"--plugin-path", kPlugin.parent_path().string(), "run", (dir.path() / "run.json").string()});
   EXPECT_FALSE(r.signaled) << r;
-  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_EQ(r.exit_code, 4) << r;  // the strategy failed
   // The strategy's own log line: what its thread got back from Host::submit.
   EXPECT_THAT(r.err, HasSubstr("order_submit from a thread of mine returned status 14 (wrong "
-                               "thread: order_submit: strategy 'w'"))
+                               "thread: order_submit: wrong thread: strategy 'w' of plugin keel_test.rust_threads"))
       << r;
   EXPECT_THAT(r.out + r.err, HasSubstr(kRefusal)) << r;
 }
