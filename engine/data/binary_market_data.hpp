@@ -2,7 +2,7 @@
 // market-data format (engine/data/binary_format.hpp is the specification).
 //
 // BinaryMarketData checks the header and instrument table through a
-// read-only mapping of the file, then reads the records in 1 MiB blocks
+// read-only mapping of the file, then reads the records in 256 KiB blocks
 // (pread) into one buffer reused for the whole file, and streams them as
 // market events: one copy of the record and one instrument lookup per event,
 // nothing allocated; memory stays flat however large the file.
