@@ -3,6 +3,8 @@
 // model plugin.
 #include <nlohmann/json.hpp>
 
+#include <ext/stdio_filebuf.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,7 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/cli/exit_codes.hpp"
+#include "engine/data/data_file.hpp"
 #include "engine/pricing/option_csv.hpp"
 #include "keel/sdk/json_depth.hpp"
 
@@ -48,8 +51,13 @@ std::string number(double value) {
 }
 
 int price_csv(ModelInstance& model, const PriceOptions& o) {
-  std::ifstream in(o.csv_in);
-  if (!in) return usage("cannot open " + o.csv_in);
+  // Only a regular file (a FIFO or /dev/zero is refused at open; exit 2),
+  // read through the descriptor that was checked; the buffer closes it.
+  Result<DataFile> file = open_data_file(o.csv_in);
+  if (!file && file.status().code() == KEEL_ERR_NOT_FOUND) return usage("cannot open " + o.csv_in);
+  if (!file) return fail(file.status());
+  __gnu_cxx::stdio_filebuf<char> in_buffer(file->release(), std::ios::in);
+  std::istream in(&in_buffer);
   // Write next to the target and rename on success: a failed run leaves no
   // half-written output behind.
   const std::filesystem::path target = o.csv_out;

@@ -209,7 +209,16 @@ class Parser {
     VenueSpec& out = config_.venue;
     const auto latency = [&](std::string_view key, int64_t& field) {
       if (const Json* v = JsonChecker::find(venue, key)) {
-        if (auto ns = check_.integer(*v, pointer_child(p, key), 0)) field = *ns;
+        const std::string pointer = pointer_child(p, key);
+        if (auto ns = check_.integer(*v, pointer, 0)) {
+          // Bounded so that data time + latencies cannot overflow (timestamp.hpp).
+          if (*ns > kMaxDurationNs) {
+            check_.expected(pointer,
+                            "at most " + std::to_string(kMaxDurationNs) + " ns (3650 days)", *v);
+          } else {
+            field = *ns;
+          }
+        }
       }
     };
     const auto number = [&](std::string_view key, const config::NumberRule& rule, double& field) {

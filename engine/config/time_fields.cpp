@@ -53,7 +53,13 @@ std::optional<int64_t> read_timestamp(JsonChecker& check, const Json& value,
     ns = as_int64(value);
     if (ns && *ns < 0) ns.reset();  // as parse_timestamp: nothing before the epoch
   }
-  if (!ns) check.expected(pointer, kTimestampWhat, value);
+  if (!ns) {
+    check.expected(pointer, kTimestampWhat, value);
+  } else if (!data_timestamp_in_range(*ns)) {
+    // The range of market-data times, so sums the engine makes cannot overflow.
+    check.expected(pointer, "a time from " + data_timestamp_range_text(), value);
+    ns.reset();
+  }
   return ns;
 }
 
@@ -66,7 +72,14 @@ std::optional<int64_t> read_duration(JsonChecker& check, const Json& value,
     ns = as_int64(value);
     if (ns && *ns <= 0) ns.reset();
   }
-  if (!ns) check.expected(pointer, kDurationWhat, value);
+  if (!ns) {
+    check.expected(pointer, kDurationWhat, value);
+  } else if (*ns > kMaxDurationNs) {
+    // Bounded so that data time + durations cannot overflow (engine/market/timestamp.hpp).
+    check.expected(
+        pointer, "a duration of at most 3650d (" + std::to_string(kMaxDurationNs) + " ns)", value);
+    ns.reset();
+  }
   return ns;
 }
 

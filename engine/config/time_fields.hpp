@@ -15,11 +15,13 @@ namespace keel::config {
 std::optional<int64_t> parse_duration(std::string_view text);
 
 // A time: an ISO-8601 UTC string (keel::parse_timestamp) or integer ns
-// since the epoch. Reports anything else at `pointer`.
+// since the epoch, within the range of market-data times
+// (keel::data_timestamp_in_range). Reports anything else at `pointer`.
 std::optional<int64_t> read_timestamp(JsonChecker& check, const Json& value,
                                       const std::string& pointer);
 
-// A duration > 0: a string for parse_duration or integer ns.
+// A duration > 0 and at most keel::kMaxDurationNs (3650 days): a string for
+// parse_duration or integer ns.
 std::optional<int64_t> read_duration(JsonChecker& check, const Json& value,
                                      const std::string& pointer);
 

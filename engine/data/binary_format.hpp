@@ -16,7 +16,11 @@
 //   offset header.table_offset  instrument table: instrument_count entries,
 //                               each a u16 byte length (1..255) followed by
 //                               that many bytes of symbol (no terminator);
-//                               symbols are distinct
+//                               symbols are distinct. keel writes only
+//                               symbols a CSV field can carry (no comma, CR
+//                               or LF, no leading or trailing space or tab;
+//                               engine/data/data_file.hpp), and refuses to
+//                               convert a file holding another to CSV
 //   end of file                 table_offset + table_size == the file size
 //
 // The table comes after the records so that a writer can stream records
@@ -34,7 +38,9 @@
 //
 // A record obeys the same rules as a CSV row: every double finite and not
 // negative, bid <= ask, low <= min(open, close), high >= max(open, close),
-// ts not before the previous record's. A reader checks the header, the
+// ts not before the previous record's, and ts within 1970-01-01T00:00:00Z to
+// 2200-01-01T00:00:00Z (0 to 7258118400000000000; engine/market/timestamp.hpp
+// says why). A reader checks the header, the
 // sizes and the table when it opens the file, and each record when it
 // reads it; an error names the file and the byte offset (header, table) or
 // the record index and its byte offset. Files are not checksummed.

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "engine/data/data_file.hpp"
 #include "engine/market/timestamp.hpp"
 
 namespace keel {
@@ -88,18 +89,9 @@ Status BinaryMarketData::error_at(uint64_t offset, const std::string& what) cons
                 name_ + ": byte offset " + std::to_string(offset) + ": " + what);
 }
 
-Status BinaryMarketData::map_and_check() {
-  fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
-    const int error = errno;
-    return Status(error == ENOENT ? KEEL_ERR_NOT_FOUND : KEEL_ERR_INVALID_ARGUMENT,
-                  name_ + ": cannot open: " + std::strerror(error));
-  }
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) {
-    return Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": cannot stat: " + std::strerror(errno));
-  }
-  size_ = static_cast<uint64_t>(st.st_size);
+Status BinaryMarketData::map_and_check(DataFile file) {
+  size_ = file.size();
+  fd_ = file.release();
   if (size_ < bf::kHeaderSize) {
     return error_at(size_, "truncated: the file has " + std::to_string(size_) +
                                " bytes, a keel binary market-data header needs " +
@@ -240,8 +232,16 @@ Status BinaryMarketData::resolve(const InstrumentTable& instruments,
 Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open(
     const std::filesystem::path& path, const InstrumentTable& instruments,
     std::optional<keel_instrument_id_t> instrument, std::optional<DataFormat> expected) {
+  Result<DataFile> file = open_data_file(path);
+  if (!file) return file.status();
+  return open(std::move(*file), path, instruments, instrument, expected);
+}
+
+Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open(
+    DataFile file, const std::filesystem::path& path, const InstrumentTable& instruments,
+    std::optional<keel_instrument_id_t> instrument, std::optional<DataFormat> expected) {
   std::unique_ptr<BinaryMarketData> source(new BinaryMarketData(path));
-  if (Status s = source->map_and_check(); !s) return s;
+  if (Status s = source->map_and_check(std::move(file)); !s) return s;
   if (expected && *expected != source->format()) {
     return Status(KEEL_ERR_INVALID_ARGUMENT,
                   source->name_ + ": the data entry says \"" +
@@ -255,8 +255,15 @@ Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open(
 
 Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open_raw(
     const std::filesystem::path& path) {
+  Result<DataFile> file = open_data_file(path);
+  if (!file) return file.status();
+  return open_raw(std::move(*file), path);
+}
+
+Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open_raw(
+    DataFile file, const std::filesystem::path& path) {
   std::unique_ptr<BinaryMarketData> source(new BinaryMarketData(path));
-  if (Status s = source->map_and_check(); !s) return s;
+  if (Status s = source->map_and_check(std::move(file)); !s) return s;
   for (size_t i = 0; i < source->symbols_.size(); ++i) {
     source->ids_.push_back(static_cast<keel_instrument_id_t>(i));
   }
@@ -275,6 +282,8 @@ bool BinaryMarketData::check_record(const MarketEvent& event) {
   if (event.as.quote.instrument >= ids_.size()) {
     what = "instrument index " + std::to_string(event.as.quote.instrument) +
            " is outside the instrument table (" + std::to_string(ids_.size()) + " entries)";
+  } else if (!data_timestamp_in_range(event.ts())) {
+    what = timestamp_out_of_range(event.ts());
   } else if (event.ts() < previous_ts_) {
     what = "ts " + format_timestamp(event.ts()) + " is before the previous record's " +
            format_timestamp(previous_ts_) + ": a data file must be sorted by time";
@@ -379,7 +388,9 @@ inline bool BinaryMarketData::read_record(MarketEvent& out) {
   const uint32_t index = out.as.quote.instrument;
   // The common case, checked without building anything: a known index, in
   // time order, every value finite and not negative, a sane quote or bar.
-  bool ok = index < ids_.size() && out.ts() >= previous_ts_;
+  // previous_ts_ starts at the range's minimum, so two comparisons check
+  // both the order and the range.
+  bool ok = index < ids_.size() && out.ts() >= previous_ts_ && out.ts() <= kMaxDataTimestampNs;
   if (ok) {
     switch (event_kind_) {
       case MarketEventKind::quote: {
@@ -460,8 +471,14 @@ Result<uint32_t> BinaryMarketDataWriter::symbol_index(const std::string& symbol)
     if (symbols_[i] == symbol) return static_cast<uint32_t>(i);
   }
   if (symbol.empty() || symbol.size() > bf::kMaxSymbolLength) {
-    return Status(KEEL_ERR_INVALID_ARGUMENT,
-                  path_.string() + ": symbol '" + symbol + "' must have 1 to 255 bytes");
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": symbol " + shown_symbol(symbol) +
+                                                 " must have 1 to 255 bytes");
+  }
+  // So that every file keel writes converts back to CSV.
+  if (const std::string problem = csv_symbol_problem(symbol); !problem.empty()) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": symbol " + shown_symbol(symbol) +
+                                                 " " + problem +
+                                                 ": it could not be written back to CSV");
   }
   symbols_.push_back(symbol);
   return static_cast<uint32_t>(symbols_.size() - 1);
@@ -476,6 +493,10 @@ Status BinaryMarketDataWriter::append(const MarketEvent& event) {
   if (event.instrument() >= symbols_.size()) {
     return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": record " + std::to_string(count_) +
                                                  ": instrument index outside the table");
+  }
+  if (!data_timestamp_in_range(event.ts())) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": record " + std::to_string(count_) +
+                                                 ": " + timestamp_out_of_range(event.ts()));
   }
   if (event.ts() < previous_ts_) {
     return Status(KEEL_ERR_INVALID_ARGUMENT, path_.string() + ": record " + std::to_string(count_) +

@@ -2,7 +2,7 @@
 // market-data format (engine/data/binary_format.hpp is the specification).
 //
 // BinaryMarketData checks the header and instrument table through a
-// read-only mapping of the file, then reads the records in 1 MiB blocks
+// read-only mapping of the file, then reads the records in 256 KiB blocks
 // (pread) into one buffer reused for the whole file, and streams them as
 // market events: one copy of the record and one instrument lookup per event,
 // nothing allocated; memory stays flat however large the file.
@@ -36,8 +36,10 @@
 #include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
 #include "engine/data/binary_format.hpp"
+#include "engine/data/data_file.hpp"
 #include "engine/data/market_data_source.hpp"
 #include "engine/market/instrument.hpp"
+#include "engine/market/timestamp.hpp"
 
 namespace keel {
 
@@ -55,10 +57,18 @@ class BinaryMarketData final : public MarketDataSource {
       const std::filesystem::path& path, const InstrumentTable& instruments,
       std::optional<keel_instrument_id_t> instrument = std::nullopt,
       std::optional<DataFormat> expected = std::nullopt);
+  // The same over a file already opened with open_data_file(); `path`
+  // names it in messages.
+  static Result<std::unique_ptr<BinaryMarketData>> open(
+      DataFile file, const std::filesystem::path& path, const InstrumentTable& instruments,
+      std::optional<keel_instrument_id_t> instrument = std::nullopt,
+      std::optional<DataFormat> expected = std::nullopt);
 
   // Opens `path` keeping the file's own instrument table: event instrument
   // ids are table indices (symbols()). For conversion and inspection.
   static Result<std::unique_ptr<BinaryMarketData>> open_raw(const std::filesystem::path& path);
+  static Result<std::unique_ptr<BinaryMarketData>> open_raw(DataFile file,
+                                                            const std::filesystem::path& path);
 
   ~BinaryMarketData() override;
   BinaryMarketData(const BinaryMarketData&) = delete;
@@ -78,7 +88,7 @@ class BinaryMarketData final : public MarketDataSource {
 
  private:
   explicit BinaryMarketData(const std::filesystem::path& path);
-  Status map_and_check();
+  Status map_and_check(DataFile file);
   Status resolve(const InstrumentTable& instruments,
                  std::optional<keel_instrument_id_t> instrument);
   bool check_record(const MarketEvent& event);
@@ -103,7 +113,7 @@ class BinaryMarketData final : public MarketDataSource {
   uint64_t index_ = 0;
   std::vector<std::string> symbols_;
   std::vector<keel_instrument_id_t> ids_;  // table index -> run instrument id
-  int64_t previous_ts_ = std::numeric_limits<int64_t>::min();
+  int64_t previous_ts_ = kMinDataTimestampNs;
   std::optional<Status> error_;  // sticky once a record failed
 };
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <span>
 
+#include "engine/data/binary_format.hpp"
 #include "engine/market/timestamp.hpp"
 #include "keel/sdk/near_miss.hpp"
 
@@ -129,12 +130,19 @@ CsvMarketData::CsvMarketData(std::filesystem::path path, DataFormat format,
       buf_(new char[std::max<size_t>(block_size, 1)]),
       capacity_(std::max<size_t>(block_size, 1)) {}
 
-CsvMarketData::~CsvMarketData() {
-  if (fd_ >= 0) ::close(fd_);
-}
+CsvMarketData::~CsvMarketData() = default;
 
 Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(
     const std::filesystem::path& path, DataFormat format,
+    std::optional<keel_instrument_id_t> instrument, const InstrumentTable& instruments,
+    size_t block_size) {
+  Result<DataFile> file = open_data_file(path);
+  if (!file) return file.status();
+  return open(std::move(*file), path, format, instrument, instruments, block_size);
+}
+
+Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(
+    DataFile file, const std::filesystem::path& path, DataFormat format,
     std::optional<keel_instrument_id_t> instrument, const InstrumentTable& instruments,
     size_t block_size) {
   if (instrument && !instruments.contains(*instrument)) {
@@ -147,19 +155,22 @@ Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open(
   for (const Instrument& i : instruments.all()) source->symbols_.emplace(i.symbol, i.id);
   source->recent_.reserve(kRecentSymbols);
 
-  source->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (source->fd_ < 0) {
-    const int error = errno;
-    return Status(error == ENOENT ? KEEL_ERR_NOT_FOUND : KEEL_ERR_INVALID_ARGUMENT,
-                  path.string() + ": cannot open: " + std::strerror(error));
-  }
-  (void)::posix_fadvise(source->fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  source->file_ = std::move(file);
+  (void)::posix_fadvise(source->file_.fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
   if (Status status = source->read_header(); !status) return status;
   return source;
 }
 
 Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open_any_symbols(
     const std::filesystem::path& path, DataFormat format,
+    const std::optional<std::string>& fixed_symbol, size_t block_size) {
+  Result<DataFile> file = open_data_file(path);
+  if (!file) return file.status();
+  return open_any_symbols(std::move(*file), path, format, fixed_symbol, block_size);
+}
+
+Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open_any_symbols(
+    DataFile file, const std::filesystem::path& path, DataFormat format,
     const std::optional<std::string>& fixed_symbol, size_t block_size) {
   InstrumentTable table;
   std::optional<keel_instrument_id_t> id;
@@ -168,7 +179,8 @@ Result<std::unique_ptr<CsvMarketData>> CsvMarketData::open_any_symbols(
     instrument.symbol = *fixed_symbol;
     id = table.add(std::move(instrument));
   }
-  Result<std::unique_ptr<CsvMarketData>> source = open(path, format, id, table, block_size);
+  Result<std::unique_ptr<CsvMarketData>> source =
+      open(std::move(file), path, format, id, table, block_size);
   if (!source) return source;
   (*source)->learn_symbols_ = true;
   if (fixed_symbol) (*source)->learned_.push_back(*fixed_symbol);
@@ -190,9 +202,13 @@ CsvMarketData::LineResult CsvMarketData::next_line(std::string_view& line) {
     }
     if (eof_) {
       if (begin_ == end_) return LineResult::end;
-      line = std::string_view(buf_.get() + begin_, end_ - begin_);  // last line, no '\n'
+      // The last line has no line ending. Blanks alone are harmless; a row
+      // may be one cut short mid-number, which still parses: refuse it.
+      const std::string_view rest(buf_.get() + begin_, end_ - begin_);
       begin_ = scan_ = end_;
-      break;
+      if (rest.find_first_not_of(" \t\r") == std::string_view::npos) return LineResult::end;
+      io_error_ = csv_last_line_error(name_, line_ + 1);
+      return LineResult::error;
     }
     // Keep the partial line, then fill the rest of the buffer.
     if (begin_ > 0) {
@@ -202,7 +218,14 @@ CsvMarketData::LineResult CsvMarketData::next_line(std::string_view& line) {
       begin_ = 0;
     }
     if (end_ == capacity_) {  // one line longer than the buffer: grow
-      const size_t grown = capacity_ * 2;
+      if (capacity_ >= kMaxLineBytes) {
+        io_error_ = Status(KEEL_ERR_INVALID_ARGUMENT,
+                           name_ + ":" + std::to_string(line_ + 1) + ": the line is longer than " +
+                               std::to_string(kMaxLineBytes >> 20) +
+                               " MiB with no line break: not a CSV row (is this the right file?)");
+        return LineResult::error;
+      }
+      const size_t grown = std::min(capacity_ * 2, std::max(kMaxLineBytes, capacity_));
       std::unique_ptr<char[]> bigger(new char[grown]);
       std::memcpy(bigger.get(), buf_.get(), end_);
       buf_ = std::move(bigger);
@@ -210,7 +233,7 @@ CsvMarketData::LineResult CsvMarketData::next_line(std::string_view& line) {
     }
     ssize_t got;
     do {
-      got = ::read(fd_, buf_.get() + end_, capacity_ - end_);
+      got = ::read(file_.fd(), buf_.get() + end_, capacity_ - end_);
     } while (got < 0 && errno == EINTR);
     if (got < 0) {
       io_error_ =
@@ -337,6 +360,16 @@ bool CsvMarketData::lookup_instrument(std::string_view symbol, keel_instrument_i
   }
   auto it = symbols_.find(symbol);
   if (it == symbols_.end() && learn_symbols_ && !symbol.empty()) {
+    // Checked before the symbol is copied: it may be a hostile 10 MB field.
+    if (symbol.size() > binary_format::kMaxSymbolLength) {
+      return fail(Field::instrument, "instrument: symbol " + shown(symbol) + " has " +
+                                         std::to_string(symbol.size()) +
+                                         " bytes; keel's binary format holds 1 to 255");
+    }
+    if (const std::string problem = csv_symbol_problem(symbol); !problem.empty()) {
+      return fail(Field::instrument, "instrument: symbol " + shown_symbol(symbol) + " " + problem +
+                                         ", so it could not be written back to CSV");
+    }
     learned_.emplace_back(symbol);
     it = symbols_.emplace(learned_.back(), static_cast<keel_instrument_id_t>(learned_.size() - 1))
              .first;
@@ -398,6 +431,7 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
                           shown(text));
         }
         ts = *parsed;
+        if (!data_timestamp_in_range(ts)) return fail(Field::ts, timestamp_out_of_range(ts));
         break;
       }
       case Field::instrument: {

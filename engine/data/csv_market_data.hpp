@@ -11,12 +11,17 @@
 // entry names the instrument; when both are given every row must name that
 // instrument. Empty lines are skipped, CRLF line ends are accepted, fields
 // are not quoted (no field of these formats needs quoting). A file with only
-// a header is an empty stream.
+// a header is an empty stream. Every line, the last one too, must end with a
+// line ending: a last line without one is refused (it may be a row cut short
+// mid-number; engine/data/data_file.hpp). Times must lie in the data range
+// (engine/market/timestamp.hpp). Only a regular file is read.
 //
 // The file is read in blocks (1 MiB by default) into one buffer that is
 // reused for the whole file; a row is parsed in place (std::from_chars, the
 // symbol looked up without allocating), so memory stays flat however large
-// the file. The buffer only grows if a single line is longer than a block.
+// the file. The buffer only grows if a single line is longer than a block,
+// and a line longer than kMaxLineBytes is refused (a file with no line
+// breaks would otherwise be read whole into memory).
 //
 // A malformed row ends the stream with an error
 // "path:line:column: what was wrong" (column = the 1-based field number);
@@ -38,6 +43,7 @@
 
 #include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
+#include "engine/data/data_file.hpp"
 #include "engine/data/market_data_source.hpp"
 #include "engine/market/instrument.hpp"
 
@@ -66,6 +72,7 @@ class CsvMarketData final : public MarketDataSource {
   static constexpr size_t kFieldCount = static_cast<size_t>(Field::count);
 
   static constexpr size_t kDefaultBlockSize = size_t{1} << 20;
+  static constexpr size_t kMaxLineBytes = size_t{64} << 20;
 
   // Opens `path` and checks its header. `instrument` is the data entry's
   // instrument (required when the file has no instrument column);
@@ -76,12 +83,26 @@ class CsvMarketData final : public MarketDataSource {
                                                      std::optional<keel_instrument_id_t> instrument,
                                                      const InstrumentTable& instruments,
                                                      size_t block_size = kDefaultBlockSize);
+  // The same over a file already opened with open_data_file(); `path`
+  // names it in messages.
+  static Result<std::unique_ptr<CsvMarketData>> open(DataFile file,
+                                                     const std::filesystem::path& path,
+                                                     DataFormat format,
+                                                     std::optional<keel_instrument_id_t> instrument,
+                                                     const InstrumentTable& instruments,
+                                                     size_t block_size = kDefaultBlockSize);
 
   // For conversion (`keel data convert`), where there is no run file: every
   // symbol is accepted and given the next id in order of first appearance
   // (learned_symbols()). `fixed_symbol` plays the data entry's instrument.
+  // A symbol must fit keel's binary format (1 to 255 bytes) and convert back
+  // to CSV (csv_symbol_problem(): no line break); a row whose symbol does
+  // not is an error at its file:line:column, and the symbol is not copied.
   static Result<std::unique_ptr<CsvMarketData>> open_any_symbols(
       const std::filesystem::path& path, DataFormat format,
+      const std::optional<std::string>& fixed_symbol, size_t block_size = kDefaultBlockSize);
+  static Result<std::unique_ptr<CsvMarketData>> open_any_symbols(
+      DataFile file, const std::filesystem::path& path, DataFormat format,
       const std::optional<std::string>& fixed_symbol, size_t block_size = kDefaultBlockSize);
   // The symbols seen so far, by id (open_any_symbols only).
   const std::vector<std::string>& learned_symbols() const { return learned_; }
@@ -130,7 +151,7 @@ class CsvMarketData final : public MarketDataSource {
   std::string fixed_symbol_;
 
   // Reader state: buf_[begin_, end_) is unconsumed; '\n' was searched up to scan_.
-  int fd_ = -1;
+  DataFile file_;
   std::unique_ptr<char[]> buf_;
   size_t capacity_ = 0;
   size_t begin_ = 0, end_ = 0, scan_ = 0;

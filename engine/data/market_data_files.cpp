@@ -1,13 +1,17 @@
 #include "engine/data/market_data_files.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <string_view>
+#include <vector>
 
 #include "engine/data/binary_format.hpp"
 #include "engine/data/binary_market_data.hpp"
 #include "engine/data/csv_market_data.hpp"
+#include "engine/data/data_file.hpp"
 #include "engine/market/timestamp.hpp"
 
 namespace keel {
@@ -15,34 +19,57 @@ namespace {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// The kind a CSV header names: a "bid" column (quotes), "price" (trades) or "open" (bars).
-Result<DataFormat> csv_kind_from_header(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status(KEEL_ERR_NOT_FOUND, path.string() + ": cannot open: " + std::strerror(errno));
+// The kind a CSV header names: a "bid" column (quotes), "price" (trades) or
+// "open" (bars). Reads the start of `file` (pread: the CSV reader still starts
+// at offset 0), at most kMaxHeaderBytes.
+Result<DataFormat> csv_kind_from_header(const DataFile& file, const std::filesystem::path& path) {
+  constexpr size_t kMaxHeaderBytes = size_t{1} << 20;
+  std::string start(std::min<uint64_t>(file.size(), kMaxHeaderBytes), '\0');
+  const long got = file.read_start(start.data(), start.size());
+  if (got < 0) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  path.string() + ": read error: " + std::strerror(errno));
   }
-  std::string header;
-  while (header.find_first_not_of(" \t\r") == std::string::npos && std::getline(in, header)) {
+  start.resize(static_cast<size_t>(got));
+  // The first line that is not blank.
+  std::string_view header;
+  for (size_t at = 0; at < start.size();) {
+    const size_t newline = start.find('\n', at);
+    header =
+        std::string_view(start).substr(at, newline == std::string::npos ? newline : newline - at);
+    if (header.find_first_not_of(" \t\r") != std::string_view::npos) break;
+    header = {};
+    if (newline == std::string::npos) break;
+    at = newline + 1;
   }
-  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header.erase(0, 3);
-  size_t start = 0;
+  if (header.substr(0, 3) == "\xEF\xBB\xBF") header.remove_prefix(3);
+  size_t from = 0;
   for (;;) {
-    const size_t comma = header.find(',', start);
-    std::string name = header.substr(start, comma == std::string::npos ? comma : comma - start);
+    const size_t comma = header.find(',', from);
+    const std::string_view name =
+        header.substr(from, comma == std::string_view::npos ? comma : comma - from);
     std::string trimmed;
     for (char c : name) {
       if (c != ' ' && c != '\t' && c != '\r') trimmed += lower(c);
+      if (trimmed.size() > 5) break;  // longer than any name looked for
     }
     if (trimmed == "bid") return DataFormat::quotes;
     if (trimmed == "price") return DataFormat::trades;
     if (trimmed == "open") return DataFormat::bars;
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+    if (comma == std::string_view::npos) break;
+    from = comma + 1;
   }
   return Status(KEEL_ERR_INVALID_ARGUMENT,
                 path.string() +
                     ":1: cannot tell the kind from the header (no 'bid', 'price' or "
                     "'open' column); say it with --kind quotes|trades|bars");
+}
+
+// True when the file starts with the binary format's magic.
+bool has_binary_magic(const DataFile& file) {
+  unsigned char magic[sizeof binary_format::kMagic] = {};
+  return file.read_start(magic, sizeof magic) == static_cast<long>(sizeof magic) &&
+         binary_format::has_magic(magic, sizeof magic);
 }
 
 // Buffered output for the CSV side: one buffer, written in large blocks.
@@ -73,17 +100,18 @@ class CsvOut {
   std::string buffer_;
 };
 
-Status csv_to_binary(const std::filesystem::path& in, const std::filesystem::path& out,
-                     const ConvertOptions& options, ConvertStats& stats) {
+Status csv_to_binary(DataFile file, const std::filesystem::path& in,
+                     const std::filesystem::path& out, const ConvertOptions& options,
+                     ConvertStats& stats) {
   DataFormat kind;
   if (options.kind) {
     kind = *options.kind;
   } else {
-    Result<DataFormat> detected = csv_kind_from_header(in);
+    Result<DataFormat> detected = csv_kind_from_header(file, in);
     if (!detected) return detected.status();
     kind = *detected;
   }
-  auto reader = CsvMarketData::open_any_symbols(in, kind, options.instrument);
+  auto reader = CsvMarketData::open_any_symbols(std::move(file), in, kind, options.instrument);
   if (!reader) return reader.status();
   auto writer = BinaryMarketDataWriter::create(out, kind);
   if (!writer) return writer.status();
@@ -116,19 +144,32 @@ Status csv_to_binary(const std::filesystem::path& in, const std::filesystem::pat
   return (*writer)->finish();
 }
 
-Status binary_to_csv(const std::filesystem::path& in, const std::filesystem::path& out,
-                     ConvertStats& stats) {
-  auto reader = BinaryMarketData::open_raw(in);
+Status binary_to_csv(DataFile file, const std::filesystem::path& in,
+                     const std::filesystem::path& out, ConvertStats& stats) {
+  auto reader = BinaryMarketData::open_raw(std::move(file), in);
   if (!reader) return reader.status();
+  // keel's CSV has no quoting: refuse a symbol the CSV could not carry
+  // before anything is written.
+  const std::vector<std::string>& symbols = (*reader)->symbols();
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    if (const std::string problem = csv_symbol_problem(symbols[i]); !problem.empty()) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT,
+                    in.string() + ": instrument table entry " + std::to_string(i) + ": symbol " +
+                        shown_symbol(symbols[i]) + " " + problem +
+                        ", so it cannot be written to CSV (keel's CSV has no quoting: a symbol "
+                        "must hold no comma or line break and not start or end with a space or "
+                        "tab)");
+    }
+  }
   std::filesystem::path partial = out;
   partial += ".partial";
-  std::FILE* file = std::fopen(partial.c_str(), "wb");
-  if (file == nullptr) {
+  std::FILE* output = std::fopen(partial.c_str(), "wb");
+  if (output == nullptr) {
     return Status(KEEL_ERR_INVALID_ARGUMENT,
                   partial.string() + ": cannot create: " + std::strerror(errno));
   }
   const auto fail = [&](Status status) {
-    std::fclose(file);
+    std::fclose(output);
     std::error_code ec;
     std::filesystem::remove(partial, ec);
     return status;
@@ -138,8 +179,7 @@ Status binary_to_csv(const std::filesystem::path& in, const std::filesystem::pat
                        partial.string() + ": write error: " + std::strerror(errno)));
   };
   const DataFormat kind = (*reader)->format();
-  const std::vector<std::string>& symbols = (*reader)->symbols();
-  CsvOut csv(file);
+  CsvOut csv(output);
   csv.text(csv_header(kind));
   if (!csv.end_row()) return write_error();
   MarketEvent e;
@@ -176,7 +216,7 @@ Status binary_to_csv(const std::filesystem::path& in, const std::filesystem::pat
     ++stats.records;
   }
   if (!csv.flush()) return write_error();
-  if (std::fclose(file) != 0) {
+  if (std::fclose(output) != 0) {
     std::error_code ec;
     std::filesystem::remove(partial, ec);
     return Status(KEEL_ERR_INVALID_ARGUMENT, partial.string() + ": write error on close");
@@ -196,10 +236,8 @@ Status binary_to_csv(const std::filesystem::path& in, const std::filesystem::pat
 }  // namespace
 
 bool is_binary_market_data(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char magic[sizeof binary_format::kMagic] = {};
-  in.read(reinterpret_cast<char*>(magic), sizeof magic);
-  return in.gcount() == sizeof magic && binary_format::has_magic(magic, sizeof magic);
+  Result<DataFile> file = open_data_file(path);
+  return file && has_binary_magic(*file);
 }
 
 Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
@@ -213,9 +251,12 @@ Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
                         "' is not in the run file's instruments");
     }
   }
-  if (is_binary_market_data(spec.path)) {
+  // Opened once: the magic is read from the same regular file the reader reads.
+  Result<DataFile> file = open_data_file(spec.path);
+  if (!file) return file.status();
+  if (has_binary_magic(*file)) {
     auto source =
-        BinaryMarketData::open(spec.path, instruments, id,
+        BinaryMarketData::open(std::move(*file), spec.path, instruments, id,
                                spec.binary ? std::nullopt : std::optional<DataFormat>(spec.format));
     if (!source) return source.status();
     return std::unique_ptr<MarketDataSource>(std::move(*source));
@@ -227,7 +268,7 @@ Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
                       "market-data format (convert a CSV file with `keel data convert IN OUT`, "
                       "or give its kind: \"quotes\", \"trades\" or \"bars\")");
   }
-  auto source = CsvMarketData::open(spec.path, spec.format, id, instruments);
+  auto source = CsvMarketData::open(std::move(*file), spec.path, spec.format, id, instruments);
   if (!source) return source.status();
   return std::unique_ptr<MarketDataSource>(std::move(*source));
 }
@@ -236,15 +277,19 @@ Status convert_market_data(const std::filesystem::path& in, const std::filesyste
                            const ConvertOptions& options, ConvertStats* stats) {
   ConvertStats local;
   ConvertStats& s = stats != nullptr ? *stats : local;
-  std::error_code ec;
-  if (!std::filesystem::exists(in, ec)) {
-    return Status(KEEL_ERR_NOT_FOUND, in.string() + ": file not found");
+  Result<DataFile> file = open_data_file(in);
+  if (!file) {
+    if (file.status().code() == KEEL_ERR_NOT_FOUND) {
+      return Status(KEEL_ERR_NOT_FOUND, in.string() + ": file not found");
+    }
+    return file.status();
   }
+  std::error_code ec;
   if (std::filesystem::exists(out, ec) && std::filesystem::equivalent(in, out, ec)) {
     return Status(KEEL_ERR_INVALID_ARGUMENT, out.string() + ": the output is the input file");
   }
-  if (is_binary_market_data(in)) return binary_to_csv(in, out, s);
-  return csv_to_binary(in, out, options, s);
+  if (has_binary_magic(*file)) return binary_to_csv(std::move(*file), in, out, s);
+  return csv_to_binary(std::move(*file), in, out, options, s);
 }
 
 }  // namespace keel

@@ -6,7 +6,8 @@
 // (engine/data/binary_format.hpp), CSV otherwise. A data entry's "format"
 // is the kind ("quotes", "trades", "bars"), which a binary file must match,
 // or "binary", which takes the kind from the file's header (and insists on
-// a binary file).
+// a binary file). Data files are opened with open_data_file()
+// (engine/data/data_file.hpp): only regular files are read.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,8 @@
 
 namespace keel {
 
-// True when `path` starts with the binary format's magic (false if unreadable).
+// True when `path` is a regular file that starts with the binary format's
+// magic (false if it cannot be opened or is not a regular file).
 bool is_binary_market_data(const std::filesystem::path& path);
 
 // Opens a run file's data entry, CSV or binary.
@@ -49,8 +51,12 @@ struct ConvertStats {
 // timestamps the CSV parser produced; the CSV written from it prints each
 // double in its shortest round-trip form (std::to_chars) and each ts as
 // ISO-8601 UTC with as many fraction digits as it needs, so it parses back
-// to the same bits. The output is written as "<out>.partial" and renamed
-// when complete. Errors name the file and the line or record.
+// to the same bits. Symbols are written as they are (keel's CSV has no
+// quoting), so a binary file whose instrument table holds a symbol a CSV
+// field cannot carry (a comma, a line break, a leading or trailing blank:
+// csv_symbol_problem()) is refused before anything is written, naming the
+// table entry. The output is written as "<out>.partial" and renamed when
+// complete. Errors name the file and the line or record.
 Status convert_market_data(const std::filesystem::path& in, const std::filesystem::path& out,
                            const ConvertOptions& options, ConvertStats* stats = nullptr);
 

@@ -509,6 +509,14 @@ Status validate_synthetic_spec(const SyntheticSpec& spec) {
   if (spec.start_date.size() != 10 || !start) {
     return invalid("start date '" + spec.start_date + "' is not a date like 2024-01-02");
   }
+  // The last day must stay in the range of market-data times: `days`
+  // weekdays span at most days / 5 * 7 + 7 calendar days from the start.
+  const int64_t span_days = int64_t{spec.days} / 5 * 7 + 7;
+  if (*start > kMaxDataTimestampNs - span_days * kNanosPerDay) {
+    return invalid("start date '" + spec.start_date + "' with " + std::to_string(spec.days) +
+                   " days runs past " + format_timestamp(kMaxDataTimestampNs) +
+                   ", the latest time keel's market data may hold");
+  }
   if (spec.kinds.empty()) return invalid("no kinds of data given");
   for (size_t i = 0; i < spec.kinds.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {

@@ -204,4 +204,14 @@ char* format_timestamp_to(char* buffer, int64_t ns) {
   return p;
 }
 
+std::string data_timestamp_range_text() {
+  return format_timestamp(kMinDataTimestampNs) + " to " + format_timestamp(kMaxDataTimestampNs);
+}
+
+std::string timestamp_out_of_range(int64_t ns) {
+  return "ts " + std::to_string(ns) + " (" + format_timestamp(ns) +
+         ") is outside the range keel accepts for market data (" + data_timestamp_range_text() +
+         ")";
+}
+
 }  // namespace keel

@@ -9,6 +9,8 @@
 #include <ostream>
 #include <vector>
 
+#include "engine/data/data_file.hpp"
+
 namespace keel {
 namespace {
 
@@ -73,6 +75,11 @@ Result<OptionCsvStats> price_option_csv(ModelInstance& model, std::istream& inpu
   std::string header_line;
   if (!std::getline(input, header_line)) {
     return Status(KEEL_ERR_INVALID_ARGUMENT, input_name + ":1: empty file, expected a header row");
+  }
+  // getline stops at the end of the input without a '\n': the rule every
+  // keel CSV reader shares for a last line with no line ending.
+  if (input.eof() && header_line.find_first_not_of(" \t\r") != std::string::npos) {
+    return csv_last_line_error(input_name, 1);
   }
   const std::vector<std::string> header = split_csv_line(header_line);
   std::map<std::string, size_t> index;
@@ -156,6 +163,7 @@ Result<OptionCsvStats> price_option_csv(ModelInstance& model, std::istream& inpu
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (trim(line).empty()) continue;
+    if (input.eof()) return csv_last_line_error(input_name, line_number);
     const std::vector<std::string> fields = split_csv_line(line);
     const std::string where = input_name + ":" + std::to_string(line_number);
     if (fields.size() != header.size()) {

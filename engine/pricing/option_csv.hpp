@@ -7,6 +7,8 @@
 // exercise (european|american, default european). Other columns are passed
 // through. Output: the input columns, then price,delta,gamma,vega,theta,rho.
 // The first bad row stops the run with file:line:column and what was wrong.
+// Every line, the last one too, must end with a line ending (the rule of
+// every keel CSV reader; engine/data/data_file.hpp).
 #pragma once
 
 #include <cstddef>

@@ -5,8 +5,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "keel_process.hpp"
@@ -153,6 +158,160 @@ TEST(CliData, ARunFileSayingTheWrongKindIsAnError) {
   EXPECT_EQ(r.exit_code, 2) << r;
   EXPECT_THAT(r.err, HasSubstr("/data/0: "));
   EXPECT_THAT(r.err, HasSubstr("the data entry says \"quotes\" but the file holds trades"));
+}
+
+// ---- hostile data files -----------------------------------------------------------
+
+// A run of keel.market_maker on AAPL over one data file: it sends orders on
+// every quote, so the engine adds the latencies to the data's times.
+std::string run_file_over(const TempDir& dir, const std::string& data, const std::string& format) {
+  json run = {{"run", {{"name", "hostile"}}},
+              {"instruments", {{{"id", "AAPL"}, {"kind", "equity"}}}},
+              {"data", {{{"path", data}, {"format", format}}}},
+              {"venue", {{"order_latency_ns", 250000}, {"report_latency_ns", 100000}}},
+              {"strategies",
+               {{{"name", "mm"}, {"factory", "keel.market_maker"}, {"instruments", {"AAPL"}}}}},
+              {"output", {{"dir", (dir.path() / "out").string()}}}};
+  return dir.write("run.json", run.dump());
+}
+
+const std::string kQuotes =
+    "ts,instrument,bid,bid_size,ask,ask_size\n"
+    "2024-01-02T14:30:00Z,AAPL,10,100,10.1,100\n"
+    "2024-01-02T14:30:01Z,AAPL,10,100,10.1,100\n";
+
+// "ask_size 100" cut to "1" still parses: the missing line ending is refused.
+TEST(CliData, ACsvCutShortIsRefused) {
+  TempDir dir;
+  const std::string cut = dir.write("cut.csv", kQuotes.substr(0, kQuotes.size() - 3));
+  const std::string message =
+      "cut.csv:3: the last line has no line ending: the file may be cut short; if the row is "
+      "whole, end it with a newline";
+  const std::string out = dir.file("cut.kmd");
+  KeelRun r = run_keel({"data", "convert", cut, out});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr(message)) << r;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+  r = run_keel({"run", "-q", run_file_over(dir, cut, "quotes")});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr(message)) << r;
+}
+
+// int64's largest time once ran, and ts + latency wrapped: orders dated 1677.
+TEST(CliData, TimesOutsideTheDataRangeAreRefused) {
+  TempDir dir;
+  const std::string range =
+      " is outside the range keel accepts for market data (1970-01-01T00:00:00Z to "
+      "2200-01-01T00:00:00Z)";
+  const std::string csv =
+      dir.write("q.csv", kQuotes + "9223372036854775807,AAPL,10,100,10.1,100\n");
+  KeelRun r = run_keel({"run", "-q", run_file_over(dir, csv, "quotes")});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("q.csv:4:1: ts 9223372036854775807 (2262-04-11T23:47:16.854775807Z)" + range))
+      << r;
+  EXPECT_THAT(read_file(dir.file("out/orders.csv")), ::testing::Not(HasSubstr("1677-")));
+  const std::string far =
+      dir.write("far.csv", kQuotes + "2262-04-11T00:00:00Z,AAPL,10,100,10.1,100\n");
+  r = run_keel({"data", "convert", far, dir.file("far.kmd")});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err,
+              HasSubstr("far.csv:4:1: ts 9223286400000000000 (2262-04-11T00:00:00Z)" + range))
+      << r;
+
+  // A binary record: its index and byte offset.
+  const std::string bin = dir.file("q.kmd");
+  ASSERT_EQ(run_keel({"data", "convert", dir.write("ok.csv", kQuotes), bin}).exit_code, 0);
+  std::string bytes = read_file(bin);
+  const int64_t max = INT64_MAX;
+  std::memcpy(bytes.data() + 64 + 48, &max, sizeof max);  // record 1's ts
+  const std::string bad = dir.write("bad.kmd", bytes);
+  r = run_keel({"run", "-q", run_file_over(dir, bad, "quotes")});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("bad.kmd: record 1 (byte offset 112): ts 9223372036854775807 "
+                               "(2262-04-11T23:47:16.854775807Z)" +
+                               range))
+      << r;
+}
+
+// /dev/zero once grew memory without bound, and a FIFO blocked forever.
+TEST(CliData, OnlyRegularFilesAreRead) {
+  TempDir dir;
+  const std::string fifo = dir.file("pipe.csv");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);  // no writer: an open() would wait for one
+  const std::string tail =
+      ", not a regular file: keel reads data only from regular files (write the data to a file "
+      "first)";
+  for (const auto& [path, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/zero", "a character device"}, {fifo, "a FIFO (named pipe)"}}) {
+    const std::string message = path + ": " + kind + tail;
+    KeelRun r = run_keel({"run", "-q", run_file_over(dir, path, "quotes")});
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_THAT(r.err, HasSubstr(message)) << r;
+    r = run_keel({"data", "convert", path, dir.file("out.kmd")});
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_THAT(r.err, HasSubstr(message)) << r;
+    EXPECT_FALSE(fs::exists(dir.file("out.kmd")));
+    r = run_keel(
+        {"price", "--model", "keel.black_scholes", "--csv", path, "--out", dir.file("priced.csv")});
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_THAT(r.err, HasSubstr(message)) << r;
+    EXPECT_FALSE(fs::exists(dir.file("priced.csv")));
+  }
+}
+
+// A 10 MB unknown symbol: refused quickly, the message shows it cut short
+// and names file:line:column (once the whole symbol was printed back).
+TEST(CliData, AHugeSymbolIsShownCutShort) {
+  TempDir dir;
+  const std::string symbol(10'000'000, 'Z');
+  const std::string csv =
+      dir.write("huge.csv", "ts,instrument,bid,bid_size,ask,ask_size\n2024-01-02T14:30:00Z," +
+                                symbol + ",10,100,10.1,100\n");
+  KeelRun r = run_keel({"run", "-q", run_file_over(dir, csv, "quotes")});
+  EXPECT_EQ(r.exit_code, 2) << r.exit_code;
+  EXPECT_THAT(r.err, HasSubstr("huge.csv:2:2: unknown instrument '" + std::string(40, 'Z') +
+                               "...' — not in the run file's instruments"));
+  EXPECT_LT(r.err.size(), 2000u);
+  r = run_keel({"data", "convert", csv, dir.file("huge.kmd")});
+  EXPECT_EQ(r.exit_code, 2) << r.exit_code;
+  EXPECT_THAT(r.err, HasSubstr("huge.csv:2:2: instrument: symbol '" + std::string(40, 'Z') +
+                               "...' has 10000000 bytes; keel's binary format holds 1 to 255"));
+  EXPECT_LT(r.err.size(), 2000u);
+  EXPECT_FALSE(fs::exists(dir.file("huge.kmd")));
+}
+
+// keel's CSV has no quoting: a symbol with a comma or a line break would
+// have made a corrupt CSV. Refused, naming the symbol and the table entry.
+TEST(CliData, ABinarySymbolCsvCannotCarryIsRefused) {
+  TempDir dir;
+  const std::string bin = dir.file("t.kmd");
+  ASSERT_EQ(
+      run_keel({"data", "convert",
+                dir.write("t.csv", "ts,instrument,price,size\n2024-01-02T14:30:00Z,A_B,1,1\n"),
+                bin})
+          .exit_code,
+      0);
+  const std::string bytes = read_file(bin);
+  const size_t table = 64 + 32 + 2;  // one trade record, then the entry's u16 length
+  ASSERT_EQ(bytes.substr(table, 3), "A_B");
+  const std::string out = dir.file("back.csv");
+  for (const auto& [symbol, shown, problem] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"A,B", "'A,B'", "holds a comma"}, {"A\nB", "'A\\nB'", "holds a line break"}}) {
+    std::string patched = bytes;
+    patched.replace(table, 3, symbol);
+    const std::string bad = dir.write("bad.kmd", patched);
+    KeelRun r = run_keel({"data", "convert", bad, out});
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_THAT(r.err, HasSubstr("bad.kmd: instrument table entry 0: symbol " + shown + " " +
+                                 problem + ", so it cannot be written to CSV"))
+        << r;
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_FALSE(fs::exists(out + ".partial"));
+  }
 }
 
 }  // namespace

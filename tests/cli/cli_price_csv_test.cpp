@@ -237,6 +237,32 @@ TEST(CliPriceCsv, FailedRunKeepsAnEarlierOutput) {
   EXPECT_FALSE(fs::exists(out + ".partial"));
 }
 
+// The rule of every keel CSV reader: a last line with no line ending may be
+// a row cut short ("0.1" from "0.15"), so it is refused.
+TEST(CliPriceCsv, LastLineWithoutLineEndingExitsTwo) {
+  TempDir dir;
+  const std::string in = dir.write("options.csv",
+                                   "spot,strike,expiry,vol,rate,right\n"
+                                   "42,40,0.5,0.2,0.1,call\n"
+                                   "42,40,0.5,0.2,0.1");
+  const std::string out = dir.file("out.csv");
+  KeelRun r = price_csv(in, out);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr(in + ":3: the last line has no line ending: the file may be cut "
+                                    "short; if the row is whole, end it with a newline"))
+      << r;
+  expect_no_output(dir, out);
+  // A header alone, cut short.
+  r = price_csv(dir.write("options.csv", "spot,strike,expiry,vol,rate,right"), out);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr(in + ":1: the last line has no line ending")) << r;
+  // Blanks after the last line ending are no row.
+  r = price_csv(
+      dir.write("options.csv", "spot,strike,expiry,vol,rate,right\n42,40,0.5,0.2,0.1,call\n  "),
+      out);
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
 TEST(CliPriceCsv, MissingInputExitsTwo) {
   TempDir dir;
   const std::string in = dir.file("absent.csv");

@@ -65,6 +65,30 @@ TEST_F(OptionCsv, ErrorsSayFileLineAndColumn) {
   EXPECT_EQ(run("").status().message(), "opts.csv:1: empty file, expected a header row");
 }
 
+// The rule of every keel CSV reader (engine/data/data_file.hpp): a row cut
+// short can still parse ("0.1" from "0.15"), so a last line without a line
+// ending is refused; blanks after the last line ending are not a row.
+TEST_F(OptionCsv, LastLineWithoutLineEndingIsRefused) {
+  const std::string cut =
+      "opts.csv:3: the last line has no line ending: the file may be cut short; if the row is "
+      "whole, end it with a newline";
+  // The rate 0.01 cut to 0.0: a valid row.
+  EXPECT_EQ(
+      run("right,spot,strike,expiry,vol,rate\ncall,100,100,1,0.2,0.01\ncall,100,100,1,0.2,0.0")
+          .status()
+          .message(),
+      cut);
+  const std::string header = "spot,strike,expiry,vol,rate,right\n";
+  EXPECT_EQ(run(header + "100,100,1,0.2,0.01,call\n100,100,1,0.2,0.01,call\r").status().message(),
+            cut);
+  EXPECT_EQ(run("spot,strike,expiry,vol,rate,right").status().message(),
+            "opts.csv:1: the last line has no line ending: the file may be cut short; if the row "
+            "is whole, end it with a newline");
+  Result<OptionCsvStats> blank_tail = run(header + "100,100,1,0.2,0.01,call\n \t");
+  ASSERT_TRUE(blank_tail.is_ok()) << blank_tail.status().message();
+  EXPECT_EQ(blank_tail->rows, 1u);
+}
+
 TEST_F(OptionCsv, ModelRejectionNamesTheLine) {
   Result<OptionCsvStats> stats = run(
       "spot,strike,expiry,vol,rate,right\n100,100,1,0.2,0.01,call\n\n100,100,1,-0.3,0.01,put\n");

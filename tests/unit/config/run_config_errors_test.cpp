@@ -297,6 +297,41 @@ TEST_F(ConfigErrors, BadDuration) {
   }
 }
 
+// Bounded so that no sum the engine makes (data time + order latency +
+// report latency + equity interval) can overflow (engine/market/timestamp.hpp).
+TEST_F(ConfigErrors, TimesAndDurationsAreBoundedSoTheEngineCannotOverflow) {
+  OJson doc = full_run_file();
+  doc["venue"]["order_latency_ns"] = INT64_MAX;
+  EXPECT_EQ(only_error(doc),
+            "/venue/order_latency_ns: expected at most 315360000000000000 ns (3650 days), got "
+            "9223372036854775807");
+  doc = full_run_file();
+  doc["venue"]["report_latency_ns"] = 315360000000000001;
+  EXPECT_EQ(only_error(doc),
+            "/venue/report_latency_ns: expected at most 315360000000000000 ns (3650 days), got "
+            "315360000000000001");
+  doc = full_run_file();
+  doc["venue"]["report_latency_ns"] = 315360000000000000;
+  EXPECT_EQ(errors(load(doc)), std::vector<std::string>{});
+  for (const OJson& long_interval : {OJson("3651d"), OJson(INT64_MAX)}) {
+    doc = full_run_file();
+    doc["run"]["equity_interval"] = long_interval;
+    EXPECT_EQ(only_error(doc),
+              "/run/equity_interval: expected a duration of at most 3650d (315360000000000000 "
+              "ns), got " +
+                  long_interval.dump());
+  }
+  for (const OJson& late : {OJson("2262-04-11T23:47:16Z"), OJson(INT64_MAX)}) {
+    doc = full_run_file();
+    doc["run"].erase("end");
+    doc["run"]["start"] = late;
+    EXPECT_EQ(
+        only_error(doc),
+        "/run/start: expected a time from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z, got " +
+            late.dump());
+  }
+}
+
 TEST_F(ConfigErrors, MissingDataFileSaysTheResolvedPath) {
   OJson doc = full_run_file();
   doc["data"][0]["path"] = "data/../data/nope.csv";

@@ -18,6 +18,7 @@
 #include "engine/data/csv_market_data.hpp"
 #include "engine/data/market_data_files.hpp"
 #include "engine/data/synthetic.hpp"
+#include "engine/market/timestamp.hpp"
 
 namespace keel {
 namespace {
@@ -124,7 +125,7 @@ TEST(BinaryMarketData, NastyDoublesAndTimestampsRoundTripExactly) {
       "324\n"
       "2024-01-02T14:30:00.5Z,X,0.1000000000000000055511151231257827,1e22,"
       "100.00000000000001,3.141592653589793238462643383279\n"
-      "2262-04-11T23:47:16.854775807Z,Y,1e-7,0.000001,123456.78901234567,2e-310\n";
+      "2199-12-31T23:59:59.999999999Z,Y,1e-7,0.000001,123456.78901234567,2e-310\n";
   const fs::path in = dir.write("nasty.csv", csv);
   const fs::path bin = dir.path() / "nasty.kmd";
   const fs::path back = dir.path() / "nasty.back.csv";
@@ -136,7 +137,7 @@ TEST(BinaryMarketData, NastyDoublesAndTimestampsRoundTripExactly) {
   expect_identical(original, read_csv(back, DataFormat::quotes));
   // The negative zero survives as a negative zero.
   EXPECT_TRUE(std::signbit(read_binary(bin)[2].as.quote.bid));
-  EXPECT_EQ(original[4].ts(), INT64_MAX);
+  EXPECT_EQ(original[4].ts(), kMaxDataTimestampNs - 1);  // the latest time but one
   EXPECT_THAT(read_file(back), HasSubstr("2024-01-02T14:30:00.000000001Z,X,0.1,5e-324,"));
 }
 
@@ -157,6 +158,51 @@ TEST(BinaryMarketData, FileWithoutInstrumentColumnTakesTheGivenSymbol) {
   EXPECT_THAT(s.message(), HasSubstr("no 'instrument' column"));
   EXPECT_FALSE(fs::exists(dir.path() / "u.kmd"));
   EXPECT_FALSE(fs::exists(dir.path() / "u.kmd.partial"));
+}
+
+// keel's CSV has no quoting, so a symbol a CSV field cannot carry is refused
+// wherever symbols go to CSV: converting to CSV (naming the table entry),
+// and the binary writer (so every file keel writes converts back).
+TEST(BinaryMarketData, SymbolsCsvCannotCarryAreRefused) {
+  ScratchDir dir;
+  const fs::path in = dir.write("q.csv",
+                                "ts,instrument,price,size\n"
+                                "2024-01-02T14:30:00Z,A_B,1,1\n"
+                                "2024-01-02T14:30:01Z,X_Y,1,1\n");
+  const fs::path good = dir.path() / "q.kmd";
+  ASSERT_TRUE(convert(in, good).is_ok());
+  const std::string bytes = read_file(good);
+  const size_t table = binary_format::kHeaderSize + 2 * sizeof(keel_trade_t);
+  ASSERT_EQ(bytes.substr(table + 2, 3), "A_B");
+  const fs::path out = dir.path() / "back.csv";
+  const std::string tail =
+      ", so it cannot be written to CSV (keel's CSV has no quoting: a symbol must hold no comma or "
+      "line break and not start or end with a space or tab)";
+  const std::pair<std::string, std::string> cases[] = {
+      {"A,B", "instrument table entry 0: symbol 'A,B' holds a comma"},
+      {"X\nY", "instrument table entry 1: symbol 'X\\nY' holds a line break"},
+      {" AB", "instrument table entry 0: symbol ' AB' starts or ends with a space or tab"},
+  };
+  for (const auto& [symbol, what] : cases) {
+    std::string patched = bytes;
+    patched.replace(table + (symbol[0] == 'X' ? 2 + 3 + 2 : 2), 3, symbol);
+    const fs::path bad = dir.write("bad.kmd", patched);
+    ASSERT_TRUE(BinaryMarketData::open_raw(bad).is_ok());  // a valid binary file
+    const Status s = convert(bad, out);
+    EXPECT_EQ(s.message(), bad.string() + ": " + what + tail);
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+  }
+
+  auto writer = BinaryMarketDataWriter::create(dir.path() / "w.kmd", DataFormat::trades);
+  ASSERT_TRUE(writer.is_ok());
+  Result<uint32_t> comma = (*writer)->symbol_index("A,B");
+  ASSERT_FALSE(comma.is_ok());
+  EXPECT_EQ(comma.status().message(), (dir.path() / "w.kmd").string() +
+                                          ": symbol 'A,B' holds a comma: it could not be written "
+                                          "back to CSV");
+  EXPECT_FALSE((*writer)->symbol_index("X\nY").is_ok());
+  EXPECT_TRUE((*writer)->symbol_index("A\"B").is_ok());  // no quoting: '"' is a plain character
 }
 
 // ---- corrupt files ------------------------------------------------------------------
@@ -272,6 +318,38 @@ TEST_F(BinaryCorruption, RecordErrorsNameTheRecordAndOffset) {
               HasSubstr(at(3) + "bid_size -5 is negative"));
   EXPECT_THAT(error_of(patched<double>(record(0) + 16, 11.0)),
               HasSubstr(at(0) + "crossed quote: bid 11 is above ask 10.01"));
+}
+
+// A time outside the data range (engine/market/timestamp.hpp) is refused:
+// the engine adds latencies to it.
+TEST_F(BinaryCorruption, TimesOutsideTheDataRangeAreRefused) {
+  const auto at = [](size_t i) {
+    return "record " + std::to_string(i) + " (byte offset " + std::to_string(record(i)) + "): ";
+  };
+  const std::string range =
+      " is outside the range keel accepts for market data (1970-01-01T00:00:00Z to "
+      "2200-01-01T00:00:00Z)";
+  EXPECT_EQ(error_of(patched<int64_t>(record(3), INT64_MAX)),
+            good_.parent_path().string() + "/bad.kmd: " + at(3) +
+                "ts 9223372036854775807 (2262-04-11T23:47:16.854775807Z)" + range);
+  EXPECT_THAT(error_of(patched<int64_t>(record(3), kMaxDataTimestampNs + 1)),
+              HasSubstr(at(3) + "ts 7258118400000000001 (2200-01-01T00:00:00.000000001Z)" + range));
+  EXPECT_EQ(error_of(patched<int64_t>(record(3), kMaxDataTimestampNs)), "");
+  // Before the epoch (the header's first_ts must agree with the first record).
+  std::string early = patched<int64_t>(record(0), -1);
+  const int64_t minus_one = -1;
+  std::memcpy(early.data() + offsetof(binary_format::FileHeader, first_ts), &minus_one, 8);
+  EXPECT_THAT(error_of(early), HasSubstr(at(0) + "ts -1 (1969-12-31T23:59:59.999999999Z)" + range));
+  // The writer refuses such a time too.
+  auto writer = BinaryMarketDataWriter::create(dir_.path() / "w.kmd", DataFormat::trades);
+  ASSERT_TRUE(writer.is_ok());
+  ASSERT_TRUE((*writer)->symbol_index("AAPL").is_ok());
+  MarketEvent event;
+  event.kind = MarketEventKind::trade;
+  event.as.trade = keel_trade_t{INT64_MAX, 0, 0, 1.0, 1.0};
+  EXPECT_THAT(
+      (*writer)->append(event).message(),
+      HasSubstr("record 0: ts 9223372036854775807 (2262-04-11T23:47:16.854775807Z)" + range));
 }
 
 TEST_F(BinaryCorruption, TheDataEntryMustAgreeWithTheFile) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/market/timestamp.hpp"
+#include "tests/unit/data/allocation_counter.hpp"
 #include "tests/unit/data/data_test_support.hpp"
 
 namespace keel {
@@ -236,7 +237,7 @@ TEST_F(DataCsv, FixedInstrumentAndMatchingColumn) {
   EXPECT_EQ(all.events.size(), 2u);
 }
 
-TEST_F(DataCsv, CrlfEmptyLinesAndNoFinalNewline) {
+TEST_F(DataCsv, CrlfEmptyLinesAndBlanksAfterTheLastLine) {
   auto source = open(
       "\xEF\xBB\xBFts,instrument,price,size\r\n"
       "\r\n"
@@ -244,7 +245,8 @@ TEST_F(DataCsv, CrlfEmptyLinesAndNoFinalNewline) {
       "\n"
       "   \r\n"
       "2024-01-02T14:30:00Z,AAPL,185.01,2\r\n"
-      "2024-01-02T14:30:01Z,AAPL,185.02,3",
+      "2024-01-02T14:30:01Z,AAPL,185.02,3\r\n"
+      " \t",  // blanks with no line ending: not a row
       DataFormat::trades);
   ASSERT_TRUE(source);
   ReadAll all = read_all(*source);
@@ -256,8 +258,8 @@ TEST_F(DataCsv, CrlfEmptyLinesAndNoFinalNewline) {
 }
 
 TEST_F(DataCsv, HeaderOnlyIsAnEmptyStream) {
-  for (const char* contents : {"ts,instrument,price,size", "ts,instrument,price,size\n",
-                               "ts,instrument,price,size\r\n\r\n\n"}) {
+  for (const char* contents : {"ts,instrument,price,size\n", "ts,instrument,price,size\r\n\r\n\n",
+                               "ts,instrument,price,size\n\r"}) {
     auto source = open(contents, DataFormat::trades);
     ASSERT_TRUE(source);
     MarketEvent event;
@@ -502,6 +504,111 @@ TEST_F(DataCsv, ErrorsAreSticky) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.status().message(), first.status().message());
   EXPECT_EQ(second.status().code(), KEEL_ERR_INVALID_ARGUMENT);
+}
+
+// ---- hostile files -----------------------------------------------------------
+
+// A row cut short mid-number is still a valid row ("ask_size 100" cut to
+// "1"), so a last line without a line ending is refused, at every block size.
+TEST_F(DataCsv, LastLineWithoutLineEndingIsRefused) {
+  const std::string whole =
+      "ts,instrument,bid,bid_size,ask,ask_size\n"
+      "2024-01-02T14:30:00Z,AAPL,10,100,10.1,100\n"
+      "2024-01-02T14:30:01Z,AAPL,10,100,10.1,100\n";
+  const std::string cut = whole.substr(0, whole.size() - 3);  // "...,10.1,1"
+  const std::string message =
+      "the last line has no line ending: the file may be cut short; if the row is whole, end it "
+      "with a newline";
+  for (size_t block :
+       {size_t{1}, size_t{2}, size_t{7}, size_t{64}, CsvMarketData::kDefaultBlockSize}) {
+    auto source = open(cut, DataFormat::quotes, {}, block);
+    ASSERT_TRUE(source);
+    const ReadAll all = read_all(*source);
+    EXPECT_EQ(all.events.size(), 1u) << "block " << block;
+    EXPECT_EQ(all.status.message(), at("3") + message) << "block " << block;
+    MarketEvent event;
+    EXPECT_EQ(source->next(event).status().message(), at("3") + message);  // sticky
+  }
+  EXPECT_EQ(read_error(whole, DataFormat::quotes), "");
+  // Cut after the CR of a CRLF line end: no '\n', refused too.
+  std::string crlf = whole.substr(0, whole.size() - 1) + "\r";
+  EXPECT_EQ(read_error(crlf, DataFormat::quotes), at("3") + message);
+  // The same rule for a header alone, and for the conversion reader.
+  EXPECT_EQ(open_error("ts,instrument,price,size", DataFormat::trades), at("1") + message);
+  auto any = CsvMarketData::open_any_symbols(path_, DataFormat::trades, std::nullopt);
+  ASSERT_FALSE(any.is_ok());
+  EXPECT_EQ(any.status().message(), at("1") + message);
+}
+
+TEST_F(DataCsv, TimestampsOutsideTheDataRangeAreRefused) {
+  const std::string header = "ts,instrument,price,size\n";
+  const std::string range =
+      " is outside the range keel accepts for market data (1970-01-01T00:00:00Z to "
+      "2200-01-01T00:00:00Z)";
+  // int64's largest value: once accepted, the engine's ts + latency wrapped to 1677.
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,1,1\n9223372036854775807,AAPL,1,1\n",
+                       DataFormat::trades),
+            at("3:1") + "ts 9223372036854775807 (2262-04-11T23:47:16.854775807Z)" + range);
+  EXPECT_EQ(read_error(header + "2262-04-11T23:47:16.854775807Z,AAPL,1,1\n", DataFormat::trades),
+            at("2:1") + "ts 9223372036854775807 (2262-04-11T23:47:16.854775807Z)" + range);
+  EXPECT_EQ(read_error(header + "2200-01-01T00:00:00.000000001Z,AAPL,1,1\n", DataFormat::trades),
+            at("2:1") + "ts 7258118400000000001 (2200-01-01T00:00:00.000000001Z)" + range);
+  // Both ends of the range are in it.
+  EXPECT_EQ(read_error(header + "1970-01-01,AAPL,1,1\n2200-01-01T00:00:00Z,AAPL,1,1\n",
+                       DataFormat::trades),
+            "");
+  EXPECT_EQ(read_error(header + "0,AAPL,1,1\n7258118400000000000,AAPL,1,1\n", DataFormat::trades),
+            "");
+  EXPECT_EQ(kMaxDataTimestampNs, *parse_timestamp("2200-01-01T00:00:00Z"));
+}
+
+TEST_F(DataCsv, HugeUnknownSymbolIsShownCutShortAndNeverCopied) {
+  const std::string symbol(10'000'000, 'Z');
+  const std::string contents = "ts,instrument,price,size\n2024-01-02,AAPL,1,1\n2024-01-02," +
+                               symbol + ",1,1\n2024-01-02,AAPL,1,1\n";
+  // A block that holds the whole file: the read buffer need not grow, so
+  // any allocation of 1 MiB or more while reading the row is a copy of it.
+  const size_t block = size_t{16} << 20;
+  auto source = open(contents, DataFormat::trades, {}, block);
+  ASSERT_TRUE(source);
+  MarketEvent event;
+  ASSERT_TRUE(source->next(event).is_ok());
+  const size_t before = test::large_allocations();
+  Result<bool> got = source->next(event);
+  EXPECT_EQ(test::large_allocations(), before);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_EQ(got.status().message(), at("3:2") + "unknown instrument '" + std::string(40, 'Z') +
+                                        "...' — not in the run file's instruments");
+  EXPECT_EQ(source->buffer_capacity(), block);
+
+  // Converting (every symbol learned): refused before it is copied, since
+  // keel's binary format holds symbols of at most 255 bytes.
+  auto any = CsvMarketData::open_any_symbols(path_, DataFormat::trades, std::nullopt, block);
+  ASSERT_TRUE(any.is_ok()) << any.status().message();
+  ASSERT_TRUE((*any)->next(event).is_ok());
+  const size_t before_any = test::large_allocations();
+  got = (*any)->next(event);
+  EXPECT_EQ(test::large_allocations(), before_any);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_EQ(got.status().message(), at("3:2") + "instrument: symbol '" + std::string(40, 'Z') +
+                                        "...' has 10000000 bytes; keel's binary format holds 1 "
+                                        "to 255");
+  EXPECT_EQ((*any)->learned_symbols(), std::vector<std::string>{"AAPL"});
+}
+
+TEST_F(DataCsv, ConversionRefusesASymbolCsvCannotCarry) {
+  // A CR inside the field survives the reader (only a CR before the '\n' is
+  // a line end) but not a trip back to CSV through other tools: refused.
+  dir_.write("data.csv", "ts,instrument,price,size\n2024-01-02,A\rB,1,1\n");
+  auto any = CsvMarketData::open_any_symbols(path_, DataFormat::trades, std::nullopt);
+  ASSERT_TRUE(any.is_ok()) << any.status().message();
+  MarketEvent event;
+  Result<bool> got = (*any)->next(event);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_EQ(got.status().message(),
+            at("2:2") +
+                "instrument: symbol 'A\\rB' holds a line break, so it could not be written back "
+                "to CSV");
 }
 
 TEST_F(DataCsv, LongLineGrowsTheBuffer) {

@@ -470,6 +470,25 @@ TEST(DataSynthetic, RejectsBadSpecs) {
             "start date '2024-02-30' is not a date like 2024-01-02");
   EXPECT_EQ(error([](SyntheticSpec& s) { s.start_date = "2024-01-02T10:00:00Z"; }),
             "start date '2024-01-02T10:00:00Z' is not a date like 2024-01-02");
+  // Past the latest time keel's market data may hold (once: signed overflow
+  // at 2262 and dates wrapped to 1677).
+  EXPECT_EQ(error([](SyntheticSpec& s) {
+              s.start_date = "2262-04-01";
+              s.days = 100;
+            }),
+            "start date '2262-04-01' with 100 days runs past 2200-01-01T00:00:00Z, the latest time "
+            "keel's market data may hold");
+  EXPECT_EQ(error([](SyntheticSpec& s) {
+              s.start_date = "2199-12-01";
+              s.days = 30;
+            }),
+            "start date '2199-12-01' with 30 days runs past 2200-01-01T00:00:00Z, the latest time "
+            "keel's market data may hold");
+  EXPECT_EQ(error([](SyntheticSpec& s) {
+              s.start_date = "2199-11-01";
+              s.days = 10;
+            }),
+            "");
   EXPECT_EQ(error([](SyntheticSpec& s) {
               s.kinds = {DataFormat::bars, DataFormat::bars};
             }),
