@@ -38,11 +38,13 @@ std::string hash_or_error(const std::filesystem::path& path) {
 
 // What the run is made of, as far as the run file says: the plugins come
 // once they are loaded (add_plugins).
-Manifest start_manifest(const RunConfig& config, const std::string& run_file) {
+// `run_text`: the run file's bytes as read (it may have been a pipe).
+Manifest start_manifest(const RunConfig& config, const std::string& run_file,
+                        const std::string& run_text) {
   Manifest manifest;
   manifest.keel_version = KEEL_SDK_VERSION_STRING;
   manifest.seed = config.seed;
-  manifest.run_file = {run_file, hash_or_error(run_file)};
+  manifest.run_file = {run_file, sha256_hex(run_text)};
   for (const DataSpec& data : config.data) {
     manifest.data_files.push_back({data.path.string(), hash_or_error(data.path)});
   }
@@ -117,7 +119,7 @@ CommandRunner add_run_command(CLI::App& app) {
 
     // From here, SIGINT/SIGTERM stop the run at the next event (interrupt.hpp).
     InterruptGuard interrupt;
-    Manifest manifest = start_manifest(config, o->file);
+    Manifest manifest = start_manifest(config, o->file, loaded.text);
     Result<RunReportWriter> writer = RunReportWriter::open(config.output_dir, manifest);
     if (!writer) {
       std::cerr << "keel run: " << writer.status().message() << "\n";

@@ -509,7 +509,9 @@ ConfigResult load_run_config(const std::filesystem::path& file) {
     result.errors.push_back({"", text.status().message()});
     return result;
   }
-  return parse_run_config(*text, file);
+  ConfigResult result = parse_run_config(*text, file);
+  result.text = std::move(*text);
+  return result;
 }
 
 std::string format_config_error(const std::filesystem::path& file, const ConfigError& error) {

@@ -130,6 +130,9 @@ struct ConfigError {
 struct ConfigResult {
   std::optional<RunConfig> config;
   std::vector<ConfigError> errors;
+  // The bytes that were read (load_run_config): a run file may be a pipe,
+  // which cannot be read twice, so its hash comes from these.
+  std::string text;
 };
 ConfigResult load_run_config(const std::filesystem::path& file);
 ConfigResult parse_run_config(const std::string& json_text, const std::filesystem::path& file);

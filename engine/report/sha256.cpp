@@ -1,6 +1,10 @@
 // engine/report/sha256.cpp — SHA-256 through OpenSSL's EVP digest API.
 #include "engine/report/sha256.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -51,8 +55,21 @@ Result<std::string> finish_digest(EVP_MD_CTX* ctx, const std::string& what) {
 
 Result<std::string> sha256_file(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(name.c_str(), "rb"));
-  if (!file) return Status(KEEL_ERR_NOT_FOUND, "cannot open " + name + ": " + std::strerror(errno));
+  // Only a regular file has an end: a FIFO would block the open (or never
+  // end), a device like /dev/zero never end. O_NONBLOCK keeps the open
+  // itself from waiting for a FIFO's writer; fstat then refuses it.
+  const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Status(KEEL_ERR_NOT_FOUND, "cannot open " + name + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status(KEEL_ERR_INVALID_ARGUMENT, name + " is not a regular file");
+  }
+  std::unique_ptr<std::FILE, FileCloser> file(::fdopen(fd, "rb"));
+  if (!file) {
+    ::close(fd);
+    return Status(KEEL_ERR_INTERNAL, "cannot read " + name + ": " + std::strerror(errno));
+  }
   DigestCtx ctx = start_digest();
   if (!ctx) return Status(KEEL_ERR_INTERNAL, "SHA-256 of " + name + ": OpenSSL digest failed");
 

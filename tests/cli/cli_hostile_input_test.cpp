@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -149,6 +150,27 @@ TEST(CliHostileInput, FifoWithWriterIsARunFile) {
   writer.join();
   if (release >= 0) ::close(release);
   EXPECT_EQ(r.exit_code, 0) << r;
+}
+
+// keel run <(gen): the run file is read once (a pipe cannot be read again),
+// and the manifest's hash is of the bytes that were read.
+TEST(CliHostileInput, AFifoRunFileRunsAndIsHashedAsRead) {
+  TempDir dir;
+  const std::string fifo = dir.file("run.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string out = dir.file("out");
+  const std::string text =
+      run_file_text(R"({"fast": 2, "slow": 5, "quantity": 1})", "\"" + out + "\"");
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << text; });
+  const KeelRun r = run_keel({"run", fifo, "-q"});
+  const int release = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  writer.join();
+  if (release >= 0) ::close(release);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::string written = dir.write("same.json", text);
+  const KeelRun sum = run_process("/usr/bin/sha256sum", {written});
+  const auto manifest = nlohmann::json::parse(read_file(out + "/manifest.json"));
+  EXPECT_EQ(manifest["run_file"]["sha256"].get<std::string>(), sum.out.substr(0, 64));
 }
 
 // --params nested 60k deep (an argument holds at most 128 KiB) crashed
