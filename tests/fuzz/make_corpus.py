@@ -153,6 +153,12 @@ def binary_files():
           kmd("trades", ["AAPL,X\nY"], [(t, 0, 1.5, 2)]))
     write("binary_market_data", "ts_int64_max.kmd",
           kmd("trades", ["AAPL"], [(INT64_MAX, 0, 1, 1)]))
+    # Found by the harnesses: a time before 1970 converted to an ISO time the
+    # CSV reader refused, and a symbol with a leading space came back trimmed.
+    write("binary_market_data", "ts_before_1970.kmd",
+          kmd("trades", ["AAPL"], [(-1, 0, 1.5, 2)]))
+    write("binary_market_data", "symbol_with_leading_space.kmd",
+          kmd("trades", [" AAPL"], [(t, 0, 1.5, 2)]))
 
 
 if __name__ == "__main__":
