@@ -16,7 +16,6 @@ enum class FailureKind : int {
   bad_input = 2,    // run file, data, params, arguments
   plugin_load = 3,  // a plugin cannot be found, chosen or loaded
   plugin = 4,       // a plugin or strategy failed or faulted
-  interrupted = 130,
 };
 
 // A failure from a plugin call: a fault or a poisoned plugin is the

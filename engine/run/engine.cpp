@@ -889,6 +889,12 @@ void Engine::finish(RunRecorder& recorder) {
     if (Status st = slot.instance->on_stop(now_); !st) {
       spdlog::error("{}", st.message());
       slot.status = "stopped: " + st.message();
+      // A thread of the strategy's own that called the host (however late)
+      // is no clean stop: the run says so, unless on_error disables.
+      if (st.code() == KEEL_ERR_WRONG_THREAD &&
+          slot.spec->on_error != OnStrategyError::disable_strategy) {
+        fail(st, FailureKind::plugin);
+      }
     }
     slot.in_stop = false;
   }

@@ -82,6 +82,24 @@ TEST(RunHostThread, OnErrorDisableStopsOnlyTheStrategyThatBrokeTheRule) {
   EXPECT_GE(index_of(out.journal("good"), "stop ts=5000"), 0) << dump(out.journal("good"));
 }
 
+// The last callback is no hiding place: a breach during on_stop still
+// fails the run (its order is refused like any other).
+TEST(RunHostThread, ABreachDuringOnStopFailsTheRun) {
+  Scenario s;
+  s.equity("AAPL");
+  s.data("quotes.csv", "quotes", quotes(3));
+  s.strategy("s", {"AAPL"},
+             {{{"on", "stop"}, {"n", 0}, {"do", "submit_from_thread"},
+               {"order", order("AAPL", "buy", "market", 5)}}});
+  const RunOutput out = s.execute();
+  ASSERT_TRUE(out.ran);
+  EXPECT_EQ(out.result.failure.code(), KEEL_ERR_WRONG_THREAD) << out.result.summary.status;
+  EXPECT_EQ(out.result.kind, FailureKind::plugin);
+  EXPECT_TRUE(contains(out.strategy("s").status, "stopped: strategy 's': on_stop:"))
+      << out.strategy("s").status;
+  EXPECT_TRUE(out.orders.empty());
+}
+
 // A thread that keeps calling order_submit, position_get and account_get
 // while the loop runs: every call is refused, nothing it sent exists, and
 // the run ends with the rule's status instead of a crash. (Run under ASan
