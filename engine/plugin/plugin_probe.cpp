@@ -119,6 +119,10 @@ static Result<PluginProbe> ask_in_child(const std::filesystem::path& file,
   }
   if (child == 0) {
     ::close(fds[0]);
+    // The fault signals the parent may handle (a sanitizer, an OCaml
+    // plugin's stack-overflow handler) end the child plainly, so the parent
+    // hears which signal the file's code raised.
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(sig, SIG_DFL);
     answer_and_exit(fds[1], file, load_host);
   }
   ::close(fds[1]);
