@@ -100,6 +100,11 @@ Result<PluginLibrary*> PluginRegistry::load_file(const std::filesystem::path& pa
                         "from the search path)");
     }
   }
+  if (library->facts().compiler.find("panic=abort") != std::string::npos) {
+    spdlog::warn("plugin {} was built with panic = \"abort\": a panic in it ends this process "
+                 "with no report; ask for a build with panic = \"unwind\"",
+                 library->label());
+  }
   for (const Factory& factory : library->factories()) factories_[factory.id] = &factory;
   by_path_[key] = library;
   plugins_.push_back(std::move(*loaded));

@@ -130,6 +130,10 @@ TEST(RustPanic, PanicAbortBuildFailsPluginCheckAndInspectShowsIt) {
   EXPECT_EQ(inspect.exit_code, 0) << inspect;
   EXPECT_THAT(inspect.out, HasSubstr("Rust, rustc ")) << inspect;
   EXPECT_THAT(inspect.out, HasSubstr(", panic=abort, 64-bit")) << inspect;
+  // Whatever loads it says so (keel run, keel price, inspect).
+  EXPECT_THAT(inspect.err, HasSubstr("was built with panic = \"abort\": a panic in it ends this "
+                                     "process with no report"))
+      << inspect;
 
   // A plugin built with panic = "unwind" passes the same check.
   const cli_test::KeelRun unwinding = cli_test::run_keel({"plugin", "check", kPlugin.string()});
