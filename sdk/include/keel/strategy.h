@@ -87,6 +87,17 @@ typedef struct keel_strategy_events_consumed_ext {
   /* How many events of the last on_events call were reached (see above), in
    * 1..count. [instance-serialized] */
   size_t (*events_consumed)(void* self);
+
+  /* Since ABI 1.1 (check struct_size). The address of the strategy's batch
+   * cursor: a size_t that the strategy sets to i before it handles
+   * events[i] of the current on_events span, and that stays valid for the
+   * instance's life. The host reads it, on the run's thread and only while
+   * on_events runs, when the strategy calls a host function: now(),
+   * position_get(), account_get() and the risk checks are then those of
+   * events[i], and an order sent is stamped with events[i]'s time, exactly
+   * as per-event delivery would give. A strategy without it (NULL, or a 1.0
+   * table) is given spans of one event. [instance-serialized] */
+  const size_t* (*batch_cursor)(void* self);
 } keel_strategy_events_consumed_ext_t;
 
 /* A "keel.strategy/1" table must be at least this large (its members may
