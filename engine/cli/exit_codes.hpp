@@ -1,5 +1,5 @@
 // engine/cli/exit_codes.hpp — the one exit-code table every `keel` command
-// uses (README "Exit codes", `keel --help`):
+// uses (docs/cli.md "Exit codes", `keel --help`):
 //   0    ok
 //   2    bad input: run file, data, params, command-line arguments
 //   3    a plugin cannot be found, chosen or loaded

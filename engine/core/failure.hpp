@@ -1,6 +1,6 @@
 // engine/core/failure.hpp — what kind of failure stopped a command or a run.
 //
-// Every keel command answers with one exit-code table (README, `keel
+// Every keel command answers with one exit-code table (docs/cli.md, `keel
 // --help`), and the Python package raises by the same kinds, so the kind is
 // decided where the failure happens, not guessed later from a status code:
 // a strategy returning KEEL_ERR_INVALID_ARGUMENT from on_bar is a strategy

@@ -193,9 +193,9 @@ TEST(PythonRun, TheReadmesMeanReversionExampleTradesAndCancelsOnTimers) {
   EXPECT_THAT(orders, HasSubstr("filled"));
 }
 
-TEST(PythonRun, TheReadmeShowsTheMeanReversionExampleAsItIs) {
-  const std::string readme = read_file(kSource + "/README.md");
-  const size_t section = readme.find("## Strategies in Python");
+TEST(PythonRun, TheDocsShowTheMeanReversionExampleAsItIs) {
+  const std::string readme = read_file(kSource + "/docs/python.md");
+  const size_t section = readme.find("# Strategies in Python");
   ASSERT_NE(section, std::string::npos);
   const size_t begin = readme.find("```python\n", section);
   ASSERT_NE(begin, std::string::npos);
@@ -204,6 +204,28 @@ TEST(PythonRun, TheReadmeShowsTheMeanReversionExampleAsItIs) {
   const std::string file = read_file(kSource + "/examples/python/mean_reversion.py");
   const size_t after_docstring = file.find("\"\"\"\n", 3) + 4;
   EXPECT_EQ(shown, file.substr(after_docstring));
+}
+
+// The front page's Python strategy is a working strategy: it runs on the
+// demo bars and trades (buys on a rising close when flat).
+TEST(PythonRun, TheFrontPagesStrategyRuns) {
+  const std::string readme = read_file(kSource + "/README.md");
+  const size_t begin = readme.find("```python\n");
+  ASSERT_NE(begin, std::string::npos);
+  const size_t code = begin + 10;
+  TempDir dir;
+  const std::string script = dir.write("momentum.py", readme.substr(code, readme.find("```", code) - code));
+  json strategy = python(script, "Momentum");
+  strategy["instruments"] = {"AAPL"};
+  KeelRun r = run_with(dir, "front", run_file(strategy, dir.file("out")));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_GT(summary_of(dir, "out")["num_fills"].get<int>(), 0);
+}
+
+// The front page shows config/examples/minimal.json as it is.
+TEST(PythonRun, TheFrontPageShowsTheMinimalRunFileAsItIs) {
+  const std::string readme = read_file(kSource + "/README.md");
+  EXPECT_THAT(readme, HasSubstr("```json\n" + read_file(kSource + "/config/examples/minimal.json") + "```"));
 }
 
 TEST(PythonRun, EveryAbilityWorksFromPython) {

@@ -14,7 +14,7 @@
 #      OCaml examples of examples/out_of_tree against the same prefix only
 #      (cargo offline, its target dir in the example's build folder), check
 #      each exports one symbol, passes the installed `keel plugin check`,
-#      and prices what its closed form says; the README shows their files
+#      and prices what its closed form says; docs/plugins-rust.md and docs/plugins-ocaml.md show their files
 #      verbatim.
 #
 # Arguments (all --name=value, passed by tests/sdk/CMakeLists.txt):
@@ -314,24 +314,24 @@ refers_to_trees() {
   mentions_tree "$1" "$source_dir" || mentions_tree "$1" "$build_dir"
 }
 
-# The README's "Writing a plugin in Rust/OCaml" sections show these files
+# The docs pages on writing a plugin in Rust/OCaml show these files
 # verbatim; keep them true.
-readme_shows() { # <example dir> <file>...
-  local dir=$1
-  shift
-  "$python" - "$source_dir/README.md" "$dir" "$@" <<'EOF'
+docs_show() { # <docs page> <example dir> <file>...
+  local page=$1 dir=$2
+  shift 2
+  "$python" - "$source_dir/docs/$page" "$dir" "$@" <<'EOF'
 import sys
-readme = open(sys.argv[1]).read()
-missing = [f for f in sys.argv[3:] if open(f"{sys.argv[2]}/{f}").read().rstrip("\n") not in readme]
+page = open(sys.argv[1]).read()
+missing = [f for f in sys.argv[3:] if open(f"{sys.argv[2]}/{f}").read().rstrip("\n") not in page]
 for f in missing:
-    print(f"  README.md does not show {sys.argv[2]}/{f} as it is", file=sys.stderr)
+    print(f"  {sys.argv[1]} does not show {sys.argv[2]}/{f} as it is", file=sys.stderr)
 sys.exit(1 if missing else 0)
 EOF
 }
 
 if [ -n "${rust_example:-}" ]; then
-  readme_shows "$rust_example" Cargo.toml build.rs src/lib.rs CMakeLists.txt ||
-    fail "README.md's Rust section is out of date"
+  docs_show plugins-rust.md "$rust_example" Cargo.toml build.rs src/lib.rs CMakeLists.txt ||
+    fail "docs/plugins-rust.md is out of date"
   step "Rust: build $rust_example against $prefix only (cargo offline)"
   rust_sdk=$prefix/share/keel/rust/keel-sdk
   [ -f "$rust_sdk/Cargo.toml" ] && [ -f "$rust_sdk/src/lib.rs" ] ||
@@ -394,8 +394,8 @@ EOF
 fi
 
 if [ -n "${ocaml_example:-}" ]; then
-  readme_shows "$ocaml_example" acme_ml_models.ml CMakeLists.txt ||
-    fail "README.md's OCaml section is out of date"
+  docs_show plugins-ocaml.md "$ocaml_example" acme_ml_models.ml CMakeLists.txt ||
+    fail "docs/plugins-ocaml.md is out of date"
   step "OCaml: build $ocaml_example against $prefix only"
   [ -f "$prefix/$libdir/cmake/keel/KeelOCaml.cmake" ] || fail "the install has no KeelOCaml.cmake"
   [ -f "$prefix/$libdir/cmake/keel/ocaml/keel_ocaml_glue.c" ] || fail "the install has no OCaml SDK sources"
