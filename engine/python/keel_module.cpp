@@ -770,6 +770,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              const keel_status_t status =
                  KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err);
              c.count_action(status);
+             c.note_host_thread_call(status, "order_submit");
              check(status, err, "order_submit");
              return order.bits;
            })
@@ -780,23 +781,28 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              const keel_status_t status =
                  KEEL_PY_HOST(host, order_cancel)(&host, keel_order_handle_t{order}, &err);
              c.count_action(status);
+             c.note_host_thread_call(status, "order_cancel");
              check(status, err, "order_cancel");
            })
       .def("position",
-           [](const HostContext& c, keel_instrument_id_t instrument) {
+           [](HostContext& c, keel_instrument_id_t instrument) {
              const keel_host_t& host = host_of(c);
              keel_position_t out{};
              keel_error_t err{};
-             check(KEEL_PY_HOST(host, position_get)(&host, instrument, &out, &err), err,
-                   "position_get");
+             const keel_status_t status =
+                 KEEL_PY_HOST(host, position_get)(&host, instrument, &out, &err);
+             c.note_host_thread_call(status, "position_get");
+             check(status, err, "position_get");
              return out;
            })
       .def("account",
-           [](const HostContext& c) {
+           [](HostContext& c) {
              const keel_host_t& host = host_of(c);
              keel_account_t out{};
              keel_error_t err{};
-             check(KEEL_PY_HOST(host, account_get)(&host, &out, &err), err, "account_get");
+             const keel_status_t status = KEEL_PY_HOST(host, account_get)(&host, &out, &err);
+             c.note_host_thread_call(status, "account_get");
+             check(status, err, "account_get");
              return out;
            })
       .def("timer_set",
@@ -807,6 +813,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              const keel_status_t status =
                  KEEL_PY_HOST(host, timer_set)(&host, at, cookie, &timer, &err);
              c.count_action(status);
+             c.note_host_thread_call(status, "timer_set");
              check(status, err, "timer_set");
              return timer.bits;
            })
@@ -817,6 +824,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
              const keel_status_t status =
                  KEEL_PY_HOST(host, timer_cancel)(&host, keel_timer_handle_t{timer}, &err);
              c.count_action(status);
+             c.note_host_thread_call(status, "timer_cancel");
              check(status, err, "timer_cancel");
            })
       .def("batch_at",
@@ -835,7 +843,7 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
                                                                "): this batch has events 0.." +
                                                                std::to_string(c.batch_count - 1));
              }
-             c.cursor = static_cast<size_t>(i);
+             c.move_cursor(static_cast<size_t>(i));
            })
       .def("model_lookup", [](const std::shared_ptr<HostContext>& c, const std::string& name) {
         const keel_host_t& host = host_of(*c);

@@ -321,7 +321,7 @@ pub struct keel_account_t {
 
 // ---- pricing_model.h ------------------------------------------------------
 
-pub const KEEL_KIND_PRICING_MODEL: &str = "keel.pricing-model/1";
+pub const KEEL_KIND_PRICING_MODEL: &str = "keel.pricing_model/1";
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -1,6 +1,6 @@
 //! Pricing models: implement [`PricingModel`], list the type in
 //! `keel_plugin!`'s `pricing_models`, and the SDK supplies the
-//! `keel.pricing-model/1` table, every thunk guarded against panics.
+//! `keel.pricing_model/1` table, every thunk guarded against panics.
 //!
 //! ```
 //! use keel_sdk::{ffi::*, Host, KeelError, KeelResult, Params, PricingModel};
