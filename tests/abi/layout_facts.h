@@ -67,6 +67,8 @@ extern const size_t keel_test_c_layout_fact_count;
   X(offsetof(keel_strategy_vtable_t, on_stop))            \
   X(offsetof(keel_strategy_vtable_t, on_events))          \
   X(KEEL_STRATEGY_VTABLE_MIN_SIZE)                        \
+  X(sizeof(keel_strategy_events_consumed_ext_t))          \
+  X(offsetof(keel_strategy_events_consumed_ext_t, batch_cursor)) \
   X(sizeof(keel_host_t))                                  \
   X(offsetof(keel_host_t, host_data))                     \
   X(offsetof(keel_host_t, log))                           \
@@ -77,6 +79,8 @@ extern const size_t keel_test_c_layout_fact_count;
   X(offsetof(keel_factory_t, kind))                       \
   X(offsetof(keel_factory_t, create))                     \
   X(offsetof(keel_factory_t, methods))                    \
+  X(offsetof(keel_factory_t, context))                    \
+  X(offsetof(keel_factory_t, create_with_context))        \
   X(KEEL_FACTORY_MIN_SIZE)                                \
   X(sizeof(keel_plugin_descriptor_t))                     \
   X(offsetof(keel_plugin_descriptor_t, id))               \

@@ -398,6 +398,8 @@ pub fn factory<M: PricingModel>() -> &'static keel_factory_t {
         create: Some(create::<M>),
         drop: Some(drop_instance::<M>),
         methods: vtable as *const keel_pricing_model_vtable_t as *const c_void,
+        context: std::ptr::null_mut(),
+        create_with_context: None,
     }))
 }
 
