@@ -137,6 +137,12 @@ py::object make_bar(const keel_bar_t& bar);
 // Valid only during the call that receives it.
 py::object event_span_view(const keel_event_t* events, size_t count);
 
+// The module's Python half: the text of engine/python/keel_module.py and
+// the path tracebacks name, embedded by the build (keel_module_py.cpp,
+// generated from the .py file by engine/python/CMakeLists.txt).
+extern const char kPythonPart[];
+extern const char kPythonPartPath[];
+
 // Makes sure the `keel` module's static registration is linked in.
 void keel_module_anchor();
 
