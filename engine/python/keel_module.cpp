@@ -203,7 +203,6 @@ py::handle make_dtype(const std::vector<std::pair<const char*, std::pair<const c
   return py::module_::import("numpy").attr("dtype")(spec).release();
 }
 
-
 }  // namespace
 
 [[noreturn]] void raise_keel_error(keel_status_t code, const std::string& message) {

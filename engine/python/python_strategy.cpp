@@ -103,7 +103,6 @@ struct Script {
   py::object cls;
 };
 
-
 // The names of the classes a module defines, with their lines, for a
 // "did you mean" when the run file names another.
 std::string classes_defined(const py::module_& module, const std::string& script) {

@@ -86,8 +86,8 @@ keel_status_t keel_ocaml_create(void* factory, const char* params_json, const ke
   if (keel_ocaml_poisoned()) return keel_ocaml_poisoned_status(err);
   keel_ocaml_entry_t entry;
   keel_ocaml_enter(&entry);
-  const keel_status_t status = create_locked((const keel_ocaml_factory_t*)factory, params_json,
-                                             host, out_instance, err);
+  const keel_status_t status =
+      create_locked((const keel_ocaml_factory_t*)factory, params_json, host, out_instance, err);
   keel_ocaml_leave(&entry);
   return status;
 }
@@ -181,8 +181,7 @@ static keel_status_t model_price_batch(void* instance, const keel_option_batch_t
   if (keel_ocaml_poisoned()) return keel_ocaml_poisoned_status(err);
   keel_ocaml_entry_t entry;
   keel_ocaml_enter(&entry);
-  const keel_status_t status =
-      price_batch_locked((ocaml_instance_t*)instance, options, out, err);
+  const keel_status_t status = price_batch_locked((ocaml_instance_t*)instance, options, out, err);
   keel_ocaml_leave(&entry);
   return status;
 }
@@ -205,8 +204,8 @@ static keel_status_t implied_vol_locked(ocaml_instance_t* self, const keel_optio
   CAMLreturnT(keel_status_t, status);
 }
 
-static keel_status_t model_implied_vol(void* instance, const keel_option_t* option,
-                                       double premium, double* out_vol, keel_error_t* err) {
+static keel_status_t model_implied_vol(void* instance, const keel_option_t* option, double premium,
+                                       double* out_vol, keel_error_t* err) {
   if (option == NULL || out_vol == NULL) {
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "option and out_vol must not be NULL");
   }
@@ -275,8 +274,13 @@ static const void* model_get_extension(void* instance, const char* id) {
 }
 
 const keel_pricing_model_vtable_t keel_ocaml_pricing_model_vtable = {
-    sizeof(keel_pricing_model_vtable_t), model_price,     model_price_batch, model_implied_vol,
-    model_implied_vol_batch,             model_calibrate, model_get_extension};
+    sizeof(keel_pricing_model_vtable_t),
+    model_price,
+    model_price_batch,
+    model_implied_vol,
+    model_implied_vol_batch,
+    model_calibrate,
+    model_get_extension};
 
 /* ---- strategy table ----------------------------------------------------------- */
 
@@ -334,15 +338,14 @@ static keel_status_t deliver(void* instance, const keel_event_t* event, keel_err
 }
 
 /* The per-event members wrap their struct in a keel_event_t and deliver it. */
-#define KEEL_OCAML_EVENT_THUNK(member, type, kind_value, field)                            \
-  static keel_status_t strategy_##member(void* instance, const type* payload,              \
-                                         keel_error_t* err) {                             \
-    if (payload == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event is NULL"); \
-    keel_event_t event;                                                                    \
-    memset(&event, 0, sizeof event);                                                       \
-    event.kind = kind_value;                                                               \
-    event.as.field = *payload;                                                             \
-    return deliver(instance, &event, err);                                                 \
+#define KEEL_OCAML_EVENT_THUNK(member, type, kind_value, field)                                    \
+  static keel_status_t strategy_##member(void* instance, const type* payload, keel_error_t* err) { \
+    if (payload == NULL) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "event is NULL");   \
+    keel_event_t event;                                                                            \
+    memset(&event, 0, sizeof event);                                                               \
+    event.kind = kind_value;                                                                       \
+    event.as.field = *payload;                                                                     \
+    return deliver(instance, &event, err);                                                         \
   }
 KEEL_OCAML_EVENT_THUNK(on_quote, keel_quote_t, KEEL_EVENT_QUOTE, quote)
 KEEL_OCAML_EVENT_THUNK(on_trade, keel_trade_t, KEEL_EVENT_TRADE, trade)
@@ -376,9 +379,12 @@ _Static_assert(offsetof(keel_event_t, as.trade.ts) == 8 &&
                    offsetof(keel_event_t, as.trade.price) == 24 &&
                    offsetof(keel_event_t, as.trade.size) == 32,
                "Keel.Plugin.on_event_span's trade offsets");
-_Static_assert(offsetof(keel_event_t, as.bar.ts) == 8 && offsetof(keel_event_t, as.bar.instrument) == 16 &&
-                   offsetof(keel_event_t, as.bar.open) == 24 && offsetof(keel_event_t, as.bar.high) == 32 &&
-                   offsetof(keel_event_t, as.bar.low) == 40 && offsetof(keel_event_t, as.bar.close) == 48 &&
+_Static_assert(offsetof(keel_event_t, as.bar.ts) == 8 &&
+                   offsetof(keel_event_t, as.bar.instrument) == 16 &&
+                   offsetof(keel_event_t, as.bar.open) == 24 &&
+                   offsetof(keel_event_t, as.bar.high) == 32 &&
+                   offsetof(keel_event_t, as.bar.low) == 40 &&
+                   offsetof(keel_event_t, as.bar.close) == 48 &&
                    offsetof(keel_event_t, as.bar.volume) == 56,
                "Keel.Plugin.on_event_span's bar offsets");
 #ifndef KEEL_OCAML_SPAN_IN_PLACE /* 0 forces the portable path (tests) */
@@ -423,7 +429,11 @@ static keel_status_t on_events_locked(ocaml_instance_t* self, const keel_event_t
                                (void*)events, words);
     floats = caml_ba_alloc_dims(CAML_BA_FLOAT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
                                 (void*)events, words);
-    value args[6] = {self->ocaml, cursor, array, floats, Val_long((intnat)count),
+    value args[6] = {self->ocaml,
+                     cursor,
+                     array,
+                     floats,
+                     Val_long((intnat)count),
                      Val_long((intnat)KEEL_OCAML_SPAN_WORDS)};
     result = caml_callbackN_exn(*keel_ocaml_fn.on_event_span, 6, args);
     const keel_status_t status = keel_ocaml_take_outcome(result, err, &item);
@@ -522,8 +532,14 @@ static const void* strategy_get_extension(void* instance, const char* id) {
   return NULL;
 }
 
-const keel_strategy_vtable_t keel_ocaml_strategy_vtable = {
-    sizeof(keel_strategy_vtable_t), strategy_on_start,  strategy_on_quote,
-    strategy_on_trade,              strategy_on_bar,    strategy_on_order_update,
-    strategy_on_fill,               strategy_on_timer,  strategy_on_stop,
-    strategy_on_events,             strategy_get_extension};
+const keel_strategy_vtable_t keel_ocaml_strategy_vtable = {sizeof(keel_strategy_vtable_t),
+                                                           strategy_on_start,
+                                                           strategy_on_quote,
+                                                           strategy_on_trade,
+                                                           strategy_on_bar,
+                                                           strategy_on_order_update,
+                                                           strategy_on_fill,
+                                                           strategy_on_timer,
+                                                           strategy_on_stop,
+                                                           strategy_on_events,
+                                                           strategy_get_extension};

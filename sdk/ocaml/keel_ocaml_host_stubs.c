@@ -61,9 +61,9 @@ static value outcome_of(keel_status_t status, const keel_error_t* err, value pay
   } while (0)
 
 /* Inside a stub, after its CAMLparam. */
-#define KEEL_OCAML_REQUIRE_MEMBER(host, member)                                           \
-  if (!KEEL_HAS_MEMBER(host, keel_host_t, member) || (host)->member == NULL) {             \
-    CAMLreturn(outcome_failed(KEEL_ERR_UNSUPPORTED, "this host has no " #member));         \
+#define KEEL_OCAML_REQUIRE_MEMBER(host, member)                                    \
+  if (!KEEL_HAS_MEMBER(host, keel_host_t, member) || (host)->member == NULL) {     \
+    CAMLreturn(outcome_failed(KEEL_ERR_UNSUPPORTED, "this host has no " #member)); \
   }
 
 static value failed_out_of_memory(void) {
@@ -273,7 +273,8 @@ CAMLprim value keel_ocaml_host_model_create(value host_block, value factory_id, 
   }
   free(id);
   free(json);
-  if (status == KEEL_ERR_OUT_OF_MEMORY && err.message[0] == '\0') CAMLreturn(failed_out_of_memory());
+  if (status == KEEL_ERR_OUT_OF_MEMORY && err.message[0] == '\0')
+    CAMLreturn(failed_out_of_memory());
   CAMLreturn(outcome_of(status, &err, keel_ocaml_int_of_u64(model.bits)));
 }
 

@@ -16,13 +16,13 @@
 
 value keel_ocaml_f64_view(const double* data, size_t count) {
   /* CAML_BA_EXTERNAL: a view of the caller's memory, never freed by the GC. */
-  return caml_ba_alloc_dims(CAML_BA_FLOAT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
-                            (void*)data, (intnat)count);
+  return caml_ba_alloc_dims(CAML_BA_FLOAT64 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1, (void*)data,
+                            (intnat)count);
 }
 
 value keel_ocaml_i32_view(const int32_t* data, size_t count) {
-  return caml_ba_alloc_dims(CAML_BA_INT32 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
-                            (void*)data, (intnat)count);
+  return caml_ba_alloc_dims(CAML_BA_INT32 | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1, (void*)data,
+                            (intnat)count);
 }
 
 value keel_ocaml_some(value v) {

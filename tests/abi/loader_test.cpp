@@ -182,7 +182,8 @@ TEST(Loader, LoadsTheShippedBlackScholesPlugin) {
 // through it, with its own context.
 TEST(Loader, CallsCreateWithContextWithEachFactorysContext) {
   Host host;
-  Result<PluginLibrary*> loaded = host.registry().load_file(broken_plugin("keel_test_with_context"));
+  Result<PluginLibrary*> loaded =
+      host.registry().load_file(broken_plugin("keel_test_with_context"));
   ASSERT_TRUE(loaded) << loaded.status().message();
   const auto& factories = (*loaded)->factories();
   ASSERT_EQ(factories.size(), 2u);

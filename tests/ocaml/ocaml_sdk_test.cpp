@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
-#include <csignal>
-#include <cstdio>
 #include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -336,8 +336,8 @@ std::vector<size_t> cursors_during_a_span(const Factory& f) {
   std::vector<keel_event_t> events(5);
   for (size_t i = 0; i < events.size(); ++i) {
     events[i].kind = KEEL_EVENT_QUOTE;
-    events[i].as.quote = keel_quote_t{static_cast<keel_timestamp_t>(1000 + i), 3, 0, 99.5, 10,
-                                      100.5, 12};
+    events[i].as.quote =
+        keel_quote_t{static_cast<keel_timestamp_t>(1000 + i), 3, 0, 99.5, 10, 100.5, 12};
   }
   EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK)
       << err.message;

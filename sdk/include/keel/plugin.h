@@ -60,8 +60,8 @@ typedef keel_status_t (*keel_create_fn)(const char* params_json, const keel_host
  * for (keel_factory_t.context), so one function can serve many factories.
  * Otherwise the contract of keel_create_fn. [host-thread] */
 typedef keel_status_t (*keel_create_with_context_fn)(void* context, const char* params_json,
-                                                     const keel_host_t* host,
-                                                     void** out_instance, keel_error_t* err);
+                                                     const keel_host_t* host, void** out_instance,
+                                                     keel_error_t* err);
 
 /* Destroys an instance created by the same factory. Called exactly once
  * per instance by the host, also on a poisoned plugin; the instance is gone

@@ -101,7 +101,7 @@ typedef struct keel_calibration_quote {
 /* The payload of a KEEL_CAPSULE_TAG_CALIBRATION capsule (len == 1). Every
  * pointer inside is owned by the capsule and freed by its destructor. */
 typedef struct keel_calibration_report {
-  uint32_t struct_size; /* sizeof(keel_calibration_report_t) as the model was built */
+  uint32_t struct_size;       /* sizeof(keel_calibration_report_t) as the model was built */
   int32_t converged;          /* 1 when the fit met its tolerance */
   uint32_t iterations;
   uint32_t reserved;

@@ -17,13 +17,14 @@
  * Errors, for every member: KEEL_OK, or a code from keel/status.h with a
  * message in err. A member returning an error stops the strategy: the
  * engine logs the message, calls nothing more on it but drop (not even
- * on_stop), and ends or continues the run as the run file's on_error says. KEEL_ERR_PLUGIN_FAULT (a caught
- * exception, panic, or runtime error) also poisons the plugin: only drop is
- * called on its instances afterwards. A code outside the ABI's range counts
- * as KEEL_ERR_PLUGIN_FAULT. Expected codes: KEEL_ERR_INVALID_ARGUMENT (an
- * input the strategy cannot handle), KEEL_ERR_REJECTED (passed on from an
- * order the strategy cannot do without), KEEL_ERR_WRONG_THREAD (passed on
- * from a host call), KEEL_ERR_INTERNAL.
+ * on_stop), and ends or continues the run as the run file's on_error says.
+ * KEEL_ERR_PLUGIN_FAULT (a caught exception, panic, or runtime error) also
+ * poisons the plugin: only drop is called on its instances afterwards. A
+ * code outside the ABI's range counts as KEEL_ERR_PLUGIN_FAULT. Expected
+ * codes: KEEL_ERR_INVALID_ARGUMENT (an input the strategy cannot handle),
+ * KEEL_ERR_REJECTED (passed on from an order the strategy cannot do
+ * without), KEEL_ERR_WRONG_THREAD (passed on from a host call),
+ * KEEL_ERR_INTERNAL.
  *
  * Frozen for ABI 1.x: the event structs (keel/market.h). keel_strategy_start_t
  * and the tables here carry a struct_size and grow at their end. */

@@ -29,7 +29,8 @@ static const char* skip_space(const char* p) {
 /* Accepts an empty JSON object; names the first key of any other. */
 static keel_status_t check_empty_params(const char* json, keel_error_t* err) {
   const char* p = skip_space(json != NULL ? json : "{}");
-  if (*p != '{') return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "params must be a JSON object");
+  if (*p != '{')
+    return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "params must be a JSON object");
   p = skip_space(p + 1);
   if (*p == '}') {
     p = skip_space(p + 1);
@@ -69,7 +70,8 @@ static keel_status_t drop_nothing(void* instance, keel_error_t* err) {
 static keel_status_t intrinsic(const keel_option_t* o, keel_greeks_t* out, keel_error_t* err) {
   if (!(o->spot > 0)) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "spot must be > 0");
   if (!(o->strike > 0)) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "strike must be > 0");
-  if (!(o->expiry >= 0)) return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "expiry must be >= 0");
+  if (!(o->expiry >= 0))
+    return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "expiry must be >= 0");
   if (o->right != KEEL_RIGHT_CALL && o->right != KEEL_RIGHT_PUT) {
     return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "right must be call or put");
   }
@@ -92,9 +94,10 @@ static keel_status_t model_price_batch(void* self, const keel_option_batch_t* b,
   (void)self;
   keel_status_t first = KEEL_OK;
   for (size_t i = 0; i < b->count; ++i) {
-    keel_option_t o = {b->spot[i], b->strike[i], b->expiry[i], b->vol != NULL ? b->vol[i] : 0.0,
-                       b->rate[i], b->dividend[i], b->right[i],
-                       b->exercise != NULL ? b->exercise[i] : KEEL_EXERCISE_EUROPEAN};
+    keel_option_t o = {b->spot[i],   b->strike[i],
+                       b->expiry[i], b->vol != NULL ? b->vol[i] : 0.0,
+                       b->rate[i],   b->dividend[i],
+                       b->right[i],  b->exercise != NULL ? b->exercise[i] : KEEL_EXERCISE_EUROPEAN};
     keel_greeks_t g;
     keel_error_t item;
     const keel_status_t status = intrinsic(&o, &g, &item);
@@ -148,9 +151,13 @@ static keel_status_t model_calibrate(void* self, const keel_calibration_quote_t*
   return keel_error_set(err, KEEL_ERR_UNSUPPORTED, "the intrinsic model has nothing to calibrate");
 }
 
-static const keel_pricing_model_vtable_t model_table = {
-    sizeof(keel_pricing_model_vtable_t), model_price, model_price_batch, model_implied_vol,
-    model_implied_vol_batch, model_calibrate, NULL};
+static const keel_pricing_model_vtable_t model_table = {sizeof(keel_pricing_model_vtable_t),
+                                                        model_price,
+                                                        model_price_batch,
+                                                        model_implied_vol,
+                                                        model_implied_vol_batch,
+                                                        model_calibrate,
+                                                        NULL};
 
 /* ---- the strategy ------------------------------------------------------------- */
 
@@ -185,8 +192,8 @@ static keel_status_t buyer_on_start(void* instance, const keel_strategy_start_t*
   keel_model_handle_t model;
   keel_error_t lookup;
   if (self->host->model_lookup(self->host, "legacy", &model, &lookup) != KEEL_OK) return KEEL_OK;
-  const keel_option_t option = {110, 100, 0.5, 0.2, 0.01, 0, KEEL_RIGHT_CALL,
-                                KEEL_EXERCISE_EUROPEAN};
+  const keel_option_t option = {
+      110, 100, 0.5, 0.2, 0.01, 0, KEEL_RIGHT_CALL, KEEL_EXERCISE_EUROPEAN};
   keel_greeks_t greeks;
   const keel_status_t status = self->host->model_price(self->host, model, &option, &greeks, err);
   if (status != KEEL_OK) return status;
@@ -216,21 +223,39 @@ static keel_status_t buyer_on_quote(void* instance, const keel_quote_t* quote, k
   return status == KEEL_ERR_REJECTED ? KEEL_OK : status;
 }
 
-static const keel_strategy_vtable_t strategy_table = {
-    sizeof(keel_strategy_vtable_t), buyer_on_start, buyer_on_quote, NULL, NULL, NULL, NULL, NULL,
-    NULL, NULL, NULL};
+static const keel_strategy_vtable_t strategy_table = {sizeof(keel_strategy_vtable_t),
+                                                      buyer_on_start,
+                                                      buyer_on_quote,
+                                                      NULL,
+                                                      NULL,
+                                                      NULL,
+                                                      NULL,
+                                                      NULL,
+                                                      NULL,
+                                                      NULL,
+                                                      NULL};
 
 /* ---- the descriptor ------------------------------------------------------------ */
 
 static const keel_factory_t model_factory = {
-    sizeof(keel_factory_t), 0, KEEL_KIND_PRICING_MODEL, "keel_test.legacy_intrinsic",
+    sizeof(keel_factory_t),
+    0,
+    KEEL_KIND_PRICING_MODEL,
+    "keel_test.legacy_intrinsic",
     "options at intrinsic value (built for ABI 1.0)",
-    "{\"type\": \"object\", \"additionalProperties\": false}", model_create, drop_nothing,
+    "{\"type\": \"object\", \"additionalProperties\": false}",
+    model_create,
+    drop_nothing,
     &model_table};
 static const keel_factory_t strategy_factory = {
-    sizeof(keel_factory_t), 0, KEEL_KIND_STRATEGY, "keel_test.legacy_buyer",
+    sizeof(keel_factory_t),
+    0,
+    KEEL_KIND_STRATEGY,
+    "keel_test.legacy_buyer",
     "buys one unit at the first quote (built for ABI 1.0)",
-    "{\"type\": \"object\", \"additionalProperties\": false}", buyer_create, buyer_drop,
+    "{\"type\": \"object\", \"additionalProperties\": false}",
+    buyer_create,
+    buyer_drop,
     &strategy_table};
 static const keel_factory_t* const factories[] = {&model_factory, &strategy_factory};
 

@@ -6,9 +6,8 @@
 static char alpha[] = "alpha";
 static char beta[] = "beta";
 
-static keel_status_t create_named(void* context, const char* params_json,
-                                  const keel_host_t* host, void** out_instance,
-                                  keel_error_t* err) {
+static keel_status_t create_named(void* context, const char* params_json, const keel_host_t* host,
+                                  void** out_instance, keel_error_t* err) {
   (void)params_json;
   (void)host;
   if (context == NULL) return keel_error_set(err, KEEL_ERR_INTERNAL, "no factory context");
