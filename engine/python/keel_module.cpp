@@ -693,6 +693,8 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
 
   // Compiled under a name, so tracebacks through it say where they are.
   py::module_ builtins = py::module_::import("builtins");
-  builtins.attr("exec")(builtins.attr("compile")(kPythonPart, kPythonPartPath, "exec"),
+  const char* source = kPythonPart;  // arrays of unknown bound do not cast
+  const char* path = kPythonPartPath;
+  builtins.attr("exec")(builtins.attr("compile")(source, path, "exec"),
                         m.attr("__dict__"));
 }

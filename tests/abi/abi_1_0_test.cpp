@@ -84,7 +84,7 @@ TEST(Abi10Plugin, RunsWithItsModelAndStrategy) {
     "strategies": [{"name": "buyer", "factory": "keel_test.legacy_buyer", "instruments": ["XYZ"]}],
     "output": {"dir": "out"}
   })");
-  const KeelRun r = run_keel({"run", run_file});
+  const KeelRun r = run_keel({"--log-level", "info", "run", run_file});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_THAT(r.err + r.out, HasSubstr("legacy model priced 10")) << r;
   const auto summary =

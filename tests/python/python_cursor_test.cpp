@@ -33,7 +33,7 @@ void make_table(FakeHost& f) {
   t.host_data = &f;
   t.log = [](const keel_host_t*, int32_t, const char*) {};
   t.now = [](const keel_host_t*) -> keel_timestamp_t { return 0; };
-  t.account_get = [](const keel_host_t* host, keel_account_t* out, keel_error_t*) {
+  t.account_get = [](const keel_host_t* host, keel_account_t* out, keel_error_t*) -> keel_status_t {
     FakeHost& self = *fake(host);
     self.seen.push_back(self.cursor != nullptr ? *self.cursor : SIZE_MAX);
     *out = keel_account_t{};
