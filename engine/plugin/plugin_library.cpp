@@ -68,7 +68,11 @@ void validate_factory(PluginLibrary* plugin, size_t index, const keel_factory_t*
   };
   if (table.id == nullptr || *table.id == '\0') fail("has no id");
   if (table.kind == nullptr) fail("has no kind");
-  if (table.create == nullptr) fail("has no create function (create/drop are mandatory)");
+  if (table.create == nullptr && table.create_with_context == nullptr) {
+    fail(
+        "has no create function (create/drop are mandatory; since ABI 1.1 create_with_context "
+        "may stand for create)");
+  }
   if (table.drop == nullptr) fail("has no drop function (create/drop are mandatory)");
   if (table.methods == nullptr) fail("has no methods table");
   if (table.kind == nullptr || table.methods == nullptr) return;
@@ -78,11 +82,13 @@ void validate_factory(PluginLibrary* plugin, size_t index, const keel_factory_t*
   factory.id = text_or(table.id, "");
   factory.description = text_or(table.description, "");
   factory.params_schema = text_or(table.params_schema, "{}");
-  factory.create = table.create;
+  factory.create = table.create_with_context != nullptr
+                       ? CreateCall(table.create_with_context, table.context)
+                       : CreateCall(table.create);
   factory.drop = table.drop;
   const std::string kind = table.kind;
   const uint32_t methods_size = *static_cast<const uint32_t*>(table.methods);
-  if (kind == KEEL_KIND_PRICING_MODEL) {
+  if (kind == KEEL_KIND_PRICING_MODEL || kind == KEEL_KIND_PRICING_MODEL_1_0) {
     factory.kind = FactoryKind::pricing_model;
     if (methods_size < KEEL_PRICING_MODEL_VTABLE_MIN_SIZE) {
       fail("pricing-model table struct_size " + std::to_string(methods_size) +

@@ -26,6 +26,29 @@ class PluginLibrary;
 
 enum class FactoryKind { pricing_model, strategy };
 
+// A factory's create as the host calls it: the 1.0 keel_create_fn, or the
+// 1.1 keel_create_with_context_fn bound to the factory's context. Called
+// like a keel_create_fn.
+class CreateCall {
+ public:
+  CreateCall() = default;
+  CreateCall(keel_create_fn create) : create_(create) {}  // NOLINT: a 1.0 create is one
+  CreateCall(keel_create_with_context_fn create, void* context)
+      : with_context_(create), context_(context) {}
+
+  keel_status_t operator()(const char* params_json, const keel_host_t* host, void** out_instance,
+                           keel_error_t* err) const {
+    return with_context_ != nullptr ? with_context_(context_, params_json, host, out_instance, err)
+                                    : create_(params_json, host, out_instance, err);
+  }
+  explicit operator bool() const { return create_ != nullptr || with_context_ != nullptr; }
+
+ private:
+  keel_create_fn create_ = nullptr;
+  keel_create_with_context_fn with_context_ = nullptr;
+  void* context_ = nullptr;
+};
+
 // One validated factory of a loaded plugin.
 struct Factory {
   PluginLibrary* plugin = nullptr;
@@ -33,7 +56,7 @@ struct Factory {
   std::string id;
   std::string description;
   std::string params_schema;
-  keel_create_fn create = nullptr;
+  CreateCall create;
   keel_drop_fn drop = nullptr;
   keel_pricing_model_vtable_t model{};  // when kind == pricing_model
   keel_strategy_vtable_t strategy{};    // when kind == strategy

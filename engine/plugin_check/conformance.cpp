@@ -395,7 +395,7 @@ void check_descriptor(const PluginLibrary& plugin, Collector& out) {
     out.add(ignored.substr(0, ignored.find(' ')), "factory.kind_known",
             fail("kind unknown to this host (ABI " + std::to_string(KEEL_ABI_VERSION_MAJOR) + "." +
                  std::to_string(KEEL_ABI_VERSION_MINOR) + "): " + ignored +
-                 " is ignored; kinds are keel.pricing-model/1 and keel.strategy/1"));
+                 " is ignored; kinds are " KEEL_KIND_PRICING_MODEL " and " KEEL_KIND_STRATEGY));
   }
   for (const Factory& factory : plugin.factories()) {
     out.run(factory.id, "factory.well_formed", [&]() -> Verdict {

@@ -1,4 +1,4 @@
-// The checks of a "keel.pricing-model/1" factory: price on a grid of
+// The checks of a "keel.pricing_model/1" factory: price on a grid of
 // sensible options, bad inputs, price_batch against price, implied vol
 // round trips (single and batch), calibrate's capsule, get_extension.
 #include <algorithm>

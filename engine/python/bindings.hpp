@@ -4,8 +4,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -49,6 +51,43 @@ struct HostContext {
   bool vectorised = false;  // the strategy moves the cursor, not the adapter
   std::optional<size_t> cursor;
   std::optional<size_t> acted_at;  // the cursor when the strategy first acted
+  // The cursor as the host reads it (keel_strategy_events_consumed_ext_t.
+  // batch_cursor): written with `cursor`, never cleared, so its address stays
+  // valid for the instance's life.
+  size_t host_cursor = 0;
+
+  // The host-thread rule as the adapter sees it: a [host-thread] call the
+  // host refused with KEEL_ERR_WRONG_THREAD, or batch_at from another
+  // thread. Set from any thread; the adapter stops delivering events after
+  // the one during which it was set, and fails that callback if the host
+  // has not already.
+  std::atomic<bool> wrong_thread{false};
+  std::mutex wrong_thread_mutex;
+  std::string wrong_thread_message;  // the first violation, under the mutex
+
+  HostContext() = default;
+  HostContext(const HostContext&) = delete;
+  HostContext& operator=(const HostContext&) = delete;
+
+  void move_cursor(size_t i) {
+    cursor = i;
+    host_cursor = i;
+  }
+  // Records a violation of the host-thread rule (the first one tells).
+  void record_wrong_thread(const std::string& message) {
+    std::lock_guard lock(wrong_thread_mutex);
+    if (wrong_thread.load(std::memory_order_relaxed)) return;
+    wrong_thread_message = message;
+    wrong_thread.store(true, std::memory_order_release);
+  }
+  bool broke_thread_rule() const { return wrong_thread.load(std::memory_order_acquire); }
+  // After a [host-thread] host call: a refusal is a violation.
+  void note_host_thread_call(keel_status_t status, const char* member) {
+    if (status == KEEL_ERR_WRONG_THREAD) {
+      record_wrong_thread("wrong thread: strategy '" + name + "' called " + member +
+                          " from a thread the host did not call it on");
+    }
+  }
 
   bool on_call_thread() const { return calling && call_thread == std::this_thread::get_id(); }
   // A thread of the strategy's own, not the one keel calls it on.
@@ -73,10 +112,11 @@ struct HostContext {
 };
 
 // The host-thread rule for calls the module itself refuses (the batch
-// cursor from another thread): recorded on the instance like a refused
-// [host-thread] host call, so the host stops the strategy as its on_error
-// says; returns the message to raise keel.WrongThreadError with.
-std::string refuse_wrong_thread(const HostContext& context, const char* member);
+// cursor from another thread): recorded on the context like a refused
+// [host-thread] host call, so the adapter fails the callback and the host
+// stops the strategy as its on_error says; returns the message to raise
+// keel.WrongThreadError with.
+std::string refuse_wrong_thread(HostContext& context, const char* member);
 
 // Raises keel.Error with `code`: keel.OrderRejected for KEEL_ERR_REJECTED,
 // keel.WrongThreadError for KEEL_ERR_WRONG_THREAD.
@@ -96,6 +136,12 @@ py::object make_bar(const keel_bar_t& bar);
 // kind, in place: no copy (its dtype's itemsize is sizeof(keel_event_t)).
 // Valid only during the call that receives it.
 py::object event_span_view(const keel_event_t* events, size_t count);
+
+// The module's Python half: the text of engine/python/keel_module.py and
+// the path tracebacks name, embedded by the build (keel_module_py.cpp,
+// generated from the .py file by engine/python/CMakeLists.txt).
+extern const char kPythonPart[];
+extern const char kPythonPartPath[];
 
 // Makes sure the `keel` module's static registration is linked in.
 void keel_module_anchor();

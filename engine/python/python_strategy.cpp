@@ -6,14 +6,11 @@
 #include <pybind11/embed.h>
 
 #include <atomic>
-#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
-#include "engine/host/host.hpp"
-#include "engine/host/strategy_instance.hpp"
 #include "engine/python/bindings.hpp"
 #include "keel/version.h"
 
@@ -106,21 +103,6 @@ struct Script {
   py::object cls;
 };
 
-std::mutex g_scripts_mutex;
-std::map<const PluginLibrary*, Script*>& scripts() {
-  static auto* map = new std::map<const PluginLibrary*, Script*>();
-  return *map;
-}
-
-Script* script_of(const keel_host_t* host) {
-  if (host == nullptr || host->host_data == nullptr) return nullptr;
-  // The adapter is keel's own code: it may read the host's side of the table.
-  const auto* context = static_cast<const InstanceContext*>(host->host_data);
-  std::lock_guard lock(g_scripts_mutex);
-  auto it = scripts().find(context->plugin);
-  return it == scripts().end() ? nullptr : it->second;
-}
-
 // The names of the classes a module defines, with their lines, for a
 // "did you mean" when the run file names another.
 std::string classes_defined(const py::module_& module, const std::string& script) {
@@ -153,13 +135,8 @@ struct Adapter {
   py::object on_start, on_quote, on_trade, on_bar, on_order_update, on_fill, on_timer, on_stop;
   py::object on_quotes, on_trades, on_bars;
   size_t consumed = 0;
-  // The host's record of the host-thread rule (InstanceContext): set when a
-  // thread of the strategy's own called a [host-thread] member.
-  const std::atomic<bool>* wrong_thread = nullptr;
 
-  bool broke_thread_rule() const {
-    return wrong_thread != nullptr && wrong_thread->load(std::memory_order_relaxed);
-  }
+  bool broke_thread_rule() const { return context->broke_thread_rule(); }
 };
 
 Adapter& adapter(void* self) { return *static_cast<Adapter*>(self); }
@@ -182,13 +159,20 @@ class CallScope {
 };
 
 // Runs `body` holding the GIL; a Python exception becomes a status and a
-// message naming the script's file:line, and its traceback is logged.
+// message naming the script's file:line, and its traceback is logged. A
+// violation of the host-thread rule during the call fails it (the host,
+// when it refused a call itself, reports its own message instead).
 template <class Body>
 keel_status_t guarded(Adapter& a, const char* member, keel_error_t* err, Body&& body) {
   py::gil_scoped_acquire gil;
   const CallScope call(*a.context);
   try {
     body();
+    if (a.broke_thread_rule()) [[unlikely]] {
+      std::lock_guard lock(a.context->wrong_thread_mutex);
+      return keel_error_set(err, KEEL_ERR_WRONG_THREAD, "%s",
+                            a.context->wrong_thread_message.c_str());
+    }
     return KEEL_OK;
   } catch (py::error_already_set& e) {
     PythonError error = describe(e, a.script->path);
@@ -316,6 +300,7 @@ class BatchScope {
     context_.batch_count = count;
     context_.vectorised = vectorised;
     context_.cursor.reset();
+    context_.host_cursor = 0;  // before events[0]; batch_at or the loop moves it
     context_.acted_at.reset();
   }
   ~BatchScope() {
@@ -414,7 +399,7 @@ keel_status_t on_events(void* self, const keel_event_t* events, size_t count, ke
   return guarded(a, per_event, err, [&] {
     for (size_t i = 0; i < count; ++i) {
       const uint64_t actions = c.actions;
-      c.cursor = i;
+      c.move_cursor(i);
       a.consumed = i + 1;  // so far, should this event fail
       deliver(a, events[i]);
       if (c.actions != actions || a.broke_thread_rule()) return;
@@ -424,8 +409,10 @@ keel_status_t on_events(void* self, const keel_event_t* events, size_t count, ke
 
 size_t events_consumed(void* self) { return adapter(self).consumed; }
 
+const size_t* batch_cursor(void* self) { return &adapter(self).context->host_cursor; }
+
 const keel_strategy_events_consumed_ext_t kConsumedExtension{
-    sizeof(keel_strategy_events_consumed_ext_t), &events_consumed};
+    sizeof(keel_strategy_events_consumed_ext_t), &events_consumed, &batch_cursor};
 
 const void* get_extension(void* /*self*/, const char* id) {
   if (id != nullptr && std::string(id) == KEEL_STRATEGY_EXT_EVENTS_CONSUMED) {
@@ -453,9 +440,12 @@ bool is_param_error(py::error_already_set& e) {
          e.matches(PyExc_ValueError) || e.matches(PyExc_TypeError) || e.matches(PyExc_KeyError);
 }
 
-keel_status_t create(const char* params_json, const keel_host_t* host, void** out_instance,
-                     keel_error_t* err) {
-  Script* script = script_of(host);
+// The factory's create (keel_create_with_context_fn): `context` is the
+// factory's Script, so the adapter needs nothing of the host's but the
+// instance's host table.
+keel_status_t create(void* context, const char* params_json, const keel_host_t* host,
+                     void** out_instance, keel_error_t* err) {
+  const auto* script = static_cast<const Script*>(context);
   if (script == nullptr) {
     return keel_error_set(err, KEEL_ERR_INTERNAL, "no Python script is registered for this factory");
   }
@@ -464,9 +454,6 @@ keel_status_t create(const char* params_json, const keel_host_t* host, void** ou
   a->script = script;
   a->context = std::make_shared<HostContext>();
   a->context->host = host;
-  if (host->host_data != nullptr) {
-    a->wrong_thread = &static_cast<const InstanceContext*>(host->host_data)->wrong_thread_flag();
-  }
   try {
     const CallScope call(*a->context);
     py::object params =
@@ -558,18 +545,14 @@ Result<py::object> import_class(const PythonStrategySpec& spec, const std::strin
 
 }  // namespace
 
-std::string refuse_wrong_thread(const HostContext& context, const char* member) {
-  std::string who = "strategy '" + context.name + "'";
-  if (context.host != nullptr && context.host->host_data != nullptr) {
-    // The adapter is keel's own code: it may use the host's side of the table.
-    auto* instance = static_cast<InstanceContext*>(context.host->host_data);
-    instance->record_wrong_thread(member);
-    who = instance->name;
-  }
-  return "wrong thread: " + who + " called " + member +
-         " from a thread keel did not call it on; the batch cursor belongs to the callback "
-         "keel is making (on_quotes, on_trades, on_bars), on keel's thread: hand results from "
-         "your own threads to your next callback";
+std::string refuse_wrong_thread(HostContext& context, const char* member) {
+  const std::string message =
+      "wrong thread: strategy '" + context.name + "' called " + member +
+      " from a thread keel did not call it on; the batch cursor belongs to the callback "
+      "keel is making (on_quotes, on_trades, on_bars), on keel's thread: hand results from "
+      "your own threads to your next callback";
+  context.record_wrong_thread(message);
+  return message;
 }
 
 Status start_interpreter() {
@@ -602,7 +585,9 @@ Result<const Factory*> python_strategy_factory(PluginRegistry& registry,
   factory.id = id_taken ? "python:" + path + ":" + spec.class_name : wanted_id;
   factory.description = "Python strategy " + spec.class_name + " from " + path;
   factory.params_schema = R"({"type": "object"})";
-  factory.create = &create;
+  // For the life of the process, like the interpreter and the class.
+  const auto* script = new Script{path, spec.class_name, *cls};
+  factory.create = CreateCall(&create, const_cast<Script*>(script));
   factory.drop = &drop;
   factory.strategy = kVtable;
   PluginFacts facts;
@@ -620,11 +605,6 @@ Result<const Factory*> python_strategy_factory(PluginRegistry& registry,
   std::vector<Factory> factories;
   factories.push_back(std::move(factory));
   auto library = PluginLibrary::in_process(path, std::move(facts), std::move(factories));
-  const PluginLibrary* key = library.get();
-  {
-    std::lock_guard lock(g_scripts_mutex);
-    scripts()[key] = new Script{path, spec.class_name, *cls};  // for the life of the process
-  }
   Result<PluginLibrary*> added = registry.add_in_process(std::move(library));
   if (!added) return added.status();
   return &(*added)->factories().front();

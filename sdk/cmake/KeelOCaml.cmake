@@ -12,7 +12,7 @@
 # library (Keel.Plugin, Keel.Pricing_model, Keel.Strategy, Keel.Host, ...),
 # links them with the OCaml runtime into one position-independent object
 # (-output-complete-obj -runtime-variant _pic), and links that with the C
-# glue (keel_ocaml_glue.c, keel_ocaml_runtime.c) into a MODULE library
+# C glue (keel_ocaml_*.c) into a MODULE library
 # named <target>.so whose only exported symbol is keel_plugin_entry (the
 # version script keel_plugin.map): each plugin carries a private copy of the
 # runtime. Everything it builds stays in the binary dir.
@@ -61,6 +61,14 @@ else()
 endif()
 set(KEEL_OCAML_SDK_SOURCE_DIR "${_keel_ocaml_sdk_source_dir}" CACHE INTERNAL "")
 set(_KEEL_OCAML_PLUGIN_MAP "${CMAKE_CURRENT_LIST_DIR}/keel_plugin.map" CACHE INTERNAL "")
+# The C glue, in files by job (keel_ocaml_glue.h says which does what).
+set(KEEL_OCAML_GLUE_SOURCES
+    "${_keel_ocaml_sdk_source_dir}/keel_ocaml_glue.c"
+    "${_keel_ocaml_sdk_source_dir}/keel_ocaml_runtime.c"
+    "${_keel_ocaml_sdk_source_dir}/keel_ocaml_values.c"
+    "${_keel_ocaml_sdk_source_dir}/keel_ocaml_callbacks.c"
+    "${_keel_ocaml_sdk_source_dir}/keel_ocaml_host_stubs.c"
+    CACHE INTERNAL "")
 
 # Modules of the Keel library, in dependency order (packed as `Keel`).
 set(KEEL_OCAML_SDK_MODULES error json params types host pricing_model strategy plugin
@@ -97,8 +105,7 @@ function(_keel_ocaml_sdk)
   add_custom_target(keel_ocaml_sdk DEPENDS "${out}/keel.cmx")
   set_property(GLOBAL PROPERTY KEEL_OCAML_SDK_DIR "${out}")
 
-  add_library(keel_ocaml_glue OBJECT "${KEEL_OCAML_SDK_SOURCE_DIR}/keel_ocaml_glue.c"
-                                     "${KEEL_OCAML_SDK_SOURCE_DIR}/keel_ocaml_runtime.c")
+  add_library(keel_ocaml_glue OBJECT ${KEEL_OCAML_GLUE_SOURCES})
   target_include_directories(keel_ocaml_glue PRIVATE "${KEEL_OCAML_STDLIB_DIR}")
   target_link_libraries(keel_ocaml_glue PRIVATE keel::sdk)
   set_target_properties(keel_ocaml_glue PROPERTIES

@@ -174,13 +174,23 @@ let span_failed at e =
   Bigarray.Array1.unsafe_set span_failed_at 0 (Int64.of_int (at + 1));
   Printexc.raise_with_backtrace e backtrace
 
-let on_events instance events =
+(* The instance's batch cursor, a view the glue passes with each span:
+   written before each event is handed to the strategy, so keel answers
+   now, position, account and its risk checks for that event
+   (batch_cursor in keel/strategy.h). One store per event. *)
+type cursor = (int64, Bigarray.int64_elt, Bigarray.c_layout) Bigarray.Array1.t
+
+let move_cursor (cursor : cursor) i = Bigarray.Array1.unsafe_set cursor 0 (Int64.of_int i)
+[@@inline]
+
+let on_events instance (cursor : cursor) events =
   guard (fun () ->
       let s = strategy instance in
       let count = Array.length events in
       let i = ref 0 in
       (try
          while !i < count && not (span_acted ()) do
+           move_cursor cursor !i;
            Strategy.handle s events.(!i);
            incr i
          done
@@ -200,12 +210,13 @@ type floats = (float, Bigarray.float64_elt, Bigarray.c_layout) Bigarray.Array1.t
 
 external event_at : words -> int -> event = "keel_ocaml_event_at"
 
-let on_event_span instance (words : words) (floats : floats) count stride =
+let on_event_span instance (cursor : cursor) (words : words) (floats : floats) count stride =
   guard (fun () ->
       let s = strategy instance in
       let i = ref 0 in
       (try
          while !i < count && not (span_acted ()) do
+           move_cursor cursor !i;
            let b = !i * stride in
            let kind = Int64.to_int (Bigarray.Array1.unsafe_get words b) land 0xffff_ffff in
            if kind >= 1 && kind <= 3 then begin

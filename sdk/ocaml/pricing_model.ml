@@ -1,4 +1,4 @@
-(* Keel.Pricing_model — write a pricing model (kind "keel.pricing-model/1").
+(* Keel.Pricing_model — write a pricing model (kind "keel.pricing_model/1").
 
      let create params host =
        let steps = Keel.Params.int params "steps" ~default:500 ~min:2 in

@@ -41,7 +41,7 @@ static_assert(sizeof(keel_timer_handle_t) == 8);
 
 // The required prefixes end where the optional members begin.
 static_assert(KEEL_PLUGIN_DESCRIPTOR_MIN_SIZE == offsetof(keel_plugin_descriptor_t, get_extension));
-static_assert(KEEL_FACTORY_MIN_SIZE == sizeof(keel_factory_t));
+static_assert(KEEL_FACTORY_MIN_SIZE == offsetof(keel_factory_t, context));
 static_assert(KEEL_PRICING_MODEL_VTABLE_MIN_SIZE ==
               offsetof(keel_pricing_model_vtable_t, get_extension));
 static_assert(KEEL_STRATEGY_VTABLE_MIN_SIZE == offsetof(keel_strategy_vtable_t, on_events));

@@ -60,9 +60,9 @@ std::vector<BrokenCase> broken_cases() {
         "link it with keel_add_plugin()"}},
       {"keel_test_null_entry",
        1,
-       {"the entry returned no descriptor: the plugin refused this host (ABI 1.0)"}},
+       {"the entry returned no descriptor: the plugin refused this host (ABI 1.1)"}},
       {"keel_test_bad_magic", 1, {"bad magic 0x0123456789abcdef in the descriptor"}},
-      {"keel_test_foreign_major", 1, {"built for keel ABI 2.0, this host speaks ABI 1.0"}},
+      {"keel_test_foreign_major", 1, {"built for keel ABI 2.0, this host speaks ABI 1.1"}},
       {"keel_test_short_descriptor",
        1,
        {"descriptor struct_size " + std::to_string(offsetof(keel_plugin_descriptor_t, factories)) +
@@ -176,6 +176,32 @@ TEST(Loader, LoadsTheShippedBlackScholesPlugin) {
   ASSERT_NE(model, factories.end());
   EXPECT_EQ(model->kind, FactoryKind::pricing_model);
   EXPECT_EQ(model->model.struct_size, sizeof(keel_pricing_model_vtable_t));
+}
+
+// ABI 1.1: a factory with create_with_context (and no create) is created
+// through it, with its own context.
+TEST(Loader, CallsCreateWithContextWithEachFactorysContext) {
+  Host host;
+  Result<PluginLibrary*> loaded =
+      host.registry().load_file(broken_plugin("keel_test_with_context"));
+  ASSERT_TRUE(loaded) << loaded.status().message();
+  const auto& factories = (*loaded)->factories();
+  ASSERT_EQ(factories.size(), 2u);
+  const std::unique_ptr<InstanceContext> context = host.make_context("model 'm'", *loaded);
+  for (const auto& [factory, name] : {std::pair{&factories[0], "alpha"}, {&factories[1], "beta"}}) {
+    SCOPED_TRACE(factory->id);
+    void* instance = nullptr;
+    keel_error_t err{};
+    ASSERT_EQ(factory->create("{}", &context->table, &instance, &err), KEEL_OK) << err.message;
+    ASSERT_NE(instance, nullptr);
+    EXPECT_STREQ(static_cast<const char*>(instance), name);
+    EXPECT_EQ(factory->drop(instance, &err), KEEL_OK);
+  }
+  // And through the host, like any model.
+  Result<keel_model_handle_t> handle =
+      host.create_model("keel_test.context_beta", "{}", "model 'beta'");
+  ASSERT_TRUE(handle) << handle.status().message();
+  EXPECT_TRUE(host.drop_model(*handle));
 }
 
 TEST(Loader, AcceptsAFutureMinorWhoseTablesGrew) {

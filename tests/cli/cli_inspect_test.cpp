@@ -39,7 +39,7 @@ void expect_black_scholes_json(const KeelRun& r) {
   EXPECT_EQ(j.at("build").at("pointer_size"), sizeof(void*));
   ASSERT_EQ(j.at("factories").size(), 1u) << r;
   EXPECT_EQ(j.at("factories")[0].at("id"), "keel.black_scholes");
-  EXPECT_EQ(j.at("factories")[0].at("kind"), "keel.pricing-model/1");
+  EXPECT_EQ(j.at("factories")[0].at("kind"), "keel.pricing_model/1");
   EXPECT_TRUE(j.at("factories")[0].at("params_schema").is_object()) << r;
   EXPECT_TRUE(same_file(j.at("path").get<std::string>(), kBsPlugin)) << r;
 }
@@ -52,7 +52,7 @@ TEST(CliInspect, ByIdPrintsTheDescriptor) {
   EXPECT_THAT(r.out, HasSubstr("ABI:         1.0")) << r;
   EXPECT_THAT(r.out, HasSubstr(std::string("keel SDK ") + KEEL_SDK_VERSION_STRING + ", C++20"))
       << r;
-  EXPECT_THAT(r.out, HasSubstr("keel.black_scholes  [keel.pricing-model/1]")) << r;
+  EXPECT_THAT(r.out, HasSubstr("keel.black_scholes  [keel.pricing_model/1]")) << r;
   EXPECT_THAT(r.out, HasSubstr("params: none")) << r;
 }
 

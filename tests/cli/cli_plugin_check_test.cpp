@@ -102,7 +102,7 @@ TEST(CliPluginCheck, BlackScholesByIdShowsEachCheck) {
   ASSERT_EQ(r.exit_code, 0) << r;
   const auto passes = pass_lines(r);
   EXPECT_THAT(passes, Contains("PASS  exports: exports exactly one symbol, keel_plugin_entry"));
-  EXPECT_THAT(passes, Contains("PASS  descriptor: magic and ABI 1.0"));
+  EXPECT_THAT(passes, Contains("PASS  descriptor: magic and ABI 1.1"));
   EXPECT_THAT(passes, Contains("PASS  keel.black_scholes: create with an unknown param "
                                "{\"keel_check_unknown_param\":1} is refused: invalid argument: "
                                "/keel_check_unknown_param: unknown param"));
@@ -175,7 +175,7 @@ TEST(CliPluginCheck, LoaderFindingsAreSeparateFailLines) {
        {"FAIL  descriptor: bad magic 0x0123456789abcdef in the descriptor (expected "
         "0x47554c504c45454b, \"KEELPLUG\"): not a keel descriptor, or built for another ABI"}},
       {"foreign_major",
-       {"FAIL  descriptor: built for keel ABI 2.0, this host speaks ABI 1.0: rebuild the plugin "
+       {"FAIL  descriptor: built for keel ABI 2.0, this host speaks ABI 1.1: rebuild the plugin "
         "against a keel SDK with ABI major 1"}},
       {"extra_exports",
        {"FAIL  exports: exports 2 symbol(s) besides 'keel_plugin_entry' (keel_test_extra_helper, "

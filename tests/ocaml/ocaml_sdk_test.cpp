@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
-#include <csignal>
 #include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -275,6 +276,92 @@ TEST_F(OcamlSdk, AFailedSpanReportsTheFailingEventAsConsumed) {
             5 + 3);
   EXPECT_FALSE(f.plugin->poisoned()) << "a Keel.Error is a status, not a fault";
   EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+  take_journal();
+}
+
+// ---- ABI 1.1: factory contexts and the batch cursor -------------------------------
+
+// Forty factories, past the 32 create thunks the glue once had: each is
+// created through create_with_context with its own context, so factory NN's
+// instance is NN's (its model prices everything at NN).
+TEST(OcamlSdkFactories, MoreThan32FactoriesEachCreateTheirOwnInstance) {
+  Host host;
+  Result<PluginLibrary*> plugin = host.registry().load_file(KEEL_TEST_OCAML_MANY);
+  ASSERT_TRUE(plugin) << plugin.status().message();
+  ASSERT_EQ((*plugin)->factories().size(), 40u);
+  for (int n : {0, 1, 31, 32, 33, 39}) {
+    char id[64];
+    std::snprintf(id, sizeof id, "keel_test.ocaml_many_%02d", n);
+    SCOPED_TRACE(id);
+    Result<keel_model_handle_t> handle = host.create_model(id, "{}", std::string("model ") + id);
+    ASSERT_TRUE(handle) << handle.status().message();
+    Result<std::shared_ptr<ModelInstance>> model = host.model(*handle);
+    ASSERT_TRUE(model) << model.status().message();
+    Result<keel_greeks_t> priced = (*model)->price(option(100, 100, 1, 0.2, 0.01));
+    ASSERT_TRUE(priced) << priced.status().message();
+    EXPECT_EQ(priced->price, n);
+    EXPECT_TRUE(host.drop_model(*handle));
+  }
+}
+
+// The batch cursor (keel/strategy.h): during on_events, a host call the
+// strategy makes while handling events[i] finds i at the cursor's address.
+// The journal strategy logs every quote; the host's log reads the cursor.
+const size_t* g_cursor = nullptr;
+std::vector<size_t> g_cursors_seen;
+
+void record_cursor(const keel_host_t*, int32_t, const char* message) {
+  if (std::string(message).rfind("quote", 0) == 0) {
+    g_cursors_seen.push_back(g_cursor != nullptr ? *g_cursor : SIZE_MAX);
+  }
+}
+
+std::vector<size_t> cursors_during_a_span(const Factory& f) {
+  keel_host_t host = recording_host();
+  host.log = &record_cursor;
+  void* instance = nullptr;
+  keel_error_t err{};
+  EXPECT_EQ(f.create(R"({"label": "c"})", &host, &instance, &err), KEEL_OK) << err.message;
+  if (instance == nullptr) return {};
+  const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(
+      f.strategy.get_extension(instance, KEEL_STRATEGY_EXT_EVENTS_CONSUMED));
+  EXPECT_TRUE(KEEL_HAS_MEMBER(ext, keel_strategy_events_consumed_ext_t, batch_cursor));
+  if (!KEEL_HAS_MEMBER(ext, keel_strategy_events_consumed_ext_t, batch_cursor) ||
+      ext->batch_cursor == nullptr) {
+    EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+    return {};
+  }
+  g_cursor = ext->batch_cursor(instance);
+  g_cursors_seen.clear();
+  std::vector<keel_event_t> events(5);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].kind = KEEL_EVENT_QUOTE;
+    events[i].as.quote =
+        keel_quote_t{static_cast<keel_timestamp_t>(1000 + i), 3, 0, 99.5, 10, 100.5, 12};
+  }
+  EXPECT_EQ(f.strategy.on_events(instance, events.data(), events.size(), &err), KEEL_OK)
+      << err.message;
+  EXPECT_EQ(ext->events_consumed(instance), events.size());
+  EXPECT_EQ(ext->batch_cursor(instance), g_cursor) << "the address is the instance's for life";
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+  g_cursor = nullptr;
+  return g_cursors_seen;
+}
+
+TEST_F(OcamlSdk, TheBatchCursorIsTheEventBeingHandled) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  EXPECT_EQ(cursors_during_a_span(**factory), (std::vector<size_t>{0, 1, 2, 3, 4}));
+  take_journal();
+}
+
+TEST(OcamlSdkPortableSpan, TheBatchCursorIsTheEventBeingHandled) {
+  Host host;
+  Result<PluginLibrary*> plugin = host.registry().load_file(KEEL_TEST_OCAML_PORTABLE);
+  ASSERT_TRUE(plugin) << plugin.status().message();
+  Result<const Factory*> factory = host.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(factory) << factory.status().message();
+  EXPECT_EQ(cursors_during_a_span(**factory), (std::vector<size_t>{0, 1, 2, 3, 4}));
   take_journal();
 }
 

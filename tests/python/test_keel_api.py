@@ -238,3 +238,16 @@ def test_the_base_class_callbacks_are_no_ops():
     for name in ("on_quote", "on_trade", "on_bar", "on_order_update", "on_fill", "on_timer"):
         assert getattr(s, name)(None) is None
     assert not hasattr(keel.Strategy, "on_bars")
+
+
+def test_the_base_class_comes_from_its_own_py_file():
+    # keel.Strategy and the exceptions are written in engine/python/keel_module.py,
+    # embedded at build time: tracebacks and inspect name that file, whose lines
+    # are the ones Python shows.
+    import inspect
+    import linecache
+    source = inspect.getsourcefile(keel.Strategy.param)
+    assert source.endswith("engine/python/keel_module.py"), source
+    code = keel.Strategy.param.__code__
+    assert "def param" in linecache.getline(source, code.co_firstlineno)
+    assert keel.OrderRejected.__init__.__code__.co_filename == source

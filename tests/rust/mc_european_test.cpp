@@ -123,7 +123,7 @@ TEST_F(RustMcEuropean, LoaderAcceptsTheRustPluginAndItsBuildFacts) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("id"), "keel.mc_european");
   EXPECT_EQ(j.at("build").at("language"), "Rust");
-  EXPECT_EQ(j.at("factories")[0].at("kind"), "keel.pricing-model/1");
+  EXPECT_EQ(j.at("factories")[0].at("kind"), "keel.pricing_model/1");
 }
 
 // A grid of calls and puts: |MC - Black-Scholes| < 3 standard errors, the

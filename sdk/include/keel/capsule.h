@@ -15,7 +15,10 @@
  * The receiver checks before use (keel_capsule_check): the tag matches the
  * type it expects, len <= cap, data is non-NULL when len > 0, and a
  * destructor is present. A capsule that reaches Python becomes a PyCapsule
- * with the same name (the tag) and the same destructor. */
+ * with the same name (the tag) and the same destructor.
+ *
+ * keel_capsule_t is frozen for ABI 1.x; what a capsule carries is versioned
+ * by its tag (see "Ids" in keel/keel.h). */
 #ifndef KEEL_CAPSULE_H
 #define KEEL_CAPSULE_H
 

@@ -8,21 +8,17 @@
  * KEEL_HAS_MEMBER(host, keel_host_t, member) before use (the C++, Rust and
  * OCaml SDKs do this for you).
  *
- * Thread tags:
- *   [thread-safe]          callable from any thread at any time.
- *   [host-thread]          callable only from inside a call the host made on
- *                          this instance, on the thread the host made it
- *                          from. The host checks: from any other thread the
- *                          member does nothing and returns
- *                          KEEL_ERR_WRONG_THREAD with a message naming the
- *                          instance, the member and this rule, and the host
- *                          then stops the instance as if its callback had
- *                          failed (a strategy's on_error: stop the run or
- *                          disable it). A plugin that runs its own threads
- *                          hands their results to its next callback.
- *   [instance-serialized]  (the plugin's own tables, keel/strategy.h and
- *                          keel/pricing_model.h) never called concurrently
- *                          on one instance; may move between threads.
+ * Thread tags (legend in keel/keel.h). [host-thread] here is a rule the
+ * plugin keeps and the host checks: from any other thread the member does
+ * nothing and returns KEEL_ERR_WRONG_THREAD with a message naming the
+ * instance, the member and this rule, and the host then stops the instance
+ * as if its callback had failed (a strategy's on_error: stop the run or
+ * disable it). A plugin that runs its own threads hands their results to
+ * its next callback.
+ *
+ * The host table grows at its end (struct_size); the value structs it
+ * fills are described in keel/market.h and keel/pricing_model.h.
+ *
  * Calls tagged "engine" succeed only during a run (`keel run`); elsewhere
  * (e.g. `keel price`) they return KEEL_ERR_UNSUPPORTED. */
 #ifndef KEEL_HOST_H

@@ -6,7 +6,19 @@
  * only (copy what you keep). Times are nanoseconds since the Unix epoch, UTC.
  * Quantities are positive; the side says buy or sell. Prices are in the
  * instrument's quote currency per unit; an instrument's `multiplier` turns a
- * price move into cash. */
+ * price move into cash.
+ *
+ * Frozen for ABI 1.x (no struct_size; their layout never changes):
+ * keel_quote_t, keel_trade_t, keel_bar_t, keel_order_update_t, keel_fill_t,
+ * keel_timer_event_t, keel_event_t (its size too: a new event kind gets a
+ * new KEEL_EVENT_* value and a payload that fits the union, and a strategy
+ * skips kinds it does not know), keel_position_t and keel_account_t. Their
+ * `reserved` fields are zero and stay zero in 1.x. More data would come in
+ * a new struct read through a new host-table member.
+ * Growing at their end (they begin with a struct_size the writer sets):
+ * keel_instrument_info_t (the caller sets it to the size it knows, the host
+ * fills no more than that) and keel_order_request_t (the strategy sets it,
+ * the host reads no more than that). */
 #ifndef KEEL_MARKET_H
 #define KEEL_MARKET_H
 

@@ -12,9 +12,10 @@
  * only min(struct_size, the size it knows) bytes of every table and treats
  * members past the end as absent. Tables only ever grow at the end.
  *
- * Objects (rule 4): each factory has a mandatory create/drop pair; the host
- * refuses a factory with either missing. An instance is created and dropped
- * by its own plugin, exactly once; the host names it by a handle. */
+ * Objects (rule 4): each factory has a mandatory create/drop pair (create
+ * or, since ABI 1.1, create_with_context); the host refuses a factory with
+ * either missing. An instance is created and dropped by its own plugin,
+ * exactly once; the host names it by a handle. */
 #ifndef KEEL_PLUGIN_H
 #define KEEL_PLUGIN_H
 
@@ -35,7 +36,8 @@ extern "C" {
 #define KEEL_ENTRY_SYMBOL "keel_plugin_entry"
 
 /* Facts about how the plugin was built, shown by `keel plugin inspect`.
- * Strings are static. */
+ * Strings are static. Frozen for ABI 1.x (it sits inside the descriptor):
+ * new build facts would come as descriptor members. */
 typedef struct keel_build_info {
   const char* sdk_version; /* KEEL_SDK_VERSION_STRING of the SDK it was built with */
   const char* language;    /* "C++20", "Rust", "OCaml 4.13", ... */
@@ -47,16 +49,28 @@ typedef struct keel_build_info {
 /* Creates an instance from JSON params (a NUL-terminated UTF-8 object,
  * "{}" when none). `host` is the instance's own host table, valid until the
  * instance is dropped. On KEEL_OK *out_instance is the plugin's pointer,
- * opaque to the host. On failure nothing is allocated and err says why:
- * KEEL_ERR_INVALID_ARGUMENT for bad params, naming the param (as a JSON
- * pointer, e.g. "/vol") and what was expected. [host-thread] */
+ * opaque to the host, and must not be NULL. On failure nothing is allocated,
+ * *out_instance is left alone, and err says why: KEEL_ERR_INVALID_ARGUMENT
+ * for bad params, naming the param (as a JSON pointer, e.g. "/vol") and
+ * what was expected; KEEL_ERR_OUT_OF_MEMORY. [host-thread] */
 typedef keel_status_t (*keel_create_fn)(const char* params_json, const keel_host_t* host,
                                         void** out_instance, keel_error_t* err);
 
+/* Since ABI 1.1: create, given the `context` of the factory it is called
+ * for (keel_factory_t.context), so one function can serve many factories.
+ * Otherwise the contract of keel_create_fn. [host-thread] */
+typedef keel_status_t (*keel_create_with_context_fn)(void* context, const char* params_json,
+                                                     const keel_host_t* host, void** out_instance,
+                                                     keel_error_t* err);
+
 /* Destroys an instance created by the same factory. Called exactly once
- * per instance by the host, also on a poisoned plugin. [host-thread] */
+ * per instance by the host, also on a poisoned plugin; the instance is gone
+ * whatever it returns (an error is logged: KEEL_ERR_INTERNAL or
+ * KEEL_ERR_PLUGIN_FAULT). [host-thread] */
 typedef keel_status_t (*keel_drop_fn)(void* instance, keel_error_t* err);
 
+/* One factory: a kind of object the plugin can make. Grows at its end
+ * (struct_size). */
 typedef struct keel_factory {
   uint32_t struct_size; /* sizeof(keel_factory_t) when built */
   uint32_t reserved;
@@ -64,14 +78,25 @@ typedef struct keel_factory {
   const char* id;            /* unique across all plugins, e.g. "keel.black_scholes" */
   const char* description;   /* one line */
   const char* params_schema; /* a JSON Schema (draft 2020-12) of the params object */
-  keel_create_fn create;     /* mandatory */
-  keel_drop_fn drop;         /* mandatory */
+  /* Mandatory unless create_with_context is set (ABI 1.1). A plugin that
+   * must also load in a 1.0 host sets it. */
+  keel_create_fn create;
+  keel_drop_fn drop; /* mandatory */
   /* The kind's table: keel_pricing_model_vtable_t or keel_strategy_vtable_t.
    * Mandatory. */
   const void* methods;
+
+  /* ---- since ABI 1.1 (a 1.0 factory ends above) --------------------------- */
+
+  /* The factory's own pointer, passed as is to create_with_context; never
+   * read by the host. Static, like the rest of the factory. */
+  void* context;
+  /* When set, the host calls it (with `context`) instead of `create`. */
+  keel_create_with_context_fn create_with_context;
 } keel_factory_t;
 
-/* The fields every table begins with: they never move. */
+/* The fields every table begins with: they never move. Grows at its end
+ * (struct_size). */
 typedef struct keel_plugin_descriptor {
   uint64_t magic;       /* KEEL_PLUGIN_MAGIC */
   uint32_t abi_major;   /* KEEL_ABI_VERSION_MAJOR it was built with */
@@ -87,8 +112,9 @@ typedef struct keel_plugin_descriptor {
   size_t factory_count;
   /* Pointers, not an array of structs, so keel_factory_t can grow. */
   const keel_factory_t* const* factories;
-  /* A plugin-level extension by string id, or NULL. May be NULL itself.
-   * [thread-safe] */
+  /* A plugin-level extension by string id (see "Ids" in keel/keel.h), or
+   * NULL when the plugin has none by that id. May be NULL itself. keel
+   * defines no plugin-level extension yet. [thread-safe] */
   const void* (*get_extension)(const char* id);
 } keel_plugin_descriptor_t;
 
@@ -96,13 +122,10 @@ typedef struct keel_plugin_descriptor {
  * smaller is rejected. */
 #define KEEL_PLUGIN_DESCRIPTOR_MIN_SIZE \
   (offsetof(keel_plugin_descriptor_t, factories) + sizeof(void*))
+/* A factory's required prefix: the whole of a 1.0 factory. */
 #define KEEL_FACTORY_MIN_SIZE (offsetof(keel_factory_t, methods) + sizeof(void*))
 
-/* The entry function. Called once per process by the host, on the host
- * thread, before anything else. `host` is valid for the life of the
- * process (load-time logging). Returns a descriptor with static storage
- * duration, or NULL if the plugin cannot work with this host.
- * The exported symbol must be named KEEL_ENTRY_SYMBOL. */
+/* The entry function's type, as the host calls it. */
 typedef const keel_plugin_descriptor_t* (*keel_entry_fn)(uint32_t host_abi_major,
                                                          uint32_t host_abi_minor,
                                                          const keel_host_t* host);
@@ -112,6 +135,23 @@ typedef const keel_plugin_descriptor_t* (*keel_entry_fn)(uint32_t host_abi_major
 #else
 #define KEEL_EXPORT __attribute__((visibility("default")))
 #endif
+
+/* The entry function, the plugin's one exported symbol (KEEL_ENTRY_SYMBOL).
+ * Declared here, since ABI 1.1, so that a definition with another signature
+ * fails to compile; define it as
+ *   KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(
+ *       uint32_t host_abi_major, uint32_t host_abi_minor, const keel_host_t* host) { ... }
+ * In C++ write `extern "C"` before it: without it a definition with other
+ * parameters would be a new overload with a mangled name, which compiles
+ * but which the loader then reports as a missing entry.
+ * Called once per process by the host, on the host thread, before anything
+ * else. `host` is valid for the life of the process (load-time logging).
+ * Returns a descriptor with static storage duration, or NULL if the plugin
+ * cannot work with this host (it should log why through `host`); it must
+ * not throw, panic or unwind. [host-thread] */
+KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(uint32_t host_abi_major,
+                                                              uint32_t host_abi_minor,
+                                                              const keel_host_t* host);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,4 +1,4 @@
-/* keel/pricing_model.h — the pricing-model table, kind "keel.pricing-model/1".
+/* keel/pricing_model.h — the pricing-model table, kind "keel.pricing_model/1".
  *
  * A pricing-model factory (keel/plugin.h) creates instances; its `methods`
  * points at a keel_pricing_model_vtable_t. Every member receives the
@@ -18,7 +18,18 @@
  * Threading: price, price_batch, implied_vol and implied_vol_batch are
  * [thread-safe] (they read the instance only). calibrate changes the
  * instance and is [instance-serialized]: the host never runs it
- * concurrently with any other call on the same instance. */
+ * concurrently with any other call on the same instance.
+ *
+ * Errors: each member lists its expected codes; any member may also return
+ * KEEL_ERR_PLUGIN_FAULT (the plugin is then poisoned) or
+ * KEEL_ERR_OUT_OF_MEMORY.
+ *
+ * Frozen for ABI 1.x: keel_option_t, keel_greeks_t, keel_option_batch_t,
+ * keel_greeks_batch_t and keel_calibration_quote_t (they are read and
+ * written in arrays, so they can carry no struct_size). More inputs or
+ * outputs would come as new structs taken by new members or by an
+ * extension. keel_calibration_report_t carries a struct_size and grows at
+ * its end. */
 #ifndef KEEL_PRICING_MODEL_H
 #define KEEL_PRICING_MODEL_H
 
@@ -33,7 +44,10 @@
 extern "C" {
 #endif
 
-#define KEEL_KIND_PRICING_MODEL "keel.pricing-model/1"
+#define KEEL_KIND_PRICING_MODEL "keel.pricing_model/1"
+/* How ABI 1.0 spelled the kind: a 1.x host accepts it as the same kind (see
+ * "Ids" in keel/keel.h); write KEEL_KIND_PRICING_MODEL. */
+#define KEEL_KIND_PRICING_MODEL_1_0 "keel.pricing-model/1"
 
 /* One option to price. */
 typedef struct keel_option {
@@ -87,7 +101,7 @@ typedef struct keel_calibration_quote {
 /* The payload of a KEEL_CAPSULE_TAG_CALIBRATION capsule (len == 1). Every
  * pointer inside is owned by the capsule and freed by its destructor. */
 typedef struct keel_calibration_report {
-  uint32_t struct_size;
+  uint32_t struct_size;       /* sizeof(keel_calibration_report_t) as the model was built */
   int32_t converged;          /* 1 when the fit met its tolerance */
   uint32_t iterations;
   uint32_t reserved;
@@ -126,7 +140,15 @@ typedef struct keel_pricing_model_vtable {
                                double* out_vol, keel_error_t* err);
 
   /* Batch form over caller-owned arrays: premiums[i] and out_vols[i] for
-   * each option. Failure semantics as price_batch (NaN, out_status). */
+   * each of options->count options (`options->vol` is not read and may be
+   * NULL); `out_status` (optional, may be NULL) receives each item's code.
+   * Returns KEEL_OK when every item solved; otherwise every solvable item is
+   * still written, each failed item gets NaN in out_vols and its code in
+   * out_status (KEEL_ERR_NO_SOLUTION, KEEL_ERR_NOT_CONVERGED,
+   * KEEL_ERR_INVALID_ARGUMENT, KEEL_ERR_UNSUPPORTED, as implied_vol), and the
+   * call returns the first failure's code with a message naming its index.
+   * KEEL_ERR_INVALID_ARGUMENT without writing anything when a required array
+   * is NULL. [thread-safe] */
   keel_status_t (*implied_vol_batch)(void* self, const keel_option_batch_t* options,
                                      const double* premiums, double* out_vols,
                                      keel_status_t* out_status, keel_error_t* err);
@@ -142,12 +164,13 @@ typedef struct keel_pricing_model_vtable {
   keel_status_t (*calibrate)(void* self, const keel_calibration_quote_t* quotes, size_t count,
                              keel_capsule_t* out_report, keel_error_t* err);
 
-  /* An optional extension by string id ("keel.greeks/2"), or NULL.
-   * [thread-safe] */
+  /* An optional extension by string id (see "Ids" in keel/keel.h), or NULL
+   * when the model has none by that id; never fails. keel defines no
+   * pricing-model extension yet. [thread-safe] */
   const void* (*get_extension)(void* self, const char* id);
 } keel_pricing_model_vtable_t;
 
-/* The members a host requires of a "keel.pricing-model/1" table: everything
+/* The members a host requires of a "keel.pricing_model/1" table: everything
  * up to and including `calibrate` must be present and non-NULL. */
 #define KEEL_PRICING_MODEL_VTABLE_MIN_SIZE \
   (offsetof(keel_pricing_model_vtable_t, calibrate) + sizeof(void (*)(void)))

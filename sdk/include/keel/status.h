@@ -67,7 +67,7 @@ enum {
 
 #define KEEL_ERROR_MESSAGE_CAPACITY 512
 
-/* Owned by the caller, usually on its stack. The callee writes `code` and a
+/* Owned by the caller, usually on its stack. Frozen for ABI 1.x. The callee writes `code` and a
  * NUL-terminated `message` (truncated to fit) when it fails; on success it
  * leaves the struct untouched. Callers may pass NULL when they do not want a
  * message; callees must accept that. */

@@ -31,7 +31,9 @@ const keel_factory_t* silent_factory() {
                                       SilentParams::kParamsSchema,
                                       &create_ignoring_params,
                                       &keel::sdk::detail::Lifecycle<SilentParams>::drop,
-                                      &keel::sdk::detail::PricingModelThunks<SilentParams>::vtable};
+                                      &keel::sdk::detail::PricingModelThunks<SilentParams>::vtable,
+                                      nullptr,
+                                      nullptr};
   return &factory;
 }
 

@@ -12,7 +12,7 @@ keel_status_t keel_test_stub_create(const char* params_json, const keel_host_t* 
                                     void** out_instance, keel_error_t* err);
 keel_status_t keel_test_stub_drop(void* instance, keel_error_t* err);
 
-/* A complete "keel.pricing-model/1" table; every member returns
+/* A complete "keel.pricing_model/1" table; every member returns
  * KEEL_ERR_UNSUPPORTED with the message KEEL_TEST_STUB_MESSAGE. */
 extern const keel_pricing_model_vtable_t keel_test_stub_model;
 #define KEEL_TEST_STUB_MESSAGE "the stub model computes nothing"

@@ -224,7 +224,9 @@ const keel_factory_t* pricing_model_factory() {
                                       Model::kParamsSchema,
                                       &detail::Lifecycle<Model>::create,
                                       &detail::Lifecycle<Model>::drop,
-                                      &detail::PricingModelThunks<Model>::vtable};
+                                      &detail::PricingModelThunks<Model>::vtable,
+                                      nullptr,  // context: create needs none
+                                      nullptr};
   return &factory;
 }
 

@@ -97,7 +97,9 @@ const keel_factory_t* strategy_factory() {
                                       S::kParamsSchema,
                                       &detail::Lifecycle<S>::create,
                                       &detail::Lifecycle<S>::drop,
-                                      &detail::StrategyThunks<S>::vtable};
+                                      &detail::StrategyThunks<S>::vtable,
+                                      nullptr,  // context: create needs none
+                                      nullptr};
   return &factory;
 }
 

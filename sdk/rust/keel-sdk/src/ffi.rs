@@ -12,7 +12,7 @@ use std::os::raw::{c_char, c_void};
 // ---- version.h ------------------------------------------------------------
 
 pub const KEEL_ABI_VERSION_MAJOR: u32 = 1;
-pub const KEEL_ABI_VERSION_MINOR: u32 = 0;
+pub const KEEL_ABI_VERSION_MINOR: u32 = 1;
 pub const KEEL_SDK_VERSION_STRING: &str = "0.1.0";
 
 // ---- status.h -------------------------------------------------------------
@@ -321,7 +321,9 @@ pub struct keel_account_t {
 
 // ---- pricing_model.h ------------------------------------------------------
 
-pub const KEEL_KIND_PRICING_MODEL: &str = "keel.pricing-model/1";
+pub const KEEL_KIND_PRICING_MODEL: &str = "keel.pricing_model/1";
+/// How ABI 1.0 spelled the pricing-model kind; a 1.x host still accepts it.
+pub const KEEL_KIND_PRICING_MODEL_1_0: &str = "keel.pricing-model/1";
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -498,6 +500,9 @@ pub const KEEL_STRATEGY_EXT_EVENTS_CONSUMED: &str = "keel.strategy.events_consum
 pub struct keel_strategy_events_consumed_ext_t {
     pub struct_size: u32,
     pub events_consumed: Option<unsafe extern "C" fn(self_: *mut c_void) -> usize>,
+    /// Since ABI 1.1: the address of the strategy's batch cursor, which it
+    /// sets to `i` before it handles `events[i]` (see `keel/strategy.h`).
+    pub batch_cursor: Option<unsafe extern "C" fn(self_: *mut c_void) -> *const usize>,
 }
 
 // ---- host.h ---------------------------------------------------------------
@@ -649,6 +654,14 @@ pub type keel_create_fn = unsafe extern "C" fn(
     out_instance: *mut *mut c_void,
     err: *mut keel_error_t,
 ) -> keel_status_t;
+/// Since ABI 1.1: `create` given its factory's `context`.
+pub type keel_create_with_context_fn = unsafe extern "C" fn(
+    context: *mut c_void,
+    params_json: *const c_char,
+    host: *const keel_host_t,
+    out_instance: *mut *mut c_void,
+    err: *mut keel_error_t,
+) -> keel_status_t;
 pub type keel_drop_fn = unsafe extern "C" fn(instance: *mut c_void, err: *mut keel_error_t) -> keel_status_t;
 
 #[repr(C)]
@@ -663,6 +676,10 @@ pub struct keel_factory_t {
     pub create: Option<keel_create_fn>,
     pub drop: Option<keel_drop_fn>,
     pub methods: *const c_void,
+    /// Since ABI 1.1: passed to `create_with_context`, which the host then
+    /// calls instead of `create`.
+    pub context: *mut c_void,
+    pub create_with_context: Option<keel_create_with_context_fn>,
 }
 
 #[repr(C)]

@@ -1,6 +1,6 @@
 //! Pricing models: implement [`PricingModel`], list the type in
 //! `keel_plugin!`'s `pricing_models`, and the SDK supplies the
-//! `keel.pricing-model/1` table, every thunk guarded against panics.
+//! `keel.pricing_model/1` table, every thunk guarded against panics.
 //!
 //! ```
 //! use keel_sdk::{ffi::*, Host, KeelError, KeelResult, Params, PricingModel};
@@ -398,6 +398,8 @@ pub fn factory<M: PricingModel>() -> &'static keel_factory_t {
         create: Some(create::<M>),
         drop: Some(drop_instance::<M>),
         methods: vtable as *const keel_pricing_model_vtable_t as *const c_void,
+        context: std::ptr::null_mut(),
+        create_with_context: None,
     }))
 }
 

@@ -18,10 +18,11 @@
 //! for each, in order, until the strategy acts (sends or cancels an order,
 //! sets or cancels a timer), and the engine delivers the rest again after
 //! what the action caused: the same calls, in the same order, as one event
-//! at a time. Inside a batch, [`Host::now`](crate::ThreadSafeHost::now) is
-//! the time of the event being handled; `position` and `account` are valued
-//! at the marks of the batch's first event (quantities are exact: nothing
-//! fills during a batch).
+//! at a time. Before each event the SDK writes the batch cursor (ABI 1.1,
+//! `batch_cursor` in `keel/strategy.h`), so a 1.1 host answers `now`,
+//! `position`, `account` and its risk checks for the event being handled;
+//! [`Host::now`](crate::ThreadSafeHost::now) inside a batch is that event's
+//! time with any host.
 
 use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
@@ -79,16 +80,18 @@ pub trait Strategy: Sized + 'static {
 }
 
 /// What the SDK allocates for a strategy instance: what the events-consumed
-/// extension reports about the last batch (first, so that one function
-/// reads it for every strategy type), and the plugin's value.
+/// extension reports about the last batch and the batch cursor the host
+/// reads (first, so that one function reads each for every strategy type),
+/// and the plugin's value.
 #[repr(C)]
 struct Instance<S> {
     consumed: usize,
+    cursor: usize,
     strategy: S,
 }
 
 fn build<S: Strategy>(params: &mut Params, host: Host) -> KeelResult<Instance<S>> {
-    Ok(Instance { consumed: 0, strategy: S::create(params, host)? })
+    Ok(Instance { consumed: 0, cursor: 0, strategy: S::create(params, host)? })
 }
 
 unsafe fn instance<'a, S>(self_: *mut c_void) -> KeelResult<&'a mut Instance<S>> {
@@ -140,11 +143,21 @@ unsafe extern "C" fn on_events<S: Strategy>(
     err: *mut keel_error_t,
 ) -> keel_status_t {
     guard(err, || {
-        let instance = instance::<S>(self_)?;
+        let instance = self_ as *mut Instance<S>;
+        if instance.is_null() {
+            return Err(KeelError::invalid_argument("instance is NULL"));
+        }
+        // The host reads the cursor through its own pointer while the
+        // strategy runs: only the strategy is borrowed, the counters are
+        // written through raw pointers.
+        let consumed = std::ptr::addr_of_mut!((*instance).consumed);
+        let cursor = std::ptr::addr_of_mut!((*instance).cursor);
+        let strategy = &mut (*instance).strategy;
         // On an error the engine reads how far the batch got: the failing
         // event counts (KEEL_STRATEGY_EXT_EVENTS_CONSUMED), so the count is
         // set before each event is handled, and is 1 if none was reached.
-        instance.consumed = count.min(1);
+        consumed.write(count.min(1));
+        cursor.write(0);
         if count == 0 {
             return Ok(());
         }
@@ -157,12 +170,13 @@ unsafe extern "C" fn on_events<S: Strategy>(
             let actions = batch.actions.get();
             let _clock = BatchClock(&batch.event_time);
             for (i, event) in events.iter().enumerate() {
-                instance.consumed = i + 1;
+                consumed.write(i + 1);
+                cursor.write(i); // the batch cursor: one store per event
                 batch.event_time.set(Some(event.r#as.quote.ts)); // every market payload begins with ts
                 match event.kind {
-                    KEEL_EVENT_QUOTE => instance.strategy.on_quote(&event.r#as.quote)?,
-                    KEEL_EVENT_TRADE => instance.strategy.on_trade(&event.r#as.trade)?,
-                    KEEL_EVENT_BAR => instance.strategy.on_bar(&event.r#as.bar)?,
+                    KEEL_EVENT_QUOTE => strategy.on_quote(&event.r#as.quote)?,
+                    KEEL_EVENT_TRADE => strategy.on_trade(&event.r#as.trade)?,
+                    KEEL_EVENT_BAR => strategy.on_bar(&event.r#as.bar)?,
                     kind => {
                         return Err(KeelError::invalid_argument(format!(
                             "event {} of {}: kind {} is not a market event (quote, trade or bar)",
@@ -188,9 +202,19 @@ unsafe extern "C" fn events_consumed(self_: *mut c_void) -> usize {
     }
 }
 
+unsafe extern "C" fn batch_cursor(self_: *mut c_void) -> *const usize {
+    // `cursor` follows `consumed` in every Instance<S> (repr(C), two usizes).
+    if self_.is_null() {
+        std::ptr::null()
+    } else {
+        (self_ as *const usize).add(1)
+    }
+}
+
 static EVENTS_CONSUMED: keel_strategy_events_consumed_ext_t = keel_strategy_events_consumed_ext_t {
     struct_size: std::mem::size_of::<keel_strategy_events_consumed_ext_t>() as u32,
     events_consumed: Some(events_consumed),
+    batch_cursor: Some(batch_cursor),
 };
 
 unsafe extern "C" fn get_extension(_self: *mut c_void, id: *const c_char) -> *const c_void {
@@ -287,6 +311,8 @@ pub fn factory<S: Strategy>() -> &'static keel_factory_t {
         create: Some(create::<S>),
         drop: Some(drop_instance::<Instance<S>>),
         methods: vtable as *const keel_strategy_vtable_t as *const c_void,
+        context: std::ptr::null_mut(),
+        create_with_context: None,
     }))
 }
 
@@ -385,6 +411,70 @@ mod tests {
         assert!(message.contains("event 1 of 5: kind 5 is not a market event"), "{}", message);
         assert_eq!(batch_event_time(), None);
 
+        assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+    }
+
+    // Reads its account at every quote: the fake host records the batch
+    // cursor it finds at that moment.
+    struct CursorReader {
+        host: Host,
+    }
+
+    impl Strategy for CursorReader {
+        const ID: &'static str = "test.cursor_reader";
+        const DESCRIPTION: &'static str = "calls the host at every event";
+        fn create(_params: &mut Params, host: Host) -> KeelResult<Self> {
+            Ok(CursorReader { host })
+        }
+        fn on_quote(&mut self, _quote: &keel_quote_t) -> KeelResult<()> {
+            self.host.account()?;
+            Ok(())
+        }
+    }
+
+    static CURSOR: std::sync::atomic::AtomicPtr<usize> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+    static CURSORS_SEEN: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+    unsafe extern "C" fn fake_account_get(
+        _host: *const keel_host_t,
+        out: *mut keel_account_t,
+        _err: *mut keel_error_t,
+    ) -> keel_status_t {
+        let cursor = CURSOR.load(std::sync::atomic::Ordering::Relaxed);
+        CURSORS_SEEN.lock().unwrap().push(if cursor.is_null() { usize::MAX } else { *cursor });
+        *out = std::mem::zeroed();
+        KEEL_OK
+    }
+
+    #[test]
+    fn the_batch_cursor_the_host_reads_is_the_event_being_handled() {
+        let _serial = crate::guard::serial();
+        let mut table: keel_host_t = unsafe { std::mem::zeroed() };
+        table.struct_size = std::mem::size_of::<keel_host_t>() as u32;
+        table.account_get = Some(fake_account_get);
+        let factory = factory::<CursorReader>();
+        let vtable = unsafe { &*(factory.methods as *const keel_strategy_vtable_t) };
+        let mut err = keel_error_t::default();
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        assert_eq!(unsafe { factory.create.unwrap()(std::ptr::null(), &table, &mut instance, &mut err) }, KEEL_OK);
+
+        let name = std::ffi::CString::new(KEEL_STRATEGY_EXT_EVENTS_CONSUMED).unwrap();
+        let ext = unsafe { vtable.get_extension.unwrap()(instance, name.as_ptr()) }
+            as *const keel_strategy_events_consumed_ext_t;
+        assert!(!ext.is_null());
+        assert_eq!(unsafe { (*ext).struct_size } as usize, std::mem::size_of::<keel_strategy_events_consumed_ext_t>());
+        let cursor = unsafe { (*ext).batch_cursor.unwrap()(instance) };
+        assert!(!cursor.is_null());
+        CURSOR.store(cursor as *mut usize, std::sync::atomic::Ordering::Relaxed);
+
+        let events: Vec<keel_event_t> = [10, 20, 30, 40].iter().map(|&ts| quote(ts)).collect();
+        let on_events = vtable.on_events.unwrap();
+        assert_eq!(unsafe { on_events(instance, events.as_ptr(), events.len(), &mut err) }, KEEL_OK);
+        assert_eq!(*CURSORS_SEEN.lock().unwrap(), vec![0, 1, 2, 3]);
+        // The address is the instance's for life.
+        assert_eq!(unsafe { (*ext).batch_cursor.unwrap()(instance) }, cursor);
+
+        CURSOR.store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
         assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
     }
 

@@ -76,14 +76,15 @@ fn facts() -> Vec<Fact> {
         keel_strategy_start_t { struct_size, reserved, start_time, name, instrument_count, instruments }
         keel_strategy_vtable_t { struct_size, on_start, on_quote, on_trade, on_bar, on_order_update, on_fill,
                                  on_timer, on_stop, on_events, get_extension }
-        keel_strategy_events_consumed_ext_t { struct_size, events_consumed }
+        keel_strategy_events_consumed_ext_t { struct_size, events_consumed, batch_cursor }
         keel_host_t { struct_size, abi_major, abi_minor, reserved, host_name, host_version, host_data, log, now,
                       instrument_find, instrument_get, order_submit, order_cancel, position_get, account_get,
                       timer_set, timer_cancel, model_lookup, model_create, model_drop, model_price,
                       model_price_batch, model_implied_vol, model_implied_vol_batch, model_calibrate,
                       capsule_check, capsule_release, get_extension }
         keel_build_info_t { sdk_version, language, compiler, pointer_size, reserved }
-        keel_factory_t { struct_size, reserved, kind, id, description, params_schema, create, drop, methods }
+        keel_factory_t { struct_size, reserved, kind, id, description, params_schema, create, drop, methods,
+                         context, create_with_context }
         keel_plugin_descriptor_t { magic, abi_major, abi_minor, struct_size, reserved, id, name, version, vendor,
                                    description, build, factory_count, factories, get_extension }
     );
@@ -119,6 +120,7 @@ fn string_facts() -> Vec<(&'static str, &'static str)> {
         ("KEEL_CAPSULE_TAG_BYTES", KEEL_CAPSULE_TAG_BYTES),
         ("KEEL_CAPSULE_TAG_CALIBRATION", KEEL_CAPSULE_TAG_CALIBRATION),
         ("KEEL_KIND_PRICING_MODEL", KEEL_KIND_PRICING_MODEL),
+        ("KEEL_KIND_PRICING_MODEL_1_0", KEEL_KIND_PRICING_MODEL_1_0),
         ("KEEL_KIND_STRATEGY", KEEL_KIND_STRATEGY),
         ("KEEL_STRATEGY_EXT_EVENTS_CONSUMED", KEEL_STRATEGY_EXT_EVENTS_CONSUMED),
         ("KEEL_ENTRY_SYMBOL", KEEL_ENTRY_SYMBOL),
