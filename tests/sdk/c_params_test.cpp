@@ -86,6 +86,14 @@ TEST(CParams, TypedReadsWithDefaults) {
   EXPECT_EQ(done.status, KEEL_OK) << done.message;
 }
 
+TEST(CParams, TextThatIsNoObjectHasNoKeys) {
+  keel_params_t p;
+  keel_params_init(&p, R"([{"a": 1}])");
+  EXPECT_FALSE(keel_params_has(&p, "a"));
+  EXPECT_DOUBLE_EQ(keel_params_number(&p, "a", 2.5, 0, 9), 2.5);
+  EXPECT_EQ(keel_params_status(&p), KEEL_ERR_INVALID_ARGUMENT);
+}
+
 TEST(CParams, EmptyOrNullTextIsAnEmptyObject) {
   EXPECT_EQ(read_all(nullptr).status, KEEL_OK);
   EXPECT_EQ(read_all("").status, KEEL_OK);
@@ -284,6 +292,7 @@ TEST(CParams, TheFirstErrorStaysAndLaterReadsReturnTheirFallback) {
   EXPECT_EQ(keel_params_status(&p), KEEL_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(keel_params_integer(&p, "b", 5, 0, 9), 5);  // valid, but an error is pending
   EXPECT_EQ(keel_params_require_integer(&p, "c", 0, 9), 0);
+  EXPECT_TRUE(keel_params_has(&p, "b"));  // the text is still there to ask about
   const Finished first = finish(p);
   EXPECT_EQ(first.message, R"(/a: expected an integer, got "x")");
   EXPECT_EQ(finish(p).message, first.message);  // finishing again says the same

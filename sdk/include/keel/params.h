@@ -33,7 +33,7 @@
  *
  * Messages (written into keel_error_t by keel_params_finish, code
  * KEEL_ERR_INVALID_ARGUMENT unless said otherwise):
- *   params are not valid JSON at line 1, column 9 (expected ':' after a key): {"vol" 1}
+ *   params are not valid JSON at line 1, column 8 (expected ':' after a key): {"vol" 1}
  *   params are nested more than 128 levels deep at line 1, column 130 (...)
  *   params must be a JSON object, got [1,2]
  *   /steps: required param missing
@@ -80,7 +80,8 @@ typedef struct keel_params {
  * keel_params_finish(); the reads then return their fallbacks. */
 void keel_params_init(keel_params_t* params, const char* params_json);
 
-/* True when `key` is present (even as null). Does not count as reading it. */
+/* True when `key` is present (even as null); false for params that are not
+ * a JSON object. Does not count as reading it. */
 bool keel_params_has(const keel_params_t* params, const char* key);
 
 /* A finite number in [min, max]; `fallback` when absent or null. Pass
