@@ -198,21 +198,23 @@ static keel_status_t black76_implied_vol(void* self, const keel_option_t* option
   for (int64_t i = 0; i < m->max_iterations; ++i) {
     black76_greeks(m, option, vol, &g);
     const double diff = g.price - premium;
+    /* Newton's step is its own estimate of the error left. */
+    const double step = g.vega > 0 ? diff / g.vega : INFINITY;
+    if (fabs(step) <= m->vol_tolerance) {
+      *out_vol = vol - step;
+      return KEEL_OK;
+    }
     if (diff > 0) {
       hi = vol;
     } else {
       lo = vol;
     }
-    double next = 0.5 * (lo + hi);
-    if (g.vega > 0) {
-      const double newton = vol - diff / g.vega;
-      if (newton > lo && newton < hi) next = newton;
-    }
-    if (fabs(next - vol) <= m->vol_tolerance || diff == 0) {
-      *out_vol = next;
+    if (hi - lo <= m->vol_tolerance) {
+      *out_vol = 0.5 * (lo + hi);
       return KEEL_OK;
     }
-    vol = next;
+    const double newton = vol - step; /* inside the bracket, else bisect */
+    vol = newton > lo && newton < hi ? newton : 0.5 * (lo + hi);
   }
   return keel_error_set(err, KEEL_ERR_NOT_CONVERGED,
                         "implied vol did not reach %g in %lld iterations (last %g)",
