@@ -14,7 +14,9 @@
 #      no C++ compiler and no nlohmann_json to be found: one export, the
 #      installed `keel plugin check` passes, Black-76 prices and params
 #      errors as their closed forms and the C params helper say; then
-#      `cmake --install` it into the prefix, where keel finds it by id;
+#      `cmake --install` it into the prefix, where keel finds it by id (and
+#      the C++ example, configured without nlohmann_json, is told what to
+#      install);
 #   7. when given (keel built with Rust / OCaml), build the Rust and the
 #      OCaml examples of examples/out_of_tree against the same prefix only
 #      (cargo offline, its target dir in the example's build folder), check
@@ -354,6 +356,17 @@ if [ -n "${c_example:-}" ]; then
     grep -q -F -- "$prefix/$libdir/libkeel_params.a" "$work/c-commands.txt" ||
       { cat "$work/c-commands.txt"; fail "the C example was not linked with $prefix/$libdir/libkeel_params.a"; }
   fi
+
+  # The C++ SDK still needs nlohmann_json, and says so when it is missing.
+  step "C++: without nlohmann_json, keel_add_plugin says what to install"
+  code=0
+  "$cmake" -S "$src" -B "$work/cxx-no-json-build" -G "$generator" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_CXX_COMPILER="$cxx_compiler" -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON \
+    >"$work/cxx-no-json.log" 2>&1 || code=$?
+  # (CMake wraps the message: join its lines.)
+  [ "$code" -ne 0 ] && tr '\n' ' ' <"$work/cxx-no-json.log" | tr -s ' ' |
+    grep -q -F "needs nlohmann_json 3.10 or newer: install Debian's nlohmann-json3-dev" ||
+    { cat "$work/cxx-no-json.log"; fail "a C++ plugin configured without nlohmann_json (exit $code)"; }
 
   c_plugin=$work/c-build/acme_c_models.so
   step "C: keel plugin check $c_plugin"
