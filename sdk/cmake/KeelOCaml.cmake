@@ -80,8 +80,8 @@ function(_keel_ocaml_sdk)
   if(TARGET keel_ocaml_sdk)
     return()
   endif()
-  if(NOT TARGET keel::sdk)
-    message(FATAL_ERROR "keel OCaml SDK: the keel::sdk target is missing (find_package(keel) first)")
+  if(NOT TARGET keel::headers)
+    message(FATAL_ERROR "keel OCaml SDK: the keel::headers target is missing (find_package(keel) first)")
   endif()
   set(out "${CMAKE_BINARY_DIR}/keel_ocaml_sdk")
   file(MAKE_DIRECTORY "${out}")
@@ -107,7 +107,8 @@ function(_keel_ocaml_sdk)
 
   add_library(keel_ocaml_glue OBJECT ${KEEL_OCAML_GLUE_SOURCES})
   target_include_directories(keel_ocaml_glue PRIVATE "${KEEL_OCAML_STDLIB_DIR}")
-  target_link_libraries(keel_ocaml_glue PRIVATE keel::sdk)
+  # The C ABI headers only: an OCaml plugin needs no C++ SDK.
+  target_link_libraries(keel_ocaml_glue PRIVATE keel::headers)
   set_target_properties(keel_ocaml_glue PROPERTIES
     POSITION_INDEPENDENT_CODE ON
     C_VISIBILITY_PRESET hidden

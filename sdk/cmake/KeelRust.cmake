@@ -1,4 +1,4 @@
-# KeelRust.cmake — Rust plugins built with cargo, inside keel's CMake build.
+# KeelRust.cmake — Rust plugins built with cargo, in keel's tree and out of it.
 #
 #   keel_add_rust_plugin(<name> CRATE_DIR <dir>
 #                        [LIB_NAME <crate lib name>] [OUTPUT_DIRECTORY <dir>]
@@ -6,16 +6,23 @@
 #
 # runs `cargo build --offline --release` for the crate at CRATE_DIR (a
 # cdylib) and copies lib<LIB_NAME>.so to <OUTPUT_DIRECTORY>/<name>.so
-# (default ${KEEL_PLUGIN_OUTPUT_DIR}), where the loader finds it like any
-# C++ plugin; installs it to INSTALL_DESTINATION (default
-# ${KEEL_INSTALL_PLUGIN_DIR}) unless NO_INSTALL. LIB_NAME defaults to <name>.
-# The crate's sources and keel-sdk's are dependencies of the target <name>.
-# TEST registers `cargo test --offline` for the crate as the ctest test
-# rust.<name>.
+# (default: ${KEEL_PLUGIN_OUTPUT_DIR} in keel's tree, the current binary dir
+# out of it), where the loader finds it like any C++ plugin; installs it to
+# INSTALL_DESTINATION (default: lib/keel/plugins, where bin/keel looks)
+# unless NO_INSTALL. LIB_NAME defaults to <name>. The crate's sources and
+# keel-sdk's are dependencies of the target <name>. TEST registers
+# `cargo test --offline` for the crate as the ctest test rust.<name>.
 #
 #   keel_add_cargo_test(<test name> CRATE_DIR <dir>)
 #
 # registers `cargo test --offline` for any crate.
+#
+# The keel-sdk crate: a plugin's Cargo.toml names it by version
+# (`keel-sdk = "0.1"`) and cargo is told where it is with
+# `--config patch.crates-io.keel-sdk.path=...` (KEEL_RUST_SDK_DIR: the
+# installed crate after find_package(keel), sdk/rust/keel-sdk in keel's
+# tree), so no path to an install is written into the plugin's sources.
+# (A crate that names keel-sdk by path, as keel's own do, keeps its path.)
 #
 # Cargo writes nothing into the source tree but Cargo.lock: every crate
 # builds in ${KEEL_CARGO_TARGET_DIR} (under the build dir). Plugins link with
@@ -34,8 +41,15 @@ execute_process(COMMAND ${KEEL_CARGO} --version OUTPUT_VARIABLE _keel_cargo_vers
   OUTPUT_STRIP_TRAILING_WHITESPACE)
 message(STATUS "keel: Rust plugins with ${_keel_cargo_version} (${KEEL_CARGO})")
 
-set(KEEL_RUST_SDK_DIR "${CMAKE_CURRENT_LIST_DIR}/../rust/keel-sdk" CACHE INTERNAL "keel-sdk crate")
-get_filename_component(KEEL_RUST_SDK_DIR "${KEEL_RUST_SDK_DIR}" ABSOLUTE)
+# keelConfig.cmake sets it to the installed crate before including this file.
+if(NOT KEEL_RUST_SDK_DIR)
+  get_filename_component(_keel_rust_sdk_dir "${CMAKE_CURRENT_LIST_DIR}/../rust/keel-sdk" ABSOLUTE)
+  set(KEEL_RUST_SDK_DIR "${_keel_rust_sdk_dir}" CACHE INTERNAL "keel-sdk crate")
+  unset(_keel_rust_sdk_dir)
+endif()
+# What every cargo command gets: where the keel-sdk crate is.
+set(KEEL_CARGO_SDK_CONFIG "--config" "patch.crates-io.keel-sdk.path=\"${KEEL_RUST_SDK_DIR}\""
+    CACHE INTERNAL "cargo --config for the keel-sdk crate")
 set(KEEL_CARGO_TARGET_DIR "${CMAKE_BINARY_DIR}/cargo-target" CACHE INTERNAL "cargo's target dir")
 
 # The files cargo reads for a crate (its sources, manifest, build script).
@@ -55,11 +69,24 @@ function(keel_add_rust_plugin name)
   if(NOT ARG_LIB_NAME)
     set(ARG_LIB_NAME ${name})
   endif()
+  # keel's tree sets KEEL_PLUGIN_OUTPUT_DIR and KEEL_INSTALL_PLUGIN_DIR; a
+  # plugin built out of tree has neither.
   if(NOT ARG_OUTPUT_DIRECTORY)
-    set(ARG_OUTPUT_DIRECTORY ${KEEL_PLUGIN_OUTPUT_DIR})
+    if(KEEL_PLUGIN_OUTPUT_DIR)
+      set(ARG_OUTPUT_DIRECTORY "${KEEL_PLUGIN_OUTPUT_DIR}")
+    else()
+      set(ARG_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
+    endif()
   endif()
+  get_filename_component(ARG_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}" ABSOLUTE
+                         BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   if(NOT ARG_INSTALL_DESTINATION)
-    set(ARG_INSTALL_DESTINATION ${KEEL_INSTALL_PLUGIN_DIR})
+    if(KEEL_INSTALL_PLUGIN_DIR)
+      set(ARG_INSTALL_DESTINATION "${KEEL_INSTALL_PLUGIN_DIR}")
+    else()
+      # Literally lib/: an installed bin/keel looks in ../lib/keel/plugins.
+      set(ARG_INSTALL_DESTINATION lib/keel/plugins)
+    endif()
   endif()
 
   _keel_crate_sources(crate_sources "${crate_dir}")
@@ -69,7 +96,8 @@ function(keel_add_rust_plugin name)
   add_custom_command(
     OUTPUT "${output}"
     COMMAND ${CMAKE_COMMAND} -E env "CARGO_TARGET_DIR=${KEEL_CARGO_TARGET_DIR}"
-            ${KEEL_CARGO} build --offline --release --quiet --manifest-path "${crate_dir}/Cargo.toml"
+            ${KEEL_CARGO} build --offline --release --quiet ${KEEL_CARGO_SDK_CONFIG}
+            --manifest-path "${crate_dir}/Cargo.toml"
     COMMAND ${CMAKE_COMMAND} -E make_directory "${ARG_OUTPUT_DIRECTORY}"
     COMMAND ${CMAKE_COMMAND} -E copy "${built}" "${output}"
     DEPENDS ${crate_sources} ${sdk_sources}
@@ -96,7 +124,8 @@ function(keel_add_cargo_test test_name)
   add_test(NAME ${test_name}
     COMMAND ${CMAKE_COMMAND} -E env "CARGO_TARGET_DIR=${KEEL_CARGO_TARGET_DIR}"
             "CC=${CMAKE_C_COMPILER}"
-            ${KEEL_CARGO} test --offline --quiet --manifest-path "${crate_dir}/Cargo.toml")
+            ${KEEL_CARGO} test --offline --quiet ${KEEL_CARGO_SDK_CONFIG}
+            --manifest-path "${crate_dir}/Cargo.toml")
   # The first run compiles the crate's tests (debug profile).
   set_tests_properties(${test_name} PROPERTIES LABELS "rust" TIMEOUT 600)
 endfunction()

@@ -10,19 +10,29 @@
 #      `price --json` checked against the closed-form Bachelier values;
 #   5. check the installed keel finds its shipped keel.black_scholes with no
 #      --plugin-path;
-#   6. when given (keel built with Rust / OCaml), build the Rust and the
+#   6. build examples/c_plugin (pure C) against the same prefix only, with
+#      no C++ compiler and no nlohmann_json to be found: one export, the
+#      installed `keel plugin check` passes, Black-76 prices and params
+#      errors as their closed forms and the C params helper say; then
+#      `cmake --install` it into the prefix, where keel finds it by id (and
+#      the C++ example, configured without nlohmann_json, is told what to
+#      install);
+#   7. when given (keel built with Rust / OCaml), build the Rust and the
 #      OCaml examples of examples/out_of_tree against the same prefix only
 #      (cargo offline, its target dir in the example's build folder), check
 #      each exports one symbol, passes the installed `keel plugin check`,
-#      and prices what its closed form says; docs/plugins-rust.md and docs/plugins-ocaml.md show their files
-#      verbatim.
+#      and prices what its closed form says. The Rust example uses
+#      keel_add_rust_plugin's default output and install directories and
+#      names keel-sdk by version only (no path into an install).
+# (tests/sdk/docs_show_examples.py checks the docs show these files as they are.)
 #
 # Arguments (all --name=value, passed by tests/sdk/CMakeLists.txt):
 #   --build-dir   the keel build tree to install
 #   --example     examples/third_party_plugin in the source tree
 #   --source-dir  the keel source tree (must not leak into the build)
 #   --cmake --generator --make-program --cxx-compiler --python
-#   --c-compiler  for the OCaml SDK's C glue
+#   --c-compiler  for the C example and the OCaml SDK's C glue
+#   --c-example   examples/c_plugin
 #   --rust-example, --ocaml-example  examples/out_of_tree/{rust,ocaml}_plugin,
 #                 or empty when keel was built without that language
 #   --libdir      CMAKE_INSTALL_LIBDIR of the keel build
@@ -44,6 +54,7 @@ for arg in "$@"; do
     --libdir=*) libdir=${arg#*=} ;;
     --sanitize=*) sanitize=${arg#*=} ;;
     --c-compiler=*) c_compiler=${arg#*=} ;;
+    --c-example=*) c_example=${arg#*=} ;;
     --rust-example=*) rust_example=${arg#*=} ;;
     --ocaml-example=*) ocaml_example=${arg#*=} ;;
     *) echo "out_of_tree_test.sh: unknown argument '$arg'" >&2; exit 2 ;;
@@ -168,7 +179,7 @@ expect("abi.major", d["abi"]["major"], 1)
 expect("build.language", d["build"]["language"], "C++20")
 expect("build.pointer_size", d["build"]["pointer_size"], 8)
 expect("factory ids", [f["id"] for f in d["factories"]], ["acme.bachelier"])
-expect("factory kind", d["factories"][0]["kind"], "keel.pricing_model/1")
+expect("factory kind", d["factories"][0]["kind"], "keel.pricing-model/1")
 expect("normal_vol in schema", "normal_vol" in d["factories"][0]["params_schema"]["properties"], True)
 expect("path", os.path.realpath(d["path"]), os.path.realpath(sys.argv[2]))
 for p in problems:
@@ -267,7 +278,7 @@ for p in problems:
 sys.exit(1 if problems else 0)
 EOF
 
-# --------------------------------- 6. Rust and OCaml plugins, out of tree
+# --------------------------------- 6./7. C, Rust and OCaml plugins, out of tree
 # build_example <name> <example dir> [cmake args...]: builds the example (a
 # copy outside the source tree) in $work/<name>-build against $prefix only,
 # and checks find_package(keel) found the install.
@@ -314,36 +325,133 @@ refers_to_trees() {
   mentions_tree "$1" "$source_dir" || mentions_tree "$1" "$build_dir"
 }
 
-# The docs pages on writing a plugin in Rust/OCaml show these files
-# verbatim; keep them true.
-docs_show() { # <docs page> <example dir> <file>...
-  local page=$1 dir=$2
-  shift 2
-  "$python" - "$source_dir/docs/$page" "$dir" "$@" <<'EOF'
-import sys
-page = open(sys.argv[1]).read()
-missing = [f for f in sys.argv[3:] if open(f"{sys.argv[2]}/{f}").read().rstrip("\n") not in page]
-for f in missing:
-    print(f"  {sys.argv[1]} does not show {sys.argv[2]}/{f} as it is", file=sys.stderr)
-sys.exit(1 if missing else 0)
+if [ -n "${c_example:-}" ]; then
+  step "C: build $c_example against $prefix only, with no C++ compiler and no nlohmann_json"
+  [ -f "$prefix/include/keel/params.h" ] || fail "the install has no include/keel/params.h"
+  [ -f "$prefix/$libdir/libkeel_params.a" ] || fail "the install has no $libdir/libkeel_params.a"
+  copy_example "$c_example" "$work/c-src"
+  grep -q -E '^project\(.*LANGUAGES C\)' "$work/c-src/CMakeLists.txt" ||
+    fail "the C example's project() must enable C only"
+  # find_package(keel) must need neither a C++ compiler nor nlohmann_json: a
+  # C plugin's machine may have neither.
+  c_args=(-DCMAKE_C_COMPILER="${c_compiler:?--c-compiler is needed with --c-example}"
+          -DCMAKE_CXX_COMPILER=/nonexistent/keel-test/c++
+          -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
+  if [ "$sanitize" = ON ]; then
+    # libkeel_params.a was built with the sanitizers: link their runtimes.
+    c_args+=("-DCMAKE_C_FLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+             "-DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=address,undefined")
+  fi
+  build_example c "$work/c-src" "${c_args[@]}"
+  ! grep -n -E '^CMAKE_CXX_COMPILER(_LOADED)?:' "$work/c-build/CMakeCache.txt" | grep -v nonexistent >&2 ||
+    fail "the C example's configure set up a C++ compiler"
+  ! refers_to_trees "$work/c-build/compile_commands.json" ||
+    fail "the C example's compile lines above refer to a keel tree"
+  if [ "$generator" = Ninja ]; then
+    "${make_program:-ninja}" -C "$work/c-build" -t deps >"$work/c-deps.txt"
+    grep -q -F -- "$prefix/include/keel/params.h" "$work/c-deps.txt" ||
+      { cat "$work/c-deps.txt"; fail "the C example was not compiled against $prefix/include/keel/params.h"; }
+    ! refers_to_trees "$work/c-deps.txt" || fail "the C example read the headers above from a keel tree"
+    "${make_program:-ninja}" -C "$work/c-build" -t commands >"$work/c-commands.txt"
+    grep -q -F -- "$prefix/$libdir/libkeel_params.a" "$work/c-commands.txt" ||
+      { cat "$work/c-commands.txt"; fail "the C example was not linked with $prefix/$libdir/libkeel_params.a"; }
+  fi
+
+  # The C++ SDK still needs nlohmann_json, and says so when it is missing.
+  step "C++: without nlohmann_json, keel_add_plugin says what to install"
+  code=0
+  "$cmake" -S "$src" -B "$work/cxx-no-json-build" -G "$generator" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_CXX_COMPILER="$cxx_compiler" -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON \
+    >"$work/cxx-no-json.log" 2>&1 || code=$?
+  # (CMake wraps the message: join its lines.)
+  [ "$code" -ne 0 ] && tr '\n' ' ' <"$work/cxx-no-json.log" | tr -s ' ' |
+    grep -q -F "needs nlohmann_json 3.10 or newer: install Debian's nlohmann-json3-dev" ||
+    { cat "$work/cxx-no-json.log"; fail "a C++ plugin configured without nlohmann_json (exit $code)"; }
+
+  c_plugin=$work/c-build/acme_c_models.so
+  step "C: keel plugin check $c_plugin"
+  check_plugin "$c_plugin"
+  grep -q -F "checking acme.c_models" "$work/check.txt" || fail "plugin check did not name acme.c_models"
+
+  step "C: keel price --model acme.black76 (call, put, futures-style, implied vol)"
+  c_price=(--plugin-path "$work/c-build" price --model acme.black76 --spot 95 --strike 100
+           --expiry 0.75 --rate 0.04 --json)
+  "$keel" "${c_price[@]}" --vol 0.25 >"$work/c_call.json" || fail "price (C call) exited $?"
+  "$keel" "${c_price[@]}" --vol 0.25 --right put >"$work/c_put.json" || fail "price (C put) exited $?"
+  "$keel" "${c_price[@]}" --vol 0.25 --params '{"futures_style": true}' >"$work/c_margined.json" ||
+    fail "price (C futures-style) exited $?"
+  premium=$("$python" -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))["price"]))' \
+    "$work/c_call.json")
+  "$keel" "${c_price[@]}" --premium "$premium" >"$work/c_iv.json" || fail "implied vol (C) exited $?"
+  "$python" - "$work" <<'EOF' || fail "C Black-76 numbers are wrong"
+import json, math, sys
+work = sys.argv[1]
+F, K, T, r, v = 95.0, 100.0, 0.75, 0.04, 0.25
+N = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))
+n = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+d1 = (math.log(F / K) + v * v * T / 2) / (v * math.sqrt(T))
+d2 = d1 - v * math.sqrt(T)
+problems = []
+def close(what, got, want, tol=1e-9):
+    if not abs(got - want) <= tol * max(1.0, abs(want)):
+        problems.append(f"{what}: got {got!r}, want {want!r}")
+# Futures-style margined: no discounting, so no rate in theta and rho.
+for name, w, rate in (("call", 1, r), ("put", -1, r), ("margined", 1, 0.0)):
+    got = json.load(open(f"{work}/c_{name}.json"))
+    D = math.exp(-rate * T)
+    price = D * w * (F * N(w * d1) - K * N(w * d2))
+    want = {"price": price, "delta": D * w * N(w * d1), "gamma": D * n(d1) / (F * v * math.sqrt(T)),
+            "vega": D * F * n(d1) * math.sqrt(T), "rho": -T * price if rate else 0.0,
+            "theta": rate * price - D * F * n(d1) * v / (2 * math.sqrt(T))}
+    for greek, value in want.items():
+        close(f"{name} {greek}", got[greek], value)
+    print(f"C Black-76 {name}: price {got['price']:.12f} (closed form {price:.12f})")
+close("implied vol round trip", json.load(open(f"{work}/c_iv.json"))["implied_vol"], v)
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
 EOF
-}
+  step "C: params errors from the C params helper, through the installed keel"
+  expect_fail 2 "/max_iterations: expected an integer in [1, 1000], got 0" "${c_price[@]}" \
+    --vol 0.25 --params '{"max_iterations": 0}'
+  expect_fail 2 "/futures_stile: unknown param; did you mean 'futures_style'?" "${c_price[@]}" \
+    --vol 0.25 --params '{"futures_stile": true}'
+  expect_fail 2 "/futures_style: expected true or false, got 1" "${c_price[@]}" \
+    --vol 0.25 --params '{"futures_style": 1}'
+  expect_fail 2 "European exercise only" "${c_price[@]}" --vol 0.25 --exercise american
+
+  step "C: cmake --install into $prefix; keel finds acme.c_models with no --plugin-path"
+  "$cmake" --install "$work/c-build" --prefix "$prefix" >"$work/c-install.log" 2>&1 ||
+    { cat "$work/c-install.log"; fail "cmake --install of the C example failed"; }
+  "$keel" plugin inspect acme.c_models --json >"$work/c_inspect.json" ||
+    fail "keel plugin inspect acme.c_models exited $? (installed plugin not found)"
+  "$python" - "$work/c_inspect.json" "$prefix/lib/keel/plugins" <<'EOF' || fail "C plugin inspect is wrong"
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+problems = []
+if d["build"]["language"] != "C11":
+    problems.append(f"build.language is {d['build']['language']!r}, not 'C11'")
+if [f["id"] for f in d["factories"]] != ["acme.black76"]:
+    problems.append(f"factories are {[f['id'] for f in d['factories']]!r}")
+if os.path.dirname(os.path.realpath(d["path"])) != os.path.realpath(sys.argv[2]):
+    problems.append(f"loaded from {d['path']}, not from {sys.argv[2]}")
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+fi
 
 if [ -n "${rust_example:-}" ]; then
-  docs_show plugins-rust.md "$rust_example" Cargo.toml build.rs src/lib.rs CMakeLists.txt ||
-    fail "docs/plugins-rust.md is out of date"
   step "Rust: build $rust_example against $prefix only (cargo offline)"
   rust_sdk=$prefix/share/keel/rust/keel-sdk
   [ -f "$rust_sdk/Cargo.toml" ] && [ -f "$rust_sdk/src/lib.rs" ] ||
     fail "the install has no keel-sdk crate in $rust_sdk"
   [ -f "$prefix/$libdir/cmake/keel/KeelRust.cmake" ] || fail "the install has no KeelRust.cmake"
   copy_example "$rust_example" "$work/rust-src"
-  # The example's Cargo.toml names the crate under /usr/local (keel's default
-  # prefix); point it at this install, as its comment tells users to. The
-  # example's CMakeLists.txt refuses any path but the install's.
-  sed -i "s#\"/usr/local/share/keel/rust/keel-sdk\"#\"$rust_sdk\"#" "$work/rust-src/Cargo.toml"
-  grep -q -F "path = \"$rust_sdk\"" "$work/rust-src/Cargo.toml" ||
-    fail "could not point $work/rust-src/Cargo.toml at $rust_sdk"
+  # Cargo.toml names keel-sdk by version; keel_add_rust_plugin tells cargo
+  # where this install keeps it. No path may be written into the example.
+  ! grep -n -E '^[^#]*path *=' "$work/rust-src/Cargo.toml" >&2 ||
+    fail "the Rust example's Cargo.toml names a path (above); keel-sdk must come from the install"
   build_example rust "$work/rust-src"
   # cargo's target dir is in the example's build folder, nothing in its sources.
   [ -d "$work/rust-build/cargo-target/release" ] ||
@@ -355,10 +463,18 @@ if [ -n "${rust_example:-}" ]; then
   grep -q -F "$rust_sdk/src/lib.rs" "$deps" || { cat "$deps"; fail "the plugin was not built from $rust_sdk"; }
   ! refers_to_trees "$deps" || fail "the Rust plugin was compiled from the keel files above"
 
+  # The example gives keel_add_rust_plugin no OUTPUT_DIRECTORY: the plugin
+  # is in its own build folder (not /acme_rs_models.so, as it once was).
   rust_plugin=$work/rust-build/acme_rs_models.so
   step "Rust: keel plugin check $rust_plugin"
   check_plugin "$rust_plugin"
   grep -q -F "checking acme.rs_models" "$work/check.txt" || fail "plugin check did not name acme.rs_models"
+  # ... nor INSTALL_DESTINATION: it installs to lib/keel/plugins.
+  step "Rust: cmake --install puts the plugin in lib/keel/plugins"
+  "$cmake" --install "$work/rust-build" --prefix "$work/rust-install" >"$work/rust-install.log" 2>&1 ||
+    { cat "$work/rust-install.log"; fail "cmake --install of the Rust example failed"; }
+  [ -f "$work/rust-install/lib/keel/plugins/acme_rs_models.so" ] ||
+    { find "$work/rust-install" >&2; fail "the Rust example did not install to lib/keel/plugins"; }
 
   step "Rust: keel price --model acme.rs_bachelier (call and put, away from the money)"
   rs_args=(--plugin-path "$work/rust-build" price --model acme.rs_bachelier --spot 103 --strike 97
@@ -394,8 +510,6 @@ EOF
 fi
 
 if [ -n "${ocaml_example:-}" ]; then
-  docs_show plugins-ocaml.md "$ocaml_example" acme_ml_models.ml CMakeLists.txt ||
-    fail "docs/plugins-ocaml.md is out of date"
   step "OCaml: build $ocaml_example against $prefix only"
   [ -f "$prefix/$libdir/cmake/keel/KeelOCaml.cmake" ] || fail "the install has no KeelOCaml.cmake"
   [ -f "$prefix/$libdir/cmake/keel/ocaml/keel_ocaml_glue.c" ] || fail "the install has no OCaml SDK sources"
