@@ -44,7 +44,7 @@ PY
     elif diff -r -q "$ref/$name" "$dest" >/dev/null; then
       echo "same $name ($(ls "$dest" | wc -l) files)"
     else
-      echo "DIFF $name:"; diff -r -q "$ref/$name" "$dest" | sed 's/^/  /'; status=1
+      echo "DIFF $name:"; diff -r -q "$ref/$name" "$dest" | sed "s/^/  /" || true; status=1
     fi
   else
     echo "kept $name ($(ls "$dest" | wc -l) files)"
