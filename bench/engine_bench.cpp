@@ -13,6 +13,9 @@
 //                         with no engine: what the loop adds to the data path.
 //   market_maker          the same run over the CSV files: what the binary
 //                         format buys in a run with orders and fills.
+//   batched, an order     keel.bench.every10_batched (spans, a batch cursor)
+//   every 10 quotes       against keel.bench.every10, the same strategy per
+//                         event: what batch delivery costs (target <= 1.2x).
 //   peak RSS, 100M        peak RSS of the same run over 10M events: flat
 //                         memory means a ratio near 1.
 // Times are CPU time (bench_data.hpp: cpu_seconds), so other load on a
@@ -175,6 +178,27 @@ BENCHMARK(BM_engine_sma_8streams_binary)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 
+// An order every 10 quotes, per event and taking spans (bench/plugins/every10_cpp).
+fs::path every10_run(const std::string& name, const char* factory) {
+  return write_run_file(name, {instrument("AAA")},
+                        {data_entry(bench_data().quotes_bin, "binary")},
+                        {{{"name", "every10"}, {"factory", factory}, {"instruments", {"AAA"}}}});
+}
+void BM_engine_every10_per_event(benchmark::State& state) {
+  run_engine(state, every10_run("every10", "keel.bench.every10"));
+}
+BENCHMARK(BM_engine_every10_per_event)
+    ->Name("engine_every10_per_event_binary")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+void BM_engine_every10_batched(benchmark::State& state) {
+  run_engine(state, every10_run("every10_batched", "keel.bench.every10_batched"));
+}
+BENCHMARK(BM_engine_every10_batched)
+    ->Name("engine_every10_batched_binary")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
 // The data path alone: the 8 bar files merged, no engine.
 void BM_merge_8streams_binary(benchmark::State& state) {
   const BenchData& d = bench_data();
@@ -323,6 +347,9 @@ const bool kFiguresRegistered = add_figures({
     {"Engine, 8 merged streams, keel.sma_cross (binary)", "engine_sma_cross_8streams_binary",
      "merge_8streams_binary", "events/s", ">= 20M events/s", 0, 20e6, false,
      "the 8 files merged with no engine (data path alone)"},
+    {"Engine, batched strategy, an order every 10 quotes (binary)",
+     "engine_every10_batched_binary", "engine_every10_per_event_binary", "events/s",
+     "ratio >= 0.83 (within 1.2x)", 0.83, 0, false, "the same strategy per event (C++)"},
     {"Engine, keel.market_maker, orders + fills (binary)", "engine_market_maker_binary",
      "engine_market_maker_csv", "events/s", ">= 5M events/s", 0, 5e6, false,
      "the same run over the CSV files"},

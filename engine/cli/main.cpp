@@ -9,6 +9,9 @@
 #include "engine/cli/exit_codes.hpp"
 #include "engine/cli/gen_data_command.hpp"
 #include "engine/cli/validate_command.hpp"
+#if KEEL_WITH_PYTHON
+#include "engine/python/python_strategy.hpp"
+#endif
 #include "keel/version.h"
 
 int main(int argc, char** argv) {
@@ -53,6 +56,16 @@ int main(int argc, char** argv) {
 
   keel::Host host;
   host.registry().add_default_search_folders();
+#if KEEL_WITH_PYTHON
+  // Python strategies: the registry is given the adapter (engine/run does
+  // not know Python).
+  host.registry().set_python_resolver([](keel::PluginRegistry& registry,
+                                         const std::filesystem::path& script,
+                                         const std::string& class_name) {
+    return keel::python::python_strategy_factory(registry,
+                                                 keel::PythonStrategySpec{script, class_name, ""});
+  });
+#endif
   for (auto it = global.plugin_paths.rbegin(); it != global.plugin_paths.rend(); ++it) {
     host.registry().add_search_folder(*it);
   }

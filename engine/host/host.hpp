@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,10 @@ struct InstanceContext {
   std::string name;                 // "model 'bs'", "strategy 'mm'", "plugin loader"
   PluginLibrary* plugin = nullptr;  // the caller's plugin; null for the host itself
   keel_host_t table{};
+  // While the instance is a strategy of a running engine: its slot there,
+  // so a host call finds its strategy at once (engine/run/strategy_host.hpp
+  // checks that the slot is this context's). SIZE_MAX otherwise.
+  size_t run_slot = SIZE_MAX;
   // Capsules handed to this caller through the host table and not yet
   // released; shared with the capsules' tracking records, which may outlive us.
   std::shared_ptr<std::atomic<int64_t>> capsules_outstanding =
@@ -69,8 +74,7 @@ class Host {
   // Creates a model instance from a factory id. `owner` is the instance that
   // asked (through the host table), or null when the host itself owns it.
   Result<keel_model_handle_t> create_model(const std::string& factory_id,
-                                           const std::string& params_json,
-                                           const std::string& name,
+                                           const std::string& params_json, const std::string& name,
                                            InstanceContext* owner = nullptr);
   // The same from a factory found already.
   Result<keel_model_handle_t> create_model(const Factory& factory, const std::string& params_json,

@@ -80,7 +80,7 @@ void host_log(const keel_host_t* host, int32_t level, const char* message) {
 keel_timestamp_t host_now(const keel_host_t* host) {
   InstanceContext* context = context_of(host);
   if (context != nullptr && context->host->run_services() != nullptr) {
-    return context->host->run_services()->now();
+    return context->host->run_services()->now(*context);
   }
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())

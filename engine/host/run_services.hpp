@@ -19,6 +19,9 @@ class RunServices {
  public:
   virtual ~RunServices() = default;
   virtual keel_timestamp_t now() = 0;
+  // The time as `caller` sees it: a batched strategy's is that of the event
+  // it is handling (engine/run/strategy_host.hpp). Default: now().
+  virtual keel_timestamp_t now(InstanceContext& /*caller*/) { return now(); }
   virtual Result<keel_instrument_id_t> instrument_find(const std::string& symbol) = 0;
   virtual Status instrument_get(keel_instrument_id_t id, keel_instrument_info_t& out) = 0;
   // `caller` identifies the strategy instance.

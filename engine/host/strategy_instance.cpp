@@ -2,15 +2,21 @@
 
 #include "engine/host/host.hpp"
 
+#include <cstddef>
+
 namespace keel {
 namespace {
 
 const char* batched_member_name(uint32_t kind) {
   switch (kind) {
-    case KEEL_EVENT_QUOTE: return "on_quote (batched)";
-    case KEEL_EVENT_TRADE: return "on_trade (batched)";
-    case KEEL_EVENT_BAR: return "on_bar (batched)";
-    default: return "on_events";
+    case KEEL_EVENT_QUOTE:
+      return "on_quote (batched)";
+    case KEEL_EVENT_TRADE:
+      return "on_trade (batched)";
+    case KEEL_EVENT_BAR:
+      return "on_bar (batched)";
+    default:
+      return "on_events";
   }
 }
 
@@ -34,7 +40,8 @@ Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
   }
   if (instance == nullptr) {
     plugin.poison("create returned KEEL_OK without an instance");
-    return Status(KEEL_ERR_PLUGIN_FAULT, context->name + ": create returned KEEL_OK but no instance");
+    return Status(KEEL_ERR_PLUGIN_FAULT,
+                  context->name + ": create returned KEEL_OK but no instance");
   }
   return std::unique_ptr<StrategyInstance>(
       new StrategyInstance(factory, instance, std::move(context)));
@@ -42,14 +49,22 @@ Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
 
 StrategyInstance::StrategyInstance(const Factory& factory, void* instance,
                                    std::unique_ptr<InstanceContext> context)
-    : factory_(&factory), instance_(instance), context_(std::move(context)),
-      name_(context_->name), wrong_thread_(&context_->wrong_thread_flag()) {
+    : factory_(&factory),
+      instance_(instance),
+      context_(std::move(context)),
+      name_(context_->name),
+      wrong_thread_(&context_->wrong_thread_flag()) {
   if (table().on_events != nullptr && table().get_extension != nullptr) {
     const auto* ext = static_cast<const keel_strategy_events_consumed_ext_t*>(
         table().get_extension(instance_, KEEL_STRATEGY_EXT_EVENTS_CONSUMED));
-    if (ext != nullptr && ext->struct_size >= sizeof(keel_strategy_events_consumed_ext_t) &&
-        ext->events_consumed != nullptr) {
+    // A 1.0 extension ends before batch_cursor: it is absent, not read.
+    constexpr size_t kSize10 = offsetof(keel_strategy_events_consumed_ext_t, batch_cursor);
+    if (ext != nullptr && ext->struct_size >= kSize10 && ext->events_consumed != nullptr) {
       consumed_ext_ = ext;
+      if (ext->struct_size >= sizeof(keel_strategy_events_consumed_ext_t) &&
+          ext->batch_cursor != nullptr) {
+        batch_cursor_ = ext->batch_cursor(instance_);
+      }
     }
   }
 }
@@ -75,9 +90,8 @@ Status StrategyInstance::on_events(const keel_event_t* events, size_t count, siz
   if (!reached_valid) {
     plugin().poison("events_consumed returned " + std::to_string(reached) + " for " +
                     std::to_string(count) + " events");
-    return Status(KEEL_ERR_PLUGIN_FAULT, name_ + ": on_events reported " +
-                                             std::to_string(reached) + " of " +
-                                             std::to_string(count) +
+    return Status(KEEL_ERR_PLUGIN_FAULT, name_ + ": on_events reported " + std::to_string(reached) +
+                                             " of " + std::to_string(count) +
                                              " events handled (expected 1.." +
                                              std::to_string(count) + ")");
   }
@@ -111,7 +125,8 @@ Status StrategyInstance::on_stop(keel_timestamp_t at) {
   if (plugin().poisoned()) return plugin().poisoned_status();
   keel_error_t err{};
   const keel_status_t status = table().on_stop(instance_, at, &err);
-  if (broke_thread_rule()) [[unlikely]] return thread_rule_status("on_stop");
+  if (broke_thread_rule()) [[unlikely]]
+    return thread_rule_status("on_stop");
   return check_plugin_status(plugin(), status, err, name_ + ": on_stop");
 }
 

@@ -44,6 +44,10 @@ class StrategyInstance {
   // event consumed - 1.
   bool takes_batches() const { return consumed_ext_ != nullptr; }  // set only with on_events
   Status on_events(const keel_event_t* events, size_t count, size_t& consumed);
+  // The strategy's batch cursor (ABI 1.1, keel/strategy.h): the index of the
+  // event of the current span it is handling. Null when it keeps none (a
+  // 1.0 table, or NULL): it is then given spans of one event.
+  const size_t* batch_cursor() const { return batch_cursor_; }
 
   const Factory& factory() const { return *factory_; }
   const std::string& name() const { return name_; }
@@ -66,7 +70,8 @@ class StrategyInstance {
     err.code = KEEL_OK;
     err.message[0] = '\0';
     const keel_status_t status = fn(instance_, &event, &err);
-    if (broke_thread_rule()) [[unlikely]] return thread_rule_status(member);
+    if (broke_thread_rule()) [[unlikely]]
+      return thread_rule_status(member);
     if (status == KEEL_OK) return Status::ok();
     return check_plugin_status(plugin(), status, err, name_ + ": " + member);
   }
@@ -82,6 +87,7 @@ class StrategyInstance {
   std::string name_;
   bool dropped_ = false;
   const keel_strategy_events_consumed_ext_t* consumed_ext_ = nullptr;
+  const size_t* batch_cursor_ = nullptr;
   const std::atomic<bool>* wrong_thread_;  // context_->wrong_thread_flag()
 };
 

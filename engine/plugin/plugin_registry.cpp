@@ -101,9 +101,10 @@ Result<PluginLibrary*> PluginRegistry::load_file(const std::filesystem::path& pa
     }
   }
   if (library->facts().compiler.find("panic=abort") != std::string::npos) {
-    spdlog::warn("plugin {} was built with panic = \"abort\": a panic in it ends this process "
-                 "with no report; ask for a build with panic = \"unwind\"",
-                 library->label());
+    spdlog::warn(
+        "plugin {} was built with panic = \"abort\": a panic in it ends this process "
+        "with no report; ask for a build with panic = \"unwind\"",
+        library->label());
   }
   for (const Factory& factory : library->factories()) factories_[factory.id] = &factory;
   by_path_[key] = library;
@@ -114,9 +115,9 @@ Result<PluginLibrary*> PluginRegistry::load_file(const std::filesystem::path& pa
 Result<PluginLibrary*> PluginRegistry::add_in_process(std::unique_ptr<PluginLibrary> library) {
   for (const Factory& factory : library->factories()) {
     if (auto it = factories_.find(factory.id); it != factories_.end()) {
-      return Status(KEEL_ERR_INVALID_ARGUMENT, "factory id '" + factory.id +
-                                                   "' is already provided by " +
-                                                   it->second->plugin->label());
+      return Status(
+          KEEL_ERR_INVALID_ARGUMENT,
+          "factory id '" + factory.id + "' is already provided by " + it->second->plugin->label());
     }
   }
   PluginLibrary* added = library.get();
@@ -131,9 +132,10 @@ void PluginRegistry::warn_if_writable_by_others(const std::filesystem::path& pat
   if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IWOTH) == 0) return;
   if (std::find(warned_.begin(), warned_.end(), path) != warned_.end()) return;
   warned_.push_back(path);
-  spdlog::warn("{} {} is writable by every user of this machine: anyone could put code there "
-               "that keel would run; make it writable by its owner only (chmod o-w {})",
-               what, path.string(), path.string());
+  spdlog::warn(
+      "{} {} is writable by every user of this machine: anyone could put code there "
+      "that keel would run; make it writable by its owner only (chmod o-w {})",
+      what, path.string(), path.string());
 }
 
 void PluginRegistry::discover() {
@@ -189,12 +191,14 @@ std::vector<const PluginRegistry::Candidate*> PluginRegistry::offering(const std
                                                                        bool factory) const {
   std::vector<const Candidate*> found;
   for (const Candidate& c : candidates_) {
-    const bool offers = factory ? std::find(c.factory_ids.begin(), c.factory_ids.end(), id) !=
-                                      c.factory_ids.end()
-                                : c.plugin_id == id;
+    const bool offers =
+        factory ? std::find(c.factory_ids.begin(), c.factory_ids.end(), id) != c.factory_ids.end()
+                : c.plugin_id == id;
     // A byte-identical copy of a file found earlier in the search path (the
     // same plugin installed twice) is no choice: the first one stands.
-    const auto same = [&](const Candidate* earlier) { return same_contents(earlier->file, c.file); };
+    const auto same = [&](const Candidate* earlier) {
+      return same_contents(earlier->file, c.file);
+    };
     if (offers && std::none_of(found.begin(), found.end(), same)) found.push_back(&c);
   }
   return found;
@@ -222,8 +226,8 @@ Status PluginRegistry::not_found(const std::string& what) const {
 
 Status PluginRegistry::ambiguous(const std::string& id,
                                  const std::vector<const Candidate*>& files) const {
-  std::string message = "factory id '" + id + "' is offered by " +
-                        std::to_string(files.size()) + " plugin files on the search path:";
+  std::string message = "factory id '" + id + "' is offered by " + std::to_string(files.size()) +
+                        " plugin files on the search path:";
   for (const Candidate* c : files) message += "\n  " + c->file.string();
   message += "\nkeel will not pick one silently: name the file, e.g. " +
              how_to_choose(id, files.front()->file) +
@@ -259,8 +263,8 @@ Result<const Factory*> PluginRegistry::find_factory(const std::string& reference
     if (matching.size() > 1) {
       return Status(KEEL_ERR_INVALID_ARGUMENT,
                     "plugin " + ref.file->string() + " offers several " +
-                        (kind ? std::string(kind_name(*kind)) + " factories" : "factories") +
-                        " (" + offered + "): name one, e.g. " +
+                        (kind ? std::string(kind_name(*kind)) + " factories" : "factories") + " (" +
+                        offered + "): name one, e.g. " +
                         how_to_choose(matching.front()->id, *ref.file));
     }
     return matching.front();
@@ -275,9 +279,8 @@ Result<const Factory*> PluginRegistry::find_factory(const std::string& reference
   Result<PluginLibrary*> library = load_file(files.front()->file);
   if (!library) return library.status();
   if (auto it = factories_.find(id); it != factories_.end()) return it->second;
-  return Status(KEEL_ERR_INTERNAL, "plugin " + files.front()->file.string() +
-                                       " offered factory '" + id +
-                                       "' when asked, but not when loaded");
+  return Status(KEEL_ERR_INTERNAL, "plugin " + files.front()->file.string() + " offered factory '" +
+                                       id + "' when asked, but not when loaded");
 }
 
 Result<PluginLibrary*> PluginRegistry::find_plugin(const std::string& id) {
@@ -298,6 +301,17 @@ Result<PluginLibrary*> PluginRegistry::find_plugin(const std::string& id) {
   if (files.size() > 1) return ambiguous(id, files);
   if (files.empty()) return not_found("no plugin or factory with id '" + id + "'");
   return load_file(files.front()->file);
+}
+
+Result<const Factory*> PluginRegistry::find_python_factory(const std::filesystem::path& script,
+                                                           const std::string& class_name) {
+  if (!python_resolver_) {
+    return Status(KEEL_ERR_UNSUPPORTED,
+                  "this keel was built without Python strategies (KEEL_WITH_PYTHON=OFF): "
+                  "rebuild with -DKEEL_WITH_PYTHON=ON to run " +
+                      script.string());
+  }
+  return python_resolver_(*this, script, class_name);
 }
 
 }  // namespace keel

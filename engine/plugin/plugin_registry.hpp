@@ -21,6 +21,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,6 +66,19 @@ class PluginRegistry {
   Result<const Factory*> find_factory(const std::string& reference,
                                       std::optional<FactoryKind> kind = std::nullopt);
 
+  // Strategies written in Python (a run file's {"python": {"script", "class"}}):
+  // the registry does not know Python; whoever builds it and embeds the
+  // interpreter (the CLI, engine/python) gives it the resolver that imports
+  // a script's class and registers its factory (add_in_process).
+  using PythonResolver = std::function<Result<const Factory*>(PluginRegistry& registry,
+                                                              const std::filesystem::path& script,
+                                                              const std::string& class_name)>;
+  void set_python_resolver(PythonResolver resolver) { python_resolver_ = std::move(resolver); }
+  // The factory for that class of that script; KEEL_ERR_UNSUPPORTED when no
+  // resolver was given (a keel built without Python).
+  Result<const Factory*> find_python_factory(const std::filesystem::path& script,
+                                             const std::string& class_name);
+
   // A plugin by its descriptor id or by one of its factory ids.
   Result<PluginLibrary*> find_plugin(const std::string& id);
 
@@ -99,10 +113,11 @@ class PluginRegistry {
     std::string problem;                 // why not
   };
   std::map<std::filesystem::path, Asked> asked_;
-  std::vector<Candidate> candidates_;        // the current search path's, in search order
+  std::vector<Candidate> candidates_;  // the current search path's, in search order
   std::vector<std::string> discovery_problems_;
   std::vector<std::filesystem::path> warned_;
   bool discovered_ = false;
+  PythonResolver python_resolver_;
 };
 
 // The folder holding the plugins that ship with this keel:

@@ -4,9 +4,9 @@
 // order), so equal times keep the order in which they were scheduled.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <vector>
 
 #include "keel/market.h"
@@ -19,8 +19,8 @@ struct PendingEvent {
   uint64_t seq = 0;
   Kind kind = Kind::order_arrival;
   size_t strategy = 0;
-  uint64_t order_id = 0;  // orders, cancels, updates, fills
-  union {                 // by kind
+  uint64_t order_id = 0;           // orders, cancels, updates, fills
+  union {                          // by kind
     keel_order_update_t update{};  // order_update (reason filled in at delivery)
     keel_fill_t fill;              // fill_report
     keel_timer_event_t timer;      // timer
@@ -47,6 +47,15 @@ class PendingEvents {
   }
   bool due(keel_timestamp_t now) const { return !heap_.empty() && heap_.front().ts <= now; }
   bool empty() const { return heap_.empty(); }
+  // The earliest time at which something is scheduled for `strategy`, or
+  // INT64_MAX. (A scan: batch delivery asks once per span.)
+  keel_timestamp_t earliest_for(size_t strategy) const {
+    keel_timestamp_t earliest = INT64_MAX;
+    for (const Entry& e : heap_) {
+      if (e.ts < earliest && events_[e.slot].strategy == strategy) earliest = e.ts;
+    }
+    return earliest;
+  }
   PendingEvent pop() {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     const uint32_t slot = heap_.back().slot;

@@ -10,8 +10,17 @@ Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<doubl
       initial_cash_(initial_cash),
       cash_(initial_cash),
       positions_(initial_cash.size() * instruments.size()),
-      marks_(instruments.size(), 0.0),
-      marked_(instruments.size(), false) {}
+      own_marks_(std::make_unique<MarkTable>(instruments.size())),
+      marks_(own_marks_.get()) {}
+
+Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash,
+                     MarkTable& marks)
+    : instruments_(instruments),
+      instrument_count_(instruments.size()),
+      initial_cash_(initial_cash),
+      cash_(initial_cash),
+      positions_(initial_cash.size() * instruments.size()),
+      marks_(&marks) {}
 
 void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
                            double quantity, double price, double fee) {
@@ -44,11 +53,10 @@ void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int
   }
 }
 
-
 double Portfolio::unrealized(size_t strategy, keel_instrument_id_t instrument) const {
   const Position& p = position(strategy, instrument);
-  if (p.quantity == 0 || !marked_[instrument]) return 0;
-  return p.quantity * (marks_[instrument] - p.average_price) *
+  if (p.quantity == 0 || !has_mark(instrument)) return 0;
+  return p.quantity * (mark(instrument) - p.average_price) *
          instruments_.get(instrument).multiplier;
 }
 
@@ -58,7 +66,7 @@ double Portfolio::market_value(size_t strategy, keel_instrument_id_t instrument)
   const Instrument& spec = instruments_.get(instrument);
   if (spec.kind == KEEL_INSTRUMENT_FUTURE) return unrealized(strategy, instrument);
   // Without a mark yet, carry the position at cost.
-  const double mark = marked_[instrument] ? marks_[instrument] : p.average_price;
+  const double mark = has_mark(instrument) ? this->mark(instrument) : p.average_price;
   return p.quantity * mark * spec.multiplier;
 }
 
@@ -71,7 +79,7 @@ keel_position_t Portfolio::position_view(size_t strategy, keel_instrument_id_t i
   out.realized_pnl = p.realized_pnl;
   out.unrealized_pnl = unrealized(strategy, instrument);
   out.fees = p.fees;
-  out.mark_price = marks_[instrument];
+  out.mark_price = mark(instrument);
   return out;
 }
 
@@ -86,7 +94,7 @@ keel_account_t Portfolio::account(size_t strategy) const {
     if (p.quantity == 0) continue;
     a.equity += market_value(strategy, i);
     a.unrealized_pnl += unrealized(strategy, i);
-    const double mark = marked_[i] ? marks_[i] : p.average_price;
+    const double mark = has_mark(i) ? this->mark(i) : p.average_price;
     a.gross_notional += std::abs(p.quantity) * mark * instruments_.get(i).multiplier;
   }
   return a;

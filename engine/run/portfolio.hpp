@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "engine/market/instrument.hpp"
@@ -28,16 +29,14 @@ struct Position {
   double fees = 0;
 };
 
-class Portfolio {
+// The price each instrument is valued at. Several books may share one (a
+// run's true book and the book of what its strategies have been told).
+class MarkTable {
  public:
-  Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash);
-
-  // Books a fill for `strategy`. `quantity` > 0; side KEEL_SIDE_*.
-  void apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
-                  double quantity, double price, double fee);
-  // A new mark for an instrument; returns true if it changed. (Inline: the
-  // loop calls it on every quote.)
-  bool set_mark(keel_instrument_id_t instrument, double price) {
+  explicit MarkTable(size_t instrument_count)
+      : marks_(instrument_count, 0.0), marked_(instrument_count, false) {}
+  // A new mark; returns true if it changed.
+  bool set(keel_instrument_id_t instrument, double price) {
     // 0 is a real mark (an option expiring worthless); negative or NaN is not.
     if (!(price >= 0) || !std::isfinite(price)) return false;
     if (marked_[instrument] && marks_[instrument] == price) return false;
@@ -45,8 +44,37 @@ class Portfolio {
     marked_[instrument] = true;
     return true;
   }
-  double mark(keel_instrument_id_t instrument) const { return marks_[instrument]; }
-  bool has_mark(keel_instrument_id_t instrument) const { return marked_[instrument]; }
+  // Puts back a mark as it was (undoing a look-ahead, engine/run/marks.hpp).
+  void restore(keel_instrument_id_t instrument, double price, bool marked) {
+    marks_[instrument] = price;
+    marked_[instrument] = marked;
+  }
+  double get(keel_instrument_id_t instrument) const { return marks_[instrument]; }
+  bool has(keel_instrument_id_t instrument) const { return marked_[instrument]; }
+
+ private:
+  std::vector<double> marks_;  // meaningful where marked_
+  std::vector<bool> marked_;
+};
+
+class Portfolio {
+ public:
+  // A book with marks of its own.
+  Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash);
+  // A book valued at `marks`, which outlives it.
+  Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash,
+            MarkTable& marks);
+
+  // Books a fill for `strategy`. `quantity` > 0; side KEEL_SIDE_*.
+  void apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side, double quantity,
+                  double price, double fee);
+  // A new mark for an instrument; returns true if it changed. (Inline: the
+  // loop calls it on every quote.)
+  bool set_mark(keel_instrument_id_t instrument, double price) {
+    return marks_->set(instrument, price);
+  }
+  double mark(keel_instrument_id_t instrument) const { return marks_->get(instrument); }
+  bool has_mark(keel_instrument_id_t instrument) const { return marks_->has(instrument); }
 
   const Position& position(size_t strategy, keel_instrument_id_t instrument) const {
     return positions_[strategy * instrument_count_ + instrument];
@@ -71,9 +99,9 @@ class Portfolio {
   size_t instrument_count_;
   std::vector<double> initial_cash_;
   std::vector<double> cash_;
-  std::vector<Position> positions_;  // [strategy][instrument], dense
-  std::vector<double> marks_;        // per instrument, meaningful where marked_
-  std::vector<bool> marked_;
+  std::vector<Position> positions_;       // [strategy][instrument], dense
+  std::unique_ptr<MarkTable> own_marks_;  // when constructed without shared marks
+  MarkTable* marks_;
 };
 
 }  // namespace keel

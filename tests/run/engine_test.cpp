@@ -346,7 +346,7 @@ TEST(RunEngineQuotes, IocThatExpiresFreesItsOpenOrderSlotOnce) {
   EXPECT_EQ(submits[0], "submit -> ok");
   EXPECT_EQ(submits[1], "submit -> ok");
   EXPECT_EQ(submits[2],
-            "submit -> order_submit: order 3 (buy AAPL) rejected: risk: 1 open orders already, "
+            "submit -> order_submit: order to buy AAPL rejected: risk: 1 open orders already, "
             "max_open_orders is 1");
 }
 
@@ -429,7 +429,7 @@ void expect_rejected(const RunOutput& out, uint64_t id, const std::string& what,
                      const std::string& strategy = "s") {
   const auto& j = out.journal(strategy);
   const std::string submit =
-      "submit -> order_submit: order " + std::to_string(id) + " (" + what + ") rejected: " + reason;
+      "submit -> order_submit: order to " + what + " rejected: " + reason;
   EXPECT_GE(index_of(j, submit), 0) << "missing: " << submit << "\n" << dump(j);
   const std::string update = "update ts=" + std::to_string(ts) + " order=" + std::to_string(id) +
                              " state=rejected filled=0 remaining=0 avg=0 reason=" + reason;

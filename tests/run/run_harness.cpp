@@ -141,6 +141,7 @@ json Scenario::document() const {
         {"params",
          {{"journal", journal_path(dir_.path(), s.name).string()}, {"actions", s.actions}}}};
     entry.update(s.extra);
+    entry["params"].update(s.params);
     strategies.push_back(entry);
   }
   doc["strategies"] = strategies;

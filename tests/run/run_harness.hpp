@@ -93,6 +93,7 @@ struct StrategySetup {
   std::vector<std::string> instruments;
   json actions = json::array();
   json extra = json::object();  // merged into the strategy entry: risk, on_error, initial_cash
+  json params = json::object();  // merged into its params: "observe", ...
 };
 
 struct RunOutput {

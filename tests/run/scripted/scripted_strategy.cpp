@@ -20,8 +20,11 @@
 // asking for the position and account, until the instance is dropped.
 // "on" counts callbacks of that kind (0-based): start, quote, trade, bar,
 // update, fill, timer, stop.
+// "observe": true journals, after every market event, what the host says at
+// that moment: now, the position in the event's instrument, the account.
 #include <atomic>
 #include <cinttypes>
+#include <cstddef>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -36,7 +39,7 @@ namespace {
 using keel::sdk::Error;
 
 const char* state_name(int32_t state) {
-  static const char* names[] = {"pending", "accepted", "partially_filled", "filled",
+  static const char* names[] = {"pending",  "accepted", "partially_filled", "filled",
                                 "canceled", "rejected", "expired"};
   return state >= 0 && state <= 6 ? names[state] : "?";
 }
@@ -50,15 +53,20 @@ class Scripted : public keel::sdk::Strategy {
   Scripted(keel::sdk::Params& params, const keel::sdk::Host& host) : host_(host) {
     const std::string path = params.string("journal");
     journal_ = std::fopen(path.c_str(), "w");
-    if (journal_ == nullptr) throw Error(KEEL_ERR_INVALID_ARGUMENT, "/journal: cannot write " + path);
+    if (journal_ == nullptr)
+      throw Error(KEEL_ERR_INVALID_ARGUMENT, "/journal: cannot write " + path);
     actions_ = params.value("actions", nlohmann::json::array());
+    observe_ = params.value("observe", false);
   }
-  // The time of the event being handled (a batch keeps its own, as the
-  // Rust, OCaml and Python SDKs do).
-  virtual keel_timestamp_t now() const { return host_.now(); }
+  // The time of the event being handled, as the host says.
+  keel_timestamp_t now() const { return host_.now(); }
 
   // Orders sent or cancelled and timers set so far (by this thread).
   uint64_t actions() const { return actions_taken_; }
+  template <class... Args>
+  void journal(const char* format, Args... args) {
+    log(format, args...);
+  }
 
   ~Scripted() override {
     if (hammer_.joinable()) {
@@ -75,14 +83,17 @@ class Scripted : public keel::sdk::Strategy {
   }
   void on_quote(const keel_quote_t& q) override {
     log("quote ts=%" PRId64 " bid=%g ask=%g", q.ts, q.bid, q.ask);
+    observe(q.instrument);
     act("quote");
   }
   void on_trade(const keel_trade_t& t) override {
     log("trade ts=%" PRId64 " price=%g size=%g", t.ts, t.price, t.size);
+    observe(t.instrument);
     act("trade");
   }
   void on_bar(const keel_bar_t& b) override {
     log("bar ts=%" PRId64 " open=%g close=%g", b.ts, b.open, b.close);
+    observe(b.instrument);
     act("bar");
   }
   void on_order_update(const keel_order_update_t& u) override {
@@ -112,6 +123,17 @@ class Scripted : public keel::sdk::Strategy {
     std::fprintf(journal_, format, args...);
     std::fputc('\n', journal_);
     std::fflush(journal_);
+  }
+
+  void observe(keel_instrument_id_t instrument) {
+    if (!observe_) return;
+    const keel_position_t p = host_.position(instrument);
+    const keel_account_t a = host_.account();
+    log("seen now=%" PRId64
+        " qty=%g avg=%.10g mark=%.10g upnl=%.10g cash=%.10g equity=%.10g "
+        "gross=%.10g",
+        now(), p.quantity, p.average_price, p.mark_price, p.unrealized_pnl, a.cash, a.equity,
+        a.gross_notional);
   }
 
   void act(const std::string& on) {
@@ -174,8 +196,8 @@ class Scripted : public keel::sdk::Strategy {
     r.instrument = host_.instrument(o.value("instrument", ""));
     r.side = o.value("side", "buy") == "buy" ? KEEL_SIDE_BUY : KEEL_SIDE_SELL;
     const std::string type = o.value("type", "market");
-    r.type = type == "limit" ? KEEL_ORDER_LIMIT
-             : type == "stop" ? KEEL_ORDER_STOP
+    r.type = type == "limit"        ? KEEL_ORDER_LIMIT
+             : type == "stop"       ? KEEL_ORDER_STOP
              : type == "stop_limit" ? KEEL_ORDER_STOP_LIMIT
                                     : KEEL_ORDER_MARKET;
     const std::string tif = o.value("tif", "gtc");
@@ -190,6 +212,7 @@ class Scripted : public keel::sdk::Strategy {
   keel::sdk::Host host_;
   std::FILE* journal_ = nullptr;
   nlohmann::json actions_ = nlohmann::json::array();
+  bool observe_ = false;
   std::map<std::string, int64_t> counts_;
   std::vector<keel_order_handle_t> orders_;
   uint64_t actions_taken_ = 0;
@@ -201,19 +224,27 @@ class Scripted : public keel::sdk::Strategy {
 };
 
 // keel_test.scripted_batched: the same strategy taking market events in
-// spans (on_events + the events-consumed extension), the way the Rust,
-// OCaml and Python SDKs deliver them: each event through the per-event
-// callback, stopping after the event during which it acted; the count
-// reaches the failing event when a callback fails.
+// spans (on_events + the events-consumed extension with a batch cursor), the
+// way the Rust, OCaml and Python SDKs deliver them: each event through the
+// per-event callback, the cursor set to it first, stopping after the event
+// during which it acted; the count reaches the failing event when a
+// callback fails. Each span is journalled as
+//   "span count=N view=V"
+// where V is 1 when the span starts where the last one's handled events
+// ended in memory (a view into the host's buffer, not a new copy).
+// keel_test.scripted_batched_10 keeps no cursor (a 1.0 extension).
 class ScriptedBatched final : public Scripted {
  public:
   static constexpr const char* kId = "keel_test.scripted_batched";
   static constexpr const char* kDescription = "Test strategy: scripted, taking batches";
   using Scripted::Scripted;
-  keel_timestamp_t now() const override { return in_batch ? batch_ts : Scripted::now(); }
   size_t reached = 0;
-  bool in_batch = false;
-  keel_timestamp_t batch_ts = 0;
+  size_t cursor = 0;
+  const keel_event_t* next_view = nullptr;  // where the last span's unhandled events began
+
+  void span(const keel_event_t* events, size_t count) {
+    journal("span count=%zu view=%d", count, events == next_view ? 1 : 0);
+  }
 };
 
 using BatchedThunks = keel::sdk::detail::StrategyThunks<ScriptedBatched>;
@@ -222,22 +253,26 @@ keel_status_t batched_on_events(void* self, const keel_event_t* events, size_t c
                                 keel_error_t* err) {
   auto& s = *static_cast<ScriptedBatched*>(self);
   s.reached = 0;
+  s.span(events, count);
   const keel_strategy_vtable_t& t = BatchedThunks::vtable;
-  struct InBatch {
-    ScriptedBatched& s;
-    explicit InBatch(ScriptedBatched& strategy) : s(strategy) { s.in_batch = true; }
-    ~InBatch() { s.in_batch = false; }
-  } in_batch(s);
   for (size_t i = 0; i < count; ++i) {
     s.reached = i + 1;
-    s.batch_ts = events[i].as.quote.ts;  // every market payload begins with ts
+    s.cursor = i;
+    s.next_view = events + i + 1;
     const uint64_t before = s.actions();
     keel_status_t status = KEEL_OK;
     switch (events[i].kind) {
-      case KEEL_EVENT_QUOTE: status = t.on_quote(self, &events[i].as.quote, err); break;
-      case KEEL_EVENT_TRADE: status = t.on_trade(self, &events[i].as.trade, err); break;
-      case KEEL_EVENT_BAR: status = t.on_bar(self, &events[i].as.bar, err); break;
-      default: return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "not a market event");
+      case KEEL_EVENT_QUOTE:
+        status = t.on_quote(self, &events[i].as.quote, err);
+        break;
+      case KEEL_EVENT_TRADE:
+        status = t.on_trade(self, &events[i].as.trade, err);
+        break;
+      case KEEL_EVENT_BAR:
+        status = t.on_bar(self, &events[i].as.bar, err);
+        break;
+      default:
+        return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "not a market event");
     }
     if (status != KEEL_OK || s.actions() != before) return status;
   }
@@ -245,36 +280,50 @@ keel_status_t batched_on_events(void* self, const keel_event_t* events, size_t c
 }
 
 size_t batched_events_consumed(void* self) { return static_cast<ScriptedBatched*>(self)->reached; }
+const size_t* batched_cursor(void* self) { return &static_cast<ScriptedBatched*>(self)->cursor; }
 
 const keel_strategy_events_consumed_ext_t kEventsConsumed{
-    sizeof(keel_strategy_events_consumed_ext_t), &batched_events_consumed};
+    sizeof(keel_strategy_events_consumed_ext_t), &batched_events_consumed, &batched_cursor};
+// As a 1.0 plugin built it: the struct ends before batch_cursor.
+const keel_strategy_events_consumed_ext_t kEventsConsumed10{
+    offsetof(keel_strategy_events_consumed_ext_t, batch_cursor), &batched_events_consumed, nullptr};
 
 const void* batched_get_extension(void* /*self*/, const char* id) {
   return std::string(id) == KEEL_STRATEGY_EXT_EVENTS_CONSUMED ? &kEventsConsumed : nullptr;
 }
+const void* batched_get_extension_10(void* /*self*/, const char* id) {
+  return std::string(id) == KEEL_STRATEGY_EXT_EVENTS_CONSUMED ? &kEventsConsumed10 : nullptr;
+}
 
-const keel_strategy_vtable_t kBatchedTable = [] {
+keel_strategy_vtable_t batched_table(const void* (*get_extension)(void*, const char*)) {
   keel_strategy_vtable_t t = BatchedThunks::vtable;
   t.on_events = &batched_on_events;
-  t.get_extension = &batched_get_extension;
+  t.get_extension = get_extension;
   return t;
-}();
+}
+const keel_strategy_vtable_t kBatchedTable = batched_table(&batched_get_extension);
+const keel_strategy_vtable_t kBatchedTable10 = batched_table(&batched_get_extension_10);
 
-const keel_factory_t* batched_factory() {
-  static const keel_factory_t factory{sizeof(keel_factory_t),
-                                      0,
-                                      KEEL_KIND_STRATEGY,
-                                      ScriptedBatched::kId,
-                                      ScriptedBatched::kDescription,
-                                      ScriptedBatched::kParamsSchema,
-                                      &keel::sdk::detail::Lifecycle<ScriptedBatched>::create,
-                                      &keel::sdk::detail::Lifecycle<ScriptedBatched>::drop,
-                                      &kBatchedTable};
-  return &factory;
+const keel_factory_t* batched_factory(const char* id, const keel_strategy_vtable_t* table) {
+  // Two factories at most: one static each.
+  static keel_factory_t factories[2];
+  keel_factory_t& f = factories[table == &kBatchedTable ? 0 : 1];
+  f = keel_factory_t{sizeof(keel_factory_t),
+                     0,
+                     KEEL_KIND_STRATEGY,
+                     id,
+                     ScriptedBatched::kDescription,
+                     ScriptedBatched::kParamsSchema,
+                     &keel::sdk::detail::Lifecycle<ScriptedBatched>::create,
+                     &keel::sdk::detail::Lifecycle<ScriptedBatched>::drop,
+                     table};
+  return &f;
 }
 
 }  // namespace
 
 KEEL_PLUGIN((keel::sdk::PluginInfo{"keel_test.scripted", "Scripted test strategy", "1.0.0",
                                    "keel tests", "Does what its params say; journals callbacks."}),
-            keel::sdk::strategy_factory<Scripted>(), batched_factory())
+            keel::sdk::strategy_factory<Scripted>(),
+            batched_factory("keel_test.scripted_batched", &kBatchedTable),
+            batched_factory("keel_test.scripted_batched_10", &kBatchedTable10))
