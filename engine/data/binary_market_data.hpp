@@ -33,8 +33,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
+#include "engine/data/data_spec.hpp"
 #include "engine/data/binary_format.hpp"
 #include "engine/data/data_file.hpp"
 #include "engine/data/market_data_source.hpp"

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
+#include "engine/data/data_spec.hpp"
 #include "engine/data/market_data_source.hpp"
 #include "engine/market/instrument.hpp"
 
