@@ -227,6 +227,7 @@ void BlockEncoder::add(const MarketEvent& event) {
 
 void BlockEncoder::encode(std::vector<unsigned char>& out) {
   const size_t n = ts_.size();
+  if (n == 0) return;  // a block holds at least one record
   ColumnHeader headers[kMaxColumns];
   std::vector<uint64_t> ints[kMaxColumns];
 

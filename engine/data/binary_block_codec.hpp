@@ -32,7 +32,7 @@ class BlockEncoder {
   bool empty() const { return ts_.empty(); }
 
   // Appends the block (BlockHeader, ColumnHeaders, column data) to `out`
-  // and empties the encoder.
+  // and empties the encoder; nothing when it is empty.
   void encode(std::vector<unsigned char>& out);
 
  private:
