@@ -1,7 +1,8 @@
 // bench/bench_data.hpp — the market data the engine and data benchmarks
 // run over: generated once per process with `keel gen-data`'s generator
 // (engine/data/synthetic.hpp) into a temporary folder, each CSV file also
-// converted to keel's binary format (`keel data convert`'s code).
+// converted to keel's binary format (`keel data convert`'s code), version 2
+// (what keel writes); the quotes also to version 1, for comparison.
 //
 //   quotes   AAA: ~4M quotes (one stream), ~0.4M trades, 4 trading days
 //   bars     B1..B8: 1-second bars over 24-hour sessions, ~1.7M in all
@@ -28,6 +29,7 @@ namespace keel::bench {
 struct BenchData {
   std::filesystem::path dir;
   std::filesystem::path quotes_csv, quotes_bin, trades_csv, trades_bin;  // instrument AAA
+  std::filesystem::path quotes_bin_v1;  // the same quotes in binary format version 1
   std::vector<std::string> bar_symbols;
   std::vector<std::filesystem::path> bars_csv, bars_bin;  // one file per instrument
   uint64_t quotes = 0, trades = 0, bars = 0;              // events
@@ -62,11 +64,13 @@ inline const BenchData& bench_data() {
       std::fprintf(stderr, "keel_bench: cannot generate benchmark data: %s\n", s.message().c_str());
       std::exit(1);
     };
-    const auto convert = [&](const std::filesystem::path& csv) {
+    const auto convert = [&](const std::filesystem::path& csv, uint16_t version = 2) {
       std::filesystem::path bin = csv;
-      bin.replace_extension(".kmd");
+      bin.replace_extension(version == 2 ? ".kmd" : ".v1.kmd");
+      ConvertOptions options;
+      options.binary_version = version;
       ConvertStats stats;
-      if (Status s = convert_market_data(csv, bin, {}, &stats); !s) fail(s);
+      if (Status s = convert_market_data(csv, bin, options, &stats); !s) fail(s);
       return std::make_pair(bin, stats.records);
     };
 
@@ -82,6 +86,7 @@ inline const BenchData& bench_data() {
     d.trades_csv = d.dir / synthetic_file_name(quotes, "AAA", DataFormat::trades);
     std::tie(d.quotes_bin, d.quotes) = convert(d.quotes_csv);
     std::tie(d.trades_bin, d.trades) = convert(d.trades_csv);
+    d.quotes_bin_v1 = convert(d.quotes_csv, 1).first;
 
     SyntheticSpec bars;
     bars.instruments = {"B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"};

@@ -158,6 +158,15 @@ BENCHMARK(BM_engine_noop_1stream_binary)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 
+// The same over binary format version 1 (fixed 48-byte records).
+void BM_engine_noop_1stream_binary_v1(benchmark::State& state) {
+  run_engine(state, noop_run("noop_1_v1", {bench_data().quotes_bin_v1}));
+}
+BENCHMARK(BM_engine_noop_1stream_binary_v1)
+    ->Name("engine_noop_1stream_binary_v1")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
 void BM_engine_sma_8streams_binary(benchmark::State& state) {
   const BenchData& d = bench_data();
   json instruments = json::array(), data = json::array();
@@ -344,6 +353,7 @@ const bool kFiguresRegistered = add_figures({
     {"Engine, 1 stream, no-op C++ strategy (binary)", "engine_noop_1stream_binary",
      "raw_mmap_pass_quotes", "events/s", ">= 50M events/s", 0, 50e6, false,
      "raw pass over the same mmapped records (memory-bound ceiling)"},
+
     {"Engine, 8 merged streams, keel.sma_cross (binary)", "engine_sma_cross_8streams_binary",
      "merge_8streams_binary", "events/s", ">= 20M events/s", 0, 20e6, false,
      "the 8 files merged with no engine (data path alone)"},

@@ -14,6 +14,7 @@ namespace {
 
 struct DataOptions {
   std::string in, out, kind, instrument;
+  int binary_version = 2;
   bool quiet = false;
 };
 
@@ -25,10 +26,11 @@ CommandRunner add_data_command(CLI::App& app) {
   data->require_subcommand(1);
   CLI::App* convert = data->add_subcommand(
       "convert",
-      "Convert market data between CSV and keel's binary format (fixed-size little-endian "
-      "records; engine/data/binary_format.hpp): a binary IN (recognised by its magic) becomes "
-      "CSV, anything else is read as CSV and becomes binary. Lossless both ways: CSV -> binary "
-      "-> CSV gives back every timestamp and number exactly.");
+      "Convert market data between CSV and keel's binary format (engine/data/binary_format.hpp): "
+      "a binary IN (recognised by its magic; version 1 or 2) becomes CSV, anything else is read "
+      "as CSV and becomes binary, version 2 (compact: delta timestamps, prices in ticks) unless "
+      "--binary-version 1. Lossless both ways: CSV -> binary -> CSV gives back every timestamp "
+      "and number exactly.");
   convert->add_option("in", o->in, "Input file (CSV or binary)")->required()->type_name("IN");
   convert->add_option("out", o->out, "Output file (written as OUT.partial, then renamed)")
       ->required()
@@ -39,6 +41,12 @@ CommandRunner add_data_command(CLI::App& app) {
       ->add_option("--instrument", o->instrument,
                    "CSV input without an instrument column: the symbol of every row")
       ->type_name("SYMBOL");
+  convert
+      ->add_option("--binary-version", o->binary_version,
+                   "CSV input: the binary format version to write, 2 (compact) or 1 (fixed-size "
+                   "records, for keel releases before version 2 existed)")
+      ->check(CLI::IsMember({1, 2}))
+      ->capture_default_str();
   convert->add_flag("--quiet,-q", o->quiet, "Print nothing on success");
 
   return [o](Host&) {
@@ -49,15 +57,18 @@ CommandRunner add_data_command(CLI::App& app) {
                                            : DataFormat::bars;
     }
     if (!o->instrument.empty()) options.instrument = o->instrument;
+    options.binary_version = static_cast<uint16_t>(o->binary_version);
     ConvertStats stats;
     if (Status s = convert_market_data(o->in, o->out, options, &stats); !s) {
       std::cerr << "keel data convert: " << s.message() << "\n";
       return static_cast<int>(kExitUsage);
     }
     if (!o->quiet) {
-      std::cout << o->out << ": " << stats.records << " " << data_format_name(stats.kind) << " records, "
-                << stats.instruments << " instrument" << (stats.instruments == 1 ? "" : "s")
-                << (stats.to_binary ? " (CSV -> binary)" : " (binary -> CSV)") << "\n";
+      std::cout << o->out << ": " << stats.records << " " << data_format_name(stats.kind)
+                << " records, " << stats.instruments << " instrument"
+                << (stats.instruments == 1 ? "" : "s") << " ("
+                << (stats.to_binary ? "CSV -> binary v" : "binary v") << stats.binary_version
+                << (stats.to_binary ? "" : " -> CSV") << ", " << stats.bytes << " bytes)\n";
     }
     return static_cast<int>(kExitOk);
   };

@@ -1,7 +1,11 @@
 // `keel gen-data`: writes seeded synthetic market data (geometric Brownian
-// motion with jumps; quotes, trades, bars) as CSV files keel can replay.
+// motion with jumps; quotes, trades, bars) as CSV files keel can replay, or
+// with --binary as keel binary files (format version 2).
 #include "engine/cli/gen_data_command.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -9,6 +13,7 @@
 #include <vector>
 
 #include "engine/cli/exit_codes.hpp"
+#include "engine/data/market_data_files.hpp"
 #include "engine/data/synthetic.hpp"
 
 namespace keel::cli {
@@ -20,6 +25,7 @@ struct GenDataOptions {
   std::vector<std::string> kinds = {"all"};
   std::string session = "14:30-21:00";
   std::string ts = "iso";
+  bool binary = false;
 };
 
 int usage(const std::string& message) {
@@ -39,6 +45,36 @@ std::optional<int> parse_hh_mm(const std::string& text) {
   return hours * 60 + minutes;
 }
 
+// --binary: the CSV files are written to a scratch folder inside `out`
+// (so no file of the user's is overwritten or removed), each converted to
+// out/<name>.kmd, and the scratch folder removed. The conversion is exact,
+// so the binary files hold the events the CSV files would.
+Status write_binary(const SyntheticSpec& spec, const std::filesystem::path& out,
+                    SyntheticStats& stats) {
+  const std::filesystem::path scratch = out / (".keel-gen-data-" + std::to_string(::getpid()));
+  std::error_code ec;
+  std::filesystem::create_directories(scratch, ec);
+  if (ec) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, scratch.string() + ": cannot create: " + ec.message());
+  }
+  const auto done = [&](Status status) {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch, ignored);
+    return status;
+  };
+  SyntheticStats csv;
+  if (Status s = write_synthetic(spec, scratch, &csv); !s) return done(s);
+  stats.rows = csv.rows;
+  stats.files.clear();
+  for (const std::filesystem::path& file : csv.files) {
+    std::filesystem::path binary = out / file.filename();
+    binary.replace_extension(".kmd");
+    if (Status s = convert_market_data(file, binary, {}); !s) return done(s);
+    stats.files.push_back(binary);
+  }
+  return done(Status::ok());
+}
+
 }  // namespace
 
 CommandRunner add_gen_data_command(CLI::App& app) {
@@ -50,7 +86,7 @@ CommandRunner add_gen_data_command(CLI::App& app) {
       "bars from a geometric Brownian motion with jumps, over US equity hours (14:30-21:00 UTC) "
       "on weekdays. The same arguments always give byte-identical files.\n"
       "Files: DIR/<SYMBOL>_<kind>.csv, or DIR/<kind>.csv with --merge; each has the instrument "
-      "column.");
+      "column. With --binary, .kmd files in keel's binary format (version 2) instead.");
   cmd->add_option("--out", o->out, "Output folder (created if missing)")
       ->required()
       ->type_name("DIR");
@@ -96,6 +132,9 @@ CommandRunner add_gen_data_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--merge", s.merge, "One file per kind with all instruments merged in time order");
   cmd->add_option("--prefix", s.prefix, "Prefix for the file names")->type_name("TEXT");
+  cmd->add_flag("--binary", o->binary,
+                "Write keel binary files (.kmd, format version 2: compact, read with no parsing) "
+                "instead of CSV; the same events, bit for bit");
 
   return [o](Host&) {
     SyntheticSpec spec = o->spec;
@@ -123,7 +162,9 @@ CommandRunner add_gen_data_command(CLI::App& app) {
     if (Status status = validate_synthetic_spec(spec); !status) return usage(status.message());
 
     SyntheticStats stats;
-    if (Status status = write_synthetic(spec, o->out, &stats); !status) {
+    if (Status status =
+            o->binary ? write_binary(spec, o->out, stats) : write_synthetic(spec, o->out, &stats);
+        !status) {
       std::cerr << "keel gen-data: " << status.message() << "\n";
       return exit_code_for(status);
     }

@@ -18,25 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/status.hpp"
+#include "engine/data/data_spec.hpp"
 #include "engine/market/instrument.hpp"
 
 namespace keel {
-
-enum class DataFormat { quotes, trades, bars };
-// "quotes", "trades" or "bars": the name in run files and on the command line.
-const char* data_format_name(DataFormat format);
-// The CSV header keel writes for a kind (no newline), e.g. "ts,instrument,price,size".
-const char* csv_header(DataFormat format);
-
-struct DataSpec {
-  std::filesystem::path path;        // resolved against the run file's folder
-  DataFormat format = DataFormat::quotes;
-  // "format": "binary": a keel binary file (engine/data/binary_format.hpp)
-  // whose header gives the kind; `format` is then not used. A binary file
-  // is also recognised by its magic when "format" names the kind.
-  bool binary = false;
-  std::optional<std::string> instrument;  // when the file has no instrument column
-};
 
 struct VenueSpec {
   int64_t order_latency_ns = 0;   // strategy -> venue, for orders and cancels

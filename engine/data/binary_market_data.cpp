@@ -109,12 +109,13 @@ Status BinaryMarketData::map_and_check(DataFile file) {
   if (!bf::has_magic(base_, size_)) {
     return error_at(0, "not a keel binary market-data file (no \"KEELMD\\r\\n\" magic)");
   }
-  if (h.version_major != bf::kVersionMajor) {
+  if (h.version_major != bf::kVersion1 && h.version_major != bf::kVersion2) {
     return error_at(offsetof(bf::FileHeader, version_major),
                     "format version " + std::to_string(h.version_major) + "." +
-                        std::to_string(h.version_minor) + " is not supported (this keel reads " +
-                        std::to_string(bf::kVersionMajor) + ".x)");
+                        std::to_string(h.version_minor) +
+                        " is not supported (this keel reads 1.x and 2.x)");
   }
+  version_ = h.version_major;
   if (h.kind != static_cast<uint32_t>(bf::Kind::quotes) &&
       h.kind != static_cast<uint32_t>(bf::Kind::trades) &&
       h.kind != static_cast<uint32_t>(bf::Kind::bars)) {
@@ -128,6 +129,39 @@ Status BinaryMarketData::map_and_check(DataFile file) {
                     "header_size " + std::to_string(h.header_size) + " is below " +
                         std::to_string(bf::kHeaderSize));
   }
+  count_ = h.record_count;
+  if (Status s = version_ == bf::kVersion1 ? check_v1(h) : check_v2(h); !s) return s;
+  if (Status s = check_table(h); !s) return s;
+  record_offset_ = h.record_offset;
+  table_offset_ = h.table_offset;
+  if (version_ == bf::kVersion1) {
+    block_records_ = std::max<uint64_t>(1, kBlockBytes / record_size_);
+    block_.reset(new unsigned char[block_records_ * record_size_]);
+    if (count_ == 0) return Status::ok();
+    int64_t first;
+    std::memcpy(&first, base_ + record_offset_, sizeof first);
+    return first == h.first_ts ? Status::ok() : first_ts_error(h.first_ts, first);
+  }
+  // Version 2: one buffer for the largest block the header allows; the
+  // first block is read and checked now, so that its errors come on open.
+  block_records_ = h.record_size;
+  decoder_.emplace(kind_);
+  block_.reset(new unsigned char[decoder_->headers_size() +
+                                 block_records_ * bf::column_count_of(kind_) * sizeof(uint64_t)]);
+  next_block_offset_ = record_offset_;
+  if (count_ == 0) return Status::ok();
+  if (!load_block()) return *error_;
+  const int64_t first = decoder_->first_ts();
+  return first == h.first_ts ? Status::ok() : first_ts_error(h.first_ts, first);
+}
+
+Status BinaryMarketData::first_ts_error(int64_t header, int64_t first) const {
+  return error_at(offsetof(bf::FileHeader, first_ts), "first_ts " + std::to_string(header) +
+                                                          " is not the first record's ts (" +
+                                                          std::to_string(first) + ")");
+}
+
+Status BinaryMarketData::check_v1(const bf::FileHeader& h) {
   record_size_ = bf::record_size_of(kind_);
   if (h.record_size != record_size_) {
     return error_at(offsetof(bf::FileHeader, record_size),
@@ -141,7 +175,6 @@ Status BinaryMarketData::map_and_check(DataFile file) {
                         " must be a multiple of 8, at or after the header and within the file (" +
                         std::to_string(size_) + " bytes)");
   }
-  count_ = h.record_count;
   const uint64_t room = (size_ - h.record_offset) / record_size_;
   if (count_ > room) {
     return error_at(size_, "truncated: the header promises " + std::to_string(count_) +
@@ -154,6 +187,54 @@ Status BinaryMarketData::map_and_check(DataFile file) {
                     "table_offset " + std::to_string(h.table_offset) +
                         " is not where the records end (" + std::to_string(records_end) + ")");
   }
+  return Status::ok();
+}
+
+Status BinaryMarketData::check_v2(const bf::FileHeader& h) {
+  const uint64_t block_records = h.record_size;
+  if (block_records == 0 || block_records > bf::kMaxBlockRecords) {
+    return error_at(offsetof(bf::FileHeader, record_size),
+                    "block_records " + std::to_string(block_records) + " is not 1 to " +
+                        std::to_string(bf::kMaxBlockRecords));
+  }
+  if (h.record_offset < h.header_size || h.record_offset > size_) {
+    return error_at(offsetof(bf::FileHeader, record_offset),
+                    "record_offset " + std::to_string(h.record_offset) +
+                        " must be at or after the header and within the file (" +
+                        std::to_string(size_) + " bytes)");
+  }
+  if (h.table_offset > size_) {
+    return error_at(size_, "truncated: the header puts the instrument table at byte " +
+                               std::to_string(h.table_offset) + ", the file has " +
+                               std::to_string(size_) + " bytes");
+  }
+  if (h.table_offset < h.record_offset) {
+    return error_at(offsetof(bf::FileHeader, table_offset),
+                    "table_offset " + std::to_string(h.table_offset) +
+                        " must lie between record_offset " + std::to_string(h.record_offset) +
+                        " and the end of the file (" + std::to_string(size_) + " bytes)");
+  }
+  // Every block has its headers, so the bytes bound the records: a small
+  // file cannot promise billions.
+  const uint64_t blocks = count_ / block_records + (count_ % block_records != 0 ? 1 : 0);
+  const uint64_t smallest = bf::BlockDecoder(kind_).headers_size();
+  const uint64_t room = h.table_offset - h.record_offset;
+  if (blocks > room / smallest) {
+    return error_at(size_, "truncated: the header promises " + std::to_string(count_) +
+                               " records in " + std::to_string(blocks) + " blocks of at least " +
+                               std::to_string(smallest) + " bytes from byte " +
+                               std::to_string(h.record_offset) + ", the file has " +
+                               std::to_string(room) + " bytes for blocks");
+  }
+  if (count_ == 0 && room != 0) {
+    return error_at(h.record_offset, "the header promises no records but " + std::to_string(room) +
+                                         " bytes lie between record_offset and table_offset");
+  }
+  return Status::ok();
+}
+
+Status BinaryMarketData::check_table(const bf::FileHeader& h) {
+  const uint64_t records_end = h.table_offset;
   if (records_end + h.table_size != size_) {
     return error_at(size_, records_end + h.table_size > size_
                                ? "truncated: the instrument table needs " +
@@ -163,8 +244,6 @@ Status BinaryMarketData::map_and_check(DataFile file) {
                                : std::to_string(size_ - records_end - h.table_size) +
                                      " unexpected bytes after the instrument table");
   }
-
-  // The instrument table.
   uint64_t at = records_end;
   std::unordered_set<std::string> seen;
   for (uint32_t i = 0; i < h.instrument_count; ++i) {
@@ -192,18 +271,6 @@ Status BinaryMarketData::map_and_check(DataFile file) {
   if (count_ > 0 && symbols_.empty()) {
     return error_at(offsetof(bf::FileHeader, instrument_count),
                     "the file has records but an empty instrument table");
-  }
-  record_offset_ = h.record_offset;
-  block_records_ = std::max<uint64_t>(1, kBlockBytes / record_size_);
-  block_.reset(new unsigned char[block_records_ * record_size_]);
-  if (count_ > 0) {
-    int64_t first;
-    std::memcpy(&first, base_ + record_offset_, sizeof first);
-    if (first != h.first_ts) {
-      return error_at(offsetof(bf::FileHeader, first_ts), "first_ts " + std::to_string(h.first_ts) +
-                                                              " is not the first record's ts (" +
-                                                              std::to_string(first) + ")");
-    }
   }
   return Status::ok();
 }
@@ -270,8 +337,16 @@ Result<std::unique_ptr<BinaryMarketData>> BinaryMarketData::open_raw(
   return source;
 }
 
+std::string BinaryMarketData::record_where() const {
+  if (version_ == bf::kVersion1) {
+    return "record " + std::to_string(index_) + " (byte offset " +
+           std::to_string(record_offset_ + index_ * static_cast<uint64_t>(record_size_)) + ")";
+  }
+  return "record " + std::to_string(index_) + " (block " + std::to_string(block_number_) +
+         " at byte offset " + std::to_string(block_offset_) + ")";
+}
+
 bool BinaryMarketData::check_record(const MarketEvent& event) {
-  const uint64_t offset = record_offset_ + index_ * static_cast<uint64_t>(record_size_);
   std::string what;
   const auto field = [&](const char* name, double v) {
     if (what.empty() && bad_value(v)) {
@@ -322,20 +397,14 @@ bool BinaryMarketData::check_record(const MarketEvent& event) {
     }
   }
   if (what.empty()) return true;
-  error_ = Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": record " + std::to_string(index_) +
-                                                 " (byte offset " + std::to_string(offset) +
-                                                 "): " + what);
+  error_ = Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": " + record_where() + ": " + what);
   return false;
 }
 
-bool BinaryMarketData::fill_block() {
-  const uint64_t n = std::min(block_records_, count_ - index_);
-  const uint64_t offset = record_offset_ + index_ * record_size_;
+bool BinaryMarketData::read_at(unsigned char* into, uint64_t bytes, uint64_t offset) {
   uint64_t done = 0;
-  const uint64_t bytes = n * record_size_;
   while (done < bytes) {
-    const ssize_t got =
-        ::pread(fd_, block_.get() + done, bytes - done, static_cast<off_t>(offset + done));
+    const ssize_t got = ::pread(fd_, into + done, bytes - done, static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
       error_ = error_at(offset + done, got < 0 ? std::string("read error: ") + std::strerror(errno)
@@ -345,12 +414,62 @@ bool BinaryMarketData::fill_block() {
     }
     done += static_cast<uint64_t>(got);
   }
+  return true;
+}
+
+bool BinaryMarketData::fill_block() {
+  const uint64_t n = std::min(block_records_, count_ - index_);
+  if (!read_at(block_.get(), n * record_size_, record_offset_ + index_ * record_size_)) {
+    return false;
+  }
   block_start_ = index_;
   block_end_ = index_ + n;
   return true;
 }
 
+bool BinaryMarketData::load_block() {
+  const uint64_t expected = std::min(block_records_, count_ - index_);
+  const uint64_t headers = decoder_->headers_size();
+  block_offset_ = next_block_offset_;
+  block_number_ = index_ / block_records_;
+  const auto fail = [&](const std::string& what) {
+    error_ = error_at(block_offset_, "block " + std::to_string(block_number_) + ": " + what);
+    return false;
+  };
+  const uint64_t left = table_offset_ - block_offset_;
+  if (left < headers) {
+    return fail("truncated: its headers need " + std::to_string(headers) + " bytes, " +
+                std::to_string(left) + " are left before the instrument table");
+  }
+  if (!read_at(block_.get(), headers, block_offset_)) return false;
+  if (const std::string what =
+          decoder_->check_headers(block_.get(), static_cast<uint32_t>(expected));
+      !what.empty()) {
+    return fail(what);
+  }
+  const uint64_t payload = decoder_->payload_size();
+  if (left - headers < payload) {
+    return fail("truncated: its columns need " + std::to_string(payload) + " bytes, " +
+                std::to_string(left - headers) + " are left before the instrument table");
+  }
+  if (index_ + expected == count_ && left - headers != payload) {
+    return fail("the last block ends at byte " + std::to_string(block_offset_ + headers + payload) +
+                " but the instrument table starts at byte " + std::to_string(table_offset_));
+  }
+  if (!read_at(block_.get() + headers, payload, block_offset_ + headers)) return false;
+  decoder_->start(block_.get() + headers);
+  block_start_ = index_;
+  block_end_ = index_ + expected;
+  next_block_offset_ = block_offset_ + headers + payload;
+  return true;
+}
+
 Result<bool> BinaryMarketData::next(MarketEvent& out) {
+  if (version_ == bf::kVersion2) {
+    Result<size_t> got = next_batch(&out, 1);
+    if (!got) return got.status();
+    return *got == 1;
+  }
   if (read_record(out)) return true;
   if (error_) return *error_;
   return false;
@@ -358,33 +477,25 @@ Result<bool> BinaryMarketData::next(MarketEvent& out) {
 
 Result<size_t> BinaryMarketData::next_batch(MarketEvent* out, size_t capacity) {
   size_t count = 0;
-  while (count < capacity && read_record(out[count])) ++count;
+  if (version_ == bf::kVersion1) {
+    while (count < capacity && read_record(out[count])) ++count;
+  } else {
+    // A run of the block at a time, decoded into `out`, then checked.
+    while (count < capacity && !error_) {
+      if (index_ == block_end_ && (index_ == count_ || !load_block())) break;
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(capacity - count, block_end_ - index_));
+      decoder_->decode(n, out + count);
+      size_t accepted = 0;
+      while (accepted < n && accept(out[count + accepted])) ++accepted;
+      count += accepted;
+    }
+  }
   if (count == 0 && error_) return *error_;
   return count;  // an error after `count` events is returned by the next call
 }
 
-inline bool BinaryMarketData::read_record(MarketEvent& out) {
-  if (error_) [[unlikely]]
-    return false;
-  if (index_ == block_end_) [[unlikely]] {
-    if (index_ == count_) return false;
-    if (!fill_block()) return false;
-  }
-  const unsigned char* record = block_.get() + (index_ - block_start_) * record_size_;
-  out.kind = event_kind_;
-  out.reserved = 0;
-  // Fixed sizes, so each copy is a few moves rather than a call.
-  switch (event_kind_) {
-    case MarketEventKind::quote:
-      std::memcpy(&out.as.quote, record, sizeof(keel_quote_t));
-      break;
-    case MarketEventKind::trade:
-      std::memcpy(&out.as.trade, record, sizeof(keel_trade_t));
-      break;
-    case MarketEventKind::bar:
-      std::memcpy(&out.as.bar, record, sizeof(keel_bar_t));
-      break;
-  }
+inline bool BinaryMarketData::accept(MarketEvent& out) {
   const uint32_t index = out.as.quote.instrument;
   // The common case, checked without building anything: a known index, in
   // time order, every value finite and not negative, a sane quote or bar.
@@ -415,8 +526,7 @@ inline bool BinaryMarketData::read_record(MarketEvent& out) {
   if (!ok) [[unlikely]] {
     (void)check_record(out);
     if (!error_)
-      error_ = Status(KEEL_ERR_INVALID_ARGUMENT,
-                      name_ + ": record " + std::to_string(index_) + ": invalid");
+      error_ = Status(KEEL_ERR_INVALID_ARGUMENT, name_ + ": " + record_where() + ": invalid");
     return false;
   }
   out.as.quote.instrument = ids_[index];
@@ -426,14 +536,42 @@ inline bool BinaryMarketData::read_record(MarketEvent& out) {
   return true;
 }
 
+inline bool BinaryMarketData::read_record(MarketEvent& out) {
+  if (error_) [[unlikely]]
+    return false;
+  if (index_ == block_end_) [[unlikely]] {
+    if (index_ == count_) return false;
+    if (!fill_block()) return false;
+  }
+  const unsigned char* record = block_.get() + (index_ - block_start_) * record_size_;
+  out.kind = event_kind_;
+  out.reserved = 0;
+  // Fixed sizes, so each copy is a few moves rather than a call.
+  switch (event_kind_) {
+    case MarketEventKind::quote:
+      std::memcpy(&out.as.quote, record, sizeof(keel_quote_t));
+      break;
+    case MarketEventKind::trade:
+      std::memcpy(&out.as.trade, record, sizeof(keel_trade_t));
+      break;
+    case MarketEventKind::bar:
+      std::memcpy(&out.as.bar, record, sizeof(keel_bar_t));
+      break;
+  }
+  return accept(out);
+}
+
 // ---- writer ---------------------------------------------------------------------------
 
-BinaryMarketDataWriter::BinaryMarketDataWriter(std::filesystem::path path, DataFormat format)
+BinaryMarketDataWriter::BinaryMarketDataWriter(std::filesystem::path path, DataFormat format,
+                                               uint16_t version)
     : path_(std::move(path)),
       kind_(binary_kind_of(format)),
+      version_(version),
       record_size_(bf::record_size_of(binary_kind_of(format))) {
   partial_ = path_;
   partial_ += ".partial";
+  if (version_ == bf::kVersion2) encoder_.emplace(kind_);
 }
 
 BinaryMarketDataWriter::~BinaryMarketDataWriter() {
@@ -445,8 +583,13 @@ BinaryMarketDataWriter::~BinaryMarketDataWriter() {
 }
 
 Result<std::unique_ptr<BinaryMarketDataWriter>> BinaryMarketDataWriter::create(
-    const std::filesystem::path& path, DataFormat format) {
-  std::unique_ptr<BinaryMarketDataWriter> writer(new BinaryMarketDataWriter(path, format));
+    const std::filesystem::path& path, DataFormat format, uint16_t version) {
+  if (version != bf::kVersion1 && version != bf::kVersion2) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT, path.string() + ": binary format version " +
+                                                 std::to_string(version) +
+                                                 " cannot be written (1 or 2)");
+  }
+  std::unique_ptr<BinaryMarketDataWriter> writer(new BinaryMarketDataWriter(path, format, version));
   writer->file_ = std::fopen(writer->partial_.c_str(), "wb");
   if (writer->file_ == nullptr) {
     return Status(KEEL_ERR_INVALID_ARGUMENT,
@@ -505,15 +648,29 @@ Status BinaryMarketDataWriter::append(const MarketEvent& event) {
   }
   if (count_ == 0) first_ts_ = event.ts();
   previous_ts_ = event.ts();
+  ++count_;
+  if (encoder_) {
+    encoder_->add(event);
+    return encoder_->size() == bf::kBlockRecords ? flush_block() : Status::ok();
+  }
   MarketEvent::Payload payload = event.as;
   payload.quote.reserved = 0;
-  if (Status s = write_bytes(&payload, record_size_); !s) return s;
-  ++count_;
-  return Status::ok();
+  events_bytes_ += record_size_;
+  return write_bytes(&payload, record_size_);
+}
+
+Status BinaryMarketDataWriter::flush_block() {
+  encoded_.clear();
+  encoder_->encode(encoded_);
+  events_bytes_ += encoded_.size();
+  return write_bytes(encoded_.data(), encoded_.size());
 }
 
 Status BinaryMarketDataWriter::finish() {
   if (finished_) return Status::ok();
+  if (encoder_ && !encoder_->empty()) {
+    if (Status s = flush_block(); !s) return s;
+  }
   uint32_t table_size = 0;
   for (const std::string& symbol : symbols_) {
     const uint16_t length = static_cast<uint16_t>(symbol.size());
@@ -523,14 +680,14 @@ Status BinaryMarketDataWriter::finish() {
   }
   bf::FileHeader h{};
   std::memcpy(h.magic, bf::kMagic, sizeof h.magic);
-  h.version_major = bf::kVersionMajor;
+  h.version_major = version_;
   h.version_minor = bf::kVersionMinor;
   h.kind = static_cast<uint32_t>(kind_);
   h.header_size = bf::kHeaderSize;
-  h.record_size = record_size_;
+  h.record_size = encoder_ ? bf::kBlockRecords : record_size_;
   h.record_offset = bf::kHeaderSize;
   h.record_count = count_;
-  h.table_offset = bf::kHeaderSize + count_ * record_size_;
+  h.table_offset = bf::kHeaderSize + events_bytes_;
   h.table_size = table_size;
   h.instrument_count = static_cast<uint32_t>(symbols_.size());
   h.first_ts = count_ > 0 ? first_ts_ : 0;

@@ -41,8 +41,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
+#include "engine/data/data_spec.hpp"
 #include "engine/data/data_file.hpp"
 #include "engine/data/market_data_source.hpp"
 #include "engine/market/instrument.hpp"

@@ -113,7 +113,7 @@ Status csv_to_binary(DataFile file, const std::filesystem::path& in,
   }
   auto reader = CsvMarketData::open_any_symbols(std::move(file), in, kind, options.instrument);
   if (!reader) return reader.status();
-  auto writer = BinaryMarketDataWriter::create(out, kind);
+  auto writer = BinaryMarketDataWriter::create(out, kind, options.binary_version);
   if (!writer) return writer.status();
   // Reader ids and writer table indices both count symbols in order of
   // first appearance, so they are the same numbers.
@@ -141,7 +141,11 @@ Status csv_to_binary(DataFile file, const std::filesystem::path& in,
   stats.kind = kind;
   stats.records = (*writer)->records();
   stats.instruments = known;
-  return (*writer)->finish();
+  stats.binary_version = options.binary_version;
+  if (Status s = (*writer)->finish(); !s) return s;
+  std::error_code ec;
+  stats.bytes = std::filesystem::file_size(out, ec);
+  return Status::ok();
 }
 
 Status binary_to_csv(DataFile file, const std::filesystem::path& in,
@@ -230,6 +234,8 @@ Status binary_to_csv(DataFile file, const std::filesystem::path& in,
   stats.to_binary = false;
   stats.kind = kind;
   stats.instruments = symbols.size();
+  stats.binary_version = (*reader)->version();
+  stats.bytes = std::filesystem::file_size(out, ec);
   return Status::ok();
 }
 

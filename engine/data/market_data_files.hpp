@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
+#include "engine/data/data_spec.hpp"
 #include "engine/data/market_data_source.hpp"
 #include "engine/market/instrument.hpp"
 
@@ -37,6 +37,9 @@ struct ConvertOptions {
   std::optional<DataFormat> kind;
   // CSV input without an instrument column: the symbol of every row.
   std::optional<std::string> instrument;
+  // CSV input: the binary format version written, 2 (compact, the
+  // default) or 1 (fixed-size records, for readers older than version 2).
+  uint16_t binary_version = 2;
 };
 
 struct ConvertStats {
@@ -44,10 +47,12 @@ struct ConvertStats {
   DataFormat kind = DataFormat::quotes;
   uint64_t records = 0;
   uint64_t instruments = 0;
+  uint16_t binary_version = 0;  // of the binary side, written or read
+  uint64_t bytes = 0;           // of the output file
 };
 
-// Converts `in` to `out`: CSV to binary, or binary to CSV, by `in`'s magic.
-// Lossless both ways: a binary file holds the doubles and nanosecond
+// Converts `in` to `out`: CSV to binary, or binary (version 1 or 2) to CSV,
+// by `in`'s magic. Lossless both ways: a binary file holds the doubles and nanosecond
 // timestamps the CSV parser produced; the CSV written from it prints each
 // double in its shortest round-trip form (std::to_chars) and each ts as
 // ISO-8601 UTC with as many fraction digits as it needs, so it parses back

@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/config/run_config.hpp"
 #include "engine/core/status.hpp"
+#include "engine/data/data_spec.hpp"
 
 namespace keel {
 

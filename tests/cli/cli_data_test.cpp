@@ -1,12 +1,14 @@
-// `keel data convert` and `keel run` over keel's binary market-data format:
-// conversion both ways, its errors and exit codes, and a run over binary
-// files giving byte-identical outputs to the same run over the CSV files.
+// `keel data convert` and `keel run` over keel's binary market-data format
+// (versions 1 and 2): conversion both ways, its errors and exit codes,
+// `keel gen-data --binary`, and runs over binary files giving byte-identical
+// outputs to the same runs over the CSV files (the example runs too).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -34,10 +36,11 @@ TEST(CliData, ConvertsBothWaysAndBackToTheSameBytes) {
   const std::string bin2 = (dir.path() / "q2.kmd").string();
   KeelRun r = run_keel({"data", "convert", csv, bin});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("2 quotes records, 2 instruments (CSV -> binary)"));
+  EXPECT_THAT(r.out, HasSubstr("2 quotes records, 2 instruments (CSV -> binary v2, " +
+                               std::to_string(fs::file_size(bin)) + " bytes)"));
   r = run_keel({"data", "convert", bin, back});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("(binary -> CSV)"));
+  EXPECT_THAT(r.out, HasSubstr("(binary v2 -> CSV, "));
   EXPECT_EQ(read_file(back),
             "ts,instrument,bid,bid_size,ask,ask_size\n"
             "2024-01-02T14:30:00Z,AAPL,10.1,100,10.11,200\n"
@@ -46,6 +49,110 @@ TEST(CliData, ConvertsBothWaysAndBackToTheSameBytes) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(read_file(bin), read_file(bin2));
+}
+
+// Version 2 unless --binary-version 1; both read back to the same CSV.
+TEST(CliData, ConvertWritesVersionTwoUnlessAskedForOne) {
+  TempDir dir;
+  const std::string csv = dir.write("t.csv",
+                                    "ts,instrument,price,size\n"
+                                    "2024-01-02T14:30:00Z,AAPL,10.1,100\n"
+                                    "2024-01-02T14:30:00.5Z,AAPL,10.12,-0\n");
+  const auto version_of = [](const std::string& file) {
+    const std::string bytes = read_file(file);
+    return bytes.size() < 10 ? -1 : static_cast<unsigned char>(bytes[8]) | bytes[9] << 8;
+  };
+  const std::string v2 = dir.file("v2.kmd"), v1 = dir.file("v1.kmd");
+  ASSERT_EQ(run_keel({"data", "convert", "-q", csv, v2}).exit_code, 0);
+  KeelRun r = run_keel({"data", "convert", "--binary-version", "1", csv, v1});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("(CSV -> binary v1, 134 bytes)"));  // 64 + 2 x 32 + 6
+  EXPECT_EQ(version_of(v2), 2);
+  EXPECT_EQ(version_of(v1), 1);
+  ASSERT_EQ(run_keel({"data", "convert", "-q", v2, dir.file("from_v2.csv")}).exit_code, 0);
+  r = run_keel({"data", "convert", v1, dir.file("from_v1.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("(binary v1 -> CSV, "));
+  EXPECT_EQ(read_file(dir.file("from_v2.csv")),
+            "ts,instrument,price,size\n"
+            "2024-01-02T14:30:00Z,AAPL,10.1,100\n"
+            "2024-01-02T14:30:00.500Z,AAPL,10.12,-0\n");
+  EXPECT_EQ(read_file(dir.file("from_v1.csv")), read_file(dir.file("from_v2.csv")));
+  r = run_keel({"data", "convert", "--binary-version", "3", csv, dir.file("v3.kmd")});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("--binary-version"));
+  EXPECT_FALSE(fs::exists(dir.file("v3.kmd")));
+}
+
+// `keel gen-data --binary` writes the files `keel data convert` would make of
+// its CSV files, byte for byte, and nothing else.
+TEST(CliData, GenDataBinaryWritesWhatConvertingItsCsvGives) {
+  TempDir dir;
+  const std::vector<std::string> args = {"--instruments",    "AAPL,MSFT", "--days", "1",
+                                         "--kind",           "all",       "--seed", "9",
+                                         "--quotes-per-day", "3000"};
+  std::vector<std::string> csv = {"gen-data", "--out", dir.file("csv")};
+  std::vector<std::string> bin = {"gen-data", "--binary", "--out", dir.file("bin")};
+  csv.insert(csv.end(), args.begin(), args.end());
+  bin.insert(bin.end(), args.begin(), args.end());
+  ASSERT_EQ(run_keel(csv).exit_code, 0);
+  KeelRun r = run_keel(bin);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("AAPL_quotes.kmd\n"));
+  std::vector<std::string> written;
+  for (const auto& entry : fs::directory_iterator(dir.file("bin"))) {
+    written.push_back(entry.path().filename().string());
+  }
+  std::sort(written.begin(), written.end());
+  EXPECT_EQ(written,
+            (std::vector<std::string>{"AAPL_bars.kmd", "AAPL_quotes.kmd", "AAPL_trades.kmd",
+                                      "MSFT_bars.kmd", "MSFT_quotes.kmd", "MSFT_trades.kmd"}));
+  for (const std::string& name : written) {
+    const std::string stem = name.substr(0, name.size() - 4);
+    const std::string converted = dir.file(stem + ".kmd");
+    ASSERT_EQ(
+        run_keel({"data", "convert", "-q", dir.file("csv/" + stem + ".csv"), converted}).exit_code,
+        0);
+    EXPECT_EQ(read_file(dir.file("bin/" + name)), read_file(converted)) << name;
+  }
+}
+
+// The example runs (config/examples) over their data converted to binary
+// version 2 (and version 1) give the same report bytes as over the CSV files.
+TEST(CliData, ExampleRunsGiveTheSameReportsOverBinaryData) {
+  TempDir dir;
+  const fs::path examples = fs::path(KEEL_SOURCE_DIR) / "config" / "examples";
+  for (const char* example : {"demo.json", "market_making.json", "minimal.json"}) {
+    SCOPED_TRACE(example);
+    const json original = json::parse(read_file((examples / example).string()));
+    const auto run_over = [&](const std::string& tag, int version) {
+      json run = original;
+      for (json& entry : run["data"]) {
+        const fs::path csv = examples / entry["path"].get<std::string>();
+        std::string path = csv.string();
+        if (version > 0) {
+          path = dir.file(tag + "_" + csv.stem().string() + ".kmd");
+          KeelRun c = run_keel({"data", "convert", "-q", "--binary-version",
+                                std::to_string(version), csv.string(), path});
+          EXPECT_EQ(c.exit_code, 0) << c;
+        }
+        entry["path"] = path;
+      }
+      run["output"]["dir"] = dir.file(tag);
+      KeelRun r = run_keel({"run", "-q", dir.write(tag + ".json", run.dump())});
+      EXPECT_EQ(r.exit_code, 0) << r;
+      return dir.file(tag);
+    };
+    const std::string stem = fs::path(example).stem().string();
+    const std::string csv_out = run_over(stem + "_csv", 0);
+    const std::string v2_out = run_over(stem + "_v2", 2);
+    const std::string v1_out = run_over(stem + "_v1", 1);
+    ASSERT_FALSE(read_file(csv_out + "/summary.json").empty());
+    for (const char* file : {"summary.json", "fills.csv", "orders.csv", "equity.csv"}) {
+      EXPECT_EQ(read_file(csv_out + "/" + file), read_file(v2_out + "/" + file)) << file;
+      EXPECT_EQ(read_file(csv_out + "/" + file), read_file(v1_out + "/" + file)) << file;
+    }
+  }
 }
 
 TEST(CliData, BadInputExitsTwoWithWhereAndLeavesNothing) {
@@ -221,9 +328,12 @@ TEST(CliData, TimesOutsideTheDataRangeAreRefused) {
               HasSubstr("far.csv:4:1: ts 9223286400000000000 (2262-04-11T00:00:00Z)" + range))
       << r;
 
-  // A binary record: its index and byte offset.
+  // A binary record (version 1: fixed-size records): its index and byte offset.
   const std::string bin = dir.file("q.kmd");
-  ASSERT_EQ(run_keel({"data", "convert", dir.write("ok.csv", kQuotes), bin}).exit_code, 0);
+  ASSERT_EQ(
+      run_keel({"data", "convert", "--binary-version", "1", dir.write("ok.csv", kQuotes), bin})
+          .exit_code,
+      0);
   std::string bytes = read_file(bin);
   const int64_t max = INT64_MAX;
   std::memcpy(bytes.data() + 64 + 48, &max, sizeof max);  // record 1's ts
@@ -295,7 +405,9 @@ TEST(CliData, ABinarySymbolCsvCannotCarryIsRefused) {
           .exit_code,
       0);
   const std::string bytes = read_file(bin);
-  const size_t table = 64 + 32 + 2;  // one trade record, then the entry's u16 length
+  uint64_t table = 0;  // the header's table_offset
+  std::memcpy(&table, bytes.data() + 40, sizeof table);
+  table += 2;  // the entry's u16 length
   ASSERT_EQ(bytes.substr(table, 3), "A_B");
   const std::string out = dir.file("back.csv");
   for (const auto& [symbol, shown, problem] :

@@ -1,5 +1,7 @@
 // tests/fuzz/binary_market_data_fuzzer.cpp — the binary market-data reader
-// (keel::BinaryMarketData) and `keel data convert` from binary.
+// (keel::BinaryMarketData), format versions 1 (fixed-size records) and 2
+// (blocks of columns: its block and column headers, every encoding and
+// width), and `keel data convert` from binary.
 //
 // Each input is opened raw (the file's own instrument table, one event per
 // next()) and against a run's instrument table (AAPL, MSFT, SPY; batches
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/data/binary_format.hpp"
 #include "engine/data/binary_market_data.hpp"
 #include "engine/data/market_data_files.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
@@ -109,8 +112,9 @@ void round_trip(const std::filesystem::path& in, const BinaryMarketData& raw,
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::filesystem::path path = keel::fuzz::write_input("in.kmd", data, size);
-  // A record has at least 32 bytes.
-  const size_t limit = size / 32;
+  // A version 1 record has at least 32 bytes; a version 2 block holds at
+  // most kMaxBlockRecords records behind at least 112 bytes of headers.
+  const size_t limit = size / 32 + (size / 112 + 1) * keel::binary_format::kMaxBlockRecords;
 
   auto raw = BinaryMarketData::open_raw(path);
   auto run = BinaryMarketData::open(path, instruments());

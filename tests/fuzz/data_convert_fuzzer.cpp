@@ -1,6 +1,8 @@
 // tests/fuzz/data_convert_fuzzer.cpp — `keel data convert` CSV -> binary ->
 // CSV (keel::convert_market_data), which its documentation promises is
-// lossless.
+// lossless, through binary format version 2 (what keel writes: the encoder
+// picks tick scales and falls back to raw doubles) and version 1, which
+// must give back the same CSV bytes.
 //
 // Each input is converted as `keel data convert in.csv in.kmd` does (the
 // kind from the header); when that is refused, again with --instrument
@@ -13,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,13 +56,21 @@ Read read_csv(const std::filesystem::path& path, keel::DataFormat kind,
   return out;
 }
 
+std::string contents(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::filesystem::path in = keel::fuzz::write_input("in.csv", data, size);
   const std::filesystem::path binary = keel::fuzz::scratch_dir() / "in.kmd";
   const std::filesystem::path back = keel::fuzz::scratch_dir() / "back.csv";
-  require(keel::fuzz::remove_scratch("in.kmd") && keel::fuzz::remove_scratch("back.csv"),
+  const std::filesystem::path binary_v1 = keel::fuzz::scratch_dir() / "in.v1.kmd";
+  const std::filesystem::path back_v1 = keel::fuzz::scratch_dir() / "back.v1.csv";
+  require(keel::fuzz::remove_scratch("in.kmd") && keel::fuzz::remove_scratch("back.csv") &&
+              keel::fuzz::remove_scratch("in.v1.kmd") && keel::fuzz::remove_scratch("back.v1.csv"),
           "cannot clear the scratch files");
 
   keel::ConvertOptions options;
@@ -85,6 +97,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       !back_stats.to_binary && back_stats.kind == stats.kind && back_stats.records == stats.records,
       "binary -> CSV: " + std::to_string(back_stats.records) + " records of " +
           std::to_string(stats.records) + ", or another kind");
+
+  // Version 1 holds the same events: the same CSV comes back, byte for byte.
+  keel::ConvertOptions v1 = options;
+  v1.binary_version = 1;
+  if (keel::Status s = keel::convert_market_data(in, binary_v1, v1); !s) {
+    keel::fuzz::finding("converted to version 2 but not to version 1: " + s.message());
+  }
+  if (keel::Status s = keel::convert_market_data(binary_v1, back_v1, {}); !s) {
+    keel::fuzz::finding("the version 1 file does not convert back to CSV: " + s.message());
+  }
+  require(contents(back_v1) == contents(back),
+          "binary versions 1 and 2 give different CSV for the same input");
 
   // The input, read as the conversion read it (kind, instrument), against
   // the CSV written back (which always has an instrument column).

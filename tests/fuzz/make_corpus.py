@@ -119,6 +119,7 @@ def csv_files():
 # ---- binary market data (engine/data/binary_format.hpp) ------------------------------
 
 KIND = {"quotes": (1, 48), "trades": (2, 32), "bars": (3, 56)}
+COLUMNS = {"quotes": 6, "trades": 4, "bars": 7}
 
 
 def kmd(kind, symbols, records):
@@ -133,6 +134,62 @@ def kmd(kind, symbols, records):
         len(symbols), records[0][0] if records else 0)
     assert len(header) == 64
     return header + body + table
+
+
+def width_of(largest):
+    for width, limit in ((0, 0), (1, 0xFF), (2, 0xFFFF), (4, 0xFFFFFFFF)):
+        if largest <= limit:
+            return width
+    return 8
+
+
+def column(encoding, ints, base=0, step=1, scale=0, width=None):
+    """A version 2 column: its 24-byte header and its data."""
+    width = width_of(max(ints, default=0)) if width is None else width
+    code = {"offset": 0, "delta": 1, "raw": 2}[encoding]
+    header = struct.pack("<BBB5xqQ", code, width, scale, base, step)
+    data = b"".join(i.to_bytes(width, "little") for i in ints) if width else b""
+    return header, data
+
+
+def value_column(encoding, values, scale):
+    if encoding == "raw":
+        return column("raw", [struct.unpack("<Q", struct.pack("<d", v))[0] for v in values],
+                      width=8)
+    ticks = [round(v * 10**scale) for v in values]
+    assert all(k / 10**scale == v for k, v in zip(ticks, values)), values
+    if encoding == "offset":
+        low = min(ticks)
+        return column("offset", [k - low for k in ticks], base=low, scale=scale)
+    deltas = [b - a for a, b in zip([ticks[0]] + ticks, ticks)]
+    return column("delta", [((d << 1) ^ (d >> 63)) & (2**64 - 1) for d in deltas],
+                  base=ticks[0], scale=scale)
+
+
+def kmd2(kind, symbols, records, block_records=4096, encodings=None, scale=2):
+    """A version 2 file: blocks of columns. `encodings` gives each value
+    column's encoding ("offset", "delta" or "raw"; default offset)."""
+    code, _ = KIND[kind]
+    values = COLUMNS[kind] - 2
+    encodings = encodings or ["offset"] * values
+    blocks = b""
+    for start in range(0, len(records), block_records):
+        chunk = records[start:start + block_records]
+        ts = [r[0] for r in chunk]
+        columns = [column("delta", [b - a for a, b in zip([ts[0]] + ts, ts)], base=ts[0]),
+                   column("offset", [r[1] - min(r[1] for r in chunk) for r in chunk],
+                          base=min(r[1] for r in chunk))]
+        for j in range(values):
+            columns.append(value_column(encodings[j], [r[2 + j] for r in chunk], scale))
+        payload = b"".join(data for _, data in columns)
+        blocks += struct.pack("<IIQ", len(chunk), len(payload), 0)
+        blocks += b"".join(header for header, _ in columns) + payload
+    table = b"".join(struct.pack("<H", len(s)) + s for s in (s.encode() for s in symbols))
+    header = b"KEELMD\r\n" + struct.pack(
+        "<HHIIIQQQIIq", 2, 0, code, 64, block_records, 64, len(records), 64 + len(blocks),
+        len(table), len(symbols), records[0][0] if records else 0)
+    assert len(header) == 64
+    return header + blocks + table
 
 
 def binary_files():
@@ -159,6 +216,23 @@ def binary_files():
           kmd("trades", ["AAPL"], [(-1, 0, 1.5, 2)]))
     write("binary_market_data", "symbol_with_leading_space.kmd",
           kmd("trades", [" AAPL"], [(t, 0, 1.5, 2)]))
+    # Version 2: each kind, several blocks, every encoding and width.
+    write("binary_market_data", "v2_quotes.kmd",
+          kmd2("quotes", ["AAPL", "MSFT"],
+               [(t, 0, 32.19, 500, 32.2, 200), (t, 1, 399.0, 10, 399.05, 20),
+                (t + 1, 0, 32.2, 100, 32.2, 100)]))
+    write("binary_market_data", "v2_trades_blocks_of_2.kmd",
+          kmd2("trades", ["AAPL", "SPY"],
+               [(t, 0, 32.19, 100), (t + 5, 1, 32.2, -0.0), (t + 70_000, 0, 31.5, 5e-324),
+                (t + 2**33, 1, 655.36, 0.1 + 0.2), (t + 2**33, 0, 32.19, 1e308)],
+               block_records=2, encodings=["delta", "raw"]))
+    write("binary_market_data", "v2_bars.kmd",
+          kmd2("bars", ["SPY", "AAPL"], [(t, 1, 32.19, 32.25, 32.1, 32.2, 8807),
+                                         (t + 60_000_000_000, 0, 470, 471, 469.5, 470.5, 0)],
+               encodings=["offset", "delta", "offset", "delta", "raw"]))
+    write("binary_market_data", "v2_empty_trades.kmd", kmd2("trades", [], []))
+    write("binary_market_data", "v2_ts_at_the_range_end.kmd",
+          kmd2("trades", ["AAPL"], [(0, 0, 1, 1), (7258118400000000000, 0, 1, 1)]))
 
 
 if __name__ == "__main__":

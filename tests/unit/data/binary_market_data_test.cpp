@@ -1,6 +1,7 @@
-// keel's binary market-data format (engine/data/binary_format.hpp): the
-// reader and writer, `keel data convert`'s conversion both ways (lossless to
-// the bit), and the errors a corrupt or truncated file gives.
+// keel's binary market-data format (engine/data/binary_format.hpp),
+// versions 1 and 2: the reader and writer, `keel data convert`'s conversion
+// both ways (lossless to the bit), and the errors a corrupt or truncated
+// file gives.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -62,8 +63,17 @@ void expect_identical(const std::vector<MarketEvent>& a, const std::vector<Marke
   }
 }
 
-Status convert(const fs::path& in, const fs::path& out, ConvertStats* stats = nullptr) {
-  return convert_market_data(in, out, {}, stats);
+Status convert(const fs::path& in, const fs::path& out, ConvertStats* stats = nullptr,
+               uint16_t version = binary_format::kVersion2) {
+  ConvertOptions options;
+  options.binary_version = version;
+  return convert_market_data(in, out, options, stats);
+}
+
+uint16_t version_of(const std::string& bytes) {
+  uint16_t version = 0;
+  std::memcpy(&version, bytes.data() + offsetof(binary_format::FileHeader, version_major), 2);
+  return version;
 }
 
 TEST(BinaryMarketData, GeneratedDataRoundTripsExactly) {
@@ -80,32 +90,53 @@ TEST(BinaryMarketData, GeneratedDataRoundTripsExactly) {
     ASSERT_TRUE(write_synthetic(spec, dir.path()).is_ok());
     for (DataFormat kind : spec.kinds) {
       const fs::path csv = dir.path() / synthetic_file_name(spec, "", kind);
-      const fs::path bin = dir.path() / (csv.stem().string() + ".kmd");
-      const fs::path csv2 = dir.path() / (csv.stem().string() + ".back.csv");
-      const fs::path bin2 = dir.path() / (csv.stem().string() + ".back.kmd");
-      const fs::path csv3 = dir.path() / (csv.stem().string() + ".back2.csv");
-      ConvertStats stats;
-      ASSERT_TRUE(convert(csv, bin, &stats).is_ok());
-      EXPECT_TRUE(stats.to_binary);
-      EXPECT_EQ(stats.kind, kind);
-      EXPECT_EQ(stats.instruments, 3u);
-      ASSERT_TRUE(convert(bin, csv2, &stats).is_ok());
-      EXPECT_FALSE(stats.to_binary);
-      ASSERT_TRUE(convert(csv2, bin2).is_ok());
-      ASSERT_TRUE(convert(bin2, csv3).is_ok());
-
       const std::vector<MarketEvent> original = read_csv(csv, kind);
       ASSERT_GT(original.size(), 100u);
-      expect_identical(original, read_binary(bin));
-      expect_identical(original, read_csv(csv2, kind));
-      // binary -> CSV -> binary is the identity on bytes, and so is the
-      // canonical CSV keel writes.
-      EXPECT_EQ(read_file(bin), read_file(bin2));
-      EXPECT_EQ(read_file(csv2), read_file(csv3));
-      EXPECT_EQ(fs::file_size(bin),
-                binary_format::kHeaderSize +
-                    original.size() * binary_format::record_size_of(binary_kind_of(kind)) + 3 * 2 +
-                    4 + 4 + 5);  // the table: AAPL MSFT BRK.B
+      std::string canonical_csv;
+      uint64_t v1_size = 0;
+      for (const uint16_t version : {binary_format::kVersion1, binary_format::kVersion2}) {
+        const std::string stem = csv.stem().string() + ".v" + std::to_string(version);
+        const fs::path bin = dir.path() / (stem + ".kmd");
+        const fs::path csv2 = dir.path() / (stem + ".back.csv");
+        const fs::path bin2 = dir.path() / (stem + ".back.kmd");
+        const fs::path csv3 = dir.path() / (stem + ".back2.csv");
+        ConvertStats stats;
+        ASSERT_TRUE(convert(csv, bin, &stats, version).is_ok());
+        EXPECT_TRUE(stats.to_binary);
+        EXPECT_EQ(stats.kind, kind);
+        EXPECT_EQ(stats.instruments, 3u);
+        EXPECT_EQ(stats.binary_version, version);
+        EXPECT_EQ(stats.bytes, fs::file_size(bin));
+        EXPECT_EQ(version_of(read_file(bin)), version);
+        ASSERT_TRUE(convert(bin, csv2, &stats).is_ok());
+        EXPECT_FALSE(stats.to_binary);
+        EXPECT_EQ(stats.binary_version, version);
+        ASSERT_TRUE(convert(csv2, bin2, nullptr, version).is_ok());
+        ASSERT_TRUE(convert(bin2, csv3).is_ok());
+
+        expect_identical(original, read_binary(bin));
+        expect_identical(original, read_csv(csv2, kind));
+        // binary -> CSV -> binary is the identity on bytes, and so is the
+        // canonical CSV keel writes; both versions give the same CSV.
+        EXPECT_EQ(read_file(bin), read_file(bin2));
+        EXPECT_EQ(read_file(csv2), read_file(csv3));
+        if (canonical_csv.empty()) canonical_csv = read_file(csv2);
+        EXPECT_EQ(read_file(csv2), canonical_csv);
+        if (version == binary_format::kVersion1) {
+          v1_size = fs::file_size(bin);
+          EXPECT_EQ(v1_size,
+                    binary_format::kHeaderSize +
+                        original.size() * binary_format::record_size_of(binary_kind_of(kind)) +
+                        3 * 2 + 4 + 4 + 5);  // the table: AAPL MSFT BRK.B
+        } else {
+          // Cent prices, round lots: quotes in under a third of the bytes,
+          // trades and bars (wider time steps, odd lots) in under half.
+          // Three instruments merged in one file cost more than one would
+          // (a block's prices span all three).
+          EXPECT_LT(fs::file_size(bin) * (kind == DataFormat::quotes ? 3 : 2), v1_size)
+              << data_format_name(kind);
+        }
+      }
     }
   }
 }
@@ -172,7 +203,8 @@ TEST(BinaryMarketData, SymbolsCsvCannotCarryAreRefused) {
   const fs::path good = dir.path() / "q.kmd";
   ASSERT_TRUE(convert(in, good).is_ok());
   const std::string bytes = read_file(good);
-  const size_t table = binary_format::kHeaderSize + 2 * sizeof(keel_trade_t);
+  uint64_t table = 0;
+  std::memcpy(&table, bytes.data() + offsetof(binary_format::FileHeader, table_offset), 8);
   ASSERT_EQ(bytes.substr(table + 2, 3), "A_B");
   const fs::path out = dir.path() / "back.csv";
   const std::string tail =
@@ -205,8 +237,9 @@ TEST(BinaryMarketData, SymbolsCsvCannotCarryAreRefused) {
   EXPECT_TRUE((*writer)->symbol_index("A\"B").is_ok());  // no quoting: '"' is a plain character
 }
 
-// ---- corrupt files ------------------------------------------------------------------
+// ---- corrupt files, version 1 ------------------------------------------------------
 
+// Version 1 files (fixed-size records) still read, with the same checks.
 class BinaryCorruption : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -217,7 +250,7 @@ class BinaryCorruption : public ::testing::Test {
                                    "2024-01-02T14:30:02Z,AAPL,10.01,100,10.02,200\n"
                                    "2024-01-02T14:30:03Z,AAPL,10.02,100,10.03,200\n");
     good_ = dir_.path() / "q.kmd";
-    ASSERT_TRUE(convert(in, good_).is_ok());
+    ASSERT_TRUE(convert(in, good_, nullptr, binary_format::kVersion1).is_ok());
     bytes_ = read_file(good_);
     for (const char* symbol : {"AAPL", "MSFT"}) {
       Instrument i;
@@ -257,6 +290,8 @@ class BinaryCorruption : public ::testing::Test {
 
   static size_t record(size_t i) { return binary_format::kHeaderSize + i * sizeof(keel_quote_t); }
 
+  void read_a_large_file(uint16_t version);
+
   ScratchDir dir_;
   fs::path good_;
   std::string bytes_;
@@ -278,8 +313,9 @@ TEST_F(BinaryCorruption, HeaderErrorsNameTheField) {
   std::string bad_magic = bytes_;
   bad_magic[0] = 'X';
   EXPECT_THAT(error_of(bad_magic), HasSubstr("byte offset 0: not a keel binary market-data file"));
-  EXPECT_THAT(error_of(patched<uint16_t>(8, 2)),
-              HasSubstr("byte offset 8: format version 2.0 is not supported"));
+  EXPECT_THAT(error_of(patched<uint16_t>(8, 3)),
+              HasSubstr("byte offset 8: format version 3.0 is not supported (this keel reads "
+                        "1.x and 2.x)"));
   EXPECT_THAT(error_of(patched<uint32_t>(12, 9)), HasSubstr("byte offset 12: unknown kind 9"));
   EXPECT_THAT(error_of(patched<uint32_t>(20, 32)),
               HasSubstr("byte offset 20: record_size 32 does not match the kind"));
@@ -385,10 +421,17 @@ TEST_F(BinaryCorruption, TheDataEntryMustAgreeWithTheFile) {
 }
 
 TEST_F(BinaryCorruption, LargeFilesReadAcrossReleasedPages) {
+  for (const uint16_t version : {binary_format::kVersion1, binary_format::kVersion2}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    read_a_large_file(version);
+  }
+}
+
+void BinaryCorruption::read_a_large_file(uint16_t version) {
   // The reader drops the pages it has read (every few MiB); a file larger
   // than that still reads every record, in order.
   const fs::path big = dir_.path() / "big.kmd";
-  auto writer = BinaryMarketDataWriter::create(big, DataFormat::trades);
+  auto writer = BinaryMarketDataWriter::create(big, DataFormat::trades, version);
   ASSERT_TRUE(writer.is_ok());
   ASSERT_TRUE((*writer)->symbol_index("AAPL").is_ok());
   MarketEvent event;
@@ -410,6 +453,196 @@ TEST_F(BinaryCorruption, LargeFilesReadAcrossReleasedPages) {
     ++count;
   }
   EXPECT_EQ(count, n);
+}
+
+// ---- corrupt files, version 2 ------------------------------------------------------
+
+// A version 2 file of three blocks (4096 + 4096 + 808 trades), patched.
+class BinaryV2Corruption : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kRecords = 2 * binary_format::kBlockRecords + 808;
+
+  void SetUp() override {
+    good_ = dir_.path() / "t.kmd";
+    auto writer = BinaryMarketDataWriter::create(good_, DataFormat::trades);
+    ASSERT_TRUE(writer.is_ok());
+    ASSERT_TRUE((*writer)->symbol_index("AAPL").is_ok());
+    ASSERT_TRUE((*writer)->symbol_index("MSFT").is_ok());
+    MarketEvent event;
+    event.kind = MarketEventKind::trade;
+    for (uint64_t i = 0; i < kRecords; ++i) {
+      event.as.trade = keel_trade_t{1'704'205'800'000'000'000 + static_cast<int64_t>(i) * 1000,
+                                    static_cast<uint32_t>(i % 2), 0,
+                                    static_cast<double>(1000 + i % 50) / 100, 100};
+      ASSERT_TRUE((*writer)->append(event).is_ok());
+    }
+    ASSERT_TRUE((*writer)->finish().is_ok());
+    bytes_ = read_file(good_);
+    ASSERT_EQ(version_of(bytes_), binary_format::kVersion2);
+    for (const char* symbol : {"AAPL", "MSFT"}) {
+      Instrument i;
+      i.symbol = symbol;
+      instruments_.add(std::move(i));
+    }
+  }
+
+  // The open error, or the first read error, or "" when the whole file
+  // reads (in batches of 1000, as the engine reads).
+  std::string error_of(const std::string& bytes) {
+    const fs::path file = dir_.write("bad.kmd", bytes);
+    auto source = BinaryMarketData::open(file, instruments_);
+    if (!source) return source.status().message();
+    std::vector<MarketEvent> events(1000);
+    uint64_t read = 0;
+    for (;;) {
+      Result<size_t> got = (*source)->next_batch(events.data(), events.size());
+      if (!got) {
+        Result<size_t> again = (*source)->next_batch(events.data(), events.size());
+        EXPECT_FALSE(again.is_ok());  // sticky
+        return got.status().message();
+      }
+      if (*got == 0) break;
+      read += *got;
+    }
+    EXPECT_EQ(read, kRecords);
+    return "";
+  }
+
+  // Byte offset of block i (walking the blocks' headers).
+  size_t block(size_t i) const {
+    size_t at = binary_format::kHeaderSize;
+    for (size_t b = 0; b < i; ++b) {
+      binary_format::BlockHeader h;
+      std::memcpy(&h, bytes_.data() + at, sizeof h);
+      at += sizeof h + 4 * sizeof(binary_format::ColumnHeader) + h.payload_size;
+    }
+    return at;
+  }
+  // Byte offset of column c's header in block i.
+  size_t column(size_t i, size_t c) const {
+    return block(i) + sizeof(binary_format::BlockHeader) + c * sizeof(binary_format::ColumnHeader);
+  }
+  uint64_t table() const {
+    uint64_t at = 0;
+    std::memcpy(&at, bytes_.data() + offsetof(binary_format::FileHeader, table_offset), 8);
+    return at;
+  }
+
+  template <class T>
+  std::string patched(size_t offset, T value) const {
+    std::string bytes = bytes_;
+    std::memcpy(bytes.data() + offset, &value, sizeof value);
+    return bytes;
+  }
+
+  std::string in_block(size_t i) const {
+    return "bad.kmd: byte offset " + std::to_string(block(i)) + ": block " + std::to_string(i) +
+           ": ";
+  }
+  std::string at_record(uint64_t r) const {
+    const size_t b = r / binary_format::kBlockRecords;
+    return "bad.kmd: record " + std::to_string(r) + " (block " + std::to_string(b) +
+           " at byte offset " + std::to_string(block(b)) + "): ";
+  }
+
+  ScratchDir dir_;
+  fs::path good_;
+  std::string bytes_;
+  InstrumentTable instruments_;
+};
+
+TEST_F(BinaryV2Corruption, TheGoodFileReadsAndIsSmall) {
+  EXPECT_EQ(error_of(bytes_), "");
+  // ts step 1000 ns and alternating instruments: 1 byte each; prices 1 byte; sizes 0.
+  EXPECT_LT(bytes_.size(), kRecords * 3 + 3 * 112 + 100);
+}
+
+TEST_F(BinaryV2Corruption, TruncatedAnywhereSaysTruncatedWithTheOffset) {
+  for (size_t length :
+       {size_t{0}, size_t{10}, size_t{63}, size_t{64}, size_t{100}, block(1) - 1, block(1),
+        block(1) + 50, block(2) + 200, static_cast<size_t>(table()), bytes_.size() - 1}) {
+    const std::string message = error_of(bytes_.substr(0, length));
+    EXPECT_THAT(message, HasSubstr("bad.kmd: byte offset ")) << "length " << length;
+    EXPECT_THAT(message, HasSubstr("truncated")) << "length " << length;
+  }
+}
+
+TEST_F(BinaryV2Corruption, LyingHeadersAreRefused) {
+  EXPECT_THAT(error_of(patched<uint32_t>(20, 0)),
+              HasSubstr("byte offset 20: block_records 0 is not 1 to 4096"));
+  EXPECT_THAT(error_of(patched<uint32_t>(20, 5000)),
+              HasSubstr("byte offset 20: block_records 5000 is not 1 to 4096"));
+  // A billion records in a few kilobytes: refused on open, nothing read.
+  EXPECT_THAT(error_of(patched<uint64_t>(32, 1'000'000'000'000)),
+              HasSubstr("truncated: the header promises 1000000000000 records in 244140625 "
+                        "blocks of at least 112 bytes"));
+  // More records than the blocks hold: the last block holds fewer than promised.
+  EXPECT_THAT(error_of(patched<uint64_t>(32, kRecords + 1)),
+              HasSubstr(in_block(2) + "record_count 808 where the file header says 809"));
+  EXPECT_THAT(error_of(patched<uint64_t>(32, kRecords - 1)),
+              HasSubstr(in_block(2) + "record_count 808 where the file header says 807"));
+  EXPECT_THAT(error_of(patched<int64_t>(56, 7)),
+              HasSubstr("byte offset 56: first_ts 7 is not the first record's ts"));
+  EXPECT_THAT(error_of(patched<uint64_t>(24, 8)),
+              HasSubstr("byte offset 24: record_offset 8 must be at or after the header"));
+  // Bytes between the last block and the table.
+  std::string gap = bytes_;
+  gap.insert(table(), "junk");
+  const uint64_t moved = table() + 4;
+  std::memcpy(gap.data() + offsetof(binary_format::FileHeader, table_offset), &moved, 8);
+  EXPECT_THAT(error_of(gap),
+              HasSubstr(in_block(2) + "the last block ends at byte " + std::to_string(table()) +
+                        " but the instrument table starts at byte " + std::to_string(table() + 4)));
+}
+
+TEST_F(BinaryV2Corruption, BlockErrorsNameTheBlockAndOffset) {
+  EXPECT_THAT(error_of(patched<uint8_t>(column(1, 2) + 1, 3)),
+              HasSubstr(in_block(1) + "column price: width 3 is not 0, 1, 2, 4 or 8"));
+  EXPECT_THAT(error_of(patched<uint64_t>(column(2, 3) + 16, 0)),
+              HasSubstr(in_block(2) + "column size: step 0 (it must be at least 1)"));
+  EXPECT_THAT(error_of(patched<uint8_t>(column(0, 2) + 2, 40)),
+              HasSubstr(in_block(0) + "column price: scale 40 is above 22"));
+  EXPECT_THAT(error_of(patched<uint32_t>(block(1) + 4, 1)),
+              HasSubstr(in_block(1) + "payload_size 1 is not the"));
+}
+
+TEST_F(BinaryV2Corruption, RecordErrorsNameTheRecordAndBlock) {
+  // Block 1's prices start 2000 ticks lower: negative.
+  binary_format::ColumnHeader price;
+  std::memcpy(&price, bytes_.data() + column(1, 2), sizeof price);
+  EXPECT_THAT(error_of(patched<int64_t>(column(1, 2) + 8, price.base - 2000)),
+              HasSubstr(at_record(4096) + "price -9.54 is negative"));
+  // Block 2's times start at 0: before block 1's.
+  EXPECT_THAT(
+      error_of(patched<int64_t>(column(2, 0) + 8, 0)),
+      HasSubstr(at_record(8192) + "ts 1970-01-01T00:00:00Z is before the previous record's"));
+  // Block 1's instruments start at index 5.
+  EXPECT_THAT(error_of(patched<int64_t>(column(1, 1) + 8, 5)),
+              HasSubstr(at_record(4096) +
+                        "instrument index 5 is outside the instrument table (2 entries)"));
+  // Block 0's ts deltas step past the end of the data range.
+  const std::string wrapped = error_of(patched<uint64_t>(column(0, 0) + 16, uint64_t{1} << 63));
+  EXPECT_THAT(wrapped, HasSubstr(at_record(1) + "ts -"));
+  EXPECT_THAT(wrapped, HasSubstr("is outside the range keel accepts for market data"));
+}
+
+TEST_F(BinaryV2Corruption, OneEventAtATimeReadsTheSameAsBatches) {
+  auto one = BinaryMarketData::open(good_, instruments_);
+  auto batched = BinaryMarketData::open(good_, instruments_);
+  ASSERT_TRUE(one.is_ok() && batched.is_ok());
+  const std::vector<MarketEvent> by_one = drain(**one);
+  std::vector<MarketEvent> by_batch(kRecords + 10);
+  size_t count = 0;
+  for (;;) {
+    Result<size_t> got = (*batched)->next_batch(by_batch.data() + count, 333);
+    ASSERT_TRUE(got.is_ok());
+    if (*got == 0) break;
+    count += *got;
+  }
+  by_batch.resize(count);
+  expect_identical(by_one, by_batch);
+  EXPECT_EQ(by_one.size(), kRecords);
+  EXPECT_EQ(by_one[4097].as.trade.price, 10.47);
 }
 
 }  // namespace
