@@ -18,7 +18,9 @@ Marks::Marks(const RunConfig& config, RunState& state)
       state_(state),
       table_(config.instruments.size()),
       mids_(config.instruments.size(), 0.0),
-      by_underlying_(config.instruments.size()) {}
+      by_underlying_(config.instruments.size()) {
+  undo_.reserve(1024);  // a span's worth: no allocation while looking ahead
+}
 
 void Marks::add_model_mark(keel_instrument_id_t option, std::shared_ptr<ModelInstance> model) {
   const auto add = [&](std::vector<ModelGroup>& groups) {
@@ -33,13 +35,13 @@ void Marks::add_model_mark(keel_instrument_id_t option, std::shared_ptr<ModelIns
 
 void Marks::apply(const MarketEvent& event, keel_timestamp_t now, bool looking_ahead) {
   const keel_instrument_id_t id = event.instrument();
+  if (looking_ahead) remember(id);  // its mid and mark, put back by end_look_ahead
   switch (event.kind) {
     case MarketEventKind::quote: {
       const keel_quote_t& q = event.as.quote;
       if (q.bid > 0 && q.ask > 0) {
-        const double mid = (q.bid + q.ask) / 2;
-        set_mid(id, mid, looking_ahead);
-        set_mark(id, mid, looking_ahead);
+        mids_[id] = (q.bid + q.ask) / 2;
+        table_.set(id, mids_[id]);
       }
       break;
     }
@@ -47,30 +49,19 @@ void Marks::apply(const MarketEvent& event, keel_timestamp_t now, bool looking_a
       // Quotes, when there are any, mark better than prints; an option with
       // a model mark is marked by its model until it has a quote.
       if (mids_[id] <= 0 && !config_.instruments.get(id).model_mark) {
-        set_mark(id, event.as.trade.price, looking_ahead);
+        table_.set(id, event.as.trade.price);
       }
       break;
     case MarketEventKind::bar:
-      if (!config_.instruments.get(id).model_mark) set_mark(id, event.as.bar.close, looking_ahead);
+      if (!config_.instruments.get(id).model_mark) table_.set(id, event.as.bar.close);
       break;
   }
   if (!by_underlying_[id].empty()) mark_by_model(by_underlying_[id], now, looking_ahead);
 }
 
 void Marks::set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead) {
-  if (looking_ahead) {
-    undo_.push_back(
-        {instrument, table_.get(instrument), table_.has(instrument), mids_[instrument]});
-  }
+  if (looking_ahead) remember(instrument);
   table_.set(instrument, price);
-}
-
-void Marks::set_mid(keel_instrument_id_t instrument, double mid, bool looking_ahead) {
-  if (looking_ahead) {
-    undo_.push_back(
-        {instrument, table_.get(instrument), table_.has(instrument), mids_[instrument]});
-  }
-  mids_[instrument] = mid;
 }
 
 void Marks::mark_by_model(const std::vector<ModelGroup>& groups, keel_timestamp_t now,

@@ -102,7 +102,11 @@ class Marks {
 
   void apply(const MarketEvent& event, keel_timestamp_t now, bool looking_ahead);
   void set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead);
-  void set_mid(keel_instrument_id_t instrument, double mid, bool looking_ahead);
+  // Keeps an instrument's mid and mark as they are, to put back.
+  void remember(keel_instrument_id_t instrument) {
+    undo_.push_back(
+        {instrument, table_.get(instrument), table_.has(instrument), mids_[instrument]});
+  }
   // Marks the model-marked options in `options` that have no quote of their
   // own and whose underlying is marked, at `now`.
   void mark_by_model(const std::vector<ModelGroup>& groups, keel_timestamp_t now,

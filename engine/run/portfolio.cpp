@@ -1,5 +1,6 @@
 #include "engine/run/portfolio.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace keel {
@@ -10,6 +11,7 @@ Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<doubl
       initial_cash_(initial_cash),
       cash_(initial_cash),
       positions_(initial_cash.size() * instruments.size()),
+      traded_(initial_cash.size()),
       own_marks_(std::make_unique<MarkTable>(instruments.size())),
       marks_(own_marks_.get()) {}
 
@@ -20,12 +22,18 @@ Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<doubl
       initial_cash_(initial_cash),
       cash_(initial_cash),
       positions_(initial_cash.size() * instruments.size()),
+      traded_(initial_cash.size()),
       marks_(&marks) {}
 
 void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
                            double quantity, double price, double fee) {
   const Instrument& spec = instruments_.get(instrument);
   Position& p = positions_[strategy * instrument_count_ + instrument];
+  std::vector<keel_instrument_id_t>& traded = traded_[strategy];
+  if (auto at = std::lower_bound(traded.begin(), traded.end(), instrument);
+      at == traded.end() || *at != instrument) {
+    traded.insert(at, instrument);
+  }
   const double signed_qty = side == KEEL_SIDE_BUY ? quantity : -quantity;
   double realized = 0;
   if (p.quantity == 0 || (p.quantity > 0) == (signed_qty > 0)) {
@@ -87,7 +95,7 @@ keel_account_t Portfolio::account(size_t strategy) const {
   keel_account_t a{};
   a.cash = cash_[strategy];
   a.equity = cash_[strategy];
-  for (keel_instrument_id_t i = 0; i < instrument_count_; ++i) {
+  for (keel_instrument_id_t i : traded_[strategy]) {
     const Position& p = position(strategy, i);
     a.realized_pnl += p.realized_pnl;
     a.fees += p.fees;
@@ -102,7 +110,7 @@ keel_account_t Portfolio::account(size_t strategy) const {
 
 double Portfolio::futures_cost(size_t strategy) const {
   double cost = 0;
-  for (keel_instrument_id_t i = 0; i < instrument_count_; ++i) {
+  for (keel_instrument_id_t i : traded_[strategy]) {
     const Position& p = position(strategy, i);
     const Instrument& spec = instruments_.get(i);
     if (p.quantity == 0 || spec.kind != KEEL_INSTRUMENT_FUTURE) continue;

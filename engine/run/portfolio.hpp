@@ -99,7 +99,12 @@ class Portfolio {
   size_t instrument_count_;
   std::vector<double> initial_cash_;
   std::vector<double> cash_;
-  std::vector<Position> positions_;       // [strategy][instrument], dense
+  std::vector<Position> positions_;  // [strategy][instrument], dense
+  // Per strategy, the instruments it ever traded, ascending: an account sums
+  // over these only (the others add exact zeros), so valuing an account
+  // (the drawdown check, every event it watches) does not grow with the
+  // run's instruments.
+  std::vector<std::vector<keel_instrument_id_t>> traded_;
   std::unique_ptr<MarkTable> own_marks_;  // when constructed without shared marks
   MarkTable* marks_;
 };
