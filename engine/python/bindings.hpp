@@ -64,6 +64,9 @@ struct HostContext {
   std::atomic<bool> wrong_thread{false};
   std::mutex wrong_thread_mutex;
   std::string wrong_thread_message;  // the first violation, under the mutex
+  // The cursor when the violation happened (the other thread holds the GIL
+  // while the callback waits, so the cursor is the event being handled).
+  std::optional<size_t> wrong_thread_at;
 
   HostContext() = default;
   HostContext(const HostContext&) = delete;
@@ -78,6 +81,7 @@ struct HostContext {
     std::lock_guard lock(wrong_thread_mutex);
     if (wrong_thread.load(std::memory_order_relaxed)) return;
     wrong_thread_message = message;
+    wrong_thread_at = cursor;
     wrong_thread.store(true, std::memory_order_release);
   }
   bool broke_thread_rule() const { return wrong_thread.load(std::memory_order_acquire); }

@@ -3,6 +3,7 @@
 // strategy object (see python_strategy.hpp).
 #include "engine/python/python_strategy.hpp"
 
+#include <algorithm>
 #include <pybind11/embed.h>
 
 #include <atomic>
@@ -321,9 +322,12 @@ class BatchScope {
 // on which the strategy acted, else the cursor's; without a cursor the
 // first event (the earliest the failure can have been).
 size_t failure_reach(const HostContext& c) {
-  if (c.acted_at) return *c.acted_at + 1;
-  if (c.cursor) return *c.cursor + 1;
-  return 1;
+  size_t reach = c.cursor ? *c.cursor + 1 : 1;
+  if (c.acted_at) reach = std::min(reach, *c.acted_at + 1);
+  // A breach of the host-thread rule failed the event it happened during,
+  // even when the callback went on to later events.
+  if (c.broke_thread_rule() && c.wrong_thread_at) reach = std::min(reach, *c.wrong_thread_at + 1);
+  return reach;
 }
 
 // What a vectorised call returned, as a count of handled events. With the

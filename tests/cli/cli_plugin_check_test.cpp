@@ -188,7 +188,8 @@ TEST(CliPluginCheck, LoaderFindingsAreSeparateFailLines) {
         "link it with keel_add_plugin() or the SDK's version script keel_plugin.map"}},
       {"no_drop", {"FAIL  keel_test.no_drop: has no drop function (create/drop are mandatory)"}},
       {"many_problems",
-       {"FAIL  keel_test.problem_no_create: has no create function (create/drop are mandatory)",
+       {"FAIL  keel_test.problem_no_create: has no create function (create/drop are mandatory; "
+        "since ABI 1.1 create_with_context may stand for create)",
         "FAIL  keel_test.problem_no_drop: has no drop function (create/drop are mandatory)",
         "FAIL  keel_test.problem_short_table: pricing-model table struct_size 16 is smaller than "
         "the required 48"}},
@@ -303,10 +304,12 @@ TEST(CliPluginCheck, AStrategyCallingTheHostFromItsOwnThread) {
        {{{"on", "quote"}, {"n", 3}, {"do", "submit_from_thread"},
          {"order", {{"instrument", "CHECK"}, {"side", "buy"}, {"type", "market"},
                     {"quantity", 1}}}}}}};
-  // The plugin has the strategy twice: per event, and taking spans.
+  // The plugin has the strategy three times: per event, taking spans with a
+  // batch cursor (ABI 1.1), and taking spans without one (a 1.0 table).
   const KeelRun r = check({KEEL_TEST_SCRIPTED_PLUGIN, "--params",
                            "keel_test.scripted=" + params.dump(), "--params",
-                           "keel_test.scripted_batched=" + params.dump()});
+                           "keel_test.scripted_batched=" + params.dump(), "--params",
+                           "keel_test.scripted_batched_10=" + params.dump()});
   EXPECT_EQ(r.exit_code, 4) << r;
   const auto rule_broken = [](const std::string& factory, const std::string& callback) {
     return AllOf(StartsWith("FAIL  " + factory + ": the host-thread rule, by " + callback),
@@ -315,7 +318,9 @@ TEST(CliPluginCheck, AStrategyCallingTheHostFromItsOwnThread) {
   EXPECT_THAT(fail_lines(r),
               ElementsAre(rule_broken("keel_test.scripted", "on_quote at event "),
                           rule_broken("keel_test.scripted_batched", "on_quote at event "),
-                          rule_broken("keel_test.scripted_batched", "on_events (")))
+                          rule_broken("keel_test.scripted_batched", "on_events ("),
+                          rule_broken("keel_test.scripted_batched_10", "on_quote at event "),
+                          rule_broken("keel_test.scripted_batched_10", "on_events (")))
       << r;
 }
 
