@@ -69,9 +69,7 @@ void validate_factory(PluginLibrary* plugin, size_t index, const keel_factory_t*
   if (table.id == nullptr || *table.id == '\0') fail("has no id");
   if (table.kind == nullptr) fail("has no kind");
   if (table.create == nullptr && table.create_with_context == nullptr) {
-    fail(
-        "has no create function (create/drop are mandatory; since ABI 1.1 create_with_context "
-        "may stand for create)");
+    fail("has no create function (create/drop are mandatory)");
   }
   if (table.drop == nullptr) fail("has no drop function (create/drop are mandatory)");
   if (table.methods == nullptr) fail("has no methods table");

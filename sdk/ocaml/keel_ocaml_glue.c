@@ -231,8 +231,9 @@ static void start_runtime(void) {
 KEEL_EXPORT const keel_plugin_descriptor_t* keel_plugin_entry(uint32_t host_abi_major,
                                                               uint32_t host_abi_minor,
                                                               const keel_host_t* host) {
-  if (host_abi_major != KEEL_ABI_VERSION_MAJOR || host_abi_minor < 1) {
-    /* Every factory is created through create_with_context (ABI 1.1). */
+  if (host_abi_major == KEEL_ABI_VERSION_MAJOR && host_abi_minor < 1) {
+    /* Every factory is created through create_with_context (ABI 1.1). A
+     * host of another major gets the descriptor and says why it refuses. */
     if (host != NULL && KEEL_HAS_MEMBER(host, keel_host_t, log) && host->log != NULL) {
       host->log(host, KEEL_LOG_ERROR,
                 "this OCaml plugin needs a keel host of ABI 1.1 or newer (its factories are "

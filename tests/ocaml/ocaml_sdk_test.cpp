@@ -9,6 +9,7 @@
 // never unloaded), so the poisoning test is the last one in this file; ctest
 // runs every test in a process of its own anyway.
 #include <gtest/gtest.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -302,6 +303,23 @@ TEST(OcamlSdkFactories, MoreThan32FactoriesEachCreateTheirOwnInstance) {
     EXPECT_EQ(priced->price, n);
     EXPECT_TRUE(host.drop_model(*handle));
   }
+}
+
+// Its factories need create_with_context: a 1.0 host is refused, with a
+// message in its log, rather than handed factories it cannot create from.
+TEST(OcamlSdkFactories, AnAbi10HostIsRefusedWithAMessage) {
+  void* library = dlopen(KEEL_TEST_OCAML_MANY, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  const auto entry = reinterpret_cast<keel_entry_fn>(dlsym(library, KEEL_ENTRY_SYMBOL));
+  ASSERT_NE(entry, nullptr);
+  take_journal();
+  keel_host_t host = recording_host();
+  host.abi_minor = 0;
+  EXPECT_EQ(entry(KEEL_ABI_VERSION_MAJOR, 0, &host), nullptr);
+  const std::vector<std::string> logged = take_journal();
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("needs a keel host of ABI 1.1"), std::string::npos) << logged[0];
+  EXPECT_NE(entry(KEEL_ABI_VERSION_MAJOR, KEEL_ABI_VERSION_MINOR, &host), nullptr);
 }
 
 // The batch cursor (keel/strategy.h): during on_events, a host call the

@@ -79,19 +79,19 @@ pub trait Strategy: Sized + 'static {
     }
 }
 
-/// What the SDK allocates for a strategy instance: what the events-consumed
-/// extension reports about the last batch and the batch cursor the host
-/// reads (first, so that one function reads each for every strategy type),
-/// and the plugin's value.
+/// What the SDK allocates for a strategy instance: the batch cursor (first,
+/// so that one function reads it for every strategy type) and the plugin's
+/// value. The cursor is the event of the last batch being handled, or where
+/// it stopped: it also gives what the events-consumed extension reports
+/// (cursor + 1), so a batch costs one store per event.
 #[repr(C)]
 struct Instance<S> {
-    consumed: usize,
     cursor: usize,
     strategy: S,
 }
 
 fn build<S: Strategy>(params: &mut Params, host: Host) -> KeelResult<Instance<S>> {
-    Ok(Instance { consumed: 0, cursor: 0, strategy: S::create(params, host)? })
+    Ok(Instance { cursor: 0, strategy: S::create(params, host)? })
 }
 
 unsafe fn instance<'a, S>(self_: *mut c_void) -> KeelResult<&'a mut Instance<S>> {
@@ -148,15 +148,14 @@ unsafe extern "C" fn on_events<S: Strategy>(
             return Err(KeelError::invalid_argument("instance is NULL"));
         }
         // The host reads the cursor through its own pointer while the
-        // strategy runs: only the strategy is borrowed, the counters are
-        // written through raw pointers.
-        let consumed = std::ptr::addr_of_mut!((*instance).consumed);
+        // strategy runs: only the strategy is borrowed, the cursor is
+        // written through a raw pointer.
         let cursor = std::ptr::addr_of_mut!((*instance).cursor);
         let strategy = &mut (*instance).strategy;
         // On an error the engine reads how far the batch got: the failing
-        // event counts (KEEL_STRATEGY_EXT_EVENTS_CONSUMED), so the count is
-        // set before each event is handled, and is 1 if none was reached.
-        consumed.write(count.min(1));
+        // event counts (KEEL_STRATEGY_EXT_EVENTS_CONSUMED), so the cursor is
+        // set before each event is handled, and is 0 (one event reached) if
+        // none was.
         cursor.write(0);
         if count == 0 {
             return Ok(());
@@ -170,8 +169,7 @@ unsafe extern "C" fn on_events<S: Strategy>(
             let actions = batch.actions.get();
             let _clock = BatchClock(&batch.event_time);
             for (i, event) in events.iter().enumerate() {
-                consumed.write(i + 1);
-                cursor.write(i); // the batch cursor: one store per event
+                cursor.write(i); // the batch cursor, and the count: one store per event
                 batch.event_time.set(Some(event.r#as.quote.ts)); // every market payload begins with ts
                 match event.kind {
                     KEEL_EVENT_QUOTE => strategy.on_quote(&event.r#as.quote)?,
@@ -195,20 +193,17 @@ unsafe extern "C" fn on_events<S: Strategy>(
 
 unsafe extern "C" fn events_consumed(self_: *mut c_void) -> usize {
     // Not guarded: it reads a number the SDK wrote and runs no plugin code.
-    // `consumed` is at offset 0 of every Instance<S> (repr(C)).
+    // `cursor` is at offset 0 of every Instance<S> (repr(C)); the events
+    // reached are those up to and including it.
     match (self_ as *const usize).as_ref() {
-        Some(consumed) => *consumed,
+        Some(cursor) => *cursor + 1,
         None => 0,
     }
 }
 
 unsafe extern "C" fn batch_cursor(self_: *mut c_void) -> *const usize {
-    // `cursor` follows `consumed` in every Instance<S> (repr(C), two usizes).
-    if self_.is_null() {
-        std::ptr::null()
-    } else {
-        (self_ as *const usize).add(1)
-    }
+    // `cursor` is at offset 0 of every Instance<S> (repr(C)).
+    self_ as *const usize
 }
 
 static EVENTS_CONSUMED: keel_strategy_events_consumed_ext_t = keel_strategy_events_consumed_ext_t {
