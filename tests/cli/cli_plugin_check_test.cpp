@@ -188,8 +188,7 @@ TEST(CliPluginCheck, LoaderFindingsAreSeparateFailLines) {
         "link it with keel_add_plugin() or the SDK's version script keel_plugin.map"}},
       {"no_drop", {"FAIL  keel_test.no_drop: has no drop function (create/drop are mandatory)"}},
       {"many_problems",
-       {"FAIL  keel_test.problem_no_create: has no create function (create/drop are mandatory; "
-        "since ABI 1.1 create_with_context may stand for create)",
+       {"FAIL  keel_test.problem_no_create: has no create function (create/drop are mandatory)",
         "FAIL  keel_test.problem_no_drop: has no drop function (create/drop are mandatory)",
         "FAIL  keel_test.problem_short_table: pricing-model table struct_size 16 is smaller than "
         "the required 48"}},
