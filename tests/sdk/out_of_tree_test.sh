@@ -179,7 +179,7 @@ expect("abi.major", d["abi"]["major"], 1)
 expect("build.language", d["build"]["language"], "C++20")
 expect("build.pointer_size", d["build"]["pointer_size"], 8)
 expect("factory ids", [f["id"] for f in d["factories"]], ["acme.bachelier"])
-expect("factory kind", d["factories"][0]["kind"], "keel.pricing-model/1")
+expect("factory kind", d["factories"][0]["kind"], "keel.pricing_model/1")
 expect("normal_vol in schema", "normal_vol" in d["factories"][0]["params_schema"]["properties"], True)
 expect("path", os.path.realpath(d["path"]), os.path.realpath(sys.argv[2]))
 for p in problems:
