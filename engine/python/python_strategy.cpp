@@ -7,10 +7,12 @@
 #include <pybind11/embed.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "engine/python/bindings.hpp"
 #include "keel/version.h"
@@ -589,9 +591,12 @@ Result<const Factory*> python_strategy_factory(PluginRegistry& registry,
   factory.id = id_taken ? "python:" + path + ":" + spec.class_name : wanted_id;
   factory.description = "Python strategy " + spec.class_name + " from " + path;
   factory.params_schema = R"({"type": "object"})";
-  // For the life of the process, like the interpreter and the class.
-  const auto* script = new Script{path, spec.class_name, *cls};
-  factory.create = CreateCall(&create, const_cast<Script*>(script));
+  // For the life of the process, like the interpreter and the class: never
+  // destroyed (its class object must not outlive the interpreter), and kept
+  // reachable from a static so a leak checker does not call it lost.
+  static auto* const scripts = new std::vector<std::unique_ptr<Script>>();
+  Script* script = scripts->emplace_back(new Script{path, spec.class_name, *cls}).get();
+  factory.create = CreateCall(&create, script);
   factory.drop = &drop;
   factory.strategy = kVtable;
   PluginFacts facts;
