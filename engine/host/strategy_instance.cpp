@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "keel/pricing_model.h"
+
 namespace keel {
 namespace {
 
@@ -29,7 +31,7 @@ Result<std::unique_ptr<StrategyInstance>> StrategyInstance::create(
   if (plugin.poisoned()) return plugin.poisoned_status();
   if (factory.kind != FactoryKind::strategy) {
     return Status(KEEL_ERR_INVALID_ARGUMENT,
-                  "factory '" + factory.id + "' is not a strategy (kind keel.pricing-model/1)");
+                  "factory '" + factory.id + "' is not a strategy (kind " KEEL_KIND_PRICING_MODEL ")");
   }
   void* instance = nullptr;
   keel_error_t err{};
