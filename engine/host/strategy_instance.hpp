@@ -29,6 +29,18 @@ class StrategyInstance {
   Status on_quote(const keel_quote_t& quote) { return call(table().on_quote, quote, "on_quote"); }
   Status on_trade(const keel_trade_t& trade) { return call(table().on_trade, trade, "on_trade"); }
   Status on_bar(const keel_bar_t& bar) { return call(table().on_bar, bar, "on_bar"); }
+  // The same for the loop, which calls one of them on every market event:
+  // true when the call succeeded, else `failure` says why (no Status is
+  // made on the way when all is well).
+  bool deliver_quote(const keel_quote_t& quote, Status& failure) {
+    return deliver(table().on_quote, quote, "on_quote", failure);
+  }
+  bool deliver_trade(const keel_trade_t& trade, Status& failure) {
+    return deliver(table().on_trade, trade, "on_trade", failure);
+  }
+  bool deliver_bar(const keel_bar_t& bar, Status& failure) {
+    return deliver(table().on_bar, bar, "on_bar", failure);
+  }
   Status on_order_update(const keel_order_update_t& update) {
     return call(table().on_order_update, update, "on_order_update");
   }
@@ -62,18 +74,34 @@ class StrategyInstance {
   template <class Event>
   Status call(keel_status_t (*fn)(void*, const Event*, keel_error_t*), const Event& event,
               const char* member) {
-    if (fn == nullptr) return Status::ok();  // the strategy skips this event
-    if (plugin().poisoned()) return plugin().poisoned_status();
+    Status failure;
+    (void)deliver(fn, event, member, failure);
+    return failure;
+  }
+  // The call itself: true when the strategy returned KEEL_OK (or skips the
+  // event) and kept the host-thread rule; else `failure` says why.
+  template <class Event>
+  bool deliver(keel_status_t (*fn)(void*, const Event*, keel_error_t*), const Event& event,
+               const char* member, Status& failure) {
+    if (fn == nullptr) return true;  // the strategy skips this event
+    if (plugin().poisoned()) [[unlikely]] {
+      failure = plugin().poisoned_status();
+      return false;
+    }
     // Not value-initialised: clearing the 512-byte message costs more than
     // the call itself; a plugin that reports an error writes the message.
     keel_error_t err;
     err.code = KEEL_OK;
     err.message[0] = '\0';
     const keel_status_t status = fn(instance_, &event, &err);
-    if (broke_thread_rule()) [[unlikely]]
-      return thread_rule_status(member);
-    if (status == KEEL_OK) return Status::ok();
-    return check_plugin_status(plugin(), status, err, name_ + ": " + member);
+    if (broke_thread_rule()) [[unlikely]] {
+      failure = thread_rule_status(member);
+      return false;
+    }
+    if (status == KEEL_OK) [[likely]]
+      return true;
+    failure = check_plugin_status(plugin(), status, err, name_ + ": " + member);
+    return failure.is_ok();
   }
   // The host-thread rule: a [host-thread] host call this instance made from
   // a thread of its own (InstanceContext::record_wrong_thread) fails the

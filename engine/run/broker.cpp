@@ -262,11 +262,9 @@ void Broker::schedule_report(const Order& order, keel_timestamp_t at, int32_t st
 
 // ---- the venue and booking -------------------------------------------------------------
 
-void Broker::match(const MarketEvent& event, RunRecorder& recorder) {
-  venue_events_.clear();
-  venue_.match(event, venue_events_);
-  if (venue_events_.empty()) return;
+void Broker::book_venue_events(RunRecorder& recorder) {
   book_fills(recorder);
+  venue_events_.clear();
   process_due(state_.now);  // reports with no latency reach strategies first
 }
 
@@ -437,7 +435,7 @@ void Broker::retire_if_done(Order& order) {
   }
 }
 
-void Broker::record_retired(RunRecorder& recorder) {
+void Broker::record_front_retired(RunRecorder& recorder) {
   orders_.take_retired([&](const Order& order) { record(order, recorder); });
 }
 

@@ -93,7 +93,12 @@ class Broker {
   void process_due(keel_timestamp_t until);
   // The venue matches the event; fills are booked and recorded, and their
   // reports scheduled (delivered at once when report latency is 0).
-  void match(const MarketEvent& event, RunRecorder& recorder);
+  // (Inline: most events meet no working order and do nothing here.)
+  void match(const MarketEvent& event, RunRecorder& recorder) {
+    venue_.match(event, venue_events_);
+    if (!venue_events_.empty()) [[unlikely]]
+      book_venue_events(recorder);
+  }
   // The kill switch: cancels everything of `strategy` and flattens its
   // positions with market orders (no risk checks: they only reduce), which
   // reach the venue through the pending queue like any order, with no
@@ -105,8 +110,11 @@ class Broker {
   // reaches the venue); every order left is expired ("end of run").
   void finish();
   // Hands finished orders to the recorder, oldest first (all of them:
-  // finished or not, at the very end).
-  void record_retired(RunRecorder& recorder);
+  // finished or not, at the very end). (Inline: usually there are none.)
+  void record_retired(RunRecorder& recorder) {
+    if (orders_.front_retired()) [[unlikely]]
+      record_front_retired(recorder);
+  }
   void record_all(RunRecorder& recorder);
 
   // ---- what batch delivery asks ----
@@ -138,7 +146,10 @@ class Broker {
   void schedule_report(const Order& order, keel_timestamp_t at);
   void schedule_report(const Order& order, keel_timestamp_t at, int32_t state, double filled,
                        double average_price);
+  // What the venue did at one event (venue_events_, then cleared).
+  void book_venue_events(RunRecorder& recorder);
   void book_fills(RunRecorder& recorder);
+  void record_front_retired(RunRecorder& recorder);
   double fee_for(const Order& order, double quantity, double price, int32_t liquidity) const;
   // Takes a finished (or cancelled) order out of its strategy's open counts.
   void release_open(Order& order);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "engine/data/market_data_files.hpp"
@@ -139,25 +140,19 @@ Status Engine::refuse(FailureKind kind, Status status) {
 // ---- the loop -------------------------------------------------------------------
 
 RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
-  MarketEvent event;
-  bool have = false;
   // The first event fixes the start time strategies are told about.
-  while (true) {
-    Result<bool> next = ahead_.next(event);
-    if (!next) {
-      state_.fail(next.status(), FailureKind::bad_input);
-      break;
-    }
-    have = *next;
-    if (!have || !config_.start_ns || event.ts() >= *config_.start_ns) break;
+  const MarketEvent* event = next_event();
+  while (event != nullptr && config_.start_ns && event->ts() < *config_.start_ns) {
+    event = next_event();
   }
-  if (have && config_.end_ns && event.ts() >= *config_.end_ns) have = false;
-  first_ts_ = have ? event.ts() : config_.start_ns.value_or(0);
+  const keel_timestamp_t end = config_.end_ns.value_or(std::numeric_limits<keel_timestamp_t>::max());
+  if (event != nullptr && event->ts() >= end) event = nullptr;
+  first_ts_ = event != nullptr ? event->ts() : config_.start_ns.value_or(0);
   state_.now = first_ts_;
   marks_.start(first_ts_);
   strategies_.start(first_ts_);
 
-  while (have && !state_.stop) {
+  for (; event != nullptr && event->ts() < end && !state_.stop; event = next_event()) {
     if (const int flag = stop_flag_->load(std::memory_order_relaxed); flag != 0) [[unlikely]] {
       interrupted_by_ = flag;
       state_.status = "interrupted";
@@ -165,30 +160,27 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
       state_.stop = true;
       break;
     }
-    state_.now = event.ts();
+    state_.now = event->ts();
     if (broker_.due(state_.now)) {
       broker_.process_due(state_.now);
       if (state_.stop) break;
     }
-    broker_.match(event, recorder);
-    marks_.update(event);
+    broker_.match(*event, recorder);
+    marks_.update(*event);
     if (marks_.sample_due(state_.now)) marks_.sample(book_, state_.now, recorder);
-    if (!drawdown_watched_[event.instrument()].empty()) check_drawdown(event.instrument());
-    if (!state_.stop) strategies_.dispatch(event);
+    if (!drawdown_watched_[event->instrument()].empty()) check_drawdown(event->instrument());
+    if (!state_.stop) strategies_.dispatch(*event);
     broker_.record_retired(recorder);
     ++events_;
     if (progress && events_ % kProgressEvery == 0) progress(events_, state_.now);
-
-    Result<bool> next = ahead_.next(event);
-    if (!next) {
-      state_.fail(next.status(), FailureKind::bad_input);
-      break;
-    }
-    have = *next && !(config_.end_ns && event.ts() >= *config_.end_ns);
   }
   finish(recorder);
   if (progress) progress(events_, state_.now);
   return collect();
+}
+
+void Engine::end_of_data() {
+  if (!ahead_.status().is_ok()) state_.fail(ahead_.status(), FailureKind::bad_input);
 }
 
 void Engine::check_drawdown(keel_instrument_id_t instrument) {

@@ -79,6 +79,16 @@ class Engine final {
   Status refuse(FailureKind kind, Status status);
   // The drawdown kill switch for the strategies watching the event's
   // instrument that hold it.
+  // The loop's next event (ReadAhead::next); null at the end of the data,
+  // and at a data error, which fails the run.
+  const MarketEvent* next_event() {
+    const MarketEvent* event = ahead_.next();
+    if (event == nullptr) [[unlikely]]
+      end_of_data();
+    return event;
+  }
+  // The data ended, or failed: a data error fails the run.
+  void end_of_data();
   void check_drawdown(keel_instrument_id_t instrument);
   void finish(RunRecorder& recorder);
   RunResult collect();

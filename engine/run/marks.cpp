@@ -18,7 +18,8 @@ Marks::Marks(const RunConfig& config, RunState& state)
       state_(state),
       table_(config.instruments.size()),
       mids_(config.instruments.size(), 0.0),
-      by_underlying_(config.instruments.size()) {
+      by_underlying_(config.instruments.size()),
+      underlies_model_(config.instruments.size(), 0) {
   undo_.reserve(1024);  // a span's worth: no allocation while looking ahead
 }
 
@@ -29,7 +30,9 @@ void Marks::add_model_mark(keel_instrument_id_t option, std::shared_ptr<ModelIns
     if (group == groups.end()) group = groups.insert(groups.end(), ModelGroup{model, {}});
     group->options.push_back(option);
   };
-  add(by_underlying_[config_.instruments.get(option).underlying]);
+  const keel_instrument_id_t underlying = config_.instruments.get(option).underlying;
+  add(by_underlying_[underlying]);
+  underlies_model_[underlying] = 1;
   add(all_models_);
 }
 
@@ -37,14 +40,9 @@ void Marks::apply(const MarketEvent& event, keel_timestamp_t now, bool looking_a
   const keel_instrument_id_t id = event.instrument();
   if (looking_ahead) remember(id);  // its mid and mark, put back by end_look_ahead
   switch (event.kind) {
-    case MarketEventKind::quote: {
-      const keel_quote_t& q = event.as.quote;
-      if (q.bid > 0 && q.ask > 0) {
-        mids_[id] = (q.bid + q.ask) / 2;
-        table_.set(id, mids_[id]);
-      }
+    case MarketEventKind::quote:
+      mark_quote(event.as.quote);
       break;
-    }
     case MarketEventKind::trade:
       // Quotes, when there are any, mark better than prints; an option with
       // a model mark is marked by its model until it has a quote.

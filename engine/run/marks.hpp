@@ -44,7 +44,15 @@ class Marks {
 
   // The loop met `event` (at state.now): its instrument's mark and the
   // model marks on it move. A model that cannot price fails the run.
-  void update(const MarketEvent& event) { apply(event, state_.now, /*looking_ahead=*/false); }
+  // (Inline: a quote on an instrument no model marks from is the common case.)
+  void update(const MarketEvent& event) {
+    const keel_instrument_id_t id = event.instrument();
+    if (event.kind == MarketEventKind::quote && !underlies_model_[id]) [[likely]] {
+      mark_quote(event.as.quote);
+      return;
+    }
+    apply(event, state_.now, /*looking_ahead=*/false);
+  }
 
   // The price a market order is valued at: the last mid, else the mark.
   double reference_price(keel_instrument_id_t instrument) const {
@@ -101,6 +109,13 @@ class Marks {
   };
 
   void apply(const MarketEvent& event, keel_timestamp_t now, bool looking_ahead);
+  // A two-sided quote marks its instrument at its mid.
+  void mark_quote(const keel_quote_t& q) {
+    if (q.bid > 0 && q.ask > 0) {
+      mids_[q.instrument] = (q.bid + q.ask) / 2;
+      table_.set(q.instrument, mids_[q.instrument]);
+    }
+  }
   void set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead);
   // Keeps an instrument's mid and mark as they are, to put back.
   void remember(keel_instrument_id_t instrument) {
@@ -117,6 +132,7 @@ class Marks {
   MarkTable table_;
   std::vector<double> mids_;  // per instrument, the last quote mid (0: none yet)
   std::vector<std::vector<ModelGroup>> by_underlying_;  // per instrument
+  std::vector<uint8_t> underlies_model_;  // per instrument: by_underlying_ not empty
   std::vector<ModelGroup> all_models_;                  // every model-marked option
   // price_batch's arrays, reused (no allocation per event).
   std::vector<double> spot_, strike_, expiry_, vol_, rate_, dividend_, price_;

@@ -65,6 +65,8 @@ class OrderStore {
   uint64_t first_id() const { return first_id_; }
   uint64_t end_id() const { return first_id_ + orders_.size(); }
 
+  // True if the oldest order held is retired (take_retired has work).
+  bool front_retired() const { return !orders_.empty() && orders_.front().retired; }
   // Calls `take(const Order&)` for each retired order at the front, oldest
   // first, and frees it. References to the other orders stay valid.
   template <typename Take>

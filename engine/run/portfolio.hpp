@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -34,27 +35,27 @@ struct Position {
 class MarkTable {
  public:
   explicit MarkTable(size_t instrument_count)
-      : marks_(instrument_count, 0.0), marked_(instrument_count, false) {}
+      : marks_(instrument_count, 0.0), marked_(instrument_count, 0) {}
   // A new mark; returns true if it changed.
   bool set(keel_instrument_id_t instrument, double price) {
     // 0 is a real mark (an option expiring worthless); negative or NaN is not.
     if (!(price >= 0) || !std::isfinite(price)) return false;
     if (marked_[instrument] && marks_[instrument] == price) return false;
     marks_[instrument] = price;
-    marked_[instrument] = true;
+    marked_[instrument] = 1;
     return true;
   }
   // Puts back a mark as it was (undoing a look-ahead, engine/run/marks.hpp).
   void restore(keel_instrument_id_t instrument, double price, bool marked) {
     marks_[instrument] = price;
-    marked_[instrument] = marked;
+    marked_[instrument] = marked ? 1 : 0;
   }
   double get(keel_instrument_id_t instrument) const { return marks_[instrument]; }
-  bool has(keel_instrument_id_t instrument) const { return marked_[instrument]; }
+  bool has(keel_instrument_id_t instrument) const { return marked_[instrument] != 0; }
 
  private:
   std::vector<double> marks_;  // meaningful where marked_
-  std::vector<bool> marked_;
+  std::vector<uint8_t> marked_;  // bytes, not bits: set on every quote
 };
 
 class Portfolio {

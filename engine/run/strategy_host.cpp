@@ -13,7 +13,7 @@ namespace {
 // The most market events one span holds, and how far ahead of the loop a
 // span is gathered (events of other instruments count: they are skipped).
 constexpr size_t kMaxSpan = 1024;
-constexpr size_t kMaxLookAhead = 8 * kMaxSpan;
+constexpr size_t kMaxLookAhead = ReadAhead::kMaxPeek;
 // The first delivery of a span offers this many events; each next one
 // twice what the strategy handled last time (up to kMaxSpan), so checking a
 // span's end costs about what the strategy handles.
@@ -43,6 +43,7 @@ void StrategyHost::add(const StrategySpec& spec, std::unique_ptr<StrategyInstanc
   slot.instance = std::move(instance);
   slot.instance->context().run_slot = slots_.size();
   slot.cursor = slot.instance->batch_cursor();
+  slot.batched = slot.instance->takes_batches();
   slot.window = kFirstWindow;
   slot.subscribed.assign(config_.instruments.size(), false);
   for (const std::string& symbol : spec.instruments) {
@@ -70,33 +71,34 @@ void StrategyHost::start(keel_timestamp_t first) {
 }
 
 void StrategyHost::dispatch(const MarketEvent& event) {
-  const uint64_t seq = ahead_.seq();
   for (size_t s : subscribers_[event.instrument()]) {
     Slot& slot = slots_[s];
     if (!slot.active) continue;
-    if (slot.instance->takes_batches()) {
+    if (slot.batched) {
+      const uint64_t seq = ahead_.seq();
       if (seq <= slot.handled_seq) {  // handled in an earlier span: its turn now
         if (!slot.staged.empty()) release(s, seq);
         if (slot.failure_seq == seq) failed(s, std::exchange(slot.deferred_failure, Status::ok()));
       } else {
         deliver_span(s, event);
       }
-      if (state_.stop) return;
-      continue;
+    } else {
+      StrategyInstance& strategy = *slot.instance;
+      bool ok = true;
+      switch (event.kind) {
+        case MarketEventKind::quote: [[likely]]
+          ok = strategy.deliver_quote(event.as.quote, failure_);
+          break;
+        case MarketEventKind::trade:
+          ok = strategy.deliver_trade(event.as.trade, failure_);
+          break;
+        case MarketEventKind::bar:
+          ok = strategy.deliver_bar(event.as.bar, failure_);
+          break;
+      }
+      if (!ok) [[unlikely]]
+        failed(s, std::exchange(failure_, Status::ok()));
     }
-    Status status;
-    switch (event.kind) {
-      case MarketEventKind::quote:
-        status = slot.instance->on_quote(event.as.quote);
-        break;
-      case MarketEventKind::trade:
-        status = slot.instance->on_trade(event.as.trade);
-        break;
-      case MarketEventKind::bar:
-        status = slot.instance->on_bar(event.as.bar);
-        break;
-    }
-    if (!status) failed(s, status);
     if (state_.stop) return;
   }
 }

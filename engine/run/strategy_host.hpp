@@ -137,6 +137,7 @@ class StrategyHost final : public RunServices, public BrokerClient {
     bool killed = false;   // stopped by the kill switch: still gets on_stop
     std::string status = "completed";
     // ---- batch delivery ----
+    bool batched = false;            // takes spans (on_events and the extension)
     const size_t* cursor = nullptr;  // its batch cursor; null: spans of one
     std::vector<keel_event_t> span;  // gathered, in loop order
     std::vector<uint64_t> span_seq;  // their sequence numbers
@@ -183,6 +184,7 @@ class StrategyHost final : public RunServices, public BrokerClient {
   std::vector<std::vector<size_t>> subscribers_;  // per instrument
   OpenSpan span_;
   OrderTicket ticket_;  // reused by per-event orders
+  Status failure_;      // a per-event callback's failure, taken by failed()
 };
 
 }  // namespace keel

@@ -22,7 +22,7 @@ bool immediate(const Order& o) {
 }  // namespace
 
 Venue::Venue(const VenueSpec& spec, size_t instrument_count, OrderStore& orders)
-    : spec_(spec), orders_(orders), working_(instrument_count), has_quotes_(instrument_count) {}
+    : spec_(spec), orders_(orders), working_(instrument_count), has_quotes_(instrument_count, 0) {}
 
 void Venue::arrive(Order& order) {
   order.at_venue = true;
@@ -107,7 +107,7 @@ void Venue::match_quote(const keel_quote_t& q, std::vector<VenueEvent>& out) {
 }
 
 void Venue::match_trade(const keel_trade_t& t, std::vector<VenueEvent>& out) {
-  const bool quotes_feed = has_quotes_[t.instrument];
+  const bool quotes_feed = has_quotes_[t.instrument] != 0;
   double size_left = t.size;
   for (uint64_t id : working_[t.instrument]) {
     Order& o = orders_.get(id);

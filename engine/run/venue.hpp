@@ -68,7 +68,7 @@ class Venue {
   // events meet no working order.)
   void match(const MarketEvent& event, std::vector<VenueEvent>& out) {
     const keel_instrument_id_t instrument = event.instrument();
-    if (event.kind == MarketEventKind::quote) has_quotes_[instrument] = true;
+    if (event.kind == MarketEventKind::quote) has_quotes_[instrument] = 1;
     if (!working_[instrument].empty()) match_working(event, out);
   }
 
@@ -87,7 +87,7 @@ class Venue {
   VenueSpec spec_;
   OrderStore& orders_;
   std::vector<std::vector<uint64_t>> working_;  // per instrument, arrival order
-  std::vector<bool> has_quotes_;                // per instrument
+  std::vector<uint8_t> has_quotes_;             // per instrument (bytes: set on every quote)
 };
 
 }  // namespace keel
