@@ -19,7 +19,8 @@ Marks::Marks(const RunConfig& config, RunState& state)
       table_(config.instruments.size()),
       mids_(config.instruments.size(), 0.0),
       by_underlying_(config.instruments.size()),
-      underlies_model_(config.instruments.size(), 0) {
+      underlies_model_(config.instruments.size(), 0),
+      remembered_(config.instruments.size(), 0) {
   undo_.reserve(1024);  // a span's worth: no allocation while looking ahead
 }
 
@@ -152,7 +153,12 @@ void Marks::look_ahead_to(ReadAhead& ahead, size_t index) {
     const MarketEvent* event = ahead.peek(ahead_index_);
     if (event == nullptr) break;  // the span's events were read: not reached
     const keel_timestamp_t ts = event->ts();
-    apply(*event, ts, true);
+    if (event->kind == MarketEventKind::quote && !underlies_model_[event->instrument()]) {
+      remember(event->instrument());  // as update() does for the loop
+      mark_quote(event->as.quote);
+    } else {
+      apply(*event, ts, true);
+    }
     if (ts >= ahead_next_sample_) {  // the loop samples here: options re-marked
       if (!all_models_.empty()) mark_by_model(all_models_, ts, true);
       const int64_t interval = config_.equity_interval_ns;
@@ -162,9 +168,10 @@ void Marks::look_ahead_to(ReadAhead& ahead, size_t index) {
 }
 
 void Marks::end_look_ahead() {
-  for (auto undo = undo_.rbegin(); undo != undo_.rend(); ++undo) {
-    table_.restore(undo->instrument, undo->mark, undo->marked);
-    mids_[undo->instrument] = undo->mid;
+  for (const Undo& undo : undo_) {
+    table_.restore(undo.instrument, undo.mark, undo.marked);
+    mids_[undo.instrument] = undo.mid;
+    remembered_[undo.instrument] = 0;
   }
   undo_.clear();
   ahead_index_ = 0;

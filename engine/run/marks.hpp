@@ -118,7 +118,10 @@ class Marks {
   }
   void set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead);
   // Keeps an instrument's mid and mark as they are, to put back.
+  // (Once per instrument and look-ahead: the first state is the one to put back.)
   void remember(keel_instrument_id_t instrument) {
+    if (remembered_[instrument]) return;
+    remembered_[instrument] = 1;
     undo_.push_back(
         {instrument, table_.get(instrument), table_.has(instrument), mids_[instrument]});
   }
@@ -146,6 +149,7 @@ class Marks {
   size_t ahead_index_ = 0;
   keel_timestamp_t ahead_next_sample_ = 0;
   std::vector<Undo> undo_;
+  std::vector<uint8_t> remembered_;  // per instrument: in undo_
   std::vector<double> peak_equity_;
 };
 

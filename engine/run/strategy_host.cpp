@@ -45,11 +45,18 @@ void StrategyHost::add(const StrategySpec& spec, std::unique_ptr<StrategyInstanc
   slot.cursor = slot.instance->batch_cursor();
   slot.batched = slot.instance->takes_batches();
   slot.window = kFirstWindow;
-  slot.subscribed.assign(config_.instruments.size(), false);
+  if (slot.cursor != nullptr) {
+    slot.span.resize(kMaxSpan);
+    slot.span_seq.resize(kMaxSpan);
+  } else {
+    slot.span.resize(1);
+    slot.span_seq.resize(1);
+  }
+  slot.subscribed.assign(config_.instruments.size(), 0);
   for (const std::string& symbol : spec.instruments) {
     const keel_instrument_id_t id = *config_.instruments.find(symbol);  // checked by the config
     slot.instruments.push_back(id);
-    slot.subscribed[id] = true;
+    slot.subscribed[id] = 1;
     subscribers_[id].push_back(slots_.size());
   }
   slots_.push_back(std::move(slot));
@@ -154,31 +161,38 @@ void StrategyHost::failed(size_t s, const Status& status) {
 // ---- batch delivery -------------------------------------------------------------------
 
 void StrategyHost::gather(Slot& slot, const MarketEvent& first) {
-  slot.span.clear();
-  slot.span_seq.clear();
-  slot.span_pos = 0;
+  // Sized once (add): filled by index, the most frequent copy in batch
+  // delivery, with no capacity checks.
+  keel_event_t* span = slot.span.data();
+  uint64_t* seqs = slot.span_seq.data();
+  size_t n = 0;
   const auto append = [&](const MarketEvent& event, uint64_t seq) {
-    keel_event_t& tagged = slot.span.emplace_back();
+    keel_event_t& tagged = span[n];
     tagged.kind = static_cast<uint32_t>(event.kind);
     tagged.reserved = 0;
     std::memcpy(&tagged.as, &event.as, sizeof event.as);
-    slot.span_seq.push_back(seq);
+    seqs[n++] = seq;
   };
-  append(first, ahead_.seq());
-  if (slot.cursor == nullptr) return;  // spans of one
-  for (size_t i = 0; i < kMaxLookAhead && slot.span.size() < kMaxSpan; ++i) {
-    const MarketEvent* next = ahead_.peek(i);
-    if (next == nullptr || (config_.end_ns && next->ts() >= *config_.end_ns)) break;
-    if (!slot.subscribed[next->instrument()]) continue;
-    if (next->kind != first.kind) break;
-    append(*next, ahead_.seq() + 1 + i);
+  const uint64_t seq = ahead_.seq();
+  append(first, seq);
+  if (slot.cursor != nullptr) {  // else spans of one
+    const keel_timestamp_t end = config_.end_ns.value_or(INT64_MAX);
+    for (size_t i = 0; i < kMaxLookAhead && n < kMaxSpan; ++i) {
+      const MarketEvent* next = ahead_.peek(i);
+      if (next == nullptr || next->ts() >= end) break;
+      if (!slot.subscribed[next->instrument()]) continue;
+      if (next->kind != first.kind) break;
+      append(*next, seq + 1 + i);
+    }
   }
+  slot.span_count = n;
+  slot.span_pos = 0;
 }
 
 size_t StrategyHost::deliverable(size_t s) {
   const Slot& slot = slots_[s];
   if (slot.cursor == nullptr) return 1;
-  const size_t end = std::min(slot.span.size(), slot.span_pos + slot.window);
+  const size_t end = std::min(slot.span_count, slot.span_pos + slot.window);
   const keel_timestamp_t due = broker_->earliest_pending(s);
   const std::optional<double>& kill_at = slot.spec->risk.max_drawdown_pct;
   double peak = kill_at ? marks_.peak_equity()[s] : 0;
@@ -201,7 +215,7 @@ size_t StrategyHost::deliverable(size_t s) {
 void StrategyHost::deliver_span(size_t s, const MarketEvent& event) {
   Slot& slot = slots_[s];
   const uint64_t seq = ahead_.seq();
-  if (slot.span_pos >= slot.span.size() || slot.span_seq[slot.span_pos] != seq) gather(slot, event);
+  if (slot.span_pos >= slot.span_count || slot.span_seq[slot.span_pos] != seq) gather(slot, event);
   const size_t count = deliverable(s);
   span_ =
       OpenSpan{s, slot.span.data() + slot.span_pos, slot.span_seq.data() + slot.span_pos, count, 0};

@@ -131,7 +131,7 @@ class StrategyHost final : public RunServices, public BrokerClient {
     const StrategySpec* spec = nullptr;
     std::unique_ptr<StrategyInstance> instance;
     std::vector<keel_instrument_id_t> instruments;
-    std::vector<bool> subscribed;  // per instrument
+    std::vector<uint8_t> subscribed;  // per instrument: 1 if it trades it
     bool active = true;
     bool in_stop = false;  // inside on_stop: orders are refused
     bool killed = false;   // stopped by the kill switch: still gets on_stop
@@ -139,8 +139,9 @@ class StrategyHost final : public RunServices, public BrokerClient {
     // ---- batch delivery ----
     bool batched = false;            // takes spans (on_events and the extension)
     const size_t* cursor = nullptr;  // its batch cursor; null: spans of one
-    std::vector<keel_event_t> span;  // gathered, in loop order
+    std::vector<keel_event_t> span;  // gathered, in loop order (span_count of them)
     std::vector<uint64_t> span_seq;  // their sequence numbers
+    size_t span_count = 0;
     size_t span_pos = 0;             // the first not yet handled
     size_t window = 0;               // the most events the next delivery offers
     uint64_t handled_seq = 0;        // the last event it handled
