@@ -21,7 +21,11 @@ void collect_shadowed(const CLI::App& app, const std::string& path, std::vector<
 void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_option("--plugin-path", options.plugin_paths,
                  "Folder to search for plugins first (repeatable; searched in the order given)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      // One folder per --plugin-path: a vector option would otherwise also
+      // take the words after it, e.g. the id in `plugin inspect --plugin-path
+      // DIR ID`.
+      ->allow_extra_args(false);
   app.add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   // Inherited by subcommands made after this (CLI11 copies it at creation),

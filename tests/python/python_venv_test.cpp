@@ -112,7 +112,7 @@ TEST_F(PythonVenv, WithoutTheVenvTheImportFailsClearly) {
   const std::string file = run_file(dir, dir.write("probe.py", kScript));
   const KeelRun r =
       run_keel({"run", file, "--quiet", "--log-level", "info"}, {{"VIRTUAL_ENV", ""}});
-  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.exit_code, 3) << r;  // the strategy's plugin cannot be loaded
   EXPECT_THAT(r.err, HasSubstr("No module named 'keel_venv_probe'")) << r;
   EXPECT_THAT(r.err, HasSubstr("probe.py:2")) << r;
   // keel's own python3, not whichever python3 is first on PATH.
