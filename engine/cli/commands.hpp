@@ -12,12 +12,6 @@
 
 namespace keel::cli {
 
-// Options every command shares.
-struct GlobalOptions {
-  std::vector<std::string> plugin_paths;
-  std::string log_level = "warn";
-};
-
 // A registered subcommand: run() returns the process exit code.
 using CommandRunner = std::function<int(Host&)>;
 

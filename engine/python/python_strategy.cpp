@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <pybind11/embed.h>
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "engine/python/bindings.hpp"
+#include "engine/python/interpreter_choice.hpp"
 #include "keel/version.h"
 
 namespace keel::python {
@@ -22,13 +26,49 @@ namespace {
 
 // ---- the interpreter -------------------------------------------------------------
 
+// Starts CPython as pybind11's initialize_interpreter(bool ...) does (an
+// isolated config that still reads PYTHON* variables), with no signal
+// handlers of its own and the executable interpreter_choice.hpp picks.
+Status initialize(const InterpreterChoice& choice) {
+  PyConfig config;
+  PyConfig_InitIsolatedConfig(&config);
+  config.isolated = 0;
+  config.use_environment = 1;
+  config.install_signal_handlers = 0;
+  if (!choice.executable.empty()) {
+    PyStatus set = PyConfig_SetBytesString(&config, &config.executable, choice.executable.c_str());
+    if (PyStatus_Exception(set)) {
+      PyConfig_Clear(&config);
+      return Status(KEEL_ERR_UNSUPPORTED,
+                    "cannot set the embedded Python's executable to " + choice.executable.string());
+    }
+  }
+  try {
+    py::initialize_interpreter(&config, 0, nullptr, /*add_program_dir_to_path=*/false);
+  } catch (const std::runtime_error& e) {  // config is cleared by pybind11
+    return Status(
+        KEEL_ERR_UNSUPPORTED,
+        std::string("the embedded Python did not start: ") + e.what() +
+            (choice.venv.empty() ? std::string()
+                                 : " (with the virtual environment " + choice.venv.string() + ")"));
+  }
+  return Status();
+}
+
 Status start_once() {
   keel_module_anchor();
-  py::initialize_interpreter(/*init_signal_handlers=*/false, 0, nullptr,
-                             /*add_program_dir_to_path=*/false);
+  const InterpreterChoice choice = choose_interpreter(std::getenv("VIRTUAL_ENV"));
+  for (const std::string& warning : choice.warnings) spdlog::warn("{}", warning);
+  if (Status s = initialize(choice); !s) return s;
   Status status;
   try {
-    py::module_::import("sys").attr("argv") = py::make_tuple("keel");
+    py::module_ sys = py::module_::import("sys");
+    sys.attr("argv") = py::make_tuple("keel");
+    spdlog::info("embedded Python {}: sys.executable {}, sys.prefix {}, {}",
+                 embedded_python_version(), py::str(sys.attr("executable")).cast<std::string>(),
+                 py::str(sys.attr("prefix")).cast<std::string>(),
+                 choice.venv.empty() ? std::string("no virtual environment")
+                                     : "virtual environment " + choice.venv.string());
     py::module_::import("keel");  // imports numpy
   } catch (py::error_already_set& e) {
     status = Status(KEEL_ERR_UNSUPPORTED,
