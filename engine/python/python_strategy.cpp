@@ -131,7 +131,10 @@ PythonError describe(py::error_already_set& e, const std::string& script) {
                      where->function + ")";
     }
   }
-  py::list lines = py::module_::import("traceback").attr("format_exception")(type, value, e.trace());
+  // An exception raised by the call itself (a callback with the wrong
+  // signature: TypeError) has no traceback.
+  py::object trace = e.trace() ? py::reinterpret_borrow<py::object>(e.trace()) : py::none();
+  py::list lines = py::module_::import("traceback").attr("format_exception")(type, value, trace);
   for (py::handle line : lines) out.traceback += line.cast<std::string>();
   return out;
 }
@@ -170,6 +173,43 @@ std::string classes_defined(const py::module_& module, const std::string& script
 
 // ---- the adapter -------------------------------------------------------------------------
 
+// The per-event paths hand a strategy a keel.Quote / keel.Trade / keel.Bar.
+// Making a new pybind11 object for every event (type lookup, allocation,
+// registration in pybind11's instance map, deallocation) was most of a
+// no-op callback's cost. Each adapter keeps one object per kind and writes
+// the next event into it in place, as long as nobody else holds it: when
+// the strategy kept the object it was given (a reference still held after
+// the call), the next event gets a new one, so an object a strategy keeps
+// never changes under it.
+template <class Event>
+class ReusableEvent {
+ public:
+  py::object get(const Event& event) {
+    if (object_ && Py_REFCNT(object_.ptr()) == 1) {  // only we hold it
+      *slot_ = event;
+      return object_;
+    }
+    object_ = fresh(event);
+    slot_ = object_.template cast<Event*>();
+    return object_;
+  }
+
+ private:
+  // py::cast looks the C++ type up by name (a hash of typeid's name and a
+  // strcmp) on every call; here the lookup is done once.
+  static py::object fresh(const Event& event) {
+    static const py::detail::type_info* const info = py::detail::get_type_info(typeid(Event));
+    if (info == nullptr) return py::cast(event);
+    return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
+        &event, py::return_value_policy::copy, py::handle(), info,
+        [](const void* from) -> void* { return new Event(*static_cast<const Event*>(from)); },
+        nullptr));
+  }
+  py::object object_;
+  Event* slot_ = nullptr;
+};
+
+
 struct Adapter {
   const Script* script = nullptr;
   std::shared_ptr<HostContext> context;
@@ -178,6 +218,10 @@ struct Adapter {
   py::object on_start, on_quote, on_trade, on_bar, on_order_update, on_fill, on_timer, on_stop;
   py::object on_quotes, on_trades, on_bars;
   size_t consumed = 0;
+  // The per-event objects, reused while only the adapter holds them.
+  ReusableEvent<keel_quote_t> quote;
+  ReusableEvent<keel_trade_t> trade;
+  ReusableEvent<keel_bar_t> bar;
 
   bool broke_thread_rule() const { return context->broke_thread_rule(); }
 };
@@ -218,7 +262,13 @@ keel_status_t guarded(Adapter& a, const char* member, keel_error_t* err, Body&& 
     }
     return KEEL_OK;
   } catch (py::error_already_set& e) {
-    PythonError error = describe(e, a.script->path);
+    PythonError error;
+    try {
+      error = describe(e, a.script->path);
+    } catch (const std::exception& inner) {  // nothing may leave through the C table
+      error.message = std::string(member) + " raised an exception that could not be described (" +
+                      inner.what() + ")";
+    }
     if (a.context->host != nullptr && a.context->host->log != nullptr) {
       const std::string log = std::string(member) + " raised " + error.message + "\n" +
                               error.traceback;
@@ -263,9 +313,15 @@ keel_status_t on_start(void* self, const keel_strategy_start_t* start, keel_erro
 void deliver(Adapter& a, const keel_event_t& event) {
   const py::object* callback = nullptr;
   switch (event.kind) {
-    case KEEL_EVENT_QUOTE: callback = &a.on_quote; break;
-    case KEEL_EVENT_TRADE: callback = &a.on_trade; break;
-    case KEEL_EVENT_BAR: callback = &a.on_bar; break;
+    case KEEL_EVENT_QUOTE:
+      if (!a.on_quote.is_none()) a.on_quote(a.quote.get(event.as.quote));
+      return;
+    case KEEL_EVENT_TRADE:
+      if (!a.on_trade.is_none()) a.on_trade(a.trade.get(event.as.trade));
+      return;
+    case KEEL_EVENT_BAR:
+      if (!a.on_bar.is_none()) a.on_bar(a.bar.get(event.as.bar));
+      return;
     case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
     case KEEL_EVENT_FILL: callback = &a.on_fill; break;
     case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
@@ -274,38 +330,22 @@ void deliver(Adapter& a, const keel_event_t& event) {
   if (!callback->is_none()) (*callback)(make_event(event));
 }
 
-// A keel.Quote for the per-event path, the hottest one: make_quote's
-// py::cast looks the C++ type up by name (a hash of typeid's name and a
-// strcmp) on every call, a quarter of a no-op on_quote's cost; here the
-// lookup is done once. Same object, same copy, same holder as py::cast.
-py::object quote_object(const keel_quote_t& quote) {
-  static const py::detail::type_info* const info =
-      py::detail::get_type_info(typeid(keel_quote_t));
-  if (info == nullptr) return make_quote(quote);
-  return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
-      &quote, py::return_value_policy::copy, py::handle(), info,
-      [](const void* from) -> void* {
-        return new keel_quote_t(*static_cast<const keel_quote_t*>(from));
-      },
-      nullptr));
-}
-
 keel_status_t on_quote(void* self, const keel_quote_t* quote, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_quote", err, [&] {
-    if (!a.on_quote.is_none()) a.on_quote(quote_object(*quote));
+    if (!a.on_quote.is_none()) a.on_quote(a.quote.get(*quote));
   });
 }
 keel_status_t on_trade(void* self, const keel_trade_t* trade, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_trade", err, [&] {
-    if (!a.on_trade.is_none()) a.on_trade(make_trade(*trade));
+    if (!a.on_trade.is_none()) a.on_trade(a.trade.get(*trade));
   });
 }
 keel_status_t on_bar(void* self, const keel_bar_t* bar, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_bar", err, [&] {
-    if (!a.on_bar.is_none()) a.on_bar(make_bar(*bar));
+    if (!a.on_bar.is_none()) a.on_bar(a.bar.get(*bar));
   });
 }
 keel_status_t on_order_update(void* self, const keel_order_update_t* update, keel_error_t* err) {

@@ -19,6 +19,7 @@ namespace keel::cli_test {
 namespace {
 
 using nlohmann::json;
+using ::testing::AllOf;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -284,6 +285,34 @@ TEST(PythonRun, AnExceptionStopsTheRunNamingTheScriptLineAndKeepsTheOutputs) {
   EXPECT_THAT(summary["strategies"][0]["status"].get<std::string>(), HasSubstr("stopped: "));
   EXPECT_TRUE(std::filesystem::exists(dir.file("out/fills.csv")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("out/equity.csv")));
+}
+
+// keel hands the per-event callbacks one reused object per kind while only
+// it holds that object (engine/python/python_strategy.cpp, ReusableEvent);
+// a bar the strategy keeps must keep its values and be its own object.
+TEST(PythonRun, AnEventObjectAStrategyKeepsNeverChanges) {
+  TempDir dir;
+  KeelRun r = run_with(dir, "keeps", run_file(python(kScripts + "/keeps_events.py", "KeepsEveryOther"),
+                                              dir.file("out")));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  // on_stop checks the kept bars; what it raises marks the strategy stopped.
+  EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
+}
+
+// A callback with the wrong signature raises TypeError from the call itself,
+// with no traceback: keel reports Python's message (it aborted before). A
+// failing on_stop marks the strategy stopped; the run had ended already.
+TEST(PythonRun, ACallbackWithTheWrongSignatureIsReportedNotACrash) {
+  TempDir dir;
+  KeelRun r = run_with(
+      dir, "signature",
+      run_file(python(kScripts + "/keeps_events.py", "StopWithoutItsArgument"), dir.file("out")));
+  EXPECT_FALSE(r.signaled) << r;
+  EXPECT_EQ(r.exit_code, 0) << r;
+  const std::string why = "on_stop() takes 1 positional argument but 2 were given";
+  EXPECT_THAT(r.err, HasSubstr("TypeError: StopWithoutItsArgument." + why)) << r;
+  EXPECT_THAT(summary_of(dir, "out")["strategies"][0]["status"].get<std::string>(),
+              AllOf(StartsWith("stopped: "), HasSubstr(why)));
 }
 
 TEST(PythonRun, OrdersOnUnknownOrUnsubscribedInstrumentsStopTheStrategyClearly) {
