@@ -46,7 +46,7 @@ PY
     else
       # Differences other than files only in the new report.
       problems=$(diff -r -q "$ref/$name" "$dest" | grep -v "^Only in $dest: " || true)
-      added=$(diff -r -q "$ref/$name" "$dest" | sed -n "s|^Only in $dest: ||p" | tr '\n' ' ')
+      added=$(diff -r -q "$ref/$name" "$dest" | sed -n "s|^Only in $dest: ||p" | tr '\n' ' ' || true)
       if [ -z "$problems" ]; then
         echo "same $name ($(ls "$ref/$name" | wc -l) files)${added:+; new: $added}"
       else
