@@ -21,8 +21,9 @@ namespace keel {
 
 // The files a report consists of, manifest.json first. A report file added
 // later is added here, so that runs move and remove it too.
-inline constexpr std::string_view kReportFileNames[] = {"manifest.json", "summary.json",
-                                                        "fills.csv", "orders.csv", "equity.csv"};
+inline constexpr std::string_view kReportFileNames[] = {
+    "manifest.json", "summary.json",           "fills.csv", "orders.csv",
+    "equity.csv",    "equity_by_strategy.csv", "trades.csv"};
 
 // `<dir>/previous`.
 std::filesystem::path previous_report_folder(const std::filesystem::path& dir);

@@ -1,6 +1,7 @@
 // engine/report/run_report.cpp — the files of a run's output folder.
 #include "engine/report/run_report.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -20,6 +21,8 @@ constexpr size_t kStreamBuffer = 64 * 1024;
 constexpr const char* kFillsName = "fills.csv";
 constexpr const char* kEquityName = "equity.csv";
 constexpr const char* kOrdersName = "orders.csv";
+constexpr const char* kEquityByStrategyName = "equity_by_strategy.csv";
+constexpr const char* kTradesName = "trades.csv";
 constexpr const char* kSummaryName = "summary.json";
 constexpr const char* kManifestName = "manifest.json";
 
@@ -31,6 +34,10 @@ constexpr const char* kOrdersHeader =
     "order_id,strategy,instrument,side,type,time_in_force,quantity,limit_price,stop_price,"
     "client_tag,submitted_ts,last_update_ts,state,filled_quantity,average_fill_price,fees,"
     "reason\n";
+constexpr const char* kEquityByStrategyHeader = "ts,strategy,equity\n";
+constexpr const char* kTradesHeader =
+    "strategy,instrument,direction,entry_ts,exit_ts,duration_ns,quantity,entry_price,exit_price,"
+    "pnl,fees,net_pnl,open\n";
 
 // Rows are written at least this often (wall time), and at the end.
 constexpr auto kFlushInterval = std::chrono::seconds(1);
@@ -87,11 +94,13 @@ void append_timestamp(std::string& out, int64_t ns) {
   out.append(buf, format_timestamp_to(buf, ns));
 }
 
-void append_uint(std::string& out, uint64_t value) {
+template <typename Int>
+void append_int(std::string& out, Int value) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
   if (ec == std::errc()) out.append(buf, end);
 }
+void append_uint(std::string& out, uint64_t value) { append_int(out, value); }
 
 // (A plain loop: string_view::find_first_of calls memchr once per
 // character of the text, which showed in order-heavy runs.)
@@ -179,6 +188,31 @@ void append_order_row(std::string& out, const OrderRecord& o) {
   out.push_back('\n');
 }
 
+// An open trade leaves exit_ts and duration_ns empty, and exit_price when
+// nothing reduced it yet.
+void append_trade_row(std::string& out, const TradeRecord& t) {
+  append_text(out, t.strategy);
+  out.push_back(',');
+  append_text(out, t.instrument);
+  out.append(t.direction < 0 ? ",short," : ",long,");
+  append_timestamp(out, t.entry_ts);
+  out.push_back(',');
+  if (!t.open) append_timestamp(out, t.exit_ts);
+  out.push_back(',');
+  if (!t.open) append_int(out, t.exit_ts - t.entry_ts);
+  out.push_back(',');
+  append_number(out, t.quantity);
+  out.push_back(',');
+  append_number(out, t.entry_price);
+  out.push_back(',');
+  if (!t.open || t.exit_price != 0) append_number(out, t.exit_price);
+  for (double v : {t.pnl, t.fees, t.net_pnl}) {
+    out.push_back(',');
+    append_number(out, v);
+  }
+  out.append(t.open ? ",1\n" : ",0\n");
+}
+
 std::string dump(const nlohmann::ordered_json& doc) {
   // Invalid UTF-8 in a name is replaced, never thrown.
   return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
@@ -187,13 +221,14 @@ std::string dump(const nlohmann::ordered_json& doc) {
 }  // namespace
 
 struct RunReportWriter::Files {
-  RowFile fills, equity, orders;
+  RowFile fills, equity, orders, equity_by_strategy, trades;
   std::chrono::steady_clock::time_point last_write;
 
+  auto all() {
+    return std::array<RowFile*, 5>{&fills, &equity, &orders, &equity_by_strategy, &trades};
+  }
   void flush_all() {
-    fills.flush();
-    equity.flush();
-    orders.flush();
+    for (RowFile* file : all()) file->flush();
     last_write = std::chrono::steady_clock::now();
   }
 };
@@ -220,7 +255,9 @@ Result<RunReportWriter> RunReportWriter::open(const fs::path& dir, const Manifes
   const std::pair<RowFile*, std::pair<const char*, const char*>> streams[] = {
       {&f.fills, {kFillsName, kFillsHeader}},
       {&f.equity, {kEquityName, kEquityHeader}},
-      {&f.orders, {kOrdersName, kOrdersHeader}}};
+      {&f.orders, {kOrdersName, kOrdersHeader}},
+      {&f.equity_by_strategy, {kEquityByStrategyName, kEquityByStrategyHeader}},
+      {&f.trades, {kTradesName, kTradesHeader}}};
   for (const auto& [file, name_header] : streams) {
     if (Status s = file->open(dir / name_header.first, kStreamBuffer); !s) return s;
     file->append(name_header.second);
@@ -247,9 +284,7 @@ void RunReportWriter::flush_if_due() {
   if (finished_ || !files_) return;
   if (std::chrono::steady_clock::now() - files_->last_write >= kFlushInterval) files_->flush_all();
   // (Also a write that a full buffer made since the last call.)
-  keep(files_->fills.error());
-  keep(files_->equity.error());
-  keep(files_->orders.error());
+  for (RowFile* file : files_->all()) keep(file->error());
 }
 
 void RunReportWriter::update_manifest(const Manifest& manifest) {
@@ -308,6 +343,28 @@ void RunReportWriter::order(const OrderRecord& o) {
   row_written();
 }
 
+void RunReportWriter::strategy_equity(const StrategyEquitySample& e) {
+  if (finished_ || !files_) return;
+  std::string& l = line_;
+  l.clear();
+  append_timestamp(l, e.ts);
+  l.push_back(',');
+  append_text(l, e.strategy);
+  l.push_back(',');
+  append_number(l, e.equity);
+  l.push_back('\n');
+  files_->equity_by_strategy.append(l);
+  row_written();
+}
+
+void RunReportWriter::trade(const TradeRecord& t) {
+  if (finished_ || !files_) return;
+  line_.clear();
+  append_trade_row(line_, t);
+  files_->trades.append(line_);
+  row_written();
+}
+
 Status RunReportWriter::finish(const RunSummary& summary, const Manifest& manifest) {
   if (finished_ || !files_)
     return Status(KEEL_ERR_INVALID_ARGUMENT,
@@ -315,7 +372,7 @@ Status RunReportWriter::finish(const RunSummary& summary, const Manifest& manife
   finished_ = true;
 
   // The rows first, on disk, then the files that say the run is over.
-  for (RowFile* file : {&files_->fills, &files_->equity, &files_->orders}) {
+  for (RowFile* file : files_->all()) {
     keep(file->sync());
     file->close();
   }

@@ -10,6 +10,17 @@
 //                 state,filled_quantity,average_fill_price,fees,reason
 //                 every order's final record, in order_id order, streamed as
 //                 the orders finish (an order waits for those before it)
+//   equity_by_strategy.csv  ts,strategy,equity
+//                 at every equity.csv sample, one row per strategy (run
+//                 file order): its own account's equity; the rows of one ts
+//                 sum to equity.csv's equity. Streamed
+//   trades.csv    strategy,instrument,direction,entry_ts,exit_ts,duration_ns,
+//                 quantity,entry_price,exit_price,pnl,fees,net_pnl,open
+//                 round trips (TradeRecord), streamed as they close, then
+//                 those still open at the end (open 1: exit_ts and
+//                 duration_ns empty, exit_price empty until something
+//                 reduced the trade, pnl including the unrealised PnL at the
+//                 last mark); direction long|short, duration_ns an integer
 //   summary.json  the RunSummary (keys in a fixed order), at the end
 //   manifest.json how the run stands ("status": running, then completed,
 //                 interrupted or failed: <why>) and what it was made of: keel
@@ -37,10 +48,9 @@
 // How a run keeps its rows and says how it ended:
 //   - open() takes the folder (report_folder.hpp: the report a previous run
 //     left moves into `previous/`; other files are never touched), then
-//     writes manifest.json with "status": "running", then creates fills.csv,
-//     equity.csv and orders.csv under their final names with their header
-//     rows. The CSV files are not written as `.partial` and renamed: a
-//     manifest that says "running" already tells a reader the rows stop
+//     writes manifest.json with "status": "running", then creates the CSV
+//     files under their final names with their header rows. The CSV files are not written as
+//     `.partial` and renamed: a manifest that says "running" already tells a reader the rows stop
 //     where the run stopped, and a run killed outright (SIGKILL, a segfault)
 //     then leaves its rows where a reader looks for them.
 //   - Rows go to a buffer per file and are written in whole rows
@@ -61,7 +71,7 @@
 //     when they can still be written; a manifest that cannot be written
 //     stays "running".
 //
-// Memory stays flat: fills, equity and order rows go straight to buffered
+// Memory stays flat: every CSV row goes straight to buffered
 // streams; only the performance tracker's bounded state is kept.
 //
 // Threading: one writer is used from one thread (the loop's).
@@ -105,10 +115,9 @@ class RunReportWriter final : public RunRecorder {
 
   // Takes `dir` (creating it and its parents, moving a previous report into
   // `previous/`), writes manifest.json with status "running" and the rest of
-  // `manifest`, and creates fills.csv, equity.csv and orders.csv with their
-  // header rows. KEEL_ERR_INVALID_ARGUMENT naming the path and the system's
-  // reason when the folder cannot be taken; KEEL_ERR_INTERNAL with a
-  // write_error_message when a file cannot be written.
+  // `manifest`, and creates the five CSV files with their header rows. KEEL_ERR_INVALID_ARGUMENT
+  // naming the path and the system's reason when the folder cannot be taken; KEEL_ERR_INTERNAL with
+  // a write_error_message when a file cannot be written.
   static Result<RunReportWriter> open(const std::filesystem::path& dir,
                                       const Manifest& manifest = {});
 
@@ -120,12 +129,15 @@ class RunReportWriter final : public RunRecorder {
   // saying "running".
   ~RunReportWriter() override;
 
-  // One fills.csv / equity.csv / orders.csv row. A failed write shows in
-  // write_error() from the next flush_if_due() on. Ignored after finish(). Orders are written in the order
-  // given: the engine gives them in order_id order.
+  // One fills.csv / equity.csv / orders.csv / equity_by_strategy.csv /
+  // trades.csv row. A failed write shows in
+  // write_error() from the next flush_if_due() on. Ignored after finish(). Orders are written in
+  // the order given: the engine gives them in order_id order.
   void fill(const FillRecord& fill) override;
   void equity(const EquitySample& sample) override;
   void order(const OrderRecord& order) override;
+  void strategy_equity(const StrategyEquitySample& sample) override;
+  void trade(const TradeRecord& trade) override;
 
   // Writes the buffered rows when a second or more has passed since the
   // last write, and takes note of failed writes: for the run's progress
@@ -144,7 +156,7 @@ class RunReportWriter final : public RunRecorder {
   // caller to put in the RunSummary it passes to finish().
   const PerformanceTracker& performance() const { return performance_; }
 
-  // Writes the last rows and fsyncs fills.csv, equity.csv and orders.csv,
+  // Writes the last rows and fsyncs the CSV files,
   // then writes summary.json and manifest.json (atomically, manifest last)
   // with `summary.status` as the run's status, or "failed: <error>" when a
   // write failed, and removes `previous/` when the status is "completed".
@@ -157,7 +169,7 @@ class RunReportWriter final : public RunRecorder {
   bool moved_previous_report() const { return moved_previous_; }
 
  private:
-  struct Files;  // the three RowFiles and when they were last written
+  struct Files;  // the RowFiles and when they were last written
   RunReportWriter() = default;
   void row_written();
   void keep(Status status);

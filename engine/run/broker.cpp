@@ -29,7 +29,8 @@ Broker::Broker(const RunConfig& config, RunState& state, Portfolio& book, Portfo
       client_(client),
       venue_(config.venue, config.instruments.size(), orders_),
       pending_count_(config.strategies.size(), 0),
-      orders_of_(config.strategies.size()) {
+      orders_of_(config.strategies.size()),
+      round_trips_(config) {
   for (StrategyOrders& o : orders_of_) {
     o.open_buy.assign(config.instruments.size(), 0.0);
     o.open_sell.assign(config.instruments.size(), 0.0);
@@ -287,8 +288,8 @@ void Broker::book_fills(RunRecorder& recorder) {
     if (ve.kind == VenueEvent::Kind::fill) {
       const double fee = fee_for(order, ve.quantity, ve.price, ve.liquidity);
       order.fees += fee;
-      book_.apply_fill(order.strategy, order.request.instrument, order.request.side, ve.quantity,
-                       ve.price, fee);
+      const double realized = book_.apply_fill(order.strategy, order.request.instrument,
+                                               order.request.side, ve.quantity, ve.price, fee);
       (order.is_buy() ? mine.open_buy : mine.open_sell)[order.request.instrument] -= ve.quantity;
       mine.held -= order.hold_per_unit * ve.quantity;
       if (ve.state == KEEL_ORDER_FILLED) release_open(order);
@@ -296,6 +297,10 @@ void Broker::book_fills(RunRecorder& recorder) {
       recorder.fill(FillRecord{now, config_.strategies[order.strategy].name,
                                config_.instruments.get(order.request.instrument).symbol, order.id,
                                order.request.side, ve.quantity, ve.price, fee, ve.liquidity});
+      round_trips_.fill(order.strategy, order.request.instrument, now, order.request.side,
+                        ve.quantity, ve.price, fee, realized,
+                        book_.position(order.strategy, order.request.instrument).quantity,
+                        recorder);
       PendingEvent report;
       report.ts = now + config_.venue.report_latency_ns;
       report.kind = PendingEvent::Kind::fill_report;

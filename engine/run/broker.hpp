@@ -28,6 +28,7 @@
 #include "engine/run/order.hpp"
 #include "engine/run/pending_events.hpp"
 #include "engine/run/portfolio.hpp"
+#include "engine/run/round_trips.hpp"
 #include "engine/run/run_state.hpp"
 #include "engine/run/venue.hpp"
 
@@ -116,6 +117,9 @@ class Broker {
       record_front_retired(recorder);
   }
   void record_all(RunRecorder& recorder);
+  // Hands the round trips still open to the recorder, valued at the book's
+  // marks (once, at the end of the run, after the last equity sample).
+  void record_open_trades(RunRecorder& recorder) { round_trips_.record_open(book_, recorder); }
 
   // ---- what batch delivery asks ----
   keel_timestamp_t earliest_pending(size_t strategy) const {
@@ -174,6 +178,7 @@ class Broker {
   std::vector<StrategyOrders> orders_of_;  // per strategy
   std::vector<VenueEvent> venue_events_;   // reused, no allocation per event
   OrderRecord order_record_;               // reused
+  RoundTrips round_trips_;                 // the true book's round trips (trades.csv)
 };
 
 }  // namespace keel

@@ -145,7 +145,8 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
   while (event != nullptr && config_.start_ns && event->ts() < *config_.start_ns) {
     event = next_event();
   }
-  const keel_timestamp_t end = config_.end_ns.value_or(std::numeric_limits<keel_timestamp_t>::max());
+  const keel_timestamp_t end =
+      config_.end_ns.value_or(std::numeric_limits<keel_timestamp_t>::max());
   if (event != nullptr && event->ts() >= end) event = nullptr;
   first_ts_ = event != nullptr ? event->ts() : config_.start_ns.value_or(0);
   state_.now = first_ts_;
@@ -204,6 +205,7 @@ void Engine::finish(RunRecorder& recorder) {
   marks_.sample(book_, state_.now, recorder, /*at_end=*/true);
   // Every order is final now (a run that failed may leave events unhandled).
   broker_.record_all(recorder);
+  broker_.record_open_trades(recorder);
 }
 
 RunResult Engine::collect() {

@@ -22,6 +22,11 @@ Marks::Marks(const RunConfig& config, RunState& state)
       underlies_model_(config.instruments.size(), 0),
       remembered_(config.instruments.size(), 0) {
   undo_.reserve(1024);  // a span's worth: no allocation while looking ahead
+  by_strategy_.resize(config.strategies.size());
+  for (size_t s = 0; s < by_strategy_.size(); ++s) {
+    by_strategy_[s].strategy_index = static_cast<uint32_t>(s);
+    by_strategy_[s].strategy = config.strategies[s].name;
+  }
 }
 
 void Marks::add_model_mark(keel_instrument_id_t option, std::shared_ptr<ModelInstance> model) {
@@ -143,6 +148,13 @@ void Marks::sample(const Portfolio& book, keel_timestamp_t ts, RunRecorder& reco
   if (at_end && last_sample_ && std::memcmp(&*last_sample_, &sample, sizeof sample) == 0) return;
   last_sample_ = sample;
   recorder.equity(sample);
+  // Each strategy's book: Portfolio::total() sums these very accounts, in
+  // this order, so the rows of one sample add up to its equity exactly.
+  for (StrategyEquitySample& row : by_strategy_) {
+    row.ts = ts;
+    row.equity = book.account(row.strategy_index).equity;
+    recorder.strategy_equity(row);
+  }
   const int64_t interval = config_.equity_interval_ns;
   next_sample_ = (ts / interval + 1) * interval;
 }

@@ -65,8 +65,8 @@ class Marks {
   void start(keel_timestamp_t first) { next_sample_ = first; }
   bool sample_due(keel_timestamp_t now) const { return now >= next_sample_; }
   // Re-marks the model-marked options at `ts` and records the run's total
-  // account. `at_end`: not again when the last sample already shows this
-  // moment and account.
+  // account, then each strategy's equity (its own account). `at_end`: not
+  // again when the last sample already shows this moment and account.
   void sample(const Portfolio& book, keel_timestamp_t ts, RunRecorder& recorder,
               bool at_end = false);
 
@@ -135,7 +135,7 @@ class Marks {
   MarkTable table_;
   std::vector<double> mids_;  // per instrument, the last quote mid (0: none yet)
   std::vector<std::vector<ModelGroup>> by_underlying_;  // per instrument
-  std::vector<uint8_t> underlies_model_;  // per instrument: by_underlying_ not empty
+  std::vector<uint8_t> underlies_model_;                // per instrument: by_underlying_ not empty
   std::vector<ModelGroup> all_models_;                  // every model-marked option
   // price_batch's arrays, reused (no allocation per event).
   std::vector<double> spot_, strike_, expiry_, vol_, rate_, dividend_, price_;
@@ -144,6 +144,7 @@ class Marks {
   std::vector<keel_instrument_id_t> batch_options_;
   keel_timestamp_t next_sample_ = 0;
   std::optional<EquitySample> last_sample_;
+  std::vector<StrategyEquitySample> by_strategy_;  // one per strategy, names set once
   // Look-ahead: how far (peek index + 1; 0 when not looking ahead), the
   // sample time there, and what to put back.
   size_t ahead_index_ = 0;

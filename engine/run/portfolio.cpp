@@ -25,8 +25,8 @@ Portfolio::Portfolio(const InstrumentTable& instruments, const std::vector<doubl
       traded_(initial_cash.size()),
       marks_(&marks) {}
 
-void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
-                           double quantity, double price, double fee) {
+double Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side,
+                             double quantity, double price, double fee) {
   const Instrument& spec = instruments_.get(instrument);
   Position& p = positions_[strategy * instrument_count_ + instrument];
   std::vector<keel_instrument_id_t>& traded = traded_[strategy];
@@ -59,6 +59,7 @@ void Portfolio::apply_fill(size_t strategy, keel_instrument_id_t instrument, int
   } else {
     cash_[strategy] -= signed_qty * price * spec.multiplier + fee;
   }
+  return realized;
 }
 
 double Portfolio::unrealized(size_t strategy, keel_instrument_id_t instrument) const {

@@ -54,7 +54,7 @@ class MarkTable {
   bool has(keel_instrument_id_t instrument) const { return marked_[instrument] != 0; }
 
  private:
-  std::vector<double> marks_;  // meaningful where marked_
+  std::vector<double> marks_;    // meaningful where marked_
   std::vector<uint8_t> marked_;  // bytes, not bits: set on every quote
 };
 
@@ -66,9 +66,10 @@ class Portfolio {
   Portfolio(const InstrumentTable& instruments, const std::vector<double>& initial_cash,
             MarkTable& marks);
 
-  // Books a fill for `strategy`. `quantity` > 0; side KEEL_SIDE_*.
-  void apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side, double quantity,
-                  double price, double fee);
+  // Books a fill for `strategy`. `quantity` > 0; side KEEL_SIDE_*. Returns
+  // the PnL it realised (0 for a fill that opens or adds).
+  double apply_fill(size_t strategy, keel_instrument_id_t instrument, int32_t side, double quantity,
+                    double price, double fee);
   // A new mark for an instrument; returns true if it changed. (Inline: the
   // loop calls it on every quote.)
   bool set_mark(keel_instrument_id_t instrument, double price) {

@@ -8,8 +8,10 @@
 #
 # Each example's report goes to OUT/<example>/. manifest.json is rewritten
 # without what legitimately differs between two builds (the plugins' paths
-# and hashes); every other file must be identical. Exit status 1 when a
-# comparison finds a difference. Runs whose plugins were not built (Rust,
+# and hashes); every file of the reference must be there and identical. A
+# file only the new report has (a report file added since) is listed as an
+# addition, not a difference. Exit status 1 when a comparison finds a
+# difference. Runs whose plugins were not built (Rust,
 # OCaml, Python) are skipped with a note, in both builds alike.
 set -euo pipefail
 keel=$(realpath "$1")
@@ -41,10 +43,15 @@ PY
   if [ -n "$ref" ]; then
     if [ ! -d "$ref/$name" ]; then
       echo "new  $name: no reference"
-    elif diff -r -q "$ref/$name" "$dest" >/dev/null; then
-      echo "same $name ($(ls "$dest" | wc -l) files)"
     else
-      echo "DIFF $name:"; diff -r -q "$ref/$name" "$dest" | sed "s/^/  /" || true; status=1
+      # Differences other than files only in the new report.
+      problems=$(diff -r -q "$ref/$name" "$dest" | grep -v "^Only in $dest: " || true)
+      added=$(diff -r -q "$ref/$name" "$dest" | sed -n "s|^Only in $dest: ||p" | tr '\n' ' ' || true)
+      if [ -z "$problems" ]; then
+        echo "same $name ($(ls "$ref/$name" | wc -l) files)${added:+; new: $added}"
+      else
+        echo "DIFF $name:"; echo "$problems" | sed "s/^/  /"; status=1
+      fi
     fi
   else
     echo "kept $name ($(ls "$dest" | wc -l) files)"

@@ -177,6 +177,8 @@ RunOutput Scenario::execute(const RunHooks& hooks) const {
       out.result = engine.run(recorder, {});
       out.fills = std::move(recorder.fills);
       out.equity = std::move(recorder.samples);
+      out.equity_by_strategy = std::move(recorder.by_strategy);
+      out.trades = std::move(recorder.trades);
       out.orders = std::move(recorder.orders);
       out.recorded = std::move(recorder.sequence);
       out.ran = true;

@@ -52,6 +52,10 @@ class MemoryRecorder final : public RunRecorder {
     if (on_fill) on_fill(fill);
   }
   void equity(const EquitySample& sample) override { samples.push_back(sample); }
+  void strategy_equity(const StrategyEquitySample& sample) override {
+    by_strategy.push_back(sample);
+  }
+  void trade(const TradeRecord& trade) override { trades.push_back(trade); }
   void order(const OrderRecord& order) override {
     orders.push_back(order);
     sequence.push_back("order " + std::to_string(order.order_id));
@@ -59,6 +63,8 @@ class MemoryRecorder final : public RunRecorder {
 
   std::vector<FillRecord> fills;
   std::vector<EquitySample> samples;
+  std::vector<StrategyEquitySample> by_strategy;
+  std::vector<TradeRecord> trades;  // closed as they closed, then the open ones
   std::vector<OrderRecord> orders;  // in order_id order, as the engine gives them
   // Fills and order records in the order they were recorded:
   // "fill order=N", "order N".
@@ -92,7 +98,7 @@ struct StrategySetup {
   std::string name;
   std::vector<std::string> instruments;
   json actions = json::array();
-  json extra = json::object();  // merged into the strategy entry: risk, on_error, initial_cash
+  json extra = json::object();   // merged into the strategy entry: risk, on_error, initial_cash
   json params = json::object();  // merged into its params: "observe", ...
 };
 
@@ -103,8 +109,10 @@ struct RunOutput {
   RunResult result;
   std::vector<FillRecord> fills;
   std::vector<EquitySample> equity;
+  std::vector<StrategyEquitySample> equity_by_strategy;
+  std::vector<TradeRecord> trades;
   std::vector<OrderRecord> orders;
-  std::vector<std::string> recorded;  // MemoryRecorder::sequence
+  std::vector<std::string> recorded;                         // MemoryRecorder::sequence
   std::map<std::string, std::vector<std::string>> journals;  // by strategy name
 
   // A strategy's journal (empty when it wrote none).

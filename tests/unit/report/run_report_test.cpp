@@ -29,8 +29,13 @@ namespace fs = std::filesystem;
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kT0 = int64_t{1704187800} * kSecond;  // 2024-01-02T09:30:00Z
 
-const char* const kReportFiles[] = {"fills.csv", "orders.csv", "equity.csv", "summary.json",
-                                    "manifest.json"};
+const char* const kReportFiles[] = {"fills.csv",
+                                    "orders.csv",
+                                    "equity.csv",
+                                    "summary.json",
+                                    "manifest.json",
+                                    "trades.csv",
+                                    "equity_by_strategy.csv"};
 
 std::vector<FillRecord> sample_fills() {
   FillRecord a;
@@ -194,11 +199,27 @@ Manifest sample_manifest() {
 }
 
 // Writes the sample run into `dir`.
+std::vector<TradeRecord> sample_trades() {
+  // closed: long 20 @ 105, out at 112.5 after 65 s
+  TradeRecord closed{"mm", "AAPL", 1, kT0, kT0 + 65 * kSecond, 20, 105, 112.5, 150, 4, 146, false};
+  // open, reduced once (exit_price 4480), named with a comma
+  TradeRecord reduced{"mm,2", "ES", -1, kT0 + kSecond, 0, 6, 4496.5, 4480, 6500, 6, 6494, true};
+  // open, never reduced: no exit_price
+  TradeRecord fresh{"mm", "MSFT", 1, kT0 + 2 * kSecond, 0, 3, 410.25, 0, -1.5, 0.25, -1.75, true};
+  return {closed, reduced, fresh};
+}
+
 Status write_sample(const fs::path& dir, const RunSummary& summary) {
   auto writer = RunReportWriter::open(dir);
   if (!writer) return writer.status();
   for (const auto& f : sample_fills()) writer->fill(f);
-  for (const auto& e : sample_equity()) writer->equity(e);
+  for (const auto& e : sample_equity()) {
+    writer->equity(e);
+    // two strategies' shares of it
+    writer->strategy_equity({e.ts, 0, "mm", e.equity - 1000});
+    writer->strategy_equity({e.ts, 1, "mm,2", 1000});
+  }
+  for (const auto& t : sample_trades()) writer->trade(t);
   for (const auto& o : sample_orders()) writer->order(o);
   return writer->finish(summary, sample_manifest());
 }
@@ -213,6 +234,22 @@ constexpr const char* kGoldenEquity =
     "2024-01-02T09:30:00Z,1000000,1000000,0,0,0,0\n"
     "2024-01-02T09:31:00Z,981474.5,999999.5,0,-0.5,0.5,18525\n"
     "2024-01-02T09:32:00Z,1e+21,1.5e-07,0,0,0,0\n";
+
+constexpr const char* kGoldenEquityByStrategy =
+    "ts,strategy,equity\n"
+    "2024-01-02T09:30:00Z,mm,999000\n"
+    "2024-01-02T09:30:00Z,\"mm,2\",1000\n"
+    "2024-01-02T09:31:00Z,mm,998999.5\n"
+    "2024-01-02T09:31:00Z,\"mm,2\",1000\n"
+    "2024-01-02T09:32:00Z,mm,-999.99999985\n"
+    "2024-01-02T09:32:00Z,\"mm,2\",1000\n";
+
+constexpr const char* kGoldenTrades =
+    "strategy,instrument,direction,entry_ts,exit_ts,duration_ns,quantity,entry_price,exit_price,"
+    "pnl,fees,net_pnl,open\n"
+    "mm,AAPL,long,2024-01-02T09:30:00Z,2024-01-02T09:31:05Z,65000000000,20,105,112.5,150,4,146,0\n"
+    "\"mm,2\",ES,short,2024-01-02T09:30:01Z,,,6,4496.5,4480,6500,6,6494,1\n"
+    "mm,MSFT,long,2024-01-02T09:30:02Z,,,3,410.25,,-1.5,0.25,-1.75,1\n";
 
 constexpr const char* kGoldenOrders =
     "order_id,strategy,instrument,side,type,time_in_force,quantity,limit_price,stop_price,"
@@ -321,6 +358,8 @@ TEST(ReportRunReport, WritesExactBytes) {
   EXPECT_EQ(test::read_file(dir / "fills.csv"), kGoldenFills);
   EXPECT_EQ(test::read_file(dir / "equity.csv"), kGoldenEquity);
   EXPECT_EQ(test::read_file(dir / "orders.csv"), kGoldenOrders);
+  EXPECT_EQ(test::read_file(dir / "equity_by_strategy.csv"), kGoldenEquityByStrategy);
+  EXPECT_EQ(test::read_file(dir / "trades.csv"), kGoldenTrades);
   EXPECT_EQ(test::read_file(dir / "summary.json"), kGoldenSummary);
   EXPECT_EQ(test::read_file(dir / "manifest.json"), kGoldenManifest);
   // Nothing else is left behind.
@@ -329,7 +368,7 @@ TEST(ReportRunReport, WritesExactBytes) {
     EXPECT_NE(entry.path().extension(), ".partial") << entry.path();
     ++entries;
   }
-  EXPECT_EQ(entries, 5u);
+  EXPECT_EQ(entries, 7u);
 }
 
 TEST(ReportRunReport, CsvQuotesTextWithCommasQuotesOrLineBreaks) {
@@ -375,9 +414,18 @@ std::string to_chars_reference(double value) {
 
 TEST(ReportRunReport, ShortDecimalsAreWrittenAsToCharsWritesThem) {
   std::mt19937_64 rng(7);
-  std::vector<double> values = {1e-6, 9.99999e-7, 0.5, 999999999.999999, 1e9, 1e9 - 0.5,
-                                123456789.000001, 0.0000015, 1.0000001, 32.19999999999999,
-                                0.16100000000000003, 4503599627370497.0};
+  std::vector<double> values = {1e-6,
+                                9.99999e-7,
+                                0.5,
+                                999999999.999999,
+                                1e9,
+                                1e9 - 0.5,
+                                123456789.000001,
+                                0.0000015,
+                                1.0000001,
+                                32.19999999999999,
+                                0.16100000000000003,
+                                4503599627370497.0};
   std::uniform_int_distribution<int64_t> ticks(-5'000'000, 5'000'000);
   std::uniform_int_distribution<int> decimals(0, 8);
   std::uniform_real_distribution<double> unit(0, 1);
@@ -391,7 +439,7 @@ TEST(ReportRunReport, ShortDecimalsAreWrittenAsToCharsWritesThem) {
     values.push_back(price + 0.1);
     values.push_back(unit(rng) * std::pow(10.0, decimals(rng) - 4));
     values.push_back(unit(rng) * std::pow(10.0, 2 * decimals(rng)));  // up to 1e16
-    values.push_back(std::round(unit(rng) * 1e12) / 1000);  // large, with 3 decimals
+    values.push_back(std::round(unit(rng) * 1e12) / 1000);            // large, with 3 decimals
   }
   for (double v : values) {
     ASSERT_EQ(format_number(v), to_chars_reference(v)) << std::hexfloat << v;
