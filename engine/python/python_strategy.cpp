@@ -310,18 +310,19 @@ keel_status_t on_start(void* self, const keel_strategy_start_t* start, keel_erro
   });
 }
 
+// A market event to its per-event callback (if the class has one), in the
+// adapter's reused object of that kind.
+template <class Event>
+void call_market(const py::object& callback, ReusableEvent<Event>& object, const Event& event) {
+  if (!callback.is_none()) callback(object.get(event));
+}
+
 void deliver(Adapter& a, const keel_event_t& event) {
   const py::object* callback = nullptr;
   switch (event.kind) {
-    case KEEL_EVENT_QUOTE:
-      if (!a.on_quote.is_none()) a.on_quote(a.quote.get(event.as.quote));
-      return;
-    case KEEL_EVENT_TRADE:
-      if (!a.on_trade.is_none()) a.on_trade(a.trade.get(event.as.trade));
-      return;
-    case KEEL_EVENT_BAR:
-      if (!a.on_bar.is_none()) a.on_bar(a.bar.get(event.as.bar));
-      return;
+    case KEEL_EVENT_QUOTE: return call_market(a.on_quote, a.quote, event.as.quote);
+    case KEEL_EVENT_TRADE: return call_market(a.on_trade, a.trade, event.as.trade);
+    case KEEL_EVENT_BAR: return call_market(a.on_bar, a.bar, event.as.bar);
     case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
     case KEEL_EVENT_FILL: callback = &a.on_fill; break;
     case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
@@ -332,21 +333,15 @@ void deliver(Adapter& a, const keel_event_t& event) {
 
 keel_status_t on_quote(void* self, const keel_quote_t* quote, keel_error_t* err) {
   Adapter& a = adapter(self);
-  return guarded(a, "on_quote", err, [&] {
-    if (!a.on_quote.is_none()) a.on_quote(a.quote.get(*quote));
-  });
+  return guarded(a, "on_quote", err, [&] { call_market(a.on_quote, a.quote, *quote); });
 }
 keel_status_t on_trade(void* self, const keel_trade_t* trade, keel_error_t* err) {
   Adapter& a = adapter(self);
-  return guarded(a, "on_trade", err, [&] {
-    if (!a.on_trade.is_none()) a.on_trade(a.trade.get(*trade));
-  });
+  return guarded(a, "on_trade", err, [&] { call_market(a.on_trade, a.trade, *trade); });
 }
 keel_status_t on_bar(void* self, const keel_bar_t* bar, keel_error_t* err) {
   Adapter& a = adapter(self);
-  return guarded(a, "on_bar", err, [&] {
-    if (!a.on_bar.is_none()) a.on_bar(a.bar.get(*bar));
-  });
+  return guarded(a, "on_bar", err, [&] { call_market(a.on_bar, a.bar, *bar); });
 }
 keel_status_t on_order_update(void* self, const keel_order_update_t* update, keel_error_t* err) {
   Adapter& a = adapter(self);

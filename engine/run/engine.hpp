@@ -77,8 +77,6 @@ class Engine final {
  private:
   // prepare()'s failures: remembers the kind and returns the status.
   Status refuse(FailureKind kind, Status status);
-  // The drawdown kill switch for the strategies watching the event's
-  // instrument that hold it.
   // The loop's next event (ReadAhead::next); null at the end of the data,
   // and at a data error, which fails the run.
   const MarketEvent* next_event() {
@@ -89,6 +87,8 @@ class Engine final {
   }
   // The data ended, or failed: a data error fails the run.
   void end_of_data();
+  // The drawdown kill switch for the strategies watching the event's
+  // instrument that hold it.
   void check_drawdown(keel_instrument_id_t instrument);
   void finish(RunRecorder& recorder);
   RunResult collect();
