@@ -1,11 +1,11 @@
-// engine/python/keel_module.cpp — the `keel` Python module, embedded in the
-// keel executable (PYBIND11_EMBEDDED_MODULE). Its C++ half binds the ABI's
-// structs and the instance's host table (_Context, Model); its Python half
-// (keel_module.py, embedded at build time) is the keel.Strategy base class
-// users subclass, the exceptions and the constants. engine/python/keel.pyi
-// describes the whole
-// module for editors.
-#include <pybind11/embed.h>
+// engine/python/keel_module.cpp — keel._keel, the C++ half of the `keel`
+// package (python/keel/): the constants, the ABI's structs as Python types
+// and the instance's host table (_Context, Model). The package's Python files
+// build keel.Strategy, the exceptions and keel.run on top of it.
+// define_keel_module() fills the module; the keel executable makes it at
+// interpreter start (embedded_package.cpp), a plain python3 imports it as
+// the extension keel/_keel*.so (engine/library/extension.cpp).
+#include <pybind11/pybind11.h>
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/python/bindings.hpp"
+#include "keel/version.h"
 
 namespace keel::python {
 namespace {
@@ -254,14 +255,9 @@ py::object event_span_view(const keel_event_t* events, size_t count) {
   return view;
 }
 
-void keel_module_anchor() {}
-
-}  // namespace keel::python
-
-using namespace keel::python;
-
-PYBIND11_EMBEDDED_MODULE(keel, m) {
-  m.doc() = "keel: write trading strategies in Python for the keel engine (see keel.pyi).";
+void define_keel_module(py::module_& m) {
+  m.doc() = "keel's C++ half: the ABI's types and host calls (the package is python/keel/).";
+  m.attr("VERSION") = KEEL_SDK_VERSION_STRING;
 
   // ---- constants (keel/market.h, keel/status.h, keel/host.h) ----
   m.attr("BUY") = int(KEEL_SIDE_BUY);
@@ -690,11 +686,6 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
   m.attr("QUOTE_DTYPE") = g_quote_dtype;
   m.attr("TRADE_DTYPE") = g_trade_dtype;
   m.attr("BAR_DTYPE") = g_bar_dtype;
-
-  // Compiled under a name, so tracebacks through it say where they are.
-  py::module_ builtins = py::module_::import("builtins");
-  const char* source = kPythonPart;  // arrays of unknown bound do not cast
-  const char* path = kPythonPartPath;
-  builtins.attr("exec")(builtins.attr("compile")(source, path, "exec"),
-                        m.attr("__dict__"));
 }
+
+}  // namespace keel::python

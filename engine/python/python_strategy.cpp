@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -56,7 +57,11 @@ Status initialize(const InterpreterChoice& choice) {
 }
 
 Status start_once() {
-  keel_module_anchor();
+  if (Py_IsInitialized()) {
+    // keel is a library inside a Python program (engine/library): the
+    // program's interpreter is the one, and it has imported keel already.
+    return Status();
+  }
   const InterpreterChoice choice = choose_interpreter(std::getenv("VIRTUAL_ENV"));
   for (const std::string& warning : choice.warnings) spdlog::warn("{}", warning);
   if (Status s = initialize(choice); !s) return s;
@@ -69,7 +74,7 @@ Status start_once() {
                  py::str(sys.attr("prefix")).cast<std::string>(),
                  choice.venv.empty() ? std::string("no virtual environment")
                                      : "virtual environment " + choice.venv.string());
-    py::module_::import("keel");  // imports numpy
+    import_embedded_package();  // imports numpy
   } catch (py::error_already_set& e) {
     status = Status(KEEL_ERR_UNSUPPORTED,
                     std::string("the embedded Python cannot import keel's module: ") + e.what() +
@@ -245,6 +250,9 @@ class CallScope {
   bool outer_;
 };
 
+// Per thread: a run calls its strategies on the thread that runs it.
+thread_local RunHooks* g_run_hooks = nullptr;
+
 // Runs `body` holding the GIL; a Python exception becomes a status and a
 // message naming the script's file:line, and its traceback is logged. A
 // violation of the host-thread rule during the call fails it (the host,
@@ -262,6 +270,16 @@ keel_status_t guarded(Adapter& a, const char* member, keel_error_t* err, Body&& 
     }
     return KEEL_OK;
   } catch (py::error_already_set& e) {
+    if (g_run_hooks != nullptr) {
+      if (g_run_hooks->interrupt != nullptr && e.matches(PyExc_KeyboardInterrupt)) {
+        // Ctrl-C in the Python program running keel: the run stops at the
+        // next event, as interrupted, like `keel run` on SIGINT.
+        g_run_hooks->interrupt->store(SIGINT, std::memory_order_relaxed);
+        return KEEL_OK;
+      }
+      g_run_hooks->raised.emplace_back(a.context->name,
+                                       py::reinterpret_borrow<py::object>(e.value()));
+    }
     PythonError error;
     try {
       error = describe(e, a.script->path);
@@ -549,6 +567,10 @@ keel_status_t create(void* context, const char* params_json, const keel_host_t* 
     self.attr("__init__")();
     a->self = self;
   } catch (py::error_already_set& e) {
+    if (g_run_hooks != nullptr) {
+      g_run_hooks->raised.emplace_back(script->class_name,
+                                       py::reinterpret_borrow<py::object>(e.value()));
+    }
     const bool params_wrong = is_param_error(e);
     PythonError error = describe(e, script->path);
     a->context->host = nullptr;
@@ -624,7 +646,47 @@ Result<py::object> import_class(const PythonStrategySpec& spec, const std::strin
   return cls;
 }
 
+// Registers the factory of one Python class: an in-process plugin library
+// named `path` whose one factory, `id`, is the adapter. With the GIL held.
+Result<const Factory*> register_class(PluginRegistry& registry, const std::string& id,
+                                      const std::string& path, const std::string& class_name,
+                                      py::object cls) {
+  Factory factory;
+  factory.kind = FactoryKind::strategy;
+  factory.id = id;
+  factory.description = "Python strategy " + class_name + " from " + path;
+  factory.params_schema = R"({"type": "object"})";
+  // For the life of the process, like the interpreter and the class: never
+  // destroyed (its class object must not outlive the interpreter), and kept
+  // reachable from a static so a leak checker does not call it lost.
+  static auto* const scripts = new std::vector<std::unique_ptr<Script>>();
+  Script* script = scripts->emplace_back(new Script{path, class_name, std::move(cls)}).get();
+  factory.create = CreateCall(&create, script);
+  factory.drop = &drop;
+  factory.strategy = kVtable;
+  PluginFacts facts;
+  facts.id = factory.id;
+  facts.name = class_name;
+  facts.version = "script";
+  facts.vendor = "";
+  facts.description = factory.description;
+  facts.abi_major = KEEL_ABI_VERSION_MAJOR;
+  facts.abi_minor = KEEL_ABI_VERSION_MINOR;
+  facts.sdk_version = KEEL_SDK_VERSION_STRING;
+  facts.language = std::string("Python ") + PY_VERSION;
+  facts.compiler = "CPython (embedded)";
+  facts.pointer_size = sizeof(void*);
+  std::vector<Factory> factories;
+  factories.push_back(std::move(factory));
+  auto library = PluginLibrary::in_process(path, std::move(facts), std::move(factories));
+  Result<PluginLibrary*> added = registry.add_in_process(std::move(library));
+  if (!added) return added.status();
+  return &(*added)->factories().front();
+}
+
 }  // namespace
+
+void set_run_hooks(RunHooks* hooks) { g_run_hooks = hooks; }
 
 std::string refuse_wrong_thread(HostContext& context, const char* member) {
   const std::string message =
@@ -661,37 +723,35 @@ Result<const Factory*> python_strategy_factory(PluginRegistry& registry,
   Result<py::object> cls = import_class(spec, path);
   if (!cls) return cls.status();
 
-  Factory factory;
-  factory.kind = FactoryKind::strategy;
-  factory.id = id_taken ? "python:" + path + ":" + spec.class_name : wanted_id;
-  factory.description = "Python strategy " + spec.class_name + " from " + path;
-  factory.params_schema = R"({"type": "object"})";
-  // For the life of the process, like the interpreter and the class: never
-  // destroyed (its class object must not outlive the interpreter), and kept
-  // reachable from a static so a leak checker does not call it lost.
-  static auto* const scripts = new std::vector<std::unique_ptr<Script>>();
-  Script* script = scripts->emplace_back(new Script{path, spec.class_name, *cls}).get();
-  factory.create = CreateCall(&create, script);
-  factory.drop = &drop;
-  factory.strategy = kVtable;
-  PluginFacts facts;
-  facts.id = factory.id;
-  facts.name = spec.class_name;
-  facts.version = "script";
-  facts.vendor = "";
-  facts.description = factory.description;
-  facts.abi_major = KEEL_ABI_VERSION_MAJOR;
-  facts.abi_minor = KEEL_ABI_VERSION_MINOR;
-  facts.sdk_version = KEEL_SDK_VERSION_STRING;
-  facts.language = std::string("Python ") + PY_VERSION;
-  facts.compiler = "CPython (embedded)";
-  facts.pointer_size = sizeof(void*);
-  std::vector<Factory> factories;
-  factories.push_back(std::move(factory));
-  auto library = PluginLibrary::in_process(path, std::move(facts), std::move(factories));
-  Result<PluginLibrary*> added = registry.add_in_process(std::move(library));
-  if (!added) return added.status();
-  return &(*added)->factories().front();
+  return register_class(registry, id_taken ? "python:" + path + ":" + spec.class_name : wanted_id,
+                        path, spec.class_name, *cls);
+}
+
+Result<const Factory*> python_class_factory(PluginRegistry& registry, py::handle cls,
+                                            const std::string& key) {
+  py::gil_scoped_acquire gil;
+  py::object base = py::module_::import("keel").attr("Strategy");
+  if (!PyType_Check(cls.ptr()) || !PyObject_IsSubclass(cls.ptr(), base.ptr())) {
+    PyErr_Clear();
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "'" + key + "' is not a subclass of keel.Strategy (write `class " +
+                      py::str(cls.attr("__name__")).cast<std::string>() + "(keel.Strategy):`)");
+  }
+  // Tracebacks name the file the class was defined in, when it has one.
+  std::string path = "<" + key + ">";
+  try {
+    py::object file = py::module_::import("inspect").attr("getsourcefile")(cls);
+    if (!file.is_none()) path = file.cast<std::string>();
+  } catch (py::error_already_set&) {  // a class typed into a REPL has no file
+  }
+  const std::string id = "python:" + key;
+  for (const auto& plugin : registry.plugins()) {
+    for (const Factory& factory : plugin->factories()) {
+      if (factory.id == id) return &factory;  // an earlier strategy of the same class
+    }
+  }
+  return register_class(registry, id, path, py::str(cls.attr("__qualname__")).cast<std::string>(),
+                        py::reinterpret_borrow<py::object>(cls));
 }
 
 }  // namespace keel::python

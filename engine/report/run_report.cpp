@@ -136,20 +136,12 @@ void append_enum(std::string& out, int32_t value, const char* const (&names)[N])
   }
 }
 
-constexpr const char* kSides[] = {"buy", "sell"};                            // KEEL_SIDE_*
-constexpr const char* kLiquidity[] = {"maker", "taker"};                     // KEEL_LIQUIDITY_*
-constexpr const char* kTypes[] = {"market", "limit", "stop", "stop_limit"};  // KEEL_ORDER_*
-constexpr const char* kTifs[] = {"gtc", "ioc", "fok"};                       // KEEL_TIF_*
-constexpr const char* kStates[] = {"pending",  "accepted", "partially_filled", "filled",
-                                   "canceled", "rejected", "expired"};  // KEEL_ORDER_*
 static_assert(KEEL_SIDE_BUY == 0 && KEEL_SIDE_SELL == 1);
 static_assert(KEEL_LIQUIDITY_MAKER == 0 && KEEL_LIQUIDITY_TAKER == 1);
 static_assert(KEEL_ORDER_MARKET == 0 && KEEL_ORDER_STOP_LIMIT == 3);
 static_assert(KEEL_TIF_GTC == 0 && KEEL_TIF_FOK == 2);
 static_assert(KEEL_ORDER_PENDING == 0 && KEEL_ORDER_EXPIRED == 6);
 
-bool has_limit(int32_t type) { return type == KEEL_ORDER_LIMIT || type == KEEL_ORDER_STOP_LIMIT; }
-bool has_stop(int32_t type) { return type == KEEL_ORDER_STOP || type == KEEL_ORDER_STOP_LIMIT; }
 
 void append_order_row(std::string& out, const OrderRecord& o) {
   append_uint(out, o.order_id);

@@ -184,6 +184,20 @@ class RunReportWriter final : public RunRecorder {
   bool finished_ = false;
 };
 
+// The words the CSV files write for the enums, indexed by the ABI value
+// (KEEL_SIDE_*, KEEL_LIQUIDITY_*, KEEL_ORDER_* types, KEEL_TIF_*, KEEL_ORDER_*
+// states).
+inline constexpr const char* kSides[] = {"buy", "sell"};
+inline constexpr const char* kLiquidity[] = {"maker", "taker"};
+inline constexpr const char* kTypes[] = {"market", "limit", "stop", "stop_limit"};
+inline constexpr const char* kTifs[] = {"gtc", "ioc", "fok"};
+inline constexpr const char* kStates[] = {"pending",  "accepted", "partially_filled", "filled",
+                                          "canceled", "rejected", "expired"};
+
+// Whether orders.csv has a limit / stop price cell for an order type.
+inline bool has_limit(int32_t type) { return type == KEEL_ORDER_LIMIT || type == KEEL_ORDER_STOP_LIMIT; }
+inline bool has_stop(int32_t type) { return type == KEEL_ORDER_STOP || type == KEEL_ORDER_STOP_LIMIT; }
+
 // The texts the report files use, exposed for tests and the CLI.
 std::string format_number(double value);  // as in the CSV files
 std::string csv_escape(std::string_view text);

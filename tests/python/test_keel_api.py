@@ -241,13 +241,13 @@ def test_the_base_class_callbacks_are_no_ops():
 
 
 def test_the_base_class_comes_from_its_own_py_file():
-    # keel.Strategy and the exceptions are written in engine/python/keel_module.py,
-    # embedded at build time: tracebacks and inspect name that file, whose lines
-    # are the ones Python shows.
+    # keel.Strategy and the exceptions are written in python/keel/_strategy.py,
+    # embedded in the keel binary at build time: tracebacks and inspect name
+    # that file, whose lines are the ones Python shows.
     import inspect
     import linecache
     source = inspect.getsourcefile(keel.Strategy.param)
-    assert source.endswith("engine/python/keel_module.py"), source
+    assert source.endswith("python/keel/_strategy.py"), source
     code = keel.Strategy.param.__code__
     assert "def param" in linecache.getline(source, code.co_firstlineno)
     assert keel.OrderRejected.__init__.__code__.co_filename == source

@@ -1,16 +1,13 @@
-"""The `keel` module's Python half: keel.Strategy, the base class users
-subclass, keel's exceptions and what else is easiest written in Python.
-
-Not imported on its own: keel's embedded interpreter executes this file in
-the namespace of the `keel` module (engine/python/keel_module.cpp), after the
-module's C++ half has defined the names used here without an import (the
-ERR_* codes, the event types, _Context, ...). The build embeds the file in
-the keel library, so a keel binary needs no Python files at run time;
-tracebacks name this file. engine/python/keel.pyi describes the whole module.
+"""keel.Strategy, the base class users subclass, and keel's exceptions: the
+part of the package easiest written in Python, over its C++ half keel._keel
+(the constants, the event types, the host calls of _Context).
 """
 import json as _json
 import math as _math
 from collections import namedtuple as _namedtuple
+
+from ._keel import (BUY, ERR_INVALID_ARGUMENT, ERR_REJECTED, ERR_WRONG_THREAD, GTC, LIMIT,
+                    LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, MARKET, SELL, STOP, STOP_LIMIT)
 
 class Error(Exception):
     """A keel call failed; `code` is the keel status (keel.ERR_*)."""

@@ -1,14 +1,24 @@
-"""Type stubs for `keel`, the module a Python strategy imports.
+"""Type stubs for `keel`: the Python library (keel.run and its results) and
+the API a Python strategy uses (keel.Strategy and its events).
 
-The module exists only inside keel (it is embedded in the `keel` executable,
-which runs the strategy); these stubs let editors and type checkers complete
-and check its API. Put this file's folder on your editor's stub path
-(installed under share/keel/python).
+One package serves both. A plain python3 imports it from the build tree
+(PYTHONPATH=build/python) or from where `cmake --install` put it
+(<prefix>/lib/python3/dist-packages/keel); the `keel` executable embeds the
+same files for the strategies of `keel run`. Editors and type checkers read
+these stubs beside the package (py.typed).
 
-A strategy is a subclass of keel.Strategy named in the run file:
+As a library:
+
+    result = keel.run("backtest.json")          # or a dict of the run-file schema
+    result.fills, result.orders, result.equity   # pandas DataFrames
+    result.equity_by_strategy, result.trades, result.summary
+
+A strategy is a subclass of keel.Strategy, named in a run file by script and
+class, or handed to keel.run as the class itself:
 
     "strategies": [{"name": "trend", "python": {"script": "trend.py", "class": "Trend"},
                     "instruments": ["AAPL"], "params": {"window": 50}}]
+    keel.run({..., "strategies": [{"name": "trend", "python": {"class": Trend}, ...}]})
 
 keel sets `params` before `__init__` runs. Every callback is optional; all
 are called one at a time, in simulated-time order. An exception stops the
@@ -23,10 +33,15 @@ keel is making: from another thread they raise WrongThreadError, do
 nothing, and keel stops the strategy as on_error says. Hand what your
 threads compute to your next callback.
 """
-from typing import Any, ClassVar, Dict, List, NamedTuple, Optional, Union
+import os
+from typing import Any, Callable, ClassVar, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import numpy
 import numpy.typing as npt
+import pandas
+
+VERSION: str
+__version__: str
 
 # ---- constants (keel/market.h, keel/status.h, keel/host.h) ----
 BUY: int
@@ -312,3 +327,56 @@ class Strategy:
     def cancel_timer(self, timer: Handle) -> None: ...
     def model(self, name: str) -> Model:
         """A pricing model the run file configured, by its name there."""
+
+
+# ---- keel as a library (a plain python3; not inside `keel run`) ----
+class ConfigError(Error, ValueError):
+    """The run configuration is invalid; nothing ran. The message has one line
+    per error, "SOURCE: /json/pointer: what is wrong"."""
+    source: str
+    errors: List[Tuple[str, str]]  # (JSON pointer, message), in document order
+
+class RunError(Error):
+    """The run did not complete (a plugin could not load, bad data, a
+    strategy failed, the report could not be written)."""
+    result: Optional["Result"]  # what the run recorded until it stopped
+    kind: int                   # `keel run`'s exit code: 2 input, 3 plugin load, 4 plugin/strategy
+
+class StrategyError(RunError):
+    """Names the Python strategy whose exception ended the run. keel.run raises
+    that exception itself, with this error as its __cause__ and the partial
+    result as its `keel_result`."""
+    strategy: str
+
+class Result:
+    """What a run recorded. DataFrames have the columns of the CSV files
+    `keel run` writes (docs/reports.md): timestamps datetime64[ns, UTC],
+    names and enum words categorical, empty cells NaN/NaT; trades has
+    `duration` (timedelta64) where trades.csv has duration_ns."""
+    summary: Dict[str, Any]     # summary.json
+    output_dir: Optional[str]   # where the files went, or None
+    @property
+    def status(self) -> str: ...  # "completed", "interrupted", "failed: ..."
+    @property
+    def fills(self) -> pandas.DataFrame: ...
+    @property
+    def orders(self) -> pandas.DataFrame: ...
+    @property
+    def equity(self) -> pandas.DataFrame: ...
+    @property
+    def equity_by_strategy(self) -> pandas.DataFrame: ...  # ts, strategy, equity
+    @property
+    def trades(self) -> pandas.DataFrame: ...  # round trips
+
+def run(config: Union[str, os.PathLike, Dict[str, Any]], *,
+        output_dir: Union[None, str, os.PathLike] = None, progress: bool = False,
+        log_level: str = "warn") -> Result:
+    """Runs a backtest in this process (the GIL is released while the engine
+    runs). `config`: a run file's path, or a dict of its schema, whose
+    strategies may name classes ({"python": {"class": MyStrategy}}) and which
+    needs no "output"; relative paths in a dict start at the working
+    directory. With no output_dir nothing is written to disk.
+
+    Raises ConfigError (nothing ran); RunError with the partial result; a
+    strategy's own exception chained to a StrategyError; KeyboardInterrupt on
+    Ctrl-C, with the partial (interrupted) result as its `keel_result`."""
