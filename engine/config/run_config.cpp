@@ -37,8 +37,9 @@ constexpr std::string_view kCurrencyWhat = "a 3-letter upper-case currency code 
 
 class Parser {
  public:
-  Parser(const Json& document, const std::filesystem::path& file, JsonChecker& check)
-      : doc_(document), check_(check) {
+  Parser(const Json& document, const std::filesystem::path& file, JsonChecker& check,
+         const RunFileOptions& options)
+      : doc_(document), check_(check), options_(options) {
     config_.file = file;
     std::error_code ec;
     std::filesystem::path absolute = file.empty() ? std::filesystem::current_path(ec) / "run.json"
@@ -391,7 +392,14 @@ class Parser {
     PythonStrategySpec out;
     out.pointer = p;
     bool ok = true;
-    if (const Json* v = check_.require(python, p, "script", "the path of a .py file")) {
+    const Json* class_value = JsonChecker::find(python, "class");
+    const bool registered =
+        class_value != nullptr && class_value->is_string() &&
+        std::find(options_.python_classes.begin(), options_.python_classes.end(),
+                  class_value->get<std::string>()) != options_.python_classes.end();
+    if (registered && JsonChecker::find(python, "script") == nullptr) {
+      // A class the program running keel handed over itself (keel.run).
+    } else if (const Json* v = check_.require(python, p, "script", "the path of a .py file")) {
       if (auto script = check_.string(*v, p + "/script")) {
         out.script = resolve(*script);
         std::error_code ec;
@@ -454,12 +462,14 @@ class Parser {
   JsonChecker& check_;
   RunConfig config_;
   std::filesystem::path base_;
+  const RunFileOptions& options_;
   config::InstrumentReader instruments_{check_};
 };
 
 }  // namespace
 
-ConfigResult parse_run_config(const std::string& json_text, const std::filesystem::path& file) {
+ConfigResult parse_run_config(const std::string& json_text, const std::filesystem::path& file,
+                              const RunFileOptions& options) {
   ConfigResult result;
   config::ParsedJson parsed = config::parse_json(json_text);
   if (!parsed.document) {
@@ -468,7 +478,7 @@ ConfigResult parse_run_config(const std::string& json_text, const std::filesyste
   }
   JsonChecker check;
   for (ConfigError& error : parsed.errors) check.error(error.pointer, error.message);
-  std::optional<RunConfig> config = Parser(*parsed.document, file, check).parse();
+  std::optional<RunConfig> config = Parser(*parsed.document, file, check, options).parse();
   if (check.ok() && config) {
     result.config = std::move(config);
     return result;

@@ -65,7 +65,8 @@ enum class OnStrategyError { stop_run, disable_strategy };
 
 // A strategy written in Python ("python": {"script": ..., "class": ...}).
 struct PythonStrategySpec {
-  std::filesystem::path script;  // resolved against the run file's folder
+  std::filesystem::path script;  // resolved against the run file's folder; empty for a
+                                 // class handed over as an object (RunFileOptions)
   std::string class_name;
   std::string pointer;           // "/strategies/0/python" for messages
 };
@@ -119,8 +120,19 @@ struct ConfigResult {
   // which cannot be read twice, so its hash comes from these.
   std::string text;
 };
+// What the program reading a run file adds to the schema.
+struct RunFileOptions {
+  // Python strategy classes the program handed over as objects (keel.run in
+  // a Python program): a strategy's "python" may then name one of them as
+  // its "class" with no "script" (PythonStrategySpec::script stays empty).
+  std::vector<std::string> python_classes;
+};
+
 ConfigResult load_run_config(const std::filesystem::path& file);
-ConfigResult parse_run_config(const std::string& json_text, const std::filesystem::path& file);
+// `file` names the text in messages and is the folder relative paths start
+// from (for text that is not a file, e.g. "<dict>": the working directory).
+ConfigResult parse_run_config(const std::string& json_text, const std::filesystem::path& file,
+                              const RunFileOptions& options = {});
 
 // "file.json: /strategies/0/instruments/1: unknown instrument 'APPL'; did you mean 'AAPL'?"
 std::string format_config_error(const std::filesystem::path& file, const ConfigError& error);

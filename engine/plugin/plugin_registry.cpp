@@ -71,7 +71,7 @@ void PluginRegistry::add_search_folder(const std::filesystem::path& folder) {
   discovered_ = false;
 }
 
-void PluginRegistry::add_default_search_folders() {
+void PluginRegistry::add_default_search_folders(const std::filesystem::path& shipped) {
   if (const char* env = std::getenv("KEEL_PLUGIN_PATH"); env != nullptr) {
     std::stringstream list(env);
     std::string folder;
@@ -79,7 +79,7 @@ void PluginRegistry::add_default_search_folders() {
       if (!folder.empty()) search_path_.push_back(folder);
     }
   }
-  if (auto shipped = shipped_plugin_folder(); !shipped.empty()) search_path_.push_back(shipped);
+  if (!shipped.empty()) search_path_.push_back(shipped);
   discovered_ = false;
 }
 

@@ -41,14 +41,22 @@ struct FactoryReference {
 };
 FactoryReference parse_factory_reference(const std::string& text);
 
+// The folder holding the plugins that ship with this keel:
+// <prefix>/lib/keel/plugins for <prefix>/bin/keel. The build tree has the
+// same layout, so this holds there too. (For test binaries, which are not
+// in bin/, tests pass the folder explicitly.)
+std::filesystem::path shipped_plugin_folder();
+
 class PluginRegistry {
  public:
   explicit PluginRegistry(const keel_host_t* load_host) : load_host_(load_host) {}
 
   // Prepends a folder to the search path (later calls take precedence).
   void add_search_folder(const std::filesystem::path& folder);
-  // The default path: KEEL_PLUGIN_PATH, then the shipped plugin folder.
-  void add_default_search_folders();
+  // The default path: KEEL_PLUGIN_PATH, then the shipped plugin folder
+  // (`shipped`: the one beside this executable unless the caller knows
+  // better, e.g. keel's Python extension, which lives beside the plugins).
+  void add_default_search_folders(const std::filesystem::path& shipped = shipped_plugin_folder());
   const std::vector<std::filesystem::path>& search_path() const { return search_path_; }
 
   // Loads a plugin file (once per canonical path) and registers its
@@ -120,10 +128,5 @@ class PluginRegistry {
   PythonResolver python_resolver_;
 };
 
-// The folder holding the plugins that ship with this keel:
-// <prefix>/lib/keel/plugins for <prefix>/bin/keel. The build tree has the
-// same layout, so this holds there too. (For test binaries, which are not
-// in bin/, tests pass the folder explicitly.)
-std::filesystem::path shipped_plugin_folder();
 
 }  // namespace keel

@@ -25,6 +25,7 @@ ALLOWED = {
     "plugin_check": {"core", "market", "plugin", "host"},
     "python": {"core", "market", "plugin", "host", "config"},
     "run": {"core", "market", "plugin", "host", "config", "data", "report"},
+    "library": {"core", "market", "plugin", "host", "config", "data", "report", "run", "python"},
     "cli": None,  # the command line ties every part together
 }
 
