@@ -32,7 +32,7 @@ BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev li
 TEST_PACKAGES  := libgtest-dev libgmock-dev
 # The language SDKs: embedded Python strategies, OCaml plugins. Rust comes
 # from Debian's cargo/rustc unless a cargo is already on PATH (rustup).
-PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pytest
+PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 OCAML_PACKAGES  := ocaml-nox ocaml-findlib
 RUST_PACKAGES   := $(if $(shell command -v cargo),,cargo rustc)
 BENCH_PACKAGES := libbenchmark-dev libquantlib0-dev
@@ -104,7 +104,10 @@ demo: build
 	  $(KEEL) run config/examples/mixed_languages.json --output $(DEMO_OUT)/mixed_languages; echo; fi
 	@if grep -q "KEEL_WITH_PYTHON:BOOL=ON" $(BUILD_DIR)/CMakeCache.txt; then \
 	  echo "== keel run examples/python/mean_reversion.json: a strategy written in Python"; \
-	  $(KEEL) run examples/python/mean_reversion.json --output $(DEMO_OUT)/python; echo; fi
+	  $(KEEL) run examples/python/mean_reversion.json --output $(DEMO_OUT)/python; echo; \
+	  echo "== keel as a Python library: the same demo run in-process, its fills as a DataFrame"; \
+	  echo "   PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 examples/python/library.py"; \
+	  PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 examples/python/library.py; echo; fi
 	@echo "== pricing: keel plugin inspect keel.black_scholes"
 	@$(KEEL) plugin inspect keel.black_scholes
 	@echo

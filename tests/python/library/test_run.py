@@ -1,0 +1,243 @@
+"""keel.run: a run in this process, results as DataFrames, errors as exceptions."""
+import _thread
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy
+import pandas
+import pytest
+
+import keel
+from conftest import bars_config, write_bars
+
+DEMO = "config/examples/demo.json"
+
+
+# ---- the package ---------------------------------------------------------------------------
+
+def test_the_package_is_the_one_strategies_import():
+    assert keel.Strategy.__module__ == "keel._strategy"
+    assert keel.run.__module__ == "keel" and keel.Result.__module__ == "keel"
+    assert keel._keel._library is True
+    assert pathlib.Path(keel.__file__).name == "__init__.py"
+
+
+def test_the_readme_one_liner_works_from_the_source_folder(root):
+    # What the issue's "done when" runs, as a user would, in a fresh process.
+    env = dict(os.environ)
+    out = subprocess.run(
+        [sys.executable, "-c", f"import keel; print(keel.run({DEMO!r}).fills.head())"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "trend_aapl" in out.stdout and "AAPL" in out.stdout
+
+
+# ---- results -------------------------------------------------------------------------------
+
+def test_the_dataframes_are_the_report_files(root, tmp_path, monkeypatch):
+    monkeypatch.chdir(root)
+    result = keel.run(DEMO, output_dir=tmp_path / "out")
+    assert result.status == "completed"
+    assert result.summary["num_fills"] == len(result.fills) > 0
+    assert result.output_dir == str(tmp_path / "out")
+    for table in ("fills", "orders", "equity", "equity_by_strategy"):
+        csv = pandas.read_csv(tmp_path / "out" / f"{table}.csv", float_precision="round_trip")
+        frame = getattr(result, table)
+        assert list(frame.columns) == list(csv.columns), table
+        assert len(frame) == len(csv), table
+        for column in csv.columns:
+            if column.endswith("ts"):
+                expected = pandas.to_datetime(csv[column], utc=True)
+                assert (frame[column].reset_index(drop=True) == expected).all(), (table, column)
+            elif csv[column].dtype == object:
+                got = frame[column].astype(object).where(frame[column].notna(), numpy.nan)
+                assert got.fillna("").astype(str).tolist() == csv[column].fillna("").astype(str).tolist()
+            else:
+                numpy.testing.assert_array_equal(frame[column].to_numpy(dtype=float),
+                                                 csv[column].to_numpy(dtype=float),
+                                                 err_msg=f"{table}.{column}")
+    trades = pandas.read_csv(tmp_path / "out" / "trades.csv", float_precision="round_trip")
+    assert len(result.trades) == len(trades)
+    numpy.testing.assert_array_equal(result.trades["net_pnl"].to_numpy(), trades["net_pnl"].to_numpy())
+    closed = ~result.trades["open"]
+    assert (result.trades.loc[closed, "duration"].to_numpy().astype("int64") ==
+            trades.loc[closed.to_numpy(), "duration_ns"].to_numpy()).all()
+    summary = (tmp_path / "out" / "summary.json").read_text()
+    import json
+    assert json.loads(summary) == result.summary
+
+
+def test_column_types(root, monkeypatch):
+    monkeypatch.chdir(root)
+    fills = keel.run(DEMO).fills
+    assert str(fills["ts"].dtype) == "datetime64[ns, UTC]"
+    assert fills["strategy"].dtype == "category"
+    assert set(fills["side"].cat.categories) == {"buy", "sell"}
+    assert fills["price"].dtype == numpy.float64
+    orders = keel.run(DEMO).orders
+    assert orders.loc[orders["type"] == "market", "limit_price"].isna().all()
+
+
+def test_without_output_dir_nothing_is_written(root, tmp_path):
+    data = write_bars(tmp_path / "bars.csv", [100 + math.sin(i / 5) for i in range(200)])
+    config = bars_config(data, [{"name": "s", "factory": "keel.sma_cross", "instruments": ["AAPL"],
+                                 "params": {"fast": 5, "slow": 20, "quantity": 10}}])
+    config["output"] = {"dir": str(tmp_path / "must_not_exist")}
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = keel.run(config)
+    assert result.status == "completed" and len(result.fills) > 0
+    assert result.output_dir is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# ---- strategies as classes -------------------------------------------------------------------
+
+class Flipper(keel.Strategy):
+    """Buys on even bars, sells on odd ones: a fill on every bar after the first."""
+
+    def __init__(self):
+        self.quantity = self.param("quantity", type=int)
+        self.bars = 0
+
+    def on_bar(self, bar):
+        self.bars += 1
+        self.buy(bar.instrument, self.quantity) if self.bars % 2 else self.sell(bar.instrument, self.quantity)
+
+
+def test_a_dict_may_name_a_class_and_each_strategy_keeps_its_own_book(tmp_path):
+    data = write_bars(tmp_path / "bars.csv", [100 + i * 0.5 for i in range(30)])
+    config = bars_config(data, [
+        {"name": "small", "python": {"class": Flipper}, "instruments": ["AAPL"], "params": {"quantity": 1}},
+        {"name": "big", "python": {"class": Flipper}, "instruments": ["AAPL"], "params": {"quantity": 7}},
+    ])
+    result = keel.run(config)
+    assert result.status == "completed"
+    by_name = result.fills.groupby("strategy", observed=True)["quantity"].max()
+    assert by_name["small"] == 1 and by_name["big"] == 7
+    curves = result.equity_by_strategy
+    assert set(curves["strategy"]) == {"small", "big"}
+    # The two books sum to the run's equity at every sample.
+    total = curves.groupby("ts")["equity"].sum()
+    whole = result.equity.groupby("ts")["equity"].last()
+    numpy.testing.assert_allclose(total.to_numpy(), whole.loc[total.index].to_numpy(), rtol=1e-12)
+
+
+def test_a_class_that_is_not_a_strategy_is_refused_by_name(tmp_path):
+    class NotAStrategy:
+        pass
+    data = write_bars(tmp_path / "bars.csv", [100.0] * 5)
+    with pytest.raises(keel.RunError, match="NotAStrategy.*subclass of keel.Strategy") as caught:
+        keel.run(bars_config(data, [{"name": "x", "python": {"class": NotAStrategy},
+                                     "instruments": ["AAPL"]}]))
+    assert caught.value.result.status.startswith("failed")
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+def test_an_invalid_config_lists_every_error_with_its_pointer(tmp_path):
+    data = write_bars(tmp_path / "bars.csv", [100.0] * 5)
+    config = bars_config(data, [{"name": "s", "factory": "keel.sma_cross", "instruments": ["APPL"]}])
+    config["venue"]["taker_fee_bps"] = "high"
+    with pytest.raises(keel.ConfigError) as caught:
+        keel.run(config)
+    pointers = [p for p, _ in caught.value.errors]
+    assert "/venue/taker_fee_bps" in pointers
+    assert "/strategies/0/instruments/0" in pointers
+    assert "did you mean 'AAPL'" in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_a_config_value_that_is_not_json_is_named_by_pointer(tmp_path):
+    config = bars_config(tmp_path / "x.csv", [{"name": "s", "factory": "keel.sma_cross",
+                                               "instruments": ["AAPL"], "params": {"fast": {1, 2}}}])
+    with pytest.raises(keel.ConfigError, match="/strategies/0/params/fast: set is not JSON"):
+        keel.run(config)
+
+
+def test_a_missing_run_file_is_a_config_error():
+    with pytest.raises(keel.ConfigError, match="no-such.json"):
+        keel.run("no-such.json")
+
+
+class Explodes(keel.Strategy):
+    def on_bar(self, bar):
+        if bar.close > 103:
+            raise ZeroDivisionError("boom at %s" % bar.close)
+
+
+def test_a_strategy_exception_comes_out_as_itself_with_the_partial_result(tmp_path):
+    data = write_bars(tmp_path / "bars.csv", [100.0 + i for i in range(10)])
+    with pytest.raises(ZeroDivisionError, match="boom at 104") as caught:
+        keel.run(bars_config(data, [{"name": "bomb", "python": {"class": Explodes},
+                                     "instruments": ["AAPL"]}]))
+    cause = caught.value.__cause__
+    assert isinstance(cause, keel.StrategyError)
+    assert cause.strategy == "bomb" and "bomb" in str(cause)
+    partial = caught.value.keel_result
+    assert partial is cause.result
+    assert partial.status.startswith("failed")
+    assert 0 < partial.summary["events"] < 10
+
+
+class InterruptsAt(keel.Strategy):
+    def on_bar(self, bar):
+        if bar.close == 105:
+            _thread.interrupt_main()  # what Ctrl-C does: a KeyboardInterrupt in the main thread
+
+
+def test_ctrl_c_in_a_strategy_stops_the_run_with_a_consistent_partial_result(tmp_path):
+    data = write_bars(tmp_path / "bars.csv", [100.0 + i for i in range(50)])
+    with pytest.raises(KeyboardInterrupt) as caught:
+        keel.run(bars_config(data, [{"name": "s", "python": {"class": InterruptsAt},
+                                     "instruments": ["AAPL"]}]), output_dir=tmp_path / "out")
+    partial = caught.value.keel_result
+    assert partial.status == "interrupted"
+    # The engine stops at the next event it reaches; the strategy, handed a
+    # span of bars at once, may have looked a few bars further without acting.
+    assert 1 <= partial.summary["events"] <= 6
+    import json
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+
+
+def test_ctrl_c_during_a_native_run_stops_it_at_the_progress_tick(tmp_path):
+    # No Python code runs during this run (a C++ strategy): Python's SIGINT
+    # handler runs at the engine's progress tick. A thread sends the signal
+    # once the run is under way; if the run ever finishes first, the data
+    # grows and it tries again.
+    import signal
+    import threading
+    import time
+    rows = 400_000
+    for attempt in range(4):
+        closes = 100 + numpy.sin(numpy.arange(rows) / 7.0)
+        ts = 1_704_205_800_000_000_000 + numpy.arange(rows, dtype=numpy.int64) * 60_000_000_000
+        frame = pandas.DataFrame({"ts": ts, "instrument": "AAPL", "open": closes, "high": closes,
+                                  "low": closes, "close": closes, "volume": 1000})
+        frame.to_csv(tmp_path / "bars.csv", index=False)
+        config = bars_config(tmp_path / "bars.csv",
+                             [{"name": "s", "factory": "keel.sma_cross", "instruments": ["AAPL"],
+                               "params": {"fast": 5, "slow": 20, "quantity": 10}}])
+        main = threading.get_ident()
+        sender = threading.Timer(0.05, lambda: signal.pthread_kill(main, signal.SIGINT))
+        finished = False
+        try:
+            sender.start()
+            keel.run(config)
+            finished = True
+            time.sleep(1)  # the signal arrives here
+        except KeyboardInterrupt as interrupt:
+            if finished:
+                rows *= 4
+                continue
+            partial = interrupt.keel_result
+            assert partial.status == "interrupted"
+            assert 0 < partial.summary["events"] < rows
+            assert len(partial.equity) > 0
+            return
+        finally:
+            sender.cancel()
+    pytest.fail("the run always finished before the signal arrived")
