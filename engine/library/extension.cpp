@@ -41,6 +41,7 @@
 #include "engine/config/run_config.hpp"
 #include "engine/host/host.hpp"
 #include "engine/library/column_recorder.hpp"
+#include "engine/library/harness.hpp"
 #include "engine/python/bindings.hpp"
 #include "engine/python/python_strategy.hpp"
 #include "engine/report/run_report.hpp"
@@ -313,4 +314,5 @@ PYBIND11_MODULE(_keel, m) {
         pybind11::arg("source"), pybind11::arg("classes"), pybind11::arg("output_dir"),
         pybind11::arg("log_level"), pybind11::arg("progress"));
   m.attr("_library") = true;
+  keel::library::define_harness(m);
 }
