@@ -16,7 +16,11 @@ equities with tick 0.01, lot 1, multiplier 1.
 from dataclasses import dataclass as _dataclass
 import json as _json
 
-from ._keel import _Harness
+try:
+    from ._keel import _Harness
+except ImportError:  # the package embedded in the keel executable has no harness
+    raise ImportError("keel.testing needs keel as a library (a plain python3 with "
+                      "PYTHONPATH=build/python or keel installed), not `keel run`") from None
 
 __all__ = ["Harness", "Order"]
 
