@@ -229,7 +229,7 @@ class Harness:
         try:
             return self._ids[instrument]
         except KeyError:
-            raise KeyError(f"instrument {instrument!r} is not one of this harness's "
+            raise ValueError(f"instrument {instrument!r} is not one of this harness's "
                            f"{self._symbols} (give it in instruments=[...])") from None
 
     @staticmethod
