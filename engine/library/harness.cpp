@@ -60,8 +60,8 @@ ScriptedRunServices::ScriptedRunServices(std::vector<std::string> symbols, doubl
 Result<keel_instrument_id_t> ScriptedRunServices::instrument_find(const std::string& symbol) {
   auto it = std::find(symbols_.begin(), symbols_.end(), symbol);
   if (it == symbols_.end()) {
-    return Status(KEEL_ERR_NOT_FOUND, "no instrument '" + symbol +
-                                          "' in this harness (give it in instruments=[...])");
+    return Status(KEEL_ERR_NOT_FOUND,
+                  "no instrument '" + symbol + "' in this harness (give it in instruments=[...])");
   }
   return static_cast<keel_instrument_id_t>(it - symbols_.begin());
 }
@@ -183,10 +183,10 @@ Result<ScriptedRunServices::FillEvents> ScriptedRunServices::fill(uint64_t order
   const double remaining = r.quantity - order.filled_quantity;
   const double qty = quantity.value_or(remaining);
   if (!(qty > 0.0) || qty > remaining + 1e-9) {
-    return Status(KEEL_ERR_INVALID_ARGUMENT, "fill quantity " + std::to_string(qty) +
-                                                 " for order " + std::to_string(order_id) +
-                                                 ": expected > 0 and <= " +
-                                                 std::to_string(remaining) + " (what remains)");
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  "fill quantity " + std::to_string(qty) + " for order " +
+                      std::to_string(order_id) +
+                      ": expected > 0 and <= " + std::to_string(remaining) + " (what remains)");
   }
   double px = 0.0;
   if (price) {
@@ -206,8 +206,8 @@ Result<ScriptedRunServices::FillEvents> ScriptedRunServices::fill(uint64_t order
   keel_position_t& p = positions_[r.instrument];
   const double signed_qty = r.side == KEEL_SIDE_BUY ? qty : -qty;
   if (p.quantity == 0.0 || (p.quantity > 0.0) == (signed_qty > 0.0)) {
-    p.average_price = (p.average_price * std::fabs(p.quantity) + px * qty) /
-                      (std::fabs(p.quantity) + qty);
+    p.average_price =
+        (p.average_price * std::fabs(p.quantity) + px * qty) / (std::fabs(p.quantity) + qty);
   } else {
     const double closed = std::min(qty, std::fabs(p.quantity));
     p.realized_pnl += closed * (px - p.average_price) * (p.quantity > 0.0 ? 1.0 : -1.0);
@@ -227,8 +227,8 @@ Result<ScriptedRunServices::FillEvents> ScriptedRunServices::fill(uint64_t order
       (order.average_fill_price * order.filled_quantity + px * qty) / (order.filled_quantity + qty);
   order.filled_quantity += qty;
   order.fees += fee;
-  order.state = order.filled_quantity >= r.quantity - 1e-9 ? KEEL_ORDER_FILLED
-                                                           : KEEL_ORDER_PARTIALLY_FILLED;
+  order.state =
+      order.filled_quantity >= r.quantity - 1e-9 ? KEEL_ORDER_FILLED : KEEL_ORDER_PARTIALLY_FILLED;
 
   FillEvents events{};
   keel_fill_t& f = events.fill;
@@ -334,7 +334,8 @@ Status Harness::advance(keel_timestamp_t until) {
 Status Harness::quote(const keel_quote_t& quote) {
   if (Status s = advance(quote.ts); !s) return s;
   LogScope logs(logs_);
-  if (quote.bid > 0.0 && quote.ask > 0.0) services_.mark(quote.instrument, (quote.bid + quote.ask) / 2);
+  if (quote.bid > 0.0 && quote.ask > 0.0)
+    services_.mark(quote.instrument, (quote.bid + quote.ask) / 2);
   return instance_->on_quote(quote);
 }
 
@@ -357,11 +358,10 @@ Status Harness::deliver(const keel_order_update_t& update) {
   return instance_->on_order_update(update);
 }
 
-Status Harness::fill(uint64_t order_id, std::optional<double> price,
-                     std::optional<double> quantity, double fee) {
+Status Harness::fill(uint64_t order_id, std::optional<double> price, std::optional<double> quantity,
+                     double fee) {
   if (Status s = live(); !s) return s;
-  Result<ScriptedRunServices::FillEvents> events =
-      services_.fill(order_id, price, quantity, fee);
+  Result<ScriptedRunServices::FillEvents> events = services_.fill(order_id, price, quantity, fee);
   if (!events) return events.status();
   LogScope logs(logs_);
   // The engine's order: the fill report, then the order's update.
@@ -453,8 +453,8 @@ void define_harness(py::module_& m) {
                        keel_timestamp_t start_time) {
              std::unique_ptr<Harness> made;
              call_strategy([&]() -> Status {
-               auto h = Harness::create(cls, params_json, std::move(symbols), cash, name,
-                                        start_time);
+               auto h =
+                   Harness::create(cls, params_json, std::move(symbols), cash, name, start_time);
                if (!h) return h.status();
                made = std::move(*h);
                return Status::ok();
@@ -498,10 +498,8 @@ void define_harness(py::module_& m) {
       .def("advance",
            [](Harness& h, keel_timestamp_t ts) { call_strategy([&] { return h.advance(ts); }); })
       .def("fill",
-           [](Harness& h, uint64_t id, std::optional<double> price,
-              std::optional<double> quantity, double fee) {
-             call_strategy([&] { return h.fill(id, price, quantity, fee); });
-           })
+           [](Harness& h, uint64_t id, std::optional<double> price, std::optional<double> quantity,
+              double fee) { call_strategy([&] { return h.fill(id, price, quantity, fee); }); })
       .def("reject",
            [](Harness& h, uint64_t id, const std::string& reason) {
              call_strategy([&] { return h.reject(id, reason); });

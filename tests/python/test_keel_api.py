@@ -186,40 +186,6 @@ def test_the_batch_cursor_exists_only_inside_a_vectorised_callback(ctx):
     assert caught.value.code == keel.ERR_INVALID_ARGUMENT
 
 
-# ---- params --------------------------------------------------------------------------
-
-class Windowed(keel.Strategy):
-    def __init__(self):
-        self.window = self.param("window", type=int, min=2, max=1000)
-        self.scale = self.param("scale", 1.0, type=float)
-        self.label = self.param("label", "x", type=str)
-        self.reject_unknown_params()
-
-
-def test_params_are_read_and_checked():
-    s = make_strategy(Windowed, {"window": 50, "scale": 2})
-    assert (s.window, s.scale, s.label) == (50, 2.0, "x")
-    assert isinstance(s.scale, float)
-
-
-@pytest.mark.parametrize("params, message", [
-    ({}, "/window: required param missing"),
-    ({"window": "fifty"}, '/window: expected an integer, got "fifty"'),
-    ({"window": 2.5}, "/window: expected an integer, got 2.5"),
-    ({"window": True}, "/window: expected an integer, got true"),
-    ({"window": 1}, "/window: expected a value >= 2, got 1"),
-    ({"window": 5000}, "/window: expected a value <= 1000, got 5000"),
-    ({"window": 5, "scale": "big"}, '/scale: expected a finite number, got "big"'),
-    ({"window": 5, "windw": 3}, "/windw: unknown param"),
-])
-def test_bad_params_name_the_param(params, message):
-    with pytest.raises(keel.ParamError) as caught:
-        make_strategy(Windowed, params)
-    assert str(caught.value).startswith(message)
-    assert caught.value.code == keel.ERR_INVALID_ARGUMENT
-    assert isinstance(caught.value, ValueError)
-
-
 # ---- the batch views -------------------------------------------------------------------
 
 def test_batch_dtypes_lie_over_the_abi_event_struct():
