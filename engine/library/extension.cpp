@@ -65,9 +65,9 @@ fs::path shipped_plugins_beside_module() {
   }
   std::error_code ec;
   const fs::path package = fs::canonical(info.dli_fname, ec).parent_path();
-  for (const fs::path& candidate :
-       {package.parent_path().parent_path() / "lib" / "keel" / "plugins",
-        package.parent_path().parent_path().parent_path() / "keel" / "plugins"}) {
+  for (const fs::path& candidate : {package.parent_path().parent_path() / "lib" / "keel" / "plugins",
+                                    package.parent_path().parent_path().parent_path() / "keel" /
+                                        "plugins"}) {
     if (fs::is_directory(candidate, ec)) return candidate;
   }
   return {};
@@ -219,7 +219,8 @@ py::dict run(const std::optional<std::string>& path, const std::optional<std::st
         }
         return python::python_class_factory(registry, it->second, class_name);
       }
-      return python::python_strategy_factory(registry, PythonStrategySpec{script, class_name, ""});
+      return python::python_strategy_factory(registry,
+                                             PythonStrategySpec{script, class_name, ""});
     });
 
     std::optional<RunReportWriter> writer;
