@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "engine/python/bindings.hpp"
 
@@ -157,7 +158,7 @@ Result<ScriptedOrder*> ScriptedRunServices::open_order(uint64_t order_id) {
   return &order;
 }
 
-keel_order_update_t ScriptedRunServices::update_of(const ScriptedOrder& order) const {
+keel_order_update_t ScriptedRunServices::update_of(const ScriptedOrder& order) {
   keel_order_update_t u{};
   u.ts = now_;
   u.order = keel_order_handle_t{order.id};
@@ -168,7 +169,10 @@ keel_order_update_t ScriptedRunServices::update_of(const ScriptedOrder& order) c
   u.filled_quantity = order.filled_quantity;
   u.remaining_quantity = order.request.quantity - order.filled_quantity;
   u.average_fill_price = order.average_fill_price;
-  u.reason = order.reason.c_str();
+  // A copy: the strategy may send orders (and move orders_) before the
+  // update is delivered (on_fill comes first).
+  update_reason_ = order.reason;
+  u.reason = update_reason_.c_str();
   return u;
 }
 
@@ -336,6 +340,7 @@ Status Harness::quote(const keel_quote_t& quote) {
   LogScope logs(logs_);
   if (quote.bid > 0.0 && quote.ask > 0.0)
     services_.mark(quote.instrument, (quote.bid + quote.ask) / 2);
+  if (instance_->takes_batches()) return one_event(KEEL_EVENT_QUOTE, quote);
   return instance_->on_quote(quote);
 }
 
@@ -343,6 +348,7 @@ Status Harness::trade(const keel_trade_t& trade) {
   if (Status s = advance(trade.ts); !s) return s;
   LogScope logs(logs_);
   services_.mark(trade.instrument, trade.price);
+  if (instance_->takes_batches()) return one_event(KEEL_EVENT_TRADE, trade);
   return instance_->on_trade(trade);
 }
 
@@ -350,7 +356,22 @@ Status Harness::bar(const keel_bar_t& bar) {
   if (Status s = advance(bar.ts); !s) return s;
   LogScope logs(logs_);
   services_.mark(bar.instrument, bar.close);
+  if (instance_->takes_batches()) return one_event(KEEL_EVENT_BAR, bar);
   return instance_->on_bar(bar);
+}
+
+// A strategy that takes batches (on_events: a Python class with on_bars
+// etc.) gets the event as the engine gives it, in a span; here always a
+// span of one, so no event waits for another.
+template <class Event>
+Status Harness::one_event(uint32_t kind, const Event& event) {
+  keel_event_t e{};
+  e.kind = kind;
+  if constexpr (std::is_same_v<Event, keel_quote_t>) e.as.quote = event;
+  if constexpr (std::is_same_v<Event, keel_trade_t>) e.as.trade = event;
+  if constexpr (std::is_same_v<Event, keel_bar_t>) e.as.bar = event;
+  size_t consumed = 0;
+  return instance_->on_events(&e, 1, consumed);
 }
 
 Status Harness::deliver(const keel_order_update_t& update) {

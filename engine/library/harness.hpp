@@ -86,7 +86,7 @@ class ScriptedRunServices : public RunServices {
 
  private:
   Result<ScriptedOrder*> open_order(uint64_t order_id);
-  keel_order_update_t update_of(const ScriptedOrder& order) const;
+  keel_order_update_t update_of(const ScriptedOrder& order);
 
   std::vector<std::string> symbols_;
   std::vector<keel_position_t> positions_;
@@ -95,6 +95,7 @@ class ScriptedRunServices : public RunServices {
   keel_timestamp_t now_ = 0;
   std::vector<ScriptedOrder> orders_;
   std::vector<uint64_t> cancels_;  // order ids, in request order
+  std::string update_reason_;      // the reason of the update being delivered
   struct Timer {
     keel_timestamp_t at;
     uint64_t cookie;
@@ -137,6 +138,8 @@ class Harness {
   Harness(std::vector<std::string> symbols, double cash);
   Status live() const;
   Status deliver(const keel_order_update_t& update);
+  template <class Event>
+  Status one_event(uint32_t kind, const Event& event);
 
   ScriptedRunServices services_;
   Host host_;

@@ -89,6 +89,9 @@ class Harness:
     that made keel call it, as itself."""
 
     def __init__(self, cls, params=None, instruments=(), cash=100_000.0, name=None, start=0):
+        from ._strategy import Strategy
+        if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+            raise TypeError(f"Harness takes a keel.Strategy subclass, got {cls!r}")
         self._symbols = list(instruments)
         self._ids = {s: i for i, s in enumerate(self._symbols)}
         made = []

@@ -175,6 +175,24 @@ def test_an_exception_in_on_bar_propagates_as_itself():
         h.bars(bar_rows([101.0]))
 
 
+class BatchBuyer(keel.Strategy):
+    """Vectorised: buys on each bar whose close is above 100."""
+
+    def on_bars(self, bars):
+        for i in range(len(bars)):
+            if bars["close"][i] > 100:
+                self.batch_at(i)
+                self.buy(int(bars["instrument"][i]), 1)
+                return i + 1
+        return None
+
+
+def test_a_vectorised_strategy_gets_its_events_as_the_engine_gives_them():
+    with Harness(BatchBuyer, instruments=["AAPL"]) as h:
+        h.bars(bar_rows([99, 101, 100, 102]))
+        assert [o.submitted_ts for o in h.orders] == [T0 + MIN, T0 + 3 * MIN]
+
+
 class BadInit(keel.Strategy):
     def __init__(self):
         self.param("missing")
@@ -183,6 +201,8 @@ class BadInit(keel.Strategy):
 def test_an_exception_in_init_propagates_and_bad_input_says_what():
     with pytest.raises(keel.ParamError, match="/missing"):
         Harness(BadInit)
+    with pytest.raises(TypeError, match="keel.Strategy subclass"):
+        Harness(dict)
     with make() as h:
         with pytest.raises(ValueError, match="'TSLA' is not one of"):
             h.bars(bar_rows([1.0], symbol="TSLA"))
