@@ -95,6 +95,30 @@ def test_a_market_fill_without_price_takes_the_last_price_and_partial_fills_add_
             h.fill(order)
 
 
+class Pyramids(keel.Strategy):
+    """On each fill sends 50 more orders (the harness's order list grows under the update)."""
+
+    def on_start(self, start):
+        self.updates = []
+
+    def on_fill(self, fill):
+        for _ in range(50):
+            self.buy(fill.instrument, 1, limit=1.0)
+
+    def on_order_update(self, update):
+        self.updates.append((update.order_id, update.state, update.reason))
+
+
+def test_orders_sent_from_on_fill_leave_the_update_that_follows_intact():
+    with Harness(Pyramids, instruments=["AAPL"]) as h:
+        h.strategy.buy("AAPL", 1, limit=2.0)  # as from a callback: the harness answers any call
+        h.fill(1)
+        assert h.strategy.updates == [(1, keel.FILLED, "")]
+        assert len(h.orders) == 51
+        h.reject(51, reason="x" * 300)
+        assert h.strategy.updates[-1] == (51, keel.REJECTED, "x" * 300)
+
+
 def test_a_reject_reaches_on_order_update_with_its_reason():
     with make() as h:
         h.bars(bar_rows(CLOSES[:7]))
