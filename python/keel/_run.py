@@ -71,6 +71,10 @@ def _to_json(value, pointer, classes):
     """A copy of `value` that json can write; Python strategy classes
     ({"python": {"class": Cls}}) are replaced by names registered in `classes`."""
     if isinstance(value, dict):
+        if isinstance(value.get("class"), type) and "script" in value:
+            raise ConfigError("<dict>", [(pointer + "/script", "a strategy handed over as a class "
+                                          "object takes no script: give the class, or the "
+                                          "script and the class's name")])
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):

@@ -251,3 +251,9 @@ def test_the_base_class_comes_from_its_own_py_file():
     code = keel.Strategy.param.__code__
     assert "def param" in linecache.getline(source, code.co_firstlineno)
     assert keel.OrderRejected.__init__.__code__.co_filename == source
+
+
+def test_keel_run_inside_keel_says_where_it_belongs():
+    # The embedded package is the library's, but a run cannot start one.
+    with pytest.raises(keel.Error, match="keel.run is for a Python program"):
+        keel.run("anything.json")
