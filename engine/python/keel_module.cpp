@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/python/bindings.hpp"
+#include "engine/python/readonly_fields.hpp"
 
 namespace keel::python {
 namespace {
@@ -250,7 +251,8 @@ py::object event_span_view(const keel_event_t* events, size_t count) {
   py::array view(py::reinterpret_borrow<py::dtype>(dtype),
                  {static_cast<py::ssize_t>(count)},
                  {static_cast<py::ssize_t>(sizeof(keel_event_t))}, events, py::none());
-  view.attr("flags").attr("writeable") = false;
+  // numpy's PyArray_CLEARFLAGS (two attribute lookups and a flags object less).
+  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return view;
 }
 
@@ -301,35 +303,38 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
   m.attr("ERR_WRONG_THREAD") = int(KEEL_ERR_WRONG_THREAD);
 
   // ---- events: copies of the ABI structs, read-only ----
-  py::class_<keel_quote_t>(m, "Quote")
-      .def_readonly("ts", &keel_quote_t::ts)
-      .def_readonly("instrument", &keel_quote_t::instrument)
-      .def_readonly("bid", &keel_quote_t::bid)
-      .def_readonly("bid_size", &keel_quote_t::bid_size)
-      .def_readonly("ask", &keel_quote_t::ask)
-      .def_readonly("ask_size", &keel_quote_t::ask_size)
+  py::class_<keel_quote_t> quote(m, "Quote");
+  readonly_field<&keel_quote_t::ts>(quote, "ts");
+  readonly_field<&keel_quote_t::instrument>(quote, "instrument");
+  readonly_field<&keel_quote_t::bid>(quote, "bid");
+  readonly_field<&keel_quote_t::bid_size>(quote, "bid_size");
+  readonly_field<&keel_quote_t::ask>(quote, "ask");
+  readonly_field<&keel_quote_t::ask_size>(quote, "ask_size");
+  quote
       .def("__repr__", [](const keel_quote_t& q) {
         return "Quote(ts=" + ns_text(q.ts) + ", instrument=" + std::to_string(q.instrument) +
                ", bid=" + py::repr(py::float_(q.bid)).cast<std::string>() +
                ", ask=" + py::repr(py::float_(q.ask)).cast<std::string>() + ")";
       });
-  py::class_<keel_trade_t>(m, "Trade")
-      .def_readonly("ts", &keel_trade_t::ts)
-      .def_readonly("instrument", &keel_trade_t::instrument)
-      .def_readonly("price", &keel_trade_t::price)
-      .def_readonly("size", &keel_trade_t::size)
+  py::class_<keel_trade_t> trade(m, "Trade");
+  readonly_field<&keel_trade_t::ts>(trade, "ts");
+  readonly_field<&keel_trade_t::instrument>(trade, "instrument");
+  readonly_field<&keel_trade_t::price>(trade, "price");
+  readonly_field<&keel_trade_t::size>(trade, "size");
+  trade
       .def("__repr__", [](const keel_trade_t& t) {
         return "Trade(ts=" + ns_text(t.ts) + ", instrument=" + std::to_string(t.instrument) +
                ", price=" + py::repr(py::float_(t.price)).cast<std::string>() + ")";
       });
-  py::class_<keel_bar_t>(m, "Bar")
-      .def_readonly("ts", &keel_bar_t::ts)
-      .def_readonly("instrument", &keel_bar_t::instrument)
-      .def_readonly("open", &keel_bar_t::open)
-      .def_readonly("high", &keel_bar_t::high)
-      .def_readonly("low", &keel_bar_t::low)
-      .def_readonly("close", &keel_bar_t::close)
-      .def_readonly("volume", &keel_bar_t::volume)
+  py::class_<keel_bar_t> bar(m, "Bar");
+  readonly_field<&keel_bar_t::ts>(bar, "ts");
+  readonly_field<&keel_bar_t::instrument>(bar, "instrument");
+  readonly_field<&keel_bar_t::open>(bar, "open");
+  readonly_field<&keel_bar_t::high>(bar, "high");
+  readonly_field<&keel_bar_t::low>(bar, "low");
+  readonly_field<&keel_bar_t::close>(bar, "close");
+  readonly_field<&keel_bar_t::volume>(bar, "volume");
+  bar
       .def("__repr__", [](const keel_bar_t& b) {
         return "Bar(ts=" + ns_text(b.ts) + ", instrument=" + std::to_string(b.instrument) +
                ", close=" + py::repr(py::float_(b.close)).cast<std::string>() + ")";
@@ -358,17 +363,18 @@ PYBIND11_EMBEDDED_MODULE(keel, m) {
         return "OrderUpdate(order_id=" + std::to_string(o.u.order_id) +
                ", state=" + std::to_string(o.u.state) + ", reason='" + o.reason + "')";
       });
-  py::class_<keel_fill_t>(m, "Fill")
-      .def_readonly("ts", &keel_fill_t::ts)
+  py::class_<keel_fill_t> fill(m, "Fill");
+  readonly_field<&keel_fill_t::ts>(fill, "ts");
+  readonly_field<&keel_fill_t::order_id>(fill, "order_id");
+  readonly_field<&keel_fill_t::client_tag>(fill, "client_tag");
+  readonly_field<&keel_fill_t::instrument>(fill, "instrument");
+  readonly_field<&keel_fill_t::side>(fill, "side");
+  readonly_field<&keel_fill_t::liquidity>(fill, "liquidity");
+  readonly_field<&keel_fill_t::quantity>(fill, "quantity");
+  readonly_field<&keel_fill_t::price>(fill, "price");
+  readonly_field<&keel_fill_t::fee>(fill, "fee");
+  fill
       .def_property_readonly("order", [](const keel_fill_t& f) { return f.order.bits; })
-      .def_readonly("order_id", &keel_fill_t::order_id)
-      .def_readonly("client_tag", &keel_fill_t::client_tag)
-      .def_readonly("instrument", &keel_fill_t::instrument)
-      .def_readonly("side", &keel_fill_t::side)
-      .def_readonly("liquidity", &keel_fill_t::liquidity)
-      .def_readonly("quantity", &keel_fill_t::quantity)
-      .def_readonly("price", &keel_fill_t::price)
-      .def_readonly("fee", &keel_fill_t::fee)
       .def("__repr__", [](const keel_fill_t& f) {
         return "Fill(order_id=" + std::to_string(f.order_id) + ", side=" + std::to_string(f.side) +
                ", quantity=" + py::repr(py::float_(f.quantity)).cast<std::string>() +
