@@ -173,7 +173,7 @@ std::string classes_defined(const py::module_& module, const std::string& script
 
 // ---- the adapter -------------------------------------------------------------------------
 
-// The per-event paths hand a strategy a keel.Quote / keel.Trade / keel.Bar.
+// The per-event paths hand a strategy a keel.Quote / Trade / Bar / Fill.
 // Making a new pybind11 object for every event (type lookup, allocation,
 // registration in pybind11's instance map, deallocation) was most of a
 // no-op callback's cost. Each adapter keeps one object per kind and writes
@@ -223,6 +223,7 @@ struct Adapter {
   ReusableEvent<keel_quote_t> quote;
   ReusableEvent<keel_trade_t> trade;
   ReusableEvent<keel_bar_t> bar;
+  ReusableEvent<keel_fill_t> fill;
 
   bool broke_thread_rule() const { return context->broke_thread_rule(); }
 };
@@ -319,7 +320,7 @@ void call_one(const py::object& callback, py::handle arg) {
   Py_DECREF(result);
 }
 
-// A market event to its per-event callback (if the class has one), in the
+// A market event or a fill to its per-event callback (if the class has one), in the
 // adapter's reused object of that kind.
 template <class Event>
 void call_market(const py::object& callback, ReusableEvent<Event>& object, const Event& event) {
@@ -333,7 +334,7 @@ void deliver(Adapter& a, const keel_event_t& event) {
     case KEEL_EVENT_TRADE: return call_market(a.on_trade, a.trade, event.as.trade);
     case KEEL_EVENT_BAR: return call_market(a.on_bar, a.bar, event.as.bar);
     case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
-    case KEEL_EVENT_FILL: callback = &a.on_fill; break;
+    case KEEL_EVENT_FILL: return call_market(a.on_fill, a.fill, event.as.fill);
     case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
     default: return;
   }
@@ -361,7 +362,7 @@ keel_status_t on_order_update(void* self, const keel_order_update_t* update, kee
 keel_status_t on_fill(void* self, const keel_fill_t* fill, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_fill", err, [&] {
-    if (!a.on_fill.is_none()) call_one(a.on_fill, make_fill(*fill));
+    if (!a.on_fill.is_none()) call_one(a.on_fill, a.fill.get(*fill));
   });
 }
 keel_status_t on_timer(void* self, const keel_timer_event_t* timer, keel_error_t* err) {

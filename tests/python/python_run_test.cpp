@@ -299,6 +299,19 @@ TEST(PythonRun, AnEventObjectAStrategyKeepsNeverChanges) {
   EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
 }
 
+// Fills are reused the same way, and the event classes' fields read the
+// struct directly (readonly_fields.hpp): a kept fill keeps its values,
+// fields are ints and floats as before, and they cannot be assigned.
+TEST(PythonRun, AFillAStrategyKeepsNeverChangesAndFieldsReadAsBefore) {
+  TempDir dir;
+  KeelRun r = run_with(dir, "fills",
+                       run_file(python(kScripts + "/keeps_events.py", "KeepsFills"), dir.file("out")));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  // on_stop checks the kept fills; what it raises marks the strategy stopped.
+  EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
+  EXPECT_GE(summary_of(dir, "out")["num_fills"].get<int>(), 40) << r;
+}
+
 // A callback with the wrong signature raises TypeError from the call itself,
 // with no traceback: keel reports Python's message (it aborted before). A
 // failing on_stop marks the strategy stopped; the run had ended already.
