@@ -299,13 +299,14 @@ TEST(PythonRun, AnEventObjectAStrategyKeepsNeverChanges) {
   EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
 }
 
-// Fills are reused the same way, and the event classes' fields read the
-// struct directly (readonly_fields.hpp): a kept fill keeps its values,
-// fields are ints and floats as before, and they cannot be assigned.
-TEST(PythonRun, AFillAStrategyKeepsNeverChangesAndFieldsReadAsBefore) {
+// Fills and order updates are reused the same way, and the event classes'
+// attributes read the struct directly (fast_bindings.hpp): a kept fill or
+// update keeps its values and is its own object, attributes are the ints,
+// floats, bools and strings they were, and they cannot be assigned.
+TEST(PythonRun, AFillOrUpdateAStrategyKeepsNeverChangesAndFieldsReadAsBefore) {
   TempDir dir;
-  KeelRun r = run_with(dir, "fills",
-                       run_file(python(kScripts + "/keeps_events.py", "KeepsFills"), dir.file("out")));
+  KeelRun r = run_with(
+      dir, "fills", run_file(python(kScripts + "/keeps_events.py", "KeepsFills"), dir.file("out")));
   EXPECT_EQ(r.exit_code, 0) << r;
   // on_stop checks the kept fills; what it raises marks the strategy stopped.
   EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
