@@ -334,8 +334,7 @@ void deliver(Adapter& a, const keel_event_t& event) {
     case KEEL_EVENT_TRADE: return call_market(a.on_trade, a.trade, event.as.trade);
     case KEEL_EVENT_BAR: return call_market(a.on_bar, a.bar, event.as.bar);
     case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
-    case KEEL_EVENT_FILL:
-      return call_market(a.on_fill, a.fill, event.as.fill);
+    case KEEL_EVENT_FILL: return call_market(a.on_fill, a.fill, event.as.fill);
     case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
     default: return;
   }
