@@ -52,7 +52,7 @@ namespace py = pybind11;
 using nlohmann::json;
 
 const char* const kSpeedScript = KEEL_BENCH_PYTHON_DIR "/speed.py";
-const char* const kSmaScript = KEEL_BENCH_SOURCE_DIR "/../examples/python/sma_cross.py";
+const char* const kSmaScript = KEEL_BENCH_EXAMPLES_DIR "/python/sma_cross.py";
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "keel_bench (python): %s\n", what.c_str());
