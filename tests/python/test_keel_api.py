@@ -121,6 +121,23 @@ def test_orders_outside_a_run_are_unsupported(ctx):
     assert not isinstance(caught.value, keel.OrderRejected)
 
 
+@pytest.mark.parametrize("args, message", [
+    (("AAPL", keel.BUY, keel.MARKET, keel.GTC, 1.0, 0.0, 0.0, 0), r"submit\(\): incompatible"),
+    ((0, keel.BUY, keel.MARKET, keel.GTC, 1.0, 0.0, 0.0), r"submit\(\) takes 8 arguments \(7"),
+    ((0, keel.BUY, keel.MARKET, keel.GTC, "1", 0.0, 0.0, 0), r"submit\(\): incompatible"),
+])
+def test_submit_refuses_wrong_arguments_with_a_type_error(ctx, args, message):
+    # _Context.submit is bound without pybind11's dispatcher (fast_bindings.hpp);
+    # its arguments are still checked by pybind11's casters.
+    with pytest.raises(TypeError, match=message):
+        ctx.submit(*args)
+
+
+def test_batch_at_refuses_a_float_with_a_type_error(ctx):
+    with pytest.raises(TypeError, match=r"batch_at\(\): incompatible"):
+        ctx.batch_at(1.5)
+
+
 # ---- the host-thread rule ----------------------------------------------------------
 
 def on_own_thread(call):
