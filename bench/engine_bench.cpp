@@ -37,12 +37,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_data.hpp"
-#include "engine/config/run_config.hpp"
 #include "engine/data/binary_market_data.hpp"
 #include "engine/data/event_merger.hpp"
-#include "engine/host/host.hpp"
-#include "engine/report/run_report.hpp"
-#include "engine/run/engine.hpp"
+#include "engine_run.hpp"
 #include "report.hpp"
 
 extern char** environ;
@@ -90,52 +87,6 @@ fs::path noop_run(const std::string& name, const std::vector<fs::path>& copies) 
   return write_run_file(
       name, {instrument("AAA")}, std::move(data),
       {{{"name", "noop"}, {"factory", "keel.bench.noop_cpp"}, {"instruments", {"AAA"}}}});
-}
-
-struct RunCount {
-  uint64_t events = 0;
-  uint64_t fills = 0;
-  uint64_t orders = 0;
-};
-
-// One `keel run` in process (run_command.cpp without the manifest hashes).
-RunCount run_once(benchmark::State& state, const fs::path& run_file) {
-  ConfigResult loaded = load_run_config(run_file);
-  if (!loaded.config) {
-    state.SkipWithError(format_config_error(run_file, loaded.errors.front()).c_str());
-    return {};
-  }
-  RunConfig& config = *loaded.config;
-  Host host;
-  RunCount count;
-  {
-    Engine engine(config, host);
-    if (Status s = engine.prepare(); !s) {
-      state.SkipWithError(s.message().c_str());
-      return {};
-    }
-    Result<RunReportWriter> writer = RunReportWriter::open(config.output_dir);
-    if (!writer) {
-      state.SkipWithError(writer.status().message().c_str());
-      return {};
-    }
-    RunResult result = engine.run(*writer, {});
-    result.summary.max_drawdown = writer->performance().max_drawdown();
-    result.summary.sharpe = writer->performance().sharpe();
-    Manifest manifest;
-    manifest.keel_version = "bench";
-    if (Status s = writer->finish(result.summary, manifest); !s) {
-      state.SkipWithError(s.message().c_str());
-      return {};
-    }
-    if (!result.failure.is_ok()) {
-      state.SkipWithError(result.summary.status.c_str());
-      return {};
-    }
-    count = {result.summary.events, result.summary.num_fills, result.summary.num_orders};
-  }
-  (void)host.shutdown();
-  return count;
 }
 
 void run_engine(benchmark::State& state, const fs::path& run_file) {
@@ -189,8 +140,7 @@ BENCHMARK(BM_engine_sma_8streams_binary)
 
 // An order every 10 quotes, per event and taking spans (bench/plugins/every10_cpp).
 fs::path every10_run(const std::string& name, const char* factory) {
-  return write_run_file(name, {instrument("AAA")},
-                        {data_entry(bench_data().quotes_bin, "binary")},
+  return write_run_file(name, {instrument("AAA")}, {data_entry(bench_data().quotes_bin, "binary")},
                         {{{"name", "every10"}, {"factory", factory}, {"instruments", {"AAA"}}}});
 }
 void BM_engine_every10_per_event(benchmark::State& state) {
@@ -249,17 +199,17 @@ BENCHMARK(BM_merge_8streams_binary)
     ->UseManualTime();
 
 fs::path market_maker_run(const std::string& name, const fs::path& quotes, const fs::path& trades) {
-  return write_run_file(
-      name, {instrument("AAA")}, {data_entry(quotes, "quotes"), data_entry(trades, "trades")},
-      {{{"name", "mm"},
-        {"factory", "keel.market_maker"},
-        {"instruments", {"AAA"}},
-        {"params", {{"spread_bps", 2}, {"quantity", 100}, {"max_position", 500}}},
-        {"account", {{"type", "margin"}}}}},  // it quotes both sides from flat
-      {{"max_position", 2000}, {"max_open_orders", 4}, {"price_collar_pct", 2}},
-      // The first trading day (~1.1M events, ~1M orders): the market maker
-      // requotes on most quotes, and every order is kept for orders.csv.
-      "2024-01-03");
+  return write_run_file(name, {instrument("AAA")},
+                        {data_entry(quotes, "quotes"), data_entry(trades, "trades")},
+                        {{{"name", "mm"},
+                          {"factory", "keel.market_maker"},
+                          {"instruments", {"AAA"}},
+                          {"params", {{"spread_bps", 2}, {"quantity", 100}, {"max_position", 500}}},
+                          {"account", {{"type", "margin"}}}}},  // it quotes both sides from flat
+                        {{"max_position", 2000}, {"max_open_orders", 4}, {"price_collar_pct", 2}},
+                        // The first trading day (~1.1M events, ~1M orders): the market maker
+                        // requotes on most quotes, and every order is kept for orders.csv.
+                        "2024-01-03");
 }
 
 void BM_engine_market_maker_binary(benchmark::State& state) {
@@ -357,9 +307,9 @@ const bool kFiguresRegistered = add_figures({
     {"Engine, 8 merged streams, keel.sma_cross (binary)", "engine_sma_cross_8streams_binary",
      "merge_8streams_binary", "events/s", ">= 20M events/s", 0, 20e6, false,
      "the 8 files merged with no engine (data path alone)"},
-    {"Engine, batched strategy, an order every 10 quotes (binary)",
-     "engine_every10_batched_binary", "engine_every10_per_event_binary", "events/s",
-     "ratio >= 0.83 (within 1.2x)", 0.83, 0, false, "the same strategy per event (C++)"},
+    {"Engine, batched strategy, an order every 10 quotes (binary)", "engine_every10_batched_binary",
+     "engine_every10_per_event_binary", "events/s", "ratio >= 0.83 (within 1.2x)", 0.83, 0, false,
+     "the same strategy per event (C++)"},
     {"Engine, keel.market_maker, orders + fills (binary)", "engine_market_maker_binary",
      "engine_market_maker_csv", "events/s", ">= 5M events/s", 0, 5e6, false,
      "the same run over the CSV files"},

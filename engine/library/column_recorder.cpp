@@ -6,6 +6,15 @@
 #include "engine/report/run_report.hpp"
 
 namespace keel::library {
+namespace {
+
+// An enum's code into its word list, -1 when out of range.
+template <size_t N>
+int8_t word_code(int32_t value, const char* const (&)[N]) {
+  return value >= 0 && static_cast<size_t>(value) < N ? static_cast<int8_t>(value) : int8_t{-1};
+}
+
+}  // namespace
 
 int32_t Names::code(const std::string& name) {
   auto [it, added] = index_.try_emplace(name, static_cast<int32_t>(names_.size()));
@@ -18,11 +27,11 @@ void ColumnRecorder::fill(const FillRecord& f) {
   fills.strategy.push_back(strategies.code(f.strategy));
   fills.instrument.push_back(instruments.code(f.instrument));
   fills.order_id.push_back(f.order_id);
-  fills.side.push_back(f.side);
+  fills.side.push_back(word_code(f.side, kSides));
   fills.quantity.push_back(f.quantity);
   fills.price.push_back(f.price);
   fills.fee.push_back(f.fee);
-  fills.liquidity.push_back(f.liquidity);
+  fills.liquidity.push_back(word_code(f.liquidity, kLiquidity));
   if (next_ != nullptr) next_->fill(f);
 }
 
@@ -43,9 +52,9 @@ void ColumnRecorder::order(const OrderRecord& o) {
   orders.order_id.push_back(o.order_id);
   orders.strategy.push_back(strategies.code(o.strategy));
   orders.instrument.push_back(instruments.code(o.instrument));
-  orders.side.push_back(o.side);
-  orders.type.push_back(o.type);
-  orders.time_in_force.push_back(o.time_in_force);
+  orders.side.push_back(word_code(o.side, kSides));
+  orders.type.push_back(word_code(o.type, kTypes));
+  orders.time_in_force.push_back(word_code(o.time_in_force, kTifs));
   orders.quantity.push_back(o.quantity);
   // Empty in orders.csv, NaN here (run_report.hpp).
   orders.limit_price.push_back(has_limit(o.type) || o.limit_price != 0 ? o.limit_price : nan);
@@ -53,7 +62,7 @@ void ColumnRecorder::order(const OrderRecord& o) {
   orders.client_tag.push_back(o.client_tag);
   orders.submitted_ts.push_back(o.submitted_ts);
   orders.last_update_ts.push_back(o.last_update_ts);
-  orders.state.push_back(o.state);
+  orders.state.push_back(word_code(o.state, kStates));
   orders.filled_quantity.push_back(o.filled_quantity);
   orders.average_fill_price.push_back(o.average_fill_price);
   orders.fees.push_back(o.fees);
@@ -71,7 +80,7 @@ void ColumnRecorder::strategy_equity(const StrategyEquitySample& e) {
 void ColumnRecorder::trade(const TradeRecord& t) {
   trades.strategy.push_back(strategies.code(t.strategy));
   trades.instrument.push_back(instruments.code(t.instrument));
-  trades.direction.push_back(t.direction < 0 ? -1 : 1);
+  trades.direction.push_back(t.direction < 0 ? 0 : 1);
   trades.entry_ts.push_back(t.entry_ts);
   trades.exit_ts.push_back(t.open ? kNoTime : t.exit_ts);
   trades.duration_ns.push_back(t.open ? kNoTime : t.exit_ts - t.entry_ts);

@@ -5,8 +5,9 @@
 // (engine/report/run_report.hpp), so a column reaches numpy without a copy
 // and without a Python object per row. Text that repeats (strategy and
 // instrument names, reject reasons) is stored as codes into one list of
-// names per kind (a pandas Categorical); enums stay their ABI values, which
-// index the words the CSV files use (kSides, ... in run_report.hpp). A value the CSV file
+// names per kind (a pandas Categorical); enums are int8 codes into the words
+// the CSV files use (kSides, ... in run_report.hpp; -1 for a value out of
+// range, which the CSV writes as its number). A value the CSV file
 // leaves empty is NaN (numbers) or kNoTime (timestamps) here.
 //
 // It forwards every record to `next` (the RunReportWriter when the caller
@@ -43,19 +44,19 @@ struct FillColumns {
   std::vector<int64_t> ts;
   std::vector<int32_t> strategy, instrument;
   std::vector<uint64_t> order_id;
-  std::vector<int32_t> side;
+  std::vector<int8_t> side;
   std::vector<double> quantity, price, fee;
-  std::vector<int32_t> liquidity;
+  std::vector<int8_t> liquidity;
 };
 
 struct OrderColumns {
   std::vector<uint64_t> order_id;
   std::vector<int32_t> strategy, instrument;
-  std::vector<int32_t> side, type, time_in_force;
+  std::vector<int8_t> side, type, time_in_force;
   std::vector<double> quantity, limit_price, stop_price;  // NaN where the CSV is empty
   std::vector<uint64_t> client_tag;
   std::vector<int64_t> submitted_ts, last_update_ts;
-  std::vector<int32_t> state;
+  std::vector<int8_t> state;
   std::vector<double> filled_quantity, average_fill_price, fees;
   std::vector<int32_t> reason;  // into reasons; -1 for none
 };
@@ -73,7 +74,7 @@ struct StrategyEquityColumns {
 
 struct TradeColumns {
   std::vector<int32_t> strategy, instrument;
-  std::vector<int8_t> direction;  // +1 long, -1 short
+  std::vector<int8_t> direction;  // 0 short, 1 long
   std::vector<int64_t> entry_ts, exit_ts, duration_ns;  // kNoTime while open
   std::vector<double> quantity, entry_price, exit_price;  // exit_price NaN: nothing reduced it
   std::vector<double> pnl, fees, net_pnl;

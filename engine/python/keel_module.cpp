@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/python/bindings.hpp"
+#include "engine/python/fast_bindings.hpp"
 #include "keel/version.h"
 
 namespace keel::python {
@@ -182,6 +183,49 @@ BatchInputs batch_inputs(const py::object& spot, const py::object& strike,
   return in;
 }
 
+// _Context.submit and _Context.batch_at, the calls a strategy makes per
+// order and per batched event, are bound without pybind11's dispatcher
+// (fast_bindings.hpp).
+uint64_t context_submit(HostContext& c, keel_instrument_id_t instrument, int32_t side, int32_t type,
+                        int32_t tif, double quantity, double limit, double stop, uint64_t tag) {
+  const keel_host_t& host = host_of(c);
+  keel_order_request_t request{};
+  request.struct_size = sizeof request;
+  request.instrument = instrument;
+  request.side = side;
+  request.type = type;
+  request.time_in_force = tif;
+  request.quantity = quantity;
+  request.limit_price = limit;
+  request.stop_price = stop;
+  request.client_tag = tag;
+  keel_order_handle_t order{KEEL_NULL_HANDLE};
+  keel_error_t err{};
+  const keel_status_t status = KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err);
+  c.count_action(status);
+  c.note_host_thread_call(status, "order_submit");
+  check(status, err, "order_submit");
+  return order.bits;
+}
+
+void context_batch_at(HostContext& c, long long i) {
+  if (c.on_other_thread()) {
+    raise_keel_error(KEEL_ERR_WRONG_THREAD, refuse_wrong_thread(c, "batch_at"));
+  }
+  if (!c.on_call_thread() || c.batch == nullptr || !c.vectorised) {
+    raise_keel_error(KEEL_ERR_INVALID_ARGUMENT,
+                     "batch_at: the batch cursor exists only during on_quotes, "
+                     "on_trades or on_bars (keel moves it itself for on_quote, "
+                     "on_trade and on_bar)");
+  }
+  if (i < 0 || static_cast<size_t>(i) >= c.batch_count) {
+    raise_keel_error(KEEL_ERR_INVALID_ARGUMENT, "batch_at(" + std::to_string(i) +
+                                                    "): this batch has events 0.." +
+                                                    std::to_string(c.batch_count - 1));
+  }
+  c.move_cursor(static_cast<size_t>(i));
+}
+
 // ---- numpy views of event spans ------------------------------------------------------
 
 // Set at module init; each holds one reference for the life of the process
@@ -221,10 +265,25 @@ py::object make_trade(const keel_trade_t& trade) { return py::cast(trade); }
 py::object make_bar(const keel_bar_t& bar) { return py::cast(bar); }
 py::object make_fill(const keel_fill_t& fill) { return py::cast(fill); }
 py::object make_timer(const keel_timer_event_t& timer) { return py::cast(timer); }
+// One keel.OrderUpdate, rewritten in place for the next update while only
+// this function holds it (as the adapter's per-event objects are): a new
+// pybind11 object per update was most of an on_order_update call. An update
+// a strategy keeps is never rewritten. Called with the GIL held; never
+// destroyed (the interpreter is never finalized).
 py::object make_order_update(const keel_order_update_t& update) {
-  OrderUpdate copy{update, update.reason != nullptr ? update.reason : ""};
+  static py::object* const reused = new py::object();
+  const char* reason = update.reason != nullptr ? update.reason : "";
+  if (*reused && Py_REFCNT(reused->ptr()) == 1) {
+    auto* o = static_cast<OrderUpdate*>(detail::instance_value(reused->ptr()));
+    o->u = update;
+    o->u.reason = nullptr;
+    o->reason.assign(reason);
+    return *reused;
+  }
+  OrderUpdate copy{update, reason};
   copy.u.reason = nullptr;
-  return py::cast(std::move(copy));
+  *reused = py::cast(std::move(copy));
+  return *reused;
 }
 
 py::object make_event(const keel_event_t& event) {
@@ -251,7 +310,8 @@ py::object event_span_view(const keel_event_t* events, size_t count) {
   py::array view(py::reinterpret_borrow<py::dtype>(dtype),
                  {static_cast<py::ssize_t>(count)},
                  {static_cast<py::ssize_t>(sizeof(keel_event_t))}, events, py::none());
-  view.attr("flags").attr("writeable") = false;
+  // numpy's PyArray_CLEARFLAGS (two attribute lookups and a flags object less).
+  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return view;
 }
 
@@ -297,75 +357,76 @@ void define_keel_module(py::module_& m) {
   m.attr("ERR_WRONG_THREAD") = int(KEEL_ERR_WRONG_THREAD);
 
   // ---- events: copies of the ABI structs, read-only ----
-  py::class_<keel_quote_t>(m, "Quote")
-      .def_readonly("ts", &keel_quote_t::ts)
-      .def_readonly("instrument", &keel_quote_t::instrument)
-      .def_readonly("bid", &keel_quote_t::bid)
-      .def_readonly("bid_size", &keel_quote_t::bid_size)
-      .def_readonly("ask", &keel_quote_t::ask)
-      .def_readonly("ask_size", &keel_quote_t::ask_size)
-      .def("__repr__", [](const keel_quote_t& q) {
+  py::class_<keel_quote_t> quote(m, "Quote");
+  readonly_field<&keel_quote_t::ts>(quote, "ts");
+  readonly_field<&keel_quote_t::instrument>(quote, "instrument");
+  readonly_field<&keel_quote_t::bid>(quote, "bid");
+  readonly_field<&keel_quote_t::bid_size>(quote, "bid_size");
+  readonly_field<&keel_quote_t::ask>(quote, "ask");
+  readonly_field<&keel_quote_t::ask_size>(quote, "ask_size");
+  quote.def(
+      "__repr__", [](const keel_quote_t& q) {
         return "Quote(ts=" + ns_text(q.ts) + ", instrument=" + std::to_string(q.instrument) +
                ", bid=" + py::repr(py::float_(q.bid)).cast<std::string>() +
                ", ask=" + py::repr(py::float_(q.ask)).cast<std::string>() + ")";
       });
-  py::class_<keel_trade_t>(m, "Trade")
-      .def_readonly("ts", &keel_trade_t::ts)
-      .def_readonly("instrument", &keel_trade_t::instrument)
-      .def_readonly("price", &keel_trade_t::price)
-      .def_readonly("size", &keel_trade_t::size)
-      .def("__repr__", [](const keel_trade_t& t) {
-        return "Trade(ts=" + ns_text(t.ts) + ", instrument=" + std::to_string(t.instrument) +
-               ", price=" + py::repr(py::float_(t.price)).cast<std::string>() + ")";
-      });
-  py::class_<keel_bar_t>(m, "Bar")
-      .def_readonly("ts", &keel_bar_t::ts)
-      .def_readonly("instrument", &keel_bar_t::instrument)
-      .def_readonly("open", &keel_bar_t::open)
-      .def_readonly("high", &keel_bar_t::high)
-      .def_readonly("low", &keel_bar_t::low)
-      .def_readonly("close", &keel_bar_t::close)
-      .def_readonly("volume", &keel_bar_t::volume)
-      .def("__repr__", [](const keel_bar_t& b) {
-        return "Bar(ts=" + ns_text(b.ts) + ", instrument=" + std::to_string(b.instrument) +
-               ", close=" + py::repr(py::float_(b.close)).cast<std::string>() + ")";
-      });
-  py::class_<OrderUpdate>(m, "OrderUpdate")
-      .def_property_readonly("ts", [](const OrderUpdate& o) { return o.u.ts; })
-      .def_property_readonly("order", [](const OrderUpdate& o) { return o.u.order.bits; })
-      .def_property_readonly("order_id", [](const OrderUpdate& o) { return o.u.order_id; })
-      .def_property_readonly("client_tag", [](const OrderUpdate& o) { return o.u.client_tag; })
-      .def_property_readonly("instrument", [](const OrderUpdate& o) { return o.u.instrument; })
-      .def_property_readonly("state", [](const OrderUpdate& o) { return o.u.state; })
-      .def_property_readonly("filled_quantity",
-                             [](const OrderUpdate& o) { return o.u.filled_quantity; })
-      .def_property_readonly("remaining_quantity",
-                             [](const OrderUpdate& o) { return o.u.remaining_quantity; })
-      .def_property_readonly("average_fill_price",
-                             [](const OrderUpdate& o) { return o.u.average_fill_price; })
-      .def_property_readonly("reason", [](const OrderUpdate& o) { return o.reason; })
-      .def_property_readonly("terminal",
-                             [](const OrderUpdate& o) {
-                               const int32_t s = o.u.state;
-                               return s == KEEL_ORDER_FILLED || s == KEEL_ORDER_CANCELED ||
-                                      s == KEEL_ORDER_REJECTED || s == KEEL_ORDER_EXPIRED;
-                             })
-      .def("__repr__", [](const OrderUpdate& o) {
-        return "OrderUpdate(order_id=" + std::to_string(o.u.order_id) +
-               ", state=" + std::to_string(o.u.state) + ", reason='" + o.reason + "')";
-      });
-  py::class_<keel_fill_t>(m, "Fill")
-      .def_readonly("ts", &keel_fill_t::ts)
-      .def_property_readonly("order", [](const keel_fill_t& f) { return f.order.bits; })
-      .def_readonly("order_id", &keel_fill_t::order_id)
-      .def_readonly("client_tag", &keel_fill_t::client_tag)
-      .def_readonly("instrument", &keel_fill_t::instrument)
-      .def_readonly("side", &keel_fill_t::side)
-      .def_readonly("liquidity", &keel_fill_t::liquidity)
-      .def_readonly("quantity", &keel_fill_t::quantity)
-      .def_readonly("price", &keel_fill_t::price)
-      .def_readonly("fee", &keel_fill_t::fee)
-      .def("__repr__", [](const keel_fill_t& f) {
+  py::class_<keel_trade_t> trade(m, "Trade");
+  readonly_field<&keel_trade_t::ts>(trade, "ts");
+  readonly_field<&keel_trade_t::instrument>(trade, "instrument");
+  readonly_field<&keel_trade_t::price>(trade, "price");
+  readonly_field<&keel_trade_t::size>(trade, "size");
+  trade.def("__repr__", [](const keel_trade_t& t) {
+    return "Trade(ts=" + ns_text(t.ts) + ", instrument=" + std::to_string(t.instrument) +
+           ", price=" + py::repr(py::float_(t.price)).cast<std::string>() + ")";
+  });
+  py::class_<keel_bar_t> bar(m, "Bar");
+  readonly_field<&keel_bar_t::ts>(bar, "ts");
+  readonly_field<&keel_bar_t::instrument>(bar, "instrument");
+  readonly_field<&keel_bar_t::open>(bar, "open");
+  readonly_field<&keel_bar_t::high>(bar, "high");
+  readonly_field<&keel_bar_t::low>(bar, "low");
+  readonly_field<&keel_bar_t::close>(bar, "close");
+  readonly_field<&keel_bar_t::volume>(bar, "volume");
+  bar.def("__repr__", [](const keel_bar_t& b) {
+    return "Bar(ts=" + ns_text(b.ts) + ", instrument=" + std::to_string(b.instrument) +
+           ", close=" + py::repr(py::float_(b.close)).cast<std::string>() + ")";
+  });
+  py::class_<OrderUpdate> update(m, "OrderUpdate");
+  readonly_property(update, "ts", [](const OrderUpdate& o) { return o.u.ts; });
+  readonly_property(update, "order", [](const OrderUpdate& o) { return o.u.order.bits; });
+  readonly_property(update, "order_id", [](const OrderUpdate& o) { return o.u.order_id; });
+  readonly_property(update, "client_tag", [](const OrderUpdate& o) { return o.u.client_tag; });
+  readonly_property(update, "instrument", [](const OrderUpdate& o) { return o.u.instrument; });
+  readonly_property(update, "state", [](const OrderUpdate& o) { return o.u.state; });
+  readonly_property(update, "filled_quantity",
+                    [](const OrderUpdate& o) { return o.u.filled_quantity; });
+  readonly_property(update, "remaining_quantity",
+                    [](const OrderUpdate& o) { return o.u.remaining_quantity; });
+  readonly_property(update, "average_fill_price",
+                    [](const OrderUpdate& o) { return o.u.average_fill_price; });
+  readonly_property(update, "reason", [](const OrderUpdate& o) { return o.reason; });
+  readonly_property(update, "terminal", [](const OrderUpdate& o) {
+    const int32_t s = o.u.state;
+    return s == KEEL_ORDER_FILLED || s == KEEL_ORDER_CANCELED || s == KEEL_ORDER_REJECTED ||
+           s == KEEL_ORDER_EXPIRED;
+  });
+  update.def("__repr__", [](const OrderUpdate& o) {
+    return "OrderUpdate(order_id=" + std::to_string(o.u.order_id) +
+           ", state=" + std::to_string(o.u.state) + ", reason='" + o.reason + "')";
+  });
+  py::class_<keel_fill_t> fill(m, "Fill");
+  readonly_field<&keel_fill_t::ts>(fill, "ts");
+  readonly_field<&keel_fill_t::order_id>(fill, "order_id");
+  readonly_field<&keel_fill_t::client_tag>(fill, "client_tag");
+  readonly_field<&keel_fill_t::instrument>(fill, "instrument");
+  readonly_field<&keel_fill_t::side>(fill, "side");
+  readonly_field<&keel_fill_t::liquidity>(fill, "liquidity");
+  readonly_field<&keel_fill_t::quantity>(fill, "quantity");
+  readonly_field<&keel_fill_t::price>(fill, "price");
+  readonly_field<&keel_fill_t::fee>(fill, "fee");
+  readonly_property(fill, "order", [](const keel_fill_t& f) { return f.order.bits; });
+  fill.def(
+      "__repr__", [](const keel_fill_t& f) {
         return "Fill(order_id=" + std::to_string(f.order_id) + ", side=" + std::to_string(f.side) +
                ", quantity=" + py::repr(py::float_(f.quantity)).cast<std::string>() +
                ", price=" + py::repr(py::float_(f.price)).cast<std::string>() + ")";
@@ -526,8 +587,8 @@ void define_keel_module(py::module_& m) {
           py::arg("status") = py::none());
 
   // ---- the host table of one instance ----
-  py::class_<HostContext, std::shared_ptr<HostContext>>(m, "_Context")
-      .def_property_readonly("name", [](const HostContext& c) { return c.name; })
+  py::class_<HostContext, std::shared_ptr<HostContext>> context(m, "_Context");
+  context.def_property_readonly("name", [](const HostContext& c) { return c.name; })
       .def("now",
            [](const HostContext& c) -> keel_timestamp_t {
              // The cursor's event on the callback's thread; elsewhere the
@@ -561,29 +622,6 @@ void define_keel_module(py::module_& m) {
              out.symbol = out.info.symbol != nullptr ? out.info.symbol : "";
              out.info.symbol = nullptr;
              return out;
-           })
-      .def("submit",
-           [](HostContext& c, keel_instrument_id_t instrument, int32_t side, int32_t type,
-              int32_t tif, double quantity, double limit, double stop, uint64_t tag) {
-             const keel_host_t& host = host_of(c);
-             keel_order_request_t request{};
-             request.struct_size = sizeof request;
-             request.instrument = instrument;
-             request.side = side;
-             request.type = type;
-             request.time_in_force = tif;
-             request.quantity = quantity;
-             request.limit_price = limit;
-             request.stop_price = stop;
-             request.client_tag = tag;
-             keel_order_handle_t order{KEEL_NULL_HANDLE};
-             keel_error_t err{};
-             const keel_status_t status =
-                 KEEL_PY_HOST(host, order_submit)(&host, &request, &order, &err);
-             c.count_action(status);
-             c.note_host_thread_call(status, "order_submit");
-             check(status, err, "order_submit");
-             return order.bits;
            })
       .def("cancel",
            [](HostContext& c, uint64_t order) {
@@ -638,24 +676,6 @@ void define_keel_module(py::module_& m) {
              c.note_host_thread_call(status, "timer_cancel");
              check(status, err, "timer_cancel");
            })
-      .def("batch_at",
-           [](HostContext& c, long long i) {
-             if (c.on_other_thread()) {
-               raise_keel_error(KEEL_ERR_WRONG_THREAD, refuse_wrong_thread(c, "batch_at"));
-             }
-             if (!c.on_call_thread() || c.batch == nullptr || !c.vectorised) {
-               raise_keel_error(KEEL_ERR_INVALID_ARGUMENT,
-                                "batch_at: the batch cursor exists only during on_quotes, "
-                                "on_trades or on_bars (keel moves it itself for on_quote, "
-                                "on_trade and on_bar)");
-             }
-             if (i < 0 || static_cast<size_t>(i) >= c.batch_count) {
-               raise_keel_error(KEEL_ERR_INVALID_ARGUMENT, "batch_at(" + std::to_string(i) +
-                                                               "): this batch has events 0.." +
-                                                               std::to_string(c.batch_count - 1));
-             }
-             c.move_cursor(static_cast<size_t>(i));
-           })
       .def("model_lookup", [](const std::shared_ptr<HostContext>& c, const std::string& name) {
         const keel_host_t& host = host_of(*c);
         Model model{c, {KEEL_NULL_HANDLE}, name};
@@ -664,6 +684,8 @@ void define_keel_module(py::module_& m) {
               "model_lookup");
         return model;
       });
+  fast_method<&context_submit>(context, "submit");
+  fast_method<&context_batch_at>(context, "batch_at");
 
   // ---- numpy dtypes of the batch views (zero-copy over keel_event_t spans) ----
   g_quote_dtype = make_dtype({{"ts", {"<i8", offsetof(keel_quote_t, ts)}},

@@ -178,7 +178,7 @@ std::string classes_defined(const py::module_& module, const std::string& script
 
 // ---- the adapter -------------------------------------------------------------------------
 
-// The per-event paths hand a strategy a keel.Quote / keel.Trade / keel.Bar.
+// The per-event paths hand a strategy a keel.Quote / Trade / Bar / Fill.
 // Making a new pybind11 object for every event (type lookup, allocation,
 // registration in pybind11's instance map, deallocation) was most of a
 // no-op callback's cost. Each adapter keeps one object per kind and writes
@@ -189,7 +189,8 @@ std::string classes_defined(const py::module_& module, const std::string& script
 template <class Event>
 class ReusableEvent {
  public:
-  py::object get(const Event& event) {
+  // The object holding `event`, borrowed: valid until the next get().
+  py::handle get(const Event& event) {
     if (object_ && Py_REFCNT(object_.ptr()) == 1) {  // only we hold it
       *slot_ = event;
       return object_;
@@ -227,6 +228,7 @@ struct Adapter {
   ReusableEvent<keel_quote_t> quote;
   ReusableEvent<keel_trade_t> trade;
   ReusableEvent<keel_bar_t> bar;
+  ReusableEvent<keel_fill_t> fill;
 
   bool broke_thread_rule() const { return context->broke_thread_rule(); }
 };
@@ -328,11 +330,19 @@ keel_status_t on_start(void* self, const keel_strategy_start_t* start, keel_erro
   });
 }
 
-// A market event to its per-event callback (if the class has one), in the
+// callback(arg), by vectorcall: pybind11's operator() builds an argument
+// tuple for every call, which is a third of a no-op per-event callback.
+void call_one(const py::object& callback, py::handle arg) {
+  PyObject* result = PyObject_CallOneArg(callback.ptr(), arg.ptr());
+  if (result == nullptr) throw py::error_already_set();
+  Py_DECREF(result);
+}
+
+// A market event or a fill to its per-event callback (if the class has one), in the
 // adapter's reused object of that kind.
 template <class Event>
 void call_market(const py::object& callback, ReusableEvent<Event>& object, const Event& event) {
-  if (!callback.is_none()) callback(object.get(event));
+  if (!callback.is_none()) call_one(callback, object.get(event));
 }
 
 void deliver(Adapter& a, const keel_event_t& event) {
@@ -342,11 +352,11 @@ void deliver(Adapter& a, const keel_event_t& event) {
     case KEEL_EVENT_TRADE: return call_market(a.on_trade, a.trade, event.as.trade);
     case KEEL_EVENT_BAR: return call_market(a.on_bar, a.bar, event.as.bar);
     case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
-    case KEEL_EVENT_FILL: callback = &a.on_fill; break;
+    case KEEL_EVENT_FILL: return call_market(a.on_fill, a.fill, event.as.fill);
     case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
     default: return;
   }
-  if (!callback->is_none()) (*callback)(make_event(event));
+  if (!callback->is_none()) call_one(*callback, make_event(event));
 }
 
 keel_status_t on_quote(void* self, const keel_quote_t* quote, keel_error_t* err) {
@@ -364,13 +374,13 @@ keel_status_t on_bar(void* self, const keel_bar_t* bar, keel_error_t* err) {
 keel_status_t on_order_update(void* self, const keel_order_update_t* update, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_order_update", err, [&] {
-    if (!a.on_order_update.is_none()) a.on_order_update(make_order_update(*update));
+    if (!a.on_order_update.is_none()) call_one(a.on_order_update, make_order_update(*update));
   });
 }
 keel_status_t on_fill(void* self, const keel_fill_t* fill, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_fill", err, [&] {
-    if (!a.on_fill.is_none()) a.on_fill(make_fill(*fill));
+    if (!a.on_fill.is_none()) call_one(a.on_fill, a.fill.get(*fill));
   });
 }
 keel_status_t on_timer(void* self, const keel_timer_event_t* timer, keel_error_t* err) {

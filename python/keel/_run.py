@@ -71,6 +71,10 @@ def _to_json(value, pointer, classes):
     """A copy of `value` that json can write; Python strategy classes
     ({"python": {"class": Cls}}) are replaced by names registered in `classes`."""
     if isinstance(value, dict):
+        if isinstance(value.get("class"), type) and "script" in value:
+            raise ConfigError("<dict>", [(pointer + "/script", "a strategy handed over as a class "
+                                          "object takes no script: give the class, or the "
+                                          "script and the class's name")])
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
@@ -160,18 +164,15 @@ class Result:
     # ---- column helpers ----
     @staticmethod
     def _time(pandas, values):
-        import numpy
-        values = numpy.asarray(values, dtype=numpy.int64).view("M8[ns]")  # int64 min is NaT
-        return pandas.DatetimeIndex(values).tz_localize("UTC")
+        # int64 ns (int64 min is NaT), viewed in place.
+        return pandas.DatetimeIndex(values.view("M8[ns]")).tz_localize("UTC")
 
     def _category(self, pandas, codes, kind):
         return pandas.Categorical.from_codes(codes, categories=self._names[kind])
 
     @staticmethod
     def _words(pandas, codes, words):
-        import numpy
-        codes = numpy.asarray(codes, dtype=numpy.int64)
-        codes = numpy.where((codes >= 0) & (codes < len(words)), codes, -1)
+        # int8 codes into `words`, -1 (NaN) for a value out of range.
         return pandas.Categorical.from_codes(codes, categories=list(words))
 
     def _table(self, pandas, columns):
@@ -226,18 +227,17 @@ class Result:
         if not c:
             return pandas.DataFrame(columns=_TRADE_COLUMNS)
         import numpy
-        direction = numpy.where(numpy.asarray(c["direction"]) < 0, 0, 1)
         return self._table(pandas, [
             ("strategy", self._category(pandas, c["strategy"], "strategies")),
             ("instrument", self._category(pandas, c["instrument"], "instruments")),
-            ("direction", pandas.Categorical.from_codes(direction, categories=["short", "long"])),
+            ("direction", self._words(pandas, c["direction"], ("short", "long"))),
             ("entry_ts", self._time(pandas, c["entry_ts"])),
             ("exit_ts", self._time(pandas, c["exit_ts"])),
             ("duration", pandas.TimedeltaIndex(
-                numpy.asarray(c["duration_ns"], dtype=numpy.int64).view("m8[ns]"))),
+                c["duration_ns"].view("m8[ns]"))),
             ("quantity", c["quantity"]), ("entry_price", c["entry_price"]),
             ("exit_price", c["exit_price"]), ("pnl", c["pnl"]), ("fees", c["fees"]),
-            ("net_pnl", c["net_pnl"]), ("open", numpy.asarray(c["open"]).astype(bool))])
+            ("net_pnl", c["net_pnl"]), ("open", c["open"].view(numpy.bool_))])
 
 
 _SIDES = ("buy", "sell")

@@ -299,6 +299,20 @@ TEST(PythonRun, AnEventObjectAStrategyKeepsNeverChanges) {
   EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
 }
 
+// Fills and order updates are reused the same way, and the event classes'
+// attributes read the struct directly (fast_bindings.hpp): a kept fill or
+// update keeps its values and is its own object, attributes are the ints,
+// floats, bools and strings they were, and they cannot be assigned.
+TEST(PythonRun, AFillOrUpdateAStrategyKeepsNeverChangesAndFieldsReadAsBefore) {
+  TempDir dir;
+  KeelRun r = run_with(
+      dir, "fills", run_file(python(kScripts + "/keeps_events.py", "KeepsFills"), dir.file("out")));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  // on_stop checks the kept fills; what it raises marks the strategy stopped.
+  EXPECT_EQ(summary_of(dir, "out")["strategies"][0]["status"], "completed") << r;
+  EXPECT_GE(summary_of(dir, "out")["num_fills"].get<int>(), 40) << r;
+}
+
 // A callback with the wrong signature raises TypeError from the call itself,
 // with no traceback: keel reports Python's message (it aborted before). A
 // failing on_stop marks the strategy stopped; the run had ended already.

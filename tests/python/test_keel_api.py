@@ -121,6 +121,23 @@ def test_orders_outside_a_run_are_unsupported(ctx):
     assert not isinstance(caught.value, keel.OrderRejected)
 
 
+@pytest.mark.parametrize("args, message", [
+    (("AAPL", keel.BUY, keel.MARKET, keel.GTC, 1.0, 0.0, 0.0, 0), r"submit\(\): incompatible"),
+    ((0, keel.BUY, keel.MARKET, keel.GTC, 1.0, 0.0, 0.0), r"submit\(\) takes 8 arguments \(7"),
+    ((0, keel.BUY, keel.MARKET, keel.GTC, "1", 0.0, 0.0, 0), r"submit\(\): incompatible"),
+])
+def test_submit_refuses_wrong_arguments_with_a_type_error(ctx, args, message):
+    # _Context.submit is bound without pybind11's dispatcher (fast_bindings.hpp);
+    # its arguments are still checked by pybind11's casters.
+    with pytest.raises(TypeError, match=message):
+        ctx.submit(*args)
+
+
+def test_batch_at_refuses_a_float_with_a_type_error(ctx):
+    with pytest.raises(TypeError, match=r"batch_at\(\): incompatible"):
+        ctx.batch_at(1.5)
+
+
 # ---- the host-thread rule ----------------------------------------------------------
 
 def on_own_thread(call):
@@ -217,3 +234,9 @@ def test_the_base_class_comes_from_its_own_py_file():
     code = keel.Strategy.param.__code__
     assert "def param" in linecache.getline(source, code.co_firstlineno)
     assert keel.OrderRejected.__init__.__code__.co_filename == source
+
+
+def test_keel_run_inside_keel_says_where_it_belongs():
+    # The embedded package is the library's, but a run cannot start one.
+    with pytest.raises(keel.Error, match="keel.run is for a Python program"):
+        keel.run("anything.json")

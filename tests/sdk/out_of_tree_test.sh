@@ -95,6 +95,25 @@ step "install $build_dir -> $prefix"
   fail "the install has no $libdir/cmake/keel/keelConfig.cmake"
 [ -f "$prefix/include/keel/sdk.hpp" ] || fail "the install has no include/keel/sdk.hpp"
 
+# The installed Python package (a build with Python): Debian's python3 imports
+# it from <prefix>/lib/python3/dist-packages and finds the shipped plugins
+# beside it, with nothing else on any path. (Under the sanitizers python3
+# would need their runtimes preloaded; PythonLibrary.pytest covers that.)
+pkg="$prefix/lib/python3/dist-packages"
+if [ -d "$build_dir/python/keel" ] && [ "$sanitize" != ON ]; then
+  step "the installed keel package runs a backtest in /usr/bin/python3"
+  [ -f "$pkg/keel/__init__.py" ] && [ -f "$pkg/keel/__init__.pyi" ] && [ -f "$pkg/keel/py.typed" ] ||
+    fail "the install has no complete keel package in $pkg/keel"
+  ls "$pkg"/keel/_keel*.so >/dev/null 2>&1 || fail "the install has no keel/_keel*.so in $pkg"
+  out=$(cd "$work" && env -u PYTHONPATH PYTHONPATH="$pkg" /usr/bin/python3 -c "
+import keel, sys
+assert keel.__file__.startswith('$pkg'), keel.__file__
+r = keel.run('$source_dir/config/examples/demo.json')
+assert r.status == 'completed' and len(r.fills) == r.summary['num_fills'] > 0, r
+print(len(r.fills), 'fills')") || fail "the installed keel package did not run the demo"
+  echo "  $out"
+fi
+
 # ------------------------------------------------------ 2. out-of-tree build
 step "copy $example out of the source tree and build it against $prefix only"
 src=$work/src

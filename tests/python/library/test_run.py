@@ -241,3 +241,64 @@ def test_ctrl_c_during_a_native_run_stops_it_at_the_progress_tick(tmp_path):
         finally:
             sender.cancel()
     pytest.fail("the run always finished before the signal arrived")
+
+
+def test_a_class_object_with_a_script_is_refused(tmp_path):
+    config = bars_config(tmp_path / "x.csv", [{"name": "s", "instruments": ["AAPL"],
+                                               "python": {"class": Flipper, "script": "x.py"}}])
+    with pytest.raises(keel.ConfigError, match="/strategies/0/python/script: .*takes no script"):
+        keel.run(config)
+
+
+def test_runs_in_several_threads_at_once_give_the_serial_results(root, monkeypatch):
+    # The engine releases the GIL: each thread runs its own run (what a
+    # threaded Dask worker does), and the results are those of a serial run.
+    import threading
+    monkeypatch.chdir(root)
+    serial = keel.run(DEMO)
+    python_run = "examples/python/sma_cross.json"
+    serial_python = keel.run(python_run)
+    results, errors = {}, []
+
+    def work(i):
+        try:
+            results[i] = keel.run(DEMO if i % 2 == 0 else python_run)
+        except BaseException as e:  # noqa: B902 — reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for i, result in results.items():
+        expected = serial if i % 2 == 0 else serial_python
+        assert result.summary == expected.summary
+        pandas.testing.assert_frame_equal(result.fills, expected.fills)
+
+
+class Sleepy(keel.Strategy):
+    def on_bar(self, bar):
+        import time
+        time.sleep(0.003)
+
+
+def test_progress_goes_to_stderr(tmp_path, capfd):
+    data = write_bars(tmp_path / "bars.csv", [100.0] * 120)
+    keel.run(bars_config(data, [{"name": "s", "python": {"class": Sleepy}, "instruments": ["AAPL"]}]),
+             progress=True)
+    err = capfd.readouterr().err
+    assert "keel: 120 events, at 2024-01-02" in err
+
+
+def test_log_level_shows_a_strategys_messages(tmp_path, capfd):
+    class Talks(keel.Strategy):
+        def on_start(self, start):
+            self.info("hello from " + self.name)
+    data = write_bars(tmp_path / "bars.csv", [100.0] * 3)
+    config = bars_config(data, [{"name": "chatty", "python": {"class": Talks}, "instruments": ["AAPL"]}])
+    keel.run(config)
+    assert "hello from chatty" not in capfd.readouterr().err
+    keel.run(config, log_level="info")
+    assert "hello from chatty" in capfd.readouterr().err
