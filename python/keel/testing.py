@@ -16,6 +16,8 @@ equities with tick 0.01, lot 1, multiplier 1.
 from dataclasses import dataclass as _dataclass
 import json as _json
 
+from ._run import _SIDES, _STATES, _TIFS, _TYPES  # the report's words, by ABI value
+
 try:
     from ._keel import _Harness
 except ImportError:  # the package embedded in the keel executable has no harness
@@ -24,11 +26,6 @@ except ImportError:  # the package embedded in the keel executable has no harnes
 
 __all__ = ["Harness", "Order"]
 
-_SIDES = {0: "buy", 1: "sell"}
-_TYPES = {0: "market", 1: "limit", 2: "stop", 3: "stop_limit"}
-_TIFS = {0: "gtc", 1: "ioc", 2: "fok"}
-_STATES = {0: "pending", 1: "accepted", 2: "partially_filled", 3: "filled", 4: "canceled",
-           5: "rejected", 6: "expired"}
 _WORKING = ("pending", "accepted", "partially_filled")
 _LEVELS = {0: "trace", 1: "debug", 2: "info", 3: "warn", 4: "error"}
 
@@ -243,7 +240,7 @@ class Harness:
         return Order(id=d["id"], instrument=self._symbols[d["instrument"]],
                      side=_SIDES[d["side"]], type=_TYPES[d["type"]], quantity=d["quantity"],
                      limit_price=d["limit_price"], stop_price=d["stop_price"],
-                     time_in_force=_TIFS.get(d["time_in_force"], str(d["time_in_force"])),
+                     time_in_force=_TIFS[d["time_in_force"]],
                      tag=d["tag"], state=_STATES[d["state"]],
                      filled_quantity=d["filled_quantity"],
                      average_fill_price=d["average_fill_price"], fees=d["fees"],
