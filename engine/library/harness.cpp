@@ -50,13 +50,22 @@ class LogScope {
 
 // ---- ScriptedRunServices ----------------------------------------------------
 
-ScriptedRunServices::ScriptedRunServices(std::vector<std::string> symbols, double cash)
-    : symbols_(std::move(symbols)), cash_(cash) {
-  positions_.resize(symbols_.size());
-  for (size_t i = 0; i < positions_.size(); ++i) {
-    positions_[i].instrument = static_cast<keel_instrument_id_t>(i);
+namespace {
+
+InstrumentTable equities(const std::vector<std::string>& symbols) {
+  InstrumentTable table;
+  for (const std::string& symbol : symbols) {
+    Instrument instrument;
+    instrument.symbol = symbol;
+    table.add(std::move(instrument));  // an equity, tick 0.01, lot 1, multiplier 1
   }
+  return table;
 }
+
+}  // namespace
+
+ScriptedRunServices::ScriptedRunServices(std::vector<std::string> symbols, double cash)
+    : symbols_(std::move(symbols)), instruments_(equities(symbols_)), book_(instruments_, {cash}) {}
 
 Result<keel_instrument_id_t> ScriptedRunServices::instrument_find(const std::string& symbol) {
   auto it = std::find(symbols_.begin(), symbols_.end(), symbol);
@@ -71,13 +80,14 @@ Status ScriptedRunServices::instrument_get(keel_instrument_id_t id, keel_instrum
   if (id >= symbols_.size()) {
     return Status(KEEL_ERR_NOT_FOUND, "no instrument with id " + std::to_string(id));
   }
+  const Instrument& instrument = instruments_.get(id);
   out.id = id;
-  out.symbol = symbols_[id].c_str();
-  out.kind = KEEL_INSTRUMENT_EQUITY;
+  out.symbol = instrument.symbol.c_str();
+  out.kind = instrument.kind;
   out.underlying = KEEL_NO_INSTRUMENT;
-  out.tick_size = 0.01;
-  out.lot_size = 1.0;
-  out.multiplier = 1.0;
+  out.tick_size = instrument.tick_size;
+  out.lot_size = instrument.lot_size;
+  out.multiplier = instrument.multiplier;
   return Status::ok();
 }
 
@@ -107,22 +117,15 @@ Status ScriptedRunServices::order_cancel(InstanceContext& /*caller*/, keel_order
 
 Status ScriptedRunServices::position_get(InstanceContext& /*caller*/,
                                          keel_instrument_id_t instrument, keel_position_t& out) {
-  if (instrument >= positions_.size()) {
+  if (!instruments_.contains(instrument)) {
     return Status(KEEL_ERR_NOT_FOUND, "no instrument with id " + std::to_string(instrument));
   }
-  out = positions_[instrument];
+  out = book_.position_view(0, instrument);
   return Status::ok();
 }
 
 Status ScriptedRunServices::account_get(InstanceContext& /*caller*/, keel_account_t& out) {
-  out = keel_account_t{};
-  out.cash = cash_;
-  out.fees = fees_;
-  for (const keel_position_t& p : positions_) {
-    out.realized_pnl += p.realized_pnl;
-    out.unrealized_pnl += p.unrealized_pnl;
-    out.gross_notional += std::fabs(p.quantity * p.mark_price);
-  }
+  out = book_.account(0);
   return Status::ok();
 }
 
@@ -142,10 +145,7 @@ Status ScriptedRunServices::timer_cancel(InstanceContext& /*caller*/, keel_timer
 }
 
 void ScriptedRunServices::mark(keel_instrument_id_t instrument, double price) {
-  if (instrument >= positions_.size()) return;
-  keel_position_t& p = positions_[instrument];
-  p.mark_price = price;
-  p.unrealized_pnl = p.quantity == 0.0 ? 0.0 : p.quantity * (price - p.average_price);
+  if (instruments_.contains(instrument)) book_.set_mark(instrument, price);
 }
 
 Result<ScriptedOrder*> ScriptedRunServices::open_order(uint64_t order_id) {
@@ -198,7 +198,7 @@ Result<ScriptedRunServices::FillEvents> ScriptedRunServices::fill(uint64_t order
   } else if (r.type == KEEL_ORDER_LIMIT || r.type == KEEL_ORDER_STOP_LIMIT) {
     px = r.limit_price;
   } else {
-    px = positions_[r.instrument].mark_price;
+    px = book_.has_mark(r.instrument) ? book_.mark(r.instrument) : 0.0;
   }
   if (!(px > 0.0) || !std::isfinite(px)) {
     return Status(KEEL_ERR_INVALID_ARGUMENT,
@@ -206,26 +206,8 @@ Result<ScriptedRunServices::FillEvents> ScriptedRunServices::fill(uint64_t order
                       " at: give price=..., or feed a market event of its instrument first");
   }
 
-  // The position: signed quantity, average price of the open part.
-  keel_position_t& p = positions_[r.instrument];
-  const double signed_qty = r.side == KEEL_SIDE_BUY ? qty : -qty;
-  if (p.quantity == 0.0 || (p.quantity > 0.0) == (signed_qty > 0.0)) {
-    p.average_price =
-        (p.average_price * std::fabs(p.quantity) + px * qty) / (std::fabs(p.quantity) + qty);
-  } else {
-    const double closed = std::min(qty, std::fabs(p.quantity));
-    p.realized_pnl += closed * (px - p.average_price) * (p.quantity > 0.0 ? 1.0 : -1.0);
-    if (qty > std::fabs(p.quantity)) p.average_price = px;  // flipped
-  }
-  p.quantity += signed_qty;
-  if (std::fabs(p.quantity) < 1e-12) {
-    p.quantity = 0.0;
-    p.average_price = 0.0;
-  }
-  p.fees += fee;
-  fees_ += fee;
-  cash_ -= signed_qty * px + fee;
-  mark(r.instrument, p.mark_price != 0.0 ? p.mark_price : px);
+  book_.apply_fill(0, r.instrument, r.side, qty, px, fee);
+  if (!book_.has_mark(r.instrument)) book_.set_mark(r.instrument, px);  // no market data yet
 
   order.average_fill_price =
       (order.average_fill_price * order.filled_quantity + px * qty) / (order.filled_quantity + qty);
@@ -538,7 +520,7 @@ void define_harness(py::module_& m) {
       .def("logs", [](Harness& h) { return h.logs(); })
       .def("position",
            [](Harness& h, keel_instrument_id_t id) {
-             const keel_position_t& p = h.services().position(id);
+             const keel_position_t p = h.services().position(id);
              py::dict d;
              d["quantity"] = p.quantity;
              d["average_price"] = p.average_price;

@@ -23,6 +23,8 @@
 #include "engine/host/host.hpp"
 #include "engine/host/run_services.hpp"
 #include "engine/host/strategy_instance.hpp"
+#include "engine/market/instrument.hpp"
+#include "engine/run/portfolio.hpp"
 #include "keel/keel.h"
 
 namespace keel::library {
@@ -42,7 +44,9 @@ struct ScriptedOrder {
 
 // RunServices answered from a script: instruments are the given symbols
 // (ids 0..n-1, equities, multiplier 1), orders are recorded, positions and
-// cash follow the fills the test gives, timers wait for advance().
+// cash follow the fills the test gives, booked by the engine's own Portfolio
+// (engine/run/portfolio.hpp: average cost, fees from cash), timers wait for
+// advance().
 class ScriptedRunServices : public RunServices {
  public:
   ScriptedRunServices(std::vector<std::string> symbols, double cash);
@@ -81,17 +85,16 @@ class ScriptedRunServices : public RunServices {
   const std::vector<ScriptedOrder>& orders() const { return orders_; }
   const std::vector<uint64_t>& cancels() const { return cancels_; }
   const std::vector<std::string>& symbols() const { return symbols_; }
-  const keel_position_t& position(keel_instrument_id_t id) const { return positions_.at(id); }
-  double cash() const { return cash_; }
+  keel_position_t position(keel_instrument_id_t id) const { return book_.position_view(0, id); }
+  double cash() const { return book_.account(0).cash; }
 
  private:
   Result<ScriptedOrder*> open_order(uint64_t order_id);
   keel_order_update_t update_of(const ScriptedOrder& order);
 
   std::vector<std::string> symbols_;
-  std::vector<keel_position_t> positions_;
-  double cash_;
-  double fees_ = 0.0;
+  InstrumentTable instruments_;  // the symbols, as equities (tick 0.01, lot 1)
+  Portfolio book_;               // the engine's accounting, one strategy (index 0)
   keel_timestamp_t now_ = 0;
   std::vector<ScriptedOrder> orders_;
   std::vector<uint64_t> cancels_;  // order ids, in request order
