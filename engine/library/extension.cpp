@@ -41,6 +41,7 @@
 #include "engine/config/run_config.hpp"
 #include "engine/host/host.hpp"
 #include "engine/library/column_recorder.hpp"
+#include "engine/library/strategy_call_scope.hpp"
 #include "engine/library/harness.hpp"
 #include "engine/python/bindings.hpp"
 #include "engine/python/python_strategy.hpp"
@@ -150,18 +151,6 @@ py::dict columns(ColumnRecorder& r) {
   return out;
 }
 
-// Releases the GIL for its life and sets the run hooks of this thread.
-class EngineScope {
- public:
-  explicit EngineScope(python::RunHooks& hooks) { python::set_run_hooks(&hooks); }
-  ~EngineScope() { python::set_run_hooks(nullptr); }
-  EngineScope(const EngineScope&) = delete;
-  EngineScope& operator=(const EngineScope&) = delete;
-
- private:
-  py::gil_scoped_release release_;
-};
-
 void set_log_level(const std::string& level) {
   static const bool made = [] {
     auto logger = spdlog::stderr_color_mt("keel");
@@ -204,7 +193,7 @@ py::dict run(const std::optional<std::string>& path, const std::optional<std::st
   RunResult result;
   Status written;
   {
-    EngineScope scope(hooks);
+    StrategyCallScope scope(hooks);
     Host host;
     host.registry().add_default_search_folders(shipped_plugins_beside_module());
     for (const fs::path& folder : config.plugin_paths) host.registry().add_search_folder(folder);

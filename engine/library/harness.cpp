@@ -6,6 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "engine/library/strategy_call_scope.hpp"
 #include "engine/python/bindings.hpp"
 
 namespace keel::library {
@@ -407,10 +408,8 @@ void call_strategy(Call&& call) {
   python::RunHooks hooks;
   Status status;
   {
-    python::set_run_hooks(&hooks);
-    py::gil_scoped_release release;
+    const StrategyCallScope scope(hooks);
     status = call();
-    python::set_run_hooks(nullptr);
   }
   if (!hooks.raised.empty()) {
     py::object error = hooks.raised.front().second;
