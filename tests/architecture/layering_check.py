@@ -23,9 +23,11 @@ ALLOWED = {
     "host": {"core", "market", "plugin"},
     "pricing": {"core", "market", "data", "host"},
     "plugin_check": {"core", "market", "plugin", "host"},
+    "embed": {"core", "market", "plugin", "host"},
     "python": {"core", "market", "plugin", "host", "config"},
     "run": {"core", "market", "plugin", "host", "config", "data", "report"},
-    "library": {"core", "market", "plugin", "host", "config", "data", "report", "run", "python"},
+    "library": {"core", "market", "plugin", "host", "config", "data", "report", "run", "python",
+                "embed"},
     "cli": None,  # the command line ties every part together
 }
 
