@@ -29,7 +29,7 @@ FUZZ_HARNESSES    ?= $(patsubst tests/fuzz/%_fuzzer.cpp,%,$(wildcard tests/fuzz/
 FUZZ_CMAKE_ARGS   ?=
 
 BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev libssl-dev
-TEST_PACKAGES  := libgtest-dev libgmock-dev
+TEST_PACKAGES  := libgtest-dev libgmock-dev pkg-config
 # The language SDKs: embedded Python strategies, OCaml plugins. Rust comes
 # from Debian's cargo/rustc unless a cargo is already on PATH (rustup).
 PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest

@@ -114,6 +114,38 @@ print(len(r.fills), 'fills')") || fail "the installed keel package did not run t
   echo "  $out"
 fi
 
+# A C program against the installed libkeel alone (keel/embed.h), built with
+# pkg-config as the docs say, finds keel.black_scholes beside libkeel.
+step "a C program prices Haug's call through the installed libkeel (pkg-config keel)"
+cat >"$work/embed.c" <<'C'
+#include <stdio.h>
+#include "keel/embed.h"
+int main(void) {
+  keel_embed_t* keel = NULL;
+  keel_error_t err;
+  keel_model_handle_t bs;
+  keel_option_t call = {60, 65, 0.25, 0.30, 0.08, 0.0, KEEL_RIGHT_CALL, KEEL_EXERCISE_EUROPEAN};
+  keel_greeks_t g;
+  if (keel_embed_open(NULL, &keel, &err) != KEEL_OK ||
+      keel_embed_model_create(keel, "keel.black_scholes", "{}", &bs, &err) != KEEL_OK ||
+      keel_embed_model_price(keel, bs, &call, &g, &err) != KEEL_OK ||
+      keel_embed_model_drop(keel, bs, &err) != KEEL_OK || keel_embed_close(keel, &err) != KEEL_OK) {
+    fprintf(stderr, "%s\n", err.message);
+    return 1;
+  }
+  printf("%.4f\n", g.price);
+  return 0;
+}
+C
+[ -f "$prefix/lib/pkgconfig/keel.pc" ] || fail "the install has no lib/pkgconfig/keel.pc"
+flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs keel) ||
+  fail "pkg-config keel failed"
+cc -std=c11 -Wall -Werror -o "$work/embed" "$work/embed.c" $flags ||
+  fail "a C program does not build with \$(pkg-config --cflags --libs keel)"
+out=$(env -u LD_LIBRARY_PATH "$work/embed") || fail "the embedding program failed: $out"
+[ "$out" = "2.1334" ] || fail "the embedding program printed '$out', expected Haug's 2.1334"
+echo "  $out"
+
 # ------------------------------------------------------ 2. out-of-tree build
 step "copy $example out of the source tree and build it against $prefix only"
 src=$work/src
