@@ -54,6 +54,8 @@ Status ModelInstance::guard_poisoned() const {
 }
 
 Status ModelInstance::check(keel_status_t status, const keel_error_t& err, const char* member) {
+  // The common case builds no message: this runs on every pricing call.
+  if (status == KEEL_OK) [[likely]] return Status::ok();
   return check_plugin_status(plugin(), status, err, name_ + ": " + member);
 }
 
@@ -69,7 +71,8 @@ Status ModelInstance::non_finite(const char* member, const std::string& what,
 Result<keel_greeks_t> ModelInstance::price(const keel_option_t& option) {
   if (Status s = guard_poisoned(); !s) return s;
   keel_greeks_t out{};
-  keel_error_t err{};
+  keel_error_t err;  // cleared, not zeroed: this runs on every pricing call
+  keel_error_clear(&err);
   const keel_status_t status = factory_->model.price(instance_, &option, &out, &err);
   if (Status s = check(status, err, "price"); !s) return s;
   if (!std::isfinite(out.price)) return non_finite("price", "price", out.price);
@@ -79,7 +82,8 @@ Result<keel_greeks_t> ModelInstance::price(const keel_option_t& option) {
 Status ModelInstance::price_batch(const keel_option_batch_t& options,
                                   const keel_greeks_batch_t& out) {
   if (Status s = guard_poisoned(); !s) return s;
-  keel_error_t err{};
+  keel_error_t err;  // cleared, not zeroed: this runs on every pricing call
+  keel_error_clear(&err);
   if (Status s = check(factory_->model.price_batch(instance_, &options, &out, &err), err,
                        "price_batch");
       !s) {
@@ -98,7 +102,8 @@ Status ModelInstance::price_batch(const keel_option_batch_t& options,
 Result<double> ModelInstance::implied_vol(const keel_option_t& option, double premium) {
   if (Status s = guard_poisoned(); !s) return s;
   double vol = 0;
-  keel_error_t err{};
+  keel_error_t err;  // cleared, not zeroed: this runs on every pricing call
+  keel_error_clear(&err);
   const keel_status_t status = factory_->model.implied_vol(instance_, &option, premium, &vol, &err);
   if (Status s = check(status, err, "implied_vol"); !s) return s;
   if (!std::isfinite(vol)) return non_finite("implied_vol", "implied volatility", vol);
@@ -108,7 +113,8 @@ Result<double> ModelInstance::implied_vol(const keel_option_t& option, double pr
 Status ModelInstance::implied_vol_batch(const keel_option_batch_t& options, const double* premiums,
                                         double* out_vols, keel_status_t* out_status) {
   if (Status s = guard_poisoned(); !s) return s;
-  keel_error_t err{};
+  keel_error_t err;  // cleared, not zeroed: this runs on every pricing call
+  keel_error_clear(&err);
   const keel_status_t status = factory_->model.implied_vol_batch(instance_, &options, premiums,
                                                                  out_vols, out_status, &err);
   return check(status, err, "implied_vol_batch");
@@ -118,7 +124,8 @@ Result<CalibrationReport> ModelInstance::calibrate(const keel_calibration_quote_
                                                    size_t count) {
   if (Status s = guard_poisoned(); !s) return s;
   keel_capsule_t raw = keel_capsule_empty();
-  keel_error_t err{};
+  keel_error_t err;  // cleared, not zeroed: this runs on every pricing call
+  keel_error_clear(&err);
   const keel_status_t status = factory_->model.calibrate(instance_, quotes, count, &raw, &err);
   CalibrationReport result;
   result.capsule = OwnedCapsule(raw);  // released whatever happens next
