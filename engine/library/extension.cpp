@@ -43,6 +43,7 @@
 #include "engine/library/column_recorder.hpp"
 #include "engine/library/strategy_call_scope.hpp"
 #include "engine/library/harness.hpp"
+#include "engine/library/model.hpp"
 #include "engine/python/bindings.hpp"
 #include "engine/python/python_strategy.hpp"
 #include "engine/report/run_report.hpp"
@@ -304,4 +305,5 @@ PYBIND11_MODULE(_keel, m) {
         pybind11::arg("log_level"), pybind11::arg("progress"));
   m.attr("_library") = true;
   keel::library::define_harness(m);
+  keel::library::define_embedded_model(m);
 }
