@@ -126,10 +126,8 @@ py::object report_object(keel_capsule_t taken) {
   }
   owned.release();
   py::object capsule = py::reinterpret_steal<py::object>(raw);
-  const auto* report =
-      static_cast<const keel_calibration_report_t*>(static_cast<keel_capsule_t*>(
-                                                        PyCapsule_GetPointer(raw, PyCapsule_GetName(raw)))
-                                                        ->data);
+  const auto* report = static_cast<const keel_calibration_report_t*>(
+      static_cast<keel_capsule_t*>(PyCapsule_GetPointer(raw, PyCapsule_GetName(raw)))->data);
   py::dict out;
   out["capsule"] = capsule;
   out["converged"] = report->converged != 0;
@@ -164,8 +162,8 @@ class EmbeddedModel {
     host_ = joined.empty() ? shared_host(err, code) : open_host(joined, err, code);
     if (host_) {
       py::gil_scoped_release release;  // a plugin's load may take a while
-      code = keel_embed_model_create(host_.get(), reference.c_str(), params_json.c_str(),
-                                     &handle_, &err);
+      code = keel_embed_model_create(host_.get(), reference.c_str(), params_json.c_str(), &handle_,
+                                     &err);
     }
     if (code != KEEL_OK) {
       failure_ = status(code, err);
@@ -244,18 +242,17 @@ class EmbeddedModel {
     keel_status_t code;
     {
       py::gil_scoped_release release;
-      code = keel_embed_model_implied_vol_batch(host.get(), handle_, &batch, premiums, vols, statuses,
-                                                &err);
+      code = keel_embed_model_implied_vol_batch(host.get(), handle_, &batch, premiums, vols,
+                                                statuses, &err);
     }
     return status(code, err);
   }
 
   // (code, message, report dict or None).
   py::tuple calibrate(size_t n, const py::object& spot, const py::object& strike,
-                      const py::object& expiry, const py::object& rate,
-                      const py::object& dividend, const py::object& right,
-                      const py::object& exercise, const py::object& premium,
-                      const py::object& weight) {
+                      const py::object& expiry, const py::object& rate, const py::object& dividend,
+                      const py::object& right, const py::object& exercise,
+                      const py::object& premium, const py::object& weight) {
     const EmbedPtr host = live();
     const keel_option_batch_t batch =
         option_batch(n, spot, strike, expiry, py::none(), rate, dividend, right, exercise);
@@ -265,10 +262,11 @@ class EmbeddedModel {
     // here, once per calibration.
     std::vector<keel_calibration_quote_t> quotes(n);
     for (size_t i = 0; i < n; ++i) {
-      quotes[i].option = keel_option_t{batch.spot[i],     batch.strike[i], batch.expiry[i], 0.0,
-                                       batch.rate[i],     batch.dividend[i], batch.right[i],
-                                       batch.exercise != nullptr ? batch.exercise[i]
-                                                                 : KEEL_EXERCISE_EUROPEAN};
+      quotes[i].option = keel_option_t{
+          batch.spot[i],   batch.strike[i],
+          batch.expiry[i], 0.0,
+          batch.rate[i],   batch.dividend[i],
+          batch.right[i],  batch.exercise != nullptr ? batch.exercise[i] : KEEL_EXERCISE_EUROPEAN};
       quotes[i].premium = premiums[i];
       quotes[i].weight = weights[i];
     }

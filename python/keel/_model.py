@@ -132,10 +132,9 @@ class _Batch:
     def _codes(self, name, key, value, words):
         np = _numpy()
         if hasattr(value, "cat"):  # a categorical Series: map its categories once
-            codes = self._codes(name, key, np.asarray(value.cat.categories), words)
-            mapped = np.full(len(value), -1, dtype=np.int32)
-            present = value.cat.codes.to_numpy() >= 0
-            mapped[present] = codes[value.cat.codes.to_numpy()[present]]
+            codes = self._words(np.asarray(value.cat.categories), words)
+            positions = value.cat.codes.to_numpy()
+            mapped = np.where(positions >= 0, codes[positions], -1).astype(np.int32)
             return self._checked(name, key, value, mapped, words)
         if hasattr(value, "to_numpy"):
             value = value.to_numpy()
@@ -143,17 +142,23 @@ class _Batch:
         if array.ndim == 0:
             array = np.full(self.n, array.item() if array.dtype.kind != "U" else str(array))
         if array.dtype.kind in "OUS":
-            lowered = np.char.lower(array.astype(str))
-            mapped = np.full(len(array), -1, dtype=np.int32)
-            for word, code in words.items():
-                mapped[lowered == word] = code
-            return self._checked(name, key, array, mapped, words)
+            return self._checked(name, key, array, self._words(array, words), words)
         if array.dtype.kind not in "iub":
             raise TypeError(f"{name}: column '{key}' must be {' or '.join(words)} or their "
                             f"int codes, not dtype {array.dtype}")
         if array.dtype == np.int32 and array.flags.c_contiguous:
             return array
         return np.ascontiguousarray(array, dtype=np.int32)
+
+    @staticmethod
+    def _words(array, words):
+        """Each word's code, or -1 where it is none of them."""
+        np = _numpy()
+        lowered = np.char.lower(array.astype(str))
+        mapped = np.full(len(array), -1, dtype=np.int32)
+        for word, code in words.items():
+            mapped[lowered == word] = code
+        return mapped
 
     @staticmethod
     def _checked(name, key, original, mapped, words):
@@ -196,7 +201,7 @@ class Model:
         if self._impl.failure is not None:
             code, message = self._impl.failure
             self._impl = None
-            raise ModelError(f"model '{self._name}': {message}", code)
+            raise _error(self._name, code, message)
 
     @property
     def name(self):
@@ -217,7 +222,7 @@ class Model:
         if self._impl is not None:
             code, message = self._impl.close()
             if code:
-                raise ModelError(f"model '{self._name}': {message}", code)
+                raise _error(self._name, code, message)
 
     def __enter__(self):
         return self
@@ -237,7 +242,7 @@ class Model:
 
     def _check(self, code, message):
         if code:
-            raise ModelError(f"model '{self._name}': {message}", code)
+            raise _error(self._name, code, message)
 
     def price(self, options=None, *, errors="raise", out=None, **columns):
         """Prices a batch in one call. `options`: a DataFrame or dict with
@@ -318,6 +323,12 @@ class Model:
                                                batch.arrays["premium"], batch.arrays["weight"])
         self._check(code, message)
         return CalibrationReport(report)
+
+
+def _error(name, code, message):
+    """keel's messages name the model ("model 'keel.black_scholes': ..."); the
+    rest get the name the program gave."""
+    return ModelError(message if "model '" in message else f"model '{name}': {message}", code)
 
 
 def _status_array(errors, n):
