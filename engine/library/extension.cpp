@@ -41,8 +41,9 @@
 #include "engine/config/run_config.hpp"
 #include "engine/host/host.hpp"
 #include "engine/library/column_recorder.hpp"
-#include "engine/library/strategy_call_scope.hpp"
 #include "engine/library/harness.hpp"
+#include "engine/library/model.hpp"
+#include "engine/library/strategy_call_scope.hpp"
 #include "engine/python/bindings.hpp"
 #include "engine/python/python_strategy.hpp"
 #include "engine/report/run_report.hpp"
@@ -66,9 +67,9 @@ fs::path shipped_plugins_beside_module() {
   }
   std::error_code ec;
   const fs::path package = fs::canonical(info.dli_fname, ec).parent_path();
-  for (const fs::path& candidate : {package.parent_path().parent_path() / "lib" / "keel" / "plugins",
-                                    package.parent_path().parent_path().parent_path() / "keel" /
-                                        "plugins"}) {
+  for (const fs::path& candidate :
+       {package.parent_path().parent_path() / "lib" / "keel" / "plugins",
+        package.parent_path().parent_path().parent_path() / "keel" / "plugins"}) {
     if (fs::is_directory(candidate, ec)) return candidate;
   }
   return {};
@@ -208,8 +209,7 @@ py::dict run(const std::optional<std::string>& path, const std::optional<std::st
         }
         return python::python_class_factory(registry, it->second, class_name);
       }
-      return python::python_strategy_factory(registry,
-                                             PythonStrategySpec{script, class_name, ""});
+      return python::python_strategy_factory(registry, PythonStrategySpec{script, class_name, ""});
     });
 
     std::optional<RunReportWriter> writer;
@@ -304,4 +304,5 @@ PYBIND11_MODULE(_keel, m) {
         pybind11::arg("log_level"), pybind11::arg("progress"));
   m.attr("_library") = true;
   keel::library::define_harness(m);
+  keel::library::define_embedded_model(m);
 }

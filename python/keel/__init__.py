@@ -24,5 +24,9 @@ from ._keel import _Context  # noqa: F401
 from ._strategy import (Error, OrderRejected, ParamError, Start, Strategy,  # noqa: F401
                         WrongThreadError)
 from ._run import ConfigError, Result, RunError, StrategyError, run  # noqa: F401
+# The model a strategy reaches with self.model(name) is keel.RunModel; keel.Model
+# is a model this program opens itself (keel/embed.h).
+RunModel = Model  # noqa: F405
+from ._model import CalibrationReport, Model, ModelError  # noqa: F401,E402
 
 __version__ = VERSION  # noqa: F405

@@ -210,8 +210,10 @@ class Greeks:
 F64 = npt.NDArray[numpy.float64]
 I32 = npt.NDArray[numpy.int32]
 
-class Model:
-    """A pricing model of the run (pricing_models), through keel's host table.
+class RunModel:
+    """A pricing model of the run (pricing_models), through keel's host table:
+    what Strategy.model(name) returns (keel._keel.Model at run time; keel.Model
+    is a model a program opens itself, below).
 
     Batch calls read float64 (right/exercise: int32) C-contiguous 1-D arrays
     in place and write into the output arrays you pass (or new ones); a
@@ -325,7 +327,7 @@ class Strategy:
     def set_timer(self, at: int, cookie: int = 0) -> Handle:
         """An on_timer call at simulated time `at` (the next event if past)."""
     def cancel_timer(self, timer: Handle) -> None: ...
-    def model(self, name: str) -> Model:
+    def model(self, name: str) -> RunModel:
         """A pricing model the run file configured, by its name there."""
 
 
@@ -380,3 +382,71 @@ def run(config: Union[str, os.PathLike, Dict[str, Any]], *,
     Raises ConfigError (nothing ran); RunError with the partial result; a
     strategy's own exception chained to a StrategyError; KeyboardInterrupt on
     Ctrl-C, with the partial (interrupted) result as its `keel_result`."""
+
+
+# ---- pricing models in any Python program (keel/embed.h) ----
+Options = Union[pandas.DataFrame, Dict[str, Any]]
+
+class ModelError(Error):
+    """A keel.Model could not be opened (code ERR_NOT_FOUND: the message says
+    where keel looked), was closed, or a call failed; the message names the
+    model and, for a batch, the first failing item's index."""
+
+class CalibrationReport:
+    """What Model.calibrate returns. `residuals` (model - market premium per
+    quote) is a read-only view into the model's own report, a capsule held
+    as a PyCapsule named "keel.calibration_report/1" (its .base chain): the
+    model frees the report when the last reference to it goes."""
+    converged: bool
+    iterations: int
+    parameters: Dict[str, float]  # e.g. {"vol": 0.25}
+    residuals: F64
+    rmse: float
+    message: str
+
+class Model:
+    """A pricing model this program opens, with no run: by factory id
+    ("keel.black_scholes"), plugin file ("./black76.so") or "FILE.so:ID",
+    with its params (as in a run file). `plugin_path`: folders searched
+    first, then KEEL_PLUGIN_PATH, then the plugins installed with keel.
+
+    Batches: `options` is a DataFrame or dict with the columns of `keel price
+    --csv` (spot, strike, expiry, vol, rate, right; dividend and exercise
+    optional), or give them as keywords; numbers broadcast; right is
+    "call"/"put", a categorical of them, or keel.CALL/keel.PUT; exercise is
+    "european"/"american" or keel.EUROPEAN/keel.AMERICAN. float64
+    C-contiguous columns are read in place; other columns are converted. The
+    GIL is released while keel prices.
+
+    errors="raise" (the default): a failed item raises ModelError naming its
+    index. errors="nan": failed items are NaN, and price() adds a `status`
+    column (0 or the item's keel.ERR_* code).
+
+    `with keel.Model(...) as m:` or m.close() drops the model (so does
+    garbage collection); later calls raise ModelError."""
+    def __init__(self, model: str, params: Optional[Dict[str, Any]] = None, *,
+                 plugin_path: Union[None, str, os.PathLike, List[Union[str, os.PathLike]]] = None
+                 ) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def factory(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Model": ...
+    def __exit__(self, *exc: Any) -> None: ...
+    def price(self, options: Optional[Options] = None, *, errors: str = "raise",
+              out: Optional[numpy.ndarray] = None, **columns: Any) -> pandas.DataFrame:
+        """One batch call: a DataFrame price, delta, gamma, vega, theta, rho
+        (the input's index), a view of one (6, n) float64 array (`out` when
+        given: reuse it to allocate nothing)."""
+    def price_one(self, spot: float, strike: float, expiry: float, vol: float,
+                  rate: float = 0.0, dividend: float = 0.0, right: Union[str, int] = "call",
+                  exercise: Union[str, int] = "european") -> Greeks: ...
+    def implied_vol(self, options: Optional[Options] = None,
+                    premiums: Union[None, F64, pandas.Series, float] = None, *,
+                    errors: str = "raise", **columns: Any) -> Union[pandas.Series, F64]:
+        """A Series for a DataFrame (its index), else a numpy array."""
+    def calibrate(self, quotes: Optional[Options] = None, **columns: Any) -> CalibrationReport:
+        """quotes: the option columns (no vol), `premium`, optional `weight`."""

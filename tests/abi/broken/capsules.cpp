@@ -5,7 +5,8 @@
 //   "len_gt_cap"  len 2, cap 1
 //   "null_data"   data NULL, len 1
 // so the tests can prove the host checks every capsule (rule 5) and still
-// releases each exactly once. Every destructor run is counted.
+// releases each exactly once. Every destructor run is counted, and so are
+// instances made and dropped (so embedders can prove each drop runs once).
 #include <cstring>
 #include <string>
 
@@ -50,10 +51,13 @@ class CapsuleModel final : public keel::sdk::PricingModel {
 
   CapsuleModel(keel::sdk::Params& params, const keel::sdk::Host& /*host*/)
       : mode_(params.string("mode", "ok")) {
+    ++counters.create;
     if (mode_ != "ok" && mode_ != "wrong_tag" && mode_ != "len_gt_cap" && mode_ != "null_data") {
       throw keel::sdk::Error(KEEL_ERR_INVALID_ARGUMENT, "/mode: unknown mode '" + mode_ + "'");
     }
   }
+
+  ~CapsuleModel() override { ++counters.drop; }
 
   keel_greeks_t price(const keel_option_t& /*option*/) override {
     throw keel::sdk::Error(KEEL_ERR_UNSUPPORTED, "this model only calibrates");
