@@ -219,7 +219,7 @@ endfunction()
 #   keel_add_ocaml_embed_executable(<target>
 #     SOURCES <a.ml> ...                      # in dependency order, the last is the main
 #     [C_SOURCES <stubs.c> ...]               # C stubs of the program's own
-#     [OUTPUT_DIRECTORY <dir>]                # default: the current binary dir
+#     [OUTPUT_DIRECTORY <dir>]                # default: <current binary dir>/bin
 #     [OCAMLOPT_FLAGS <flag>...])
 #
 # Builds the executable <dir>/<target> with ocamlopt, linked with Keel_embed
@@ -268,9 +268,16 @@ function(keel_add_ocaml_embed_executable target)
     get_filename_component(libkeel_dir "${KEEL_EMBED_LIBRARY}" DIRECTORY)
     set(libkeel_depends "${KEEL_EMBED_LIBRARY}")
   endif()
-  set(output_dir "${CMAKE_CURRENT_BINARY_DIR}")
+  # Not the current binary dir itself: ninja would see the program and the
+  # target of the same name as one path.
+  set(output_dir "${CMAKE_CURRENT_BINARY_DIR}/bin")
   if(ARG_OUTPUT_DIRECTORY)
-    set(output_dir "${ARG_OUTPUT_DIRECTORY}")
+    get_filename_component(output_dir "${ARG_OUTPUT_DIRECTORY}" ABSOLUTE
+                           BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    if(output_dir STREQUAL CMAKE_CURRENT_BINARY_DIR)
+      message(FATAL_ERROR "keel_add_ocaml_embed_executable(${target}): OUTPUT_DIRECTORY cannot be "
+                          "the current binary dir (${output_dir}); name a folder below it")
+    endif()
   endif()
   set(work "${CMAKE_CURRENT_BINARY_DIR}/${target}.ocaml")
   file(MAKE_DIRECTORY "${work}" "${output_dir}")
