@@ -61,6 +61,10 @@ else()
 endif()
 set(KEEL_OCAML_SDK_SOURCE_DIR "${_keel_ocaml_sdk_source_dir}" CACHE INTERNAL "")
 set(_KEEL_OCAML_PLUGIN_MAP "${CMAKE_CURRENT_LIST_DIR}/keel_plugin.map" CACHE INTERNAL "")
+# Where an installed libkeel is, from <libdir>/cmake/keel (libkeel installs to <prefix>/lib).
+get_filename_component(_keel_ocaml_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
+set(_KEEL_OCAML_PREFIX_LIBDIR "${CMAKE_CURRENT_LIST_DIR}/../..;${_keel_ocaml_prefix}/lib"
+    CACHE INTERNAL "")
 # The C glue, in files by job (keel_ocaml_glue.h says which does what).
 set(KEEL_OCAML_GLUE_SOURCES
     "${_keel_ocaml_sdk_source_dir}/keel_ocaml_glue.c"
@@ -207,4 +211,113 @@ function(keel_add_ocaml_plugin target)
   if(ARG_INSTALL_DESTINATION)
     install(TARGETS ${target} LIBRARY DESTINATION "${ARG_INSTALL_DESTINATION}")
   endif()
+endfunction()
+
+# ---------------------------------------------------------------------------
+# OCaml programs that embed keel (keel/embed.h): the Keel_embed module.
+#
+#   keel_add_ocaml_embed_executable(<target>
+#     SOURCES <a.ml> ...                      # in dependency order, the last is the main
+#     [C_SOURCES <stubs.c> ...]               # C stubs of the program's own
+#     [OUTPUT_DIRECTORY <dir>]                # default: <current binary dir>/bin
+#     [OCAMLOPT_FLAGS <flag>...])
+#
+# Builds the executable <dir>/<target> with ocamlopt, linked with Keel_embed
+# (keel_embed.mli/.ml and keel_embed_stubs.c, beside the plugin SDK's
+# sources) and libkeel, with an rpath to libkeel's folder so it runs without
+# LD_LIBRARY_PATH. Keel_embed is not part of the packed Keel library: a
+# plugin never links libkeel.
+function(_keel_ocaml_embed_lib)
+  if(TARGET keel_ocaml_embed)
+    return()
+  endif()
+  set(out "${CMAKE_BINARY_DIR}/keel_ocaml_embed")
+  file(MAKE_DIRECTORY "${out}")
+  set(src "${KEEL_OCAML_SDK_SOURCE_DIR}")
+  add_custom_command(
+    OUTPUT "${out}/keel_embed.cmi" "${out}/keel_embed.cmx" "${out}/keel_embed.o"
+    COMMAND ${KEEL_OCAMLFIND} ocamlopt ${KEEL_OCAML_DEFAULT_FLAGS} -I "${out}"
+            -c -o "${out}/keel_embed.cmi" "${src}/keel_embed.mli"
+    COMMAND ${KEEL_OCAMLFIND} ocamlopt ${KEEL_OCAML_DEFAULT_FLAGS} -I "${out}"
+            -c -o "${out}/keel_embed.cmx" "${src}/keel_embed.ml"
+    DEPENDS "${src}/keel_embed.mli" "${src}/keel_embed.ml"
+    COMMENT "Building the Keel_embed OCaml module"
+    VERBATIM)
+  add_custom_target(keel_ocaml_embed DEPENDS "${out}/keel_embed.cmx")
+  set_property(GLOBAL PROPERTY KEEL_OCAML_EMBED_DIR "${out}")
+
+  add_library(keel_ocaml_embed_stubs STATIC "${src}/keel_embed_stubs.c")
+  target_include_directories(keel_ocaml_embed_stubs PRIVATE "${KEEL_OCAML_STDLIB_DIR}")
+  target_link_libraries(keel_ocaml_embed_stubs PRIVATE keel::headers)
+  set_target_properties(keel_ocaml_embed_stubs PROPERTIES C_STANDARD 11)
+endfunction()
+
+function(keel_add_ocaml_embed_executable target)
+  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES;C_SOURCES;OCAMLOPT_FLAGS" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "keel_add_ocaml_embed_executable(${target}): SOURCES is required")
+  endif()
+  _keel_ocaml_embed_lib()
+  get_property(embed_dir GLOBAL PROPERTY KEEL_OCAML_EMBED_DIR)
+  # libkeel: the target in keel's tree, the installed library out of it.
+  if(TARGET keel_shared)
+    set(libkeel_dir "$<TARGET_FILE_DIR:keel_shared>")
+    set(libkeel_depends keel_shared)
+  else()
+    find_library(KEEL_EMBED_LIBRARY NAMES keel HINTS "${_KEEL_OCAML_PREFIX_LIBDIR}" REQUIRED)
+    get_filename_component(libkeel_dir "${KEEL_EMBED_LIBRARY}" DIRECTORY)
+    set(libkeel_depends "${KEEL_EMBED_LIBRARY}")
+  endif()
+  # Not the current binary dir itself: ninja would see the program and the
+  # target of the same name as one path.
+  set(output_dir "${CMAKE_CURRENT_BINARY_DIR}/bin")
+  if(ARG_OUTPUT_DIRECTORY)
+    get_filename_component(output_dir "${ARG_OUTPUT_DIRECTORY}" ABSOLUTE
+                           BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    if(output_dir STREQUAL CMAKE_CURRENT_BINARY_DIR)
+      message(FATAL_ERROR "keel_add_ocaml_embed_executable(${target}): OUTPUT_DIRECTORY cannot be "
+                          "the current binary dir (${output_dir}); name a folder below it")
+    endif()
+  endif()
+  set(work "${CMAKE_CURRENT_BINARY_DIR}/${target}.ocaml")
+  file(MAKE_DIRECTORY "${work}" "${output_dir}")
+  set(flags ${KEEL_OCAML_DEFAULT_FLAGS} ${ARG_OCAMLOPT_FLAGS})
+
+  set(previous "${embed_dir}/keel_embed.cmx")
+  set(linked "")
+  foreach(src IN LISTS ARG_SOURCES)
+    get_filename_component(src "${src}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    get_filename_component(name "${src}" NAME_WE)
+    set(output "${work}/${name}.cmx")
+    list(APPEND linked "${output}")
+    add_custom_command(
+      OUTPUT "${output}"
+      COMMAND ${KEEL_OCAMLFIND} ocamlopt ${flags} -I "${embed_dir}" -I "${work}"
+              -c -o "${output}" "${src}"
+      DEPENDS "${src}" ${previous} keel_ocaml_embed
+      COMMENT "OCaml ${target}: ${name}.ml"
+      VERBATIM)
+    list(APPEND previous "${output}")
+  endforeach()
+
+  set(c_archive "")
+  if(ARG_C_SOURCES)
+    add_library(${target}_stubs STATIC ${ARG_C_SOURCES})
+    target_include_directories(${target}_stubs PRIVATE "${KEEL_OCAML_STDLIB_DIR}")
+    target_link_libraries(${target}_stubs PRIVATE keel::headers)
+    set(c_archive "$<TARGET_FILE:${target}_stubs>")
+  endif()
+
+  set(exe "${output_dir}/${target}")
+  add_custom_command(
+    OUTPUT "${exe}"
+    COMMAND ${KEEL_OCAMLFIND} ocamlopt ${flags} -o "${exe}" "${embed_dir}/keel_embed.cmx" ${linked}
+            "$<TARGET_FILE:keel_ocaml_embed_stubs>" ${c_archive}
+            -cclib "-L${libkeel_dir}" -cclib -lkeel -ccopt "-Wl,-rpath,${libkeel_dir}"
+    DEPENDS ${previous} keel_ocaml_embed_stubs ${libkeel_depends}
+            $<$<BOOL:${ARG_C_SOURCES}>:${target}_stubs>
+    COMMENT "OCaml ${target}: linking with Keel_embed and libkeel"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS "${exe}")
+  set_target_properties(${target} PROPERTIES KEEL_OCAML_EXECUTABLE "${exe}")
 endfunction()
