@@ -23,7 +23,6 @@
 // tick (every 4096 events) takes the GIL and runs Python's signal handlers;
 // KeyboardInterrupt there or in a strategy stops the run at the next event
 // ("interrupted"), and _run.py raises it with the partial result.
-#include <dlfcn.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -39,6 +38,7 @@
 #include <string>
 
 #include "engine/config/run_config.hpp"
+#include "engine/embed/embedded_host.hpp"
 #include "engine/host/host.hpp"
 #include "engine/library/column_recorder.hpp"
 #include "engine/library/harness.hpp"
@@ -56,23 +56,10 @@ namespace {
 namespace py = pybind11;
 namespace fs = std::filesystem;
 
-// The plugins shipped with this keel, found from this module's own file:
-// build/python/keel/_keel*.so -> build/lib/keel/plugins, and installed
-// <prefix>/lib/python3/dist-packages/keel/_keel*.so -> <prefix>/lib/keel/plugins.
+// The plugins shipped with this keel, found from this module's own file
+// (build/lib/keel/plugins, or <prefix>/lib/keel/plugins when installed).
 fs::path shipped_plugins_beside_module() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&shipped_plugins_beside_module), &info) == 0 ||
-      info.dli_fname == nullptr) {
-    return {};
-  }
-  std::error_code ec;
-  const fs::path package = fs::canonical(info.dli_fname, ec).parent_path();
-  for (const fs::path& candidate :
-       {package.parent_path().parent_path() / "lib" / "keel" / "plugins",
-        package.parent_path().parent_path().parent_path() / "keel" / "plugins"}) {
-    if (fs::is_directory(candidate, ec)) return candidate;
-  }
-  return {};
+  return plugins_installed_beside(reinterpret_cast<const void*>(&shipped_plugins_beside_module));
 }
 
 template <class T>
