@@ -157,11 +157,7 @@ unsafe fn from_buffer(status: keel_status_t, err: *const keel_error_t) -> Error 
         bytes.push(byte);
     }
     let code = ErrorCode::from_raw(status);
-    let message = if bytes.is_empty() {
-        code.name().to_string()
-    } else {
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
+    let message = if bytes.is_empty() { code.name().to_string() } else { String::from_utf8_lossy(&bytes).into_owned() };
     Error::new(code, message)
 }
 

@@ -7,9 +7,9 @@
 use std::os::raw::c_char;
 
 pub use keel_sdk::ffi::{
-    keel_calibration_quote_t, keel_calibration_report_t, keel_capsule_t, keel_error_t,
-    keel_greeks_batch_t, keel_greeks_t, keel_model_handle_t, keel_option_batch_t, keel_option_t,
-    keel_status_t, KEEL_CAPSULE_TAG_CALIBRATION, KEEL_ERROR_MESSAGE_CAPACITY, KEEL_OK,
+    keel_calibration_quote_t, keel_calibration_report_t, keel_capsule_t, keel_error_t, keel_greeks_batch_t,
+    keel_greeks_t, keel_model_handle_t, keel_option_batch_t, keel_option_t, keel_status_t,
+    KEEL_CAPSULE_TAG_CALIBRATION, KEEL_ERROR_MESSAGE_CAPACITY, KEEL_OK,
 };
 
 /// An open host (opaque).

@@ -74,9 +74,7 @@ impl<'k> Model<'k> {
         let c_out = out.to_c("price_batch", c_options.count)?;
         // SAFETY: every array has `count` elements (checked above) and
         // lives, borrowed, for the call; outputs are exclusively borrowed.
-        call(|err| unsafe {
-            ffi::keel_embed_model_price_batch(self.keel.raw(), self.handle, &c_options, &c_out, err)
-        })
+        call(|err| unsafe { ffi::keel_embed_model_price_batch(self.keel.raw(), self.handle, &c_options, &c_out, err) })
     }
 
     /// `price_batch` into new vectors (allocates six columns per call).

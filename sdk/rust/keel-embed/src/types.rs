@@ -227,7 +227,14 @@ impl GreeksVec {
 
     /// All six columns as a batch's output (reuse one GreeksVec across calls).
     pub fn as_out(&mut self) -> GreeksOut<'_> {
-        GreeksOut::all(&mut self.price, &mut self.delta, &mut self.gamma, &mut self.vega, &mut self.theta, &mut self.rho)
+        GreeksOut::all(
+            &mut self.price,
+            &mut self.delta,
+            &mut self.gamma,
+            &mut self.vega,
+            &mut self.theta,
+            &mut self.rho,
+        )
     }
 
     /// Row `i` as a Greeks.
