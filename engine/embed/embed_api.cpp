@@ -11,10 +11,9 @@
 #include "engine/embed/embedded_host.hpp"
 #include "keel/embed.h"
 
-// The opaque host. Shared so a calibration report released after
-// keel_embed_close still finds its plugin loaded (see calibrate below).
+// The opaque host.
 struct keel_embed {
-  std::shared_ptr<keel::EmbeddedHost> host;
+  std::unique_ptr<keel::EmbeddedHost> host;
 };
 
 namespace {
@@ -49,21 +48,6 @@ keel_status_t no_host(keel_error_t* err) {
 Result<std::shared_ptr<keel::ModelInstance>> instance(keel_embed_t* keel,
                                                       keel_model_handle_t model) {
   return keel->host->model(model);
-}
-
-// A calibration report as the caller receives it: the model's own capsule
-// inside one whose destructor also holds the host (and so the plugin's code,
-// which the inner destructor is) until the report is released.
-struct HeldReport {
-  keel_capsule_t inner;
-  std::shared_ptr<keel::EmbeddedHost> host;
-};
-
-void release_held_report(keel_capsule_t* capsule) {
-  auto* held = static_cast<HeldReport*>(capsule->destroy_context);
-  std::memset(capsule, 0, sizeof *capsule);
-  keel_capsule_release(&held->inner);
-  delete held;
 }
 
 }  // namespace
@@ -106,7 +90,7 @@ keel_status_t keel_embed_open(const keel_embed_options_t* options, keel_embed_t*
       }
     }
     auto opened = std::make_unique<keel_embed>();
-    opened->host = std::make_shared<keel::EmbeddedHost>(settings);
+    opened->host = std::make_unique<keel::EmbeddedHost>(settings);
     *out_keel = opened.release();
     return KEEL_OK;
   });
@@ -265,12 +249,7 @@ keel_status_t keel_embed_model_calibrate(keel_embed_t* keel, keel_model_handle_t
     if (!found) return fail(err, found.status());
     Result<keel::CalibrationReport> report = (*found)->calibrate(quotes, count);
     if (!report) return fail(err, report.status());
-    auto held = std::make_unique<HeldReport>();
-    held->inner = report->capsule.take();
-    held->host = keel->host;
-    *out_report = held->inner;  // same tag, data, len and cap
-    out_report->destroy = &release_held_report;
-    out_report->destroy_context = held.release();
+    *out_report = report->capsule.take();
     return KEEL_OK;
   });
 }

@@ -161,10 +161,11 @@ KEEL_EMBED_API keel_status_t keel_embed_model_implied_vol_batch(
     const double* premiums, double* out_vols, keel_status_t* out_status, keel_error_t* err);
 
 /* Fits the model to `quotes` and hands over a KEEL_CAPSULE_TAG_CALIBRATION
- * capsule in *out_report (keel_calibration_report_t); the caller releases it
- * with keel_capsule_release() exactly once, which runs the model's own
- * destructor (the plugin must still be loaded: release before
- * keel_embed_close). [instance-serialized] */
+ * capsule in *out_report (keel_calibration_report_t), checked by the host;
+ * the caller releases it with keel_capsule_release() exactly once, which
+ * runs the model's own destructor. It may outlive the model and the host:
+ * keel never unloads a plugin's code (rule 9 of the ABI contract).
+ * [instance-serialized] */
 KEEL_EMBED_API keel_status_t keel_embed_model_calibrate(keel_embed_t* keel,
                                                         keel_model_handle_t model,
                                                         const keel_calibration_quote_t* quotes,
