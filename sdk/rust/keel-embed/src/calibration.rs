@@ -2,12 +2,10 @@
 //! capsule (keel/capsule.h) and releases it exactly once.
 
 use std::ffi::CStr;
-use std::marker::PhantomData;
 use std::os::raw::c_char;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ffi;
-use crate::host::Keel;
 use crate::types::OptionContract;
 
 /// A market quote to fit: the option (its `vol` is not read), its observed
@@ -27,42 +25,31 @@ impl CalibrationQuote {
 
 /// What `Model::calibrate` returns: the KEEL_CAPSULE_TAG_CALIBRATION capsule,
 /// owned. Dropping the report releases the capsule once (running the
-/// model's own destructor); it borrows the host because that destructor is
-/// the plugin's code, which must still be loaded.
-///
-/// ```compile_fail,E0597
-/// use keel_embed::Keel;
-/// let report = {
-///     let keel = Keel::open().unwrap();
-///     let mut model = keel.model("keel.black_scholes", "{}").unwrap();
-///     model.calibrate(&[]).unwrap()
-/// }; // error: `keel` does not live long enough
-/// ```
+/// model's own destructor). It may outlive the model and the host: keel
+/// never unloads a plugin's code (embed.h, rule 9 of the ABI contract).
 #[derive(Debug)]
-pub struct CalibrationReport<'k> {
+pub struct CalibrationReport {
     capsule: ffi::keel_capsule_t,
-    _host: PhantomData<&'k Keel>,
 }
 
 // SAFETY: the report is read-only once made, and releasing it runs the
 // producer's destructor, which frees memory (no thread affinity).
-unsafe impl Send for CalibrationReport<'_> {}
-unsafe impl Sync for CalibrationReport<'_> {}
+unsafe impl Send for CalibrationReport {}
+unsafe impl Sync for CalibrationReport {}
 
 /// The size of keel_calibration_report_t in ABI 1.0 (every field up to
 /// `message`): a smaller struct_size is a bad capsule.
 const REPORT_1_0_SIZE: usize = std::mem::size_of::<ffi::keel_calibration_report_t>();
 
-impl<'k> CalibrationReport<'k> {
+impl CalibrationReport {
     /// Takes ownership of `capsule` after checking it (keel_capsule_check:
     /// tag, len, data, destructor, struct_size); a bad one is released and
     /// reported as KEEL_ERR_BAD_CAPSULE.
     ///
     /// # Safety
-    /// `capsule` was handed over by a model of the borrowed host and is
-    /// released by nothing else.
+    /// `capsule` was handed over by a model and is released by nothing else.
     pub(crate) unsafe fn from_capsule(capsule: ffi::keel_capsule_t) -> Result<Self> {
-        let report = CalibrationReport { capsule, _host: PhantomData };
+        let report = CalibrationReport { capsule };
         let tag_ok = !capsule.tag.is_null()
             && CStr::from_ptr(capsule.tag).to_bytes() == ffi::KEEL_CAPSULE_TAG_CALIBRATION.as_bytes();
         let shape_ok = capsule.len == 1 && capsule.len <= capsule.cap && !capsule.data.is_null();
@@ -149,7 +136,7 @@ unsafe fn text<'a>(p: *const c_char) -> &'a str {
     }
 }
 
-impl Drop for CalibrationReport<'_> {
+impl Drop for CalibrationReport {
     fn drop(&mut self) {
         // SAFETY: this report owns the capsule; release empties it first.
         unsafe { ffi::keel_capsule_release(&mut self.capsule) }

@@ -22,9 +22,9 @@
 //! ```
 //!
 //! Safety by types:
-//! - a [`Model`] and a [`CalibrationReport`] borrow their [`Keel`], so
-//!   neither can outlive it; each is dropped (handle, capsule) exactly once
-//!   by its `Drop`;
+//! - a [`Model`] borrows its [`Keel`], so it cannot outlive it, and its
+//!   `Drop` drops the handle exactly once; a [`CalibrationReport`] owns its
+//!   capsule and releases it exactly once (it may outlive both);
 //! - [`Keel`] and [`Model`] are `Send + Sync` (libkeel's calls are
 //!   thread-safe); [`Model::calibrate`] takes `&mut self` because it may not
 //!   run beside another call on the same model;

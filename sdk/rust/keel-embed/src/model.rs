@@ -134,9 +134,9 @@ impl<'k> Model<'k> {
 
     /// Fits the model to `quotes`; a model with state of its own adopts the
     /// fit for later calls. Takes `&mut self`: no other call may run on this
-    /// model meanwhile. The report borrows the host (the plugin that made it
-    /// must stay loaded until it is released), not the model.
-    pub fn calibrate(&mut self, quotes: &[CalibrationQuote]) -> Result<CalibrationReport<'k>> {
+    /// model meanwhile. The report owns its capsule and may outlive the
+    /// model and the host.
+    pub fn calibrate(&mut self, quotes: &[CalibrationQuote]) -> Result<CalibrationReport> {
         let c_quotes: Vec<ffi::keel_calibration_quote_t> = quotes.iter().map(|q| q.to_c()).collect();
         let mut capsule = ffi::keel_capsule_t::empty();
         // SAFETY: a live handle, `count` quotes, a local out-capsule.
