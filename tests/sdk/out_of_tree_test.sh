@@ -146,6 +146,46 @@ out=$(env -u LD_LIBRARY_PATH "$work/embed") || fail "the embedding program faile
 [ "$out" = "2.1334" ] || fail "the embedding program printed '$out', expected Haug's 2.1334"
 echo "  $out"
 
+# A plain cargo project, offline, with the installed keel-embed crate as a
+# path dependency: its build.rs finds libkeel through pkg-config alone.
+crate="$prefix/share/keel/rust/keel-embed"
+if [ -d "$crate" ] && command -v cargo >/dev/null && [ "$sanitize" != ON ]; then
+  step "a cargo project prices Haug's call through the installed keel-embed crate"
+  mkdir -p "$work/rust_embed/src"
+  cat >"$work/rust_embed/Cargo.toml" <<TOML
+[package]
+name = "haug"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+keel-embed = { path = "$crate" }
+TOML
+  cat >"$work/rust_embed/build.rs" <<'RS'
+fn main() {
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", std::env::var("DEP_KEEL_LIBDIR").unwrap());
+}
+RS
+  cat >"$work/rust_embed/src/main.rs" <<'RS'
+use keel_embed::{Exercise, Keel, OptionContract, Right};
+fn main() -> Result<(), keel_embed::Error> {
+    let keel = Keel::open()?;
+    let bs = keel.model("keel.black_scholes", "{}")?;
+    let call = OptionContract { spot: 60.0, strike: 65.0, expiry: 0.25, vol: 0.3, rate: 0.08,
+                                dividend: 0.0, right: Right::Call, exercise: Exercise::European };
+    println!("{:.4}", bs.price(&call)?.price);
+    Ok(())
+}
+RS
+  (cd "$work/rust_embed" && env -u KEEL_LIB_DIR PKG_CONFIG_PATH="$prefix/lib/pkgconfig" \
+     CARGO_TARGET_DIR="$work/rust_embed/target" cargo build --offline --quiet) ||
+    fail "a cargo project does not build against the installed keel-embed crate"
+  out=$(env -u LD_LIBRARY_PATH "$work/rust_embed/target/debug/haug") ||
+    fail "the Rust embedding program failed: $out"
+  [ "$out" = "2.1334" ] || fail "the Rust embedding program printed '$out', expected 2.1334"
+  echo "  $out"
+fi
+
 # ------------------------------------------------------ 2. out-of-tree build
 step "copy $example out of the source tree and build it against $prefix only"
 src=$work/src
