@@ -56,15 +56,14 @@ void run_caller(benchmark::State& state, const std::string& command) {
 
 KEEL_EMBED_CALLER(cpp, KEEL_BENCH_EMBED_DIR "/price_portfolio_cpp");
 #if KEEL_WITH_PYTHON
-KEEL_EMBED_CALLER(python, "env PYTHONPATH=" KEEL_BENCH_PYTHON_PACKAGE_DIR
-                          " /usr/bin/python3 " KEEL_BENCH_EXAMPLES_SOURCE_DIR
-                          "/embed/python/price_portfolio.py");
+KEEL_EMBED_CALLER(python, "env PYTHONPATH=" KEEL_BENCH_PYTHON_PACKAGE_DIR " " KEEL_BENCH_PYTHON3
+                          " " KEEL_BENCH_EXAMPLES_SOURCE_DIR "/embed/python/price_portfolio.py");
 #endif
 #if KEEL_WITH_RUST
 KEEL_EMBED_CALLER(rust, KEEL_BENCH_EMBED_DIR "/price_portfolio_rust");
 #endif
 #if KEEL_WITH_OCAML
-KEEL_EMBED_CALLER(ocaml, KEEL_BENCH_EMBED_DIR "/price_portfolio_ocaml");
+KEEL_EMBED_CALLER(ocaml, KEEL_BENCH_OCAML_CALLER);
 #endif
 
 keel::bench::Figure row(const std::string& language, const char* what, const char* counter,
