@@ -121,6 +121,14 @@ demo: build
 	@$(KEEL) price --model keel.black_scholes --csv examples/data/options.csv --out $(DEMO_OUT)/options_priced.csv
 	@if command -v column >/dev/null; then column -s, -t < $(DEMO_OUT)/options_priced.csv; else cat $(DEMO_OUT)/options_priced.csv; fi
 	@echo
+	@echo "== pricing from your own program: the same options through libkeel (keel/embed.h), from C++ and Python"
+	@echo "   $(BUILD_DIR)/examples/embed/price_portfolio_cpp examples/data/options.csv"
+	@$(BUILD_DIR)/examples/embed/price_portfolio_cpp examples/data/options.csv
+	@if grep -q "KEEL_WITH_PYTHON:BOOL=ON" $(BUILD_DIR)/CMakeCache.txt; then \
+	  echo "   PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 examples/embed/python/price_portfolio.py  (keel.Model)"; \
+	  PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 examples/embed/python/price_portfolio.py examples/data/options.csv; fi
+	@echo "   (Rust and OCaml: examples/embed/rust, examples/embed/ocaml; docs/embedding.md)"
+	@echo
 	@echo "reports: $(DEMO_OUT)/{backtest,market_making,mixed_languages,python} (summary.json, fills.csv, orders.csv, equity.csv, equity_by_strategy.csv, trades.csv, manifest.json)"
 
 test: test-fast test-asan test-fuzz
