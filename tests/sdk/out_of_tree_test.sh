@@ -663,4 +663,32 @@ EOF
   expect_fail 2 "European exercise only" "${ml_args[@]}" --vol 0.3 --exercise american
 fi
 
+# An OCaml program over Keel_embed, built against the install alone
+# (keel_add_ocaml_embed_executable finds the installed libkeel).
+if [ -n "${ocaml_example:-}" ] && [ "$sanitize" != ON ]; then
+  step "OCaml: a program prices Haug's call through the installed libkeel (Keel_embed)"
+  mkdir -p "$work/ml-embed-src"
+  cat >"$work/ml-embed-src/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(haug_ml LANGUAGES C)
+find_package(keel REQUIRED)
+keel_add_ocaml_embed_executable(haug SOURCES haug.ml)
+CMAKE
+  cat >"$work/ml-embed-src/haug.ml" <<'ML'
+let () =
+  let host = Keel_embed.open_ () in
+  let bs = Keel_embed.model host "keel.black_scholes" in
+  let g = Keel_embed.price bs { spot = 60.; strike = 65.; expiry = 0.25; vol = 0.3; rate = 0.08;
+                                dividend = 0.; right = Call; exercise = European } in
+  Printf.printf "%.4f\n" g.Keel_embed.price;
+  Keel_embed.drop bs;
+  Keel_embed.close host
+ML
+  build_example ml-embed "$work/ml-embed-src" -DCMAKE_C_COMPILER="${c_compiler:?}"
+  out=$(env -u LD_LIBRARY_PATH "$work/ml-embed-build/bin/haug") ||
+    fail "the OCaml embedding program failed: $out"
+  [ "$out" = "2.1334" ] || fail "the OCaml embedding program printed '$out', expected 2.1334"
+  echo "  $out"
+fi
+
 echo "sdk.out_of_tree_plugin: OK"
