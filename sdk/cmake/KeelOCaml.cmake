@@ -308,12 +308,18 @@ function(keel_add_ocaml_embed_executable target)
     set(c_archive "$<TARGET_FILE:${target}_stubs>")
   endif()
 
+  # In keel's sanitizer build the C stubs are instrumented: the program
+  # links the sanitizers' runtimes as CMake's own programs do.
+  set(sanitize "")
+  if(KEEL_SANITIZE)
+    set(sanitize -ccopt -fsanitize=address,undefined)
+  endif()
   set(exe "${output_dir}/${target}")
   add_custom_command(
     OUTPUT "${exe}"
     COMMAND ${KEEL_OCAMLFIND} ocamlopt ${flags} -o "${exe}" "${embed_dir}/keel_embed.cmx" ${linked}
             "$<TARGET_FILE:keel_ocaml_embed_stubs>" ${c_archive}
-            -cclib "-L${libkeel_dir}" -cclib -lkeel -ccopt "-Wl,-rpath,${libkeel_dir}"
+            -cclib "-L${libkeel_dir}" -cclib -lkeel -ccopt "-Wl,-rpath,${libkeel_dir}" ${sanitize}
     DEPENDS ${previous} keel_ocaml_embed_stubs ${libkeel_depends}
             $<$<BOOL:${ARG_C_SOURCES}>:${target}_stubs>
     COMMENT "OCaml ${target}: linking with Keel_embed and libkeel"
