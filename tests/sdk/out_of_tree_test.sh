@@ -140,7 +140,10 @@ C
 [ -f "$prefix/lib/pkgconfig/keel.pc" ] || fail "the install has no lib/pkgconfig/keel.pc"
 flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs keel) ||
   fail "pkg-config keel failed"
-cc -std=c11 -Wall -Werror -o "$work/embed" "$work/embed.c" $flags ||
+# In the sanitizer build libkeel is instrumented: so is its caller.
+sanitize_flags=()
+[ "$sanitize" = ON ] && sanitize_flags=(-fsanitize=address,undefined)
+cc -std=c11 -Wall -Werror "${sanitize_flags[@]}" -o "$work/embed" "$work/embed.c" $flags ||
   fail "a C program does not build with \$(pkg-config --cflags --libs keel)"
 out=$(env -u LD_LIBRARY_PATH "$work/embed") || fail "the embedding program failed: $out"
 [ "$out" = "2.1334" ] || fail "the embedding program printed '$out', expected Haug's 2.1334"
