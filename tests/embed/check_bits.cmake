@@ -1,7 +1,9 @@
 # cmake -DPROGRAM=... -DCSV=... -DLINES=N -P check_bits.cmake
-# Runs `PROGRAM --bits CSV` and fails unless it exits 0 and prints LINES
-# lines, the first the protocol's header, each option's six 16-digit
-# lowercase hex fields.
+# Runs an embedding example (examples/embed, docs/embedding.md) as
+# `PROGRAM --bits CSV` and fails unless it exits 0 and prints LINES lines,
+# the first the protocol's header, each option's six 16-digit lowercase hex
+# fields. Used by each language's example test; the bytes themselves are
+# compared across languages by embed.examples_agree_bit_for_bit.
 execute_process(COMMAND ${PROGRAM} --bits ${CSV}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
