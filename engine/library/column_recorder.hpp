@@ -74,8 +74,8 @@ struct StrategyEquityColumns {
 
 struct TradeColumns {
   std::vector<int32_t> strategy, instrument;
-  std::vector<int8_t> direction;  // 0 short, 1 long
-  std::vector<int64_t> entry_ts, exit_ts, duration_ns;  // kNoTime while open
+  std::vector<int8_t> direction;                          // 0 short, 1 long
+  std::vector<int64_t> entry_ts, exit_ts, duration_ns;    // kNoTime while open
   std::vector<double> quantity, entry_price, exit_price;  // exit_price NaN: nothing reduced it
   std::vector<double> pnl, fees, net_pnl;
   std::vector<uint8_t> open;
@@ -86,6 +86,10 @@ class ColumnRecorder final : public RunRecorder {
   explicit ColumnRecorder(RunRecorder* next = nullptr) : next_(next) {}
 
   void fill(const FillRecord& fill) override;
+  void opening(double equity) override {
+    performance_.open(equity);
+    if (next_ != nullptr) next_->opening(equity);
+  }
   void equity(const EquitySample& sample) override;
   void order(const OrderRecord& order) override;
   void strategy_equity(const StrategyEquitySample& sample) override;

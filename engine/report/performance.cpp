@@ -33,9 +33,18 @@ double PerformanceTracker::ratio(const Moments& m, double annualisation) {
   return std::isfinite(sharpe) ? sharpe : 0;
 }
 
+void PerformanceTracker::open(double opening_equity) {
+  if (samples_ > 0 || opened_) return;
+  opened_ = true;
+  peak_ = opening_equity;
+  prev_close_ = opening_equity;  // the base of the first day's return
+  have_close_ = true;
+  last_equity_ = opening_equity;  // and of the first sample's
+}
+
 void PerformanceTracker::add(keel_timestamp_t ts, double equity) {
   // Drawdown.
-  if (samples_ == 0 || equity > peak_) peak_ = equity;
+  if ((samples_ == 0 && !opened_) || equity > peak_) peak_ = equity;
   if (peak_ > 0) max_drawdown_ = std::max(max_drawdown_, (peak_ - equity) / peak_);
 
   // Daily closes: a sample on a new day completes the previous one.
@@ -53,9 +62,9 @@ void PerformanceTracker::add(keel_timestamp_t ts, double equity) {
     if (daily_.n >= kMinDailyReturns) {
       fallback_possible_ = false;
       std::vector<int64_t>().swap(spacings_ns_);
-    } else if (samples_ > 0) {
+    } else if (samples_ > 0 || opened_) {
       if (last_equity_ != 0) per_sample_.add(equity / last_equity_ - 1);
-      if (ts > last_ts_) spacings_ns_.push_back(ts - last_ts_);
+      if (samples_ > 0 && ts > last_ts_) spacings_ns_.push_back(ts - last_ts_);
     }
   }
   last_ts_ = ts;
@@ -93,6 +102,13 @@ double max_drawdown(std::span<const EquitySample> curve) {
 
 double sharpe_ratio(std::span<const EquitySample> curve) {
   PerformanceTracker tracker;
+  for (const auto& sample : curve) tracker.add(sample);
+  return tracker.sharpe();
+}
+
+double sharpe_ratio(std::span<const EquitySample> curve, double opening_equity) {
+  PerformanceTracker tracker;
+  tracker.open(opening_equity);
   for (const auto& sample : curve) tracker.add(sample);
   return tracker.sharpe();
 }

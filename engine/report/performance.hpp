@@ -6,14 +6,22 @@
 // peak_t, peak_t = max equity up to t. 0 for a curve that never falls (and
 // while the peak is not positive, where a fraction of it means nothing).
 //
+// The opening equity (open(): the run's initial cash, before any event) is
+// where both start: the first peak, and the base of the first return. A loss
+// on the first day is a fall from it and a negative first return. Without
+// open() the first sample is the opening.
+//
 // Sharpe ratio (risk-free rate zero), from simple returns r = e_i / e_(i-1) - 1,
 // mean and sample standard deviation (n - 1):
 //   * Daily (the normal case): samples are grouped by UTC calendar day
 //     (floor(ts / 86400 s)); each day's equity is its last sample's; returns
-//     run from one day that has samples to the next (days with no samples are
-//     skipped, not treated as flat). Sharpe = mean / stdev * sqrt(252).
+//     run from the opening equity to the first day's close, then from one day
+//     that has samples to the next (days with no samples are skipped, not
+//     treated as flat). Sharpe = mean / stdev * sqrt(252).
 //   * Per sample (fallback, when the curve spans fewer than 3 daily returns,
-//     i.e. fewer than 4 UTC days): returns from each sample to the next,
+//     e.g. fewer than 3 UTC days): returns from the opening equity to the
+//     first sample and from each sample to the next (the opening has no time,
+//     so it adds no spacing),
 //     annualised by sqrt(seconds_per_year / median sample spacing), with
 //     seconds_per_year = 365.25 * 86400 and the median taken over the
 //     positive spacings between consecutive samples, in seconds.
@@ -42,6 +50,8 @@ inline constexpr double kSecondsPerYear = 365.25 * 86400.0;
 
 class PerformanceTracker {
  public:
+  // The equity before the first sample; call it before add(), at most once.
+  void open(double opening_equity);
   void add(const EquitySample& sample) { add(sample.ts, sample.equity); }
   void add(keel_timestamp_t ts, double equity);
 
@@ -62,6 +72,7 @@ class PerformanceTracker {
   static double ratio(const Moments& m, double annualisation);
 
   uint64_t samples_ = 0;
+  bool opened_ = false;  // open() gave the opening equity
   // drawdown
   double peak_ = 0;
   double max_drawdown_ = 0;
@@ -82,5 +93,7 @@ class PerformanceTracker {
 // One-shot forms over a whole curve.
 double max_drawdown(std::span<const EquitySample> curve);
 double sharpe_ratio(std::span<const EquitySample> curve);
+// As if open(opening_equity) had come first.
+double sharpe_ratio(std::span<const EquitySample> curve, double opening_equity);
 
 }  // namespace keel

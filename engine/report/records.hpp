@@ -128,6 +128,10 @@ struct RunSummary {
 class RunRecorder {
  public:
   virtual ~RunRecorder() = default;
+  // The run's equity before its first event (the initial cash of every
+  // strategy), once, before any other record: where the performance
+  // figures start (engine/report/performance.hpp).
+  virtual void opening(double equity) { (void)equity; }
   virtual void fill(const FillRecord& fill) = 0;
   virtual void equity(const EquitySample& sample) = 0;
   // An order's final record, once it changes no more. Orders come in

@@ -134,6 +134,7 @@ class RunReportWriter final : public RunRecorder {
   // write_error() from the next flush_if_due() on. Ignored after finish(). Orders are written in
   // the order given: the engine gives them in order_id order.
   void fill(const FillRecord& fill) override;
+  void opening(double equity) override { performance_.open(equity); }
   void equity(const EquitySample& sample) override;
   void order(const OrderRecord& order) override;
   void strategy_equity(const StrategyEquitySample& sample) override;
@@ -195,8 +196,12 @@ inline constexpr const char* kStates[] = {"pending",  "accepted", "partially_fil
                                           "canceled", "rejected", "expired"};
 
 // Whether orders.csv has a limit / stop price cell for an order type.
-inline bool has_limit(int32_t type) { return type == KEEL_ORDER_LIMIT || type == KEEL_ORDER_STOP_LIMIT; }
-inline bool has_stop(int32_t type) { return type == KEEL_ORDER_STOP || type == KEEL_ORDER_STOP_LIMIT; }
+inline bool has_limit(int32_t type) {
+  return type == KEEL_ORDER_LIMIT || type == KEEL_ORDER_STOP_LIMIT;
+}
+inline bool has_stop(int32_t type) {
+  return type == KEEL_ORDER_STOP || type == KEEL_ORDER_STOP_LIMIT;
+}
 
 // The texts the report files use, exposed for tests and the CLI.
 std::string format_number(double value);  // as in the CSV files

@@ -151,6 +151,9 @@ RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
   first_ts_ = event != nullptr ? event->ts() : config_.start_ns.value_or(0);
   state_.now = first_ts_;
   marks_.start(first_ts_);
+  double opening = 0;
+  for (size_t s = 0; s < strategies_.size(); ++s) opening += book_.initial_cash(s);
+  recorder.opening(opening);
   strategies_.start(first_ts_);
 
   for (; event != nullptr && event->ts() < end && !state_.stop; event = next_event()) {

@@ -302,3 +302,46 @@ def test_log_level_shows_a_strategys_messages(tmp_path, capfd):
     assert "hello from chatty" not in capfd.readouterr().err
     keel.run(config, log_level="info")
     assert "hello from chatty" in capfd.readouterr().err
+
+
+# ---- the summary's performance figures -------------------------------------------------------
+
+class BuyOnce(keel.Strategy):
+    """Buys 500 at market on the first bar (it fills at the next bar's open)."""
+
+    def __init__(self):
+        self.done = False
+
+    def on_bar(self, bar):
+        if not self.done:
+            self.buy(bar.instrument, 500)
+            self.done = True
+
+
+def test_a_loss_on_the_first_day_counts_in_sharpe(tmp_path):
+    # Cash 100,000; 500 AAPL bought at 100 on day 0 (cash 50,000), so equity
+    # is 50,000 + 500 * close. Day closes 80, 83.6, 89.108, 90.99908 give
+    # equity 90,000, 91,800, 94,554, 95,499.54: returns from the opening
+    # -0.1, +0.02, +0.03, +0.01 (total -4.5%). mean -0.01; deviations -0.09,
+    # 0.03, 0.04, 0.02; squares sum 0.011; stdev sqrt(0.011 / 3);
+    # Sharpe = -0.01 / stdev * sqrt(252) = -2.6216... Leaving out the first
+    # day's return (the old bug) gave +31.7 on this losing run.
+    day, hour = 86_400_000_000_000, 3_600_000_000_000
+    t0 = 1_704_153_600_000_000_000  # 2024-01-02T00:00Z
+    rows = [(t0 + 10 * hour, 100, 100), (t0 + 15 * hour, 100, 80), (t0 + day + 15 * hour, 83.6, 83.6),
+            (t0 + 2 * day + 15 * hour, 89.108, 89.108), (t0 + 3 * day + 15 * hour, 90.99908, 90.99908)]
+    data = tmp_path / "bars.csv"
+    data.write_text("ts,instrument,open,high,low,close,volume\n" + "".join(
+        f"{ts},AAPL,{o},{max(o, c)},{min(o, c)},{c},1000\n" for ts, o, c in rows))
+    config = bars_config(data, [{"name": "s", "python": {"class": BuyOnce}, "instruments": ["AAPL"]}])
+    result = keel.run(config, output_dir=tmp_path / "out")
+    assert result.fills["price"].tolist() == [100.0]
+    assert result.summary["final_equity"] == pytest.approx(95_499.54)
+    expected = -0.01 / math.sqrt(0.011 / 3) * math.sqrt(252)
+    assert result.summary["sharpe"] == pytest.approx(expected, rel=1e-9)
+    assert result.summary["sharpe"] < 0
+    assert result.summary["max_drawdown"] == pytest.approx(0.1)
+    # keel run's writer computes the same figures from the same rule.
+    import json
+    written = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert written["sharpe"] == result.summary["sharpe"]

@@ -149,5 +149,55 @@ TEST(ReportPerformance, DaysBeforeTheEpochAreFloored) {
   EXPECT_NEAR(sharpe_ratio(curve), std::sqrt(21.0), 1e-9);
 }
 
+TEST(ReportPerformance, TheFirstDaysReturnRunsFromTheOpeningEquity) {
+  // The run opens with 100; day closes 90 (a loss on the first day), 99,
+  // 108.9, 98.01. Returns from the opening: -0.1, +0.1, +0.1, -0.1: mean 0,
+  // Sharpe 0. Without the first day's return (+0.1, +0.1, -0.1) it would be
+  // mean 1/30, stdev sqrt(12)/30 -> sqrt(252/12) = +4.58 on a run that lost
+  // 2%: the bug a user saw (+9.49 on a negative total return).
+  std::vector<EquitySample> curve = {
+      at(kDay0 + 15 * kHour, 95), at(kDay0 + 20 * kHour, 90), at(kDay0 + kDay + 20 * kHour, 99),
+      at(kDay0 + 2 * kDay + 20 * kHour, 108.9), at(kDay0 + 3 * kDay + 20 * kHour, 98.01)};
+  EXPECT_NEAR(sharpe_ratio(curve), std::sqrt(21.0), 1e-9);  // the old reading
+  EXPECT_NEAR(sharpe_ratio(curve, 100), 0.0, 1e-12);
+
+  // A loss on day 1 only, then flat-ish gains: opening 100, closes 80, 84,
+  // 88.2, 92.61 (total -7.4%). Returns -0.2, +0.05, +0.05, +0.05: mean
+  // -0.0125; deviations -0.1875, 0.0625 x3; squares 0.03515625 + 3 *
+  // 0.00390625 = 0.046875; variance 0.015625; stdev 0.125. Sharpe = -0.1 *
+  // sqrt(252) = -1.5874507866...
+  std::vector<EquitySample> loss = {at(kDay0 + 20 * kHour, 80), at(kDay0 + kDay + 20 * kHour, 84),
+                                    at(kDay0 + 2 * kDay + 20 * kHour, 88.2),
+                                    at(kDay0 + 3 * kDay + 20 * kHour, 92.61)};
+  EXPECT_NEAR(sharpe_ratio(loss, 100), -0.1 * std::sqrt(252.0), 1e-9);
+  // Without the opening the loss is invisible: three equal +5% returns, no
+  // deviation, Sharpe 0.
+  EXPECT_EQ(sharpe_ratio(loss), 0.0);
+}
+
+TEST(ReportPerformance, TheOpeningEquityIsTheFirstPeak) {
+  // Opening 100, first sample already 75: a 25% drawdown the samples alone
+  // (peak 75, then 80) do not show.
+  PerformanceTracker tracker;
+  tracker.open(100);
+  tracker.add(kDay0 + kHour, 75);
+  tracker.add(kDay0 + 2 * kHour, 80);
+  EXPECT_DOUBLE_EQ(tracker.max_drawdown(), 0.25);
+  PerformanceTracker without;
+  without.add(kDay0 + kHour, 75);
+  without.add(kDay0 + 2 * kHour, 80);
+  EXPECT_EQ(without.max_drawdown(), 0.0);
+}
+
+TEST(ReportPerformance, FallbackCountsTheReturnFromTheOpeningEquity) {
+  // One day: opening 100, samples 110, 99, 108.9 at 60 s spacing. Returns
+  // +0.1, -0.1, +0.1 (the first from the opening): mean / stdev = 1/sqrt(12);
+  // spacings 60 s, 60 s (the opening adds none): sqrt(31,557,600 / 60).
+  const int64_t t0 = kDay0 + 10 * kHour;
+  std::vector<EquitySample> curve = {at(t0, 110), at(t0 + 60 * kSecond, 99),
+                                     at(t0 + 120 * kSecond, 108.9)};
+  EXPECT_NEAR(sharpe_ratio(curve, 100), std::sqrt(525960.0) / std::sqrt(12.0), 1e-8);
+}
+
 }  // namespace
 }  // namespace keel
