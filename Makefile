@@ -29,10 +29,14 @@ FUZZ_HARNESSES    ?= $(patsubst tests/fuzz/%_fuzzer.cpp,%,$(wildcard tests/fuzz/
 FUZZ_CMAKE_ARGS   ?=
 
 BUILD_PACKAGES := cmake ninja-build g++ make nlohmann-json3-dev libspdlog-dev libcli11-dev libssl-dev
-TEST_PACKAGES  := libgtest-dev libgmock-dev pkg-config
+# chromium: the tests load each HTML tearsheet in headless Chromium.
+TEST_PACKAGES  := libgtest-dev libgmock-dev pkg-config chromium
 # The language SDKs: embedded Python strategies, OCaml plugins. Rust comes
 # from Debian's cargo/rustc unless a cargo is already on PATH (rustup).
-PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
+# python3-distributed runs sweeps on a Dask cluster, python3-plotly draws
+# the tearsheets.
+PYTHON_PACKAGES := python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest \
+                   python3-distributed python3-plotly
 OCAML_PACKAGES  := ocaml-nox ocaml-findlib
 RUST_PACKAGES   := $(if $(shell command -v cargo),,cargo rustc)
 BENCH_PACKAGES := libbenchmark-dev libquantlib0-dev

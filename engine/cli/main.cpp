@@ -9,6 +9,7 @@
 #include "engine/cli/exit_codes.hpp"
 #include "engine/cli/gen_data_command.hpp"
 #include "engine/cli/global_options.hpp"
+#include "engine/cli/python_command.hpp"
 #include "engine/cli/validate_command.hpp"
 #if KEEL_WITH_PYTHON
 #include "engine/python/interpreter_choice.hpp"
@@ -66,6 +67,11 @@ int main(int argc, char** argv) {
   CommandRunner validate = add_validate_command(app);
   CommandRunner gen_data = add_gen_data_command(app);
   CommandRunner data = add_data_command(app);
+  PythonCommandRunner sweep = add_python_command(
+      app, "sweep", "Run a base run file at many points of a parameter space, on local processes "
+                    "or a Dask cluster, and write the results table");
+  PythonCommandRunner report = add_python_command(
+      app, "report", "Write an HTML tearsheet for a run's or a sweep's report folder");
 
   if (const std::vector<std::string> clashes = shadowed_global_options(app); !clashes.empty()) {
     // A build defect, not bad input: every CLI test fails on it.
@@ -83,6 +89,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+
+  // Written in Python: this process becomes `python3 -m keel NAME ...`.
+  if (app.got_subcommand("sweep")) return sweep(global);
+  if (app.got_subcommand("report")) return report(global);
 
   auto logger = spdlog::stderr_color_mt("keel");
   spdlog::set_default_logger(logger);
