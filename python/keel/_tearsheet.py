@@ -309,7 +309,10 @@ def _order(rows, metric, goal):
 
 
 def _label(value):
-    return _plain(value, 10) if _number(value) else str(value)
+    """A parameter's value as a chart label: 1000, 0.25 (no thousands separator)."""
+    if not _number(value):
+        return str(value)
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def _values(rows, parameter):

@@ -35,7 +35,11 @@ def report(demo_report, tmp_path):
 
 
 def assert_offline(page):
+    from plotly.offline import get_plotlyjs
     assert "plotly.js v2" in page  # embedded, not fetched
+    # The page's own HTML (plotly.js's source mentions URLs in code it does not run here;
+    # the browser tests check that the page loads with the network cut off).
+    page = page.replace(get_plotlyjs(), "")
     assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.I)
     assert not re.search(r"<link[^>]*href\s*=", page, re.I)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
@@ -157,7 +161,9 @@ def test_report_on_a_folder_that_is_neither_says_what_it_expected(tmp_path, caps
 def test_a_corrupt_file_is_named_with_its_line_and_exit_2(report, capsys, name, text, where):
     if text is None:
         lines = (report / name).read_text().splitlines()
-        lines[3] = lines[3].replace(lines[3].split(",")[2], "x1", 1)
+        cells = lines[3].split(",")
+        cells[2] = "x1"
+        lines[3] = ",".join(cells)
         text = "\n".join(lines) + "\n"
     (report / name).write_text(text)
     assert _tearsheet.main([str(report)]) == 2
@@ -221,8 +227,9 @@ def test_sweep_heatmap_takes_the_best_over_the_other_parameters(tmp_path):
     fig = _tearsheet.sweep_heatmap(doc)
     heat, star = fig.data
     assert list(heat.x) == ["5", "10", "15"] and list(heat.y) == ["20", "40"]
-    # quantity 1000 always wins: fast - slow/10 + 1
-    assert [list(r) for r in heat.z] == [[4.0, 9.0, 14.0], [2.0, 7.0, 12.0]]
+    # quantity 1000 wins (fast - slow/10 + 1), except where that point failed (point 3:
+    # fast 5, slow 40), where the cell is the best completed one (quantity 100).
+    assert [list(r) for r in heat.z] == [[4.0, 9.0, 14.0], [1.1, 7.0, 12.0]]
     assert (star.x[0], star.y[0]) == ("15", "20")
     chosen = _tearsheet.sweep_heatmap(doc, (SLOW, QTY))
     assert list(chosen.data[0].x) == ["20", "40"] and list(chosen.data[0].y) == ["100", "1000"]
@@ -247,22 +254,23 @@ def test_a_corrupt_results_json_is_refused(tmp_path, capsys):
 
 # ---- in a browser ------------------------------------------------------------------------------
 
-def test_run_page_loads_in_chromium_without_errors_and_draws_its_charts(report, tmp_path):
+def test_run_page_loads_in_chromium_without_errors_and_shows_its_charts(report, tmp_path):
     chromium_page.chromium()
-    page = _tearsheet.run_page(report)
     import pathlib
-    errors, charts = chromium_page.load(pathlib.Path(page), tmp_path)
-    assert errors == []
-    assert charts == 4  # equity, drawdown, monthly, fills (the Sharpe section is a note)
-    pixels = chromium_page.screenshot(pathlib.Path(page), tmp_path)
+    pixels, console = chromium_page.screenshot(pathlib.Path(_tearsheet.run_page(report)),
+                                               tmp_path)
+    assert console == []  # no uncaught error, nothing logged
+    # The charts (in the top 3000 px: equity, drawdown, monthly heatmap, fills): lines,
+    # areas, markers and a colour scale give many colours and many saturated pixels;
+    # measured: about 5000 colours and 22000 saturated pixels with the charts, 1500 and
+    # 4600 for the same page with Plotly.newPlot made a no-op (text and tables only).
     colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
-    # Charts: lines, fills, markers and a colour scale -> many colours, many saturated pixels.
     saturated = int(((pixels.max(axis=2).astype(int) - pixels.min(axis=2)) > 80).sum())
-    assert colours > 500, colours
-    assert saturated > 5000, saturated
+    assert colours > 3000, colours
+    assert saturated > 12000, saturated
 
 
-def test_sweep_page_loads_in_chromium_without_errors(tmp_path):
+def test_sweep_page_loads_in_chromium_without_errors_and_draws_its_chart(tmp_path):
     chromium_page.chromium()
     write_sweep(tmp_path / "sweep")
     import pathlib
