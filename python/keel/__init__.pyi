@@ -369,6 +369,11 @@ class Result:
     def equity_by_strategy(self) -> pandas.DataFrame: ...  # ts, strategy, equity
     @property
     def trades(self) -> pandas.DataFrame: ...  # round trips
+    def tearsheet(self, path: Union[None, str, os.PathLike] = None) -> str:
+        """Writes the run's HTML tearsheet (one self-contained page, no network
+        needed; docs/tearsheet.md) to `path`, default output_dir/report.html
+        (ValueError when the run wrote no report folder and no path is given);
+        returns the path. The price line needs the report folder's manifest."""
 
 def run(config: Union[str, os.PathLike, Dict[str, Any]], *,
         output_dir: Union[None, str, os.PathLike] = None, progress: bool = False,

@@ -161,6 +161,12 @@ class Result:
     def trades(self):
         return self._frame("trades", self._trades)
 
+    def tearsheet(self, path=None):
+        """Writes this run's HTML tearsheet (docs/tearsheet.md) to `path`,
+        default output_dir/report.html, and returns the path."""
+        from ._tearsheet import result_page
+        return result_page(self, path)
+
     # ---- column helpers ----
     @staticmethod
     def _time(pandas, values):

@@ -1,0 +1,279 @@
+"""keel's HTML tearsheets (keel._tearsheet): the run page, the sweep page,
+`keel report DIR`, and the pages in a real browser (headless Chromium, no
+network)."""
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+import keel
+from keel import _report_read, _tearsheet
+
+import chromium_page
+
+RUN_HEADINGS = ["Summary", "Equity curve", "Drawdown", "Monthly returns", "Rolling Sharpe",
+                "Fills on the price", "Round-trip trades"]
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    from conftest import ROOT
+    folder = tmp_path_factory.mktemp("demo") / "report"
+    keel.run(ROOT / "config/examples/demo.json", output_dir=folder)
+    return folder
+
+
+@pytest.fixture
+def report(demo_report, tmp_path):
+    """A copy of the demo run's report folder, free to change."""
+    copy = tmp_path / "report"
+    shutil.copytree(demo_report, copy)
+    (copy / "report.html").unlink(missing_ok=True)
+    return copy
+
+
+def assert_offline(page):
+    from plotly.offline import get_plotlyjs
+    assert "plotly.js v2" in page  # embedded, not fetched
+    # The page's own HTML (plotly.js's source mentions URLs in code it does not run here;
+    # the browser tests check that the page loads with the network cut off).
+    page = page.replace(get_plotlyjs(), "")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.I)
+    assert not re.search(r"<link[^>]*href\s*=", page, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
+    assert "cdn.plot.ly" not in page and "@import" not in page
+
+
+def test_run_page_has_every_section_the_run_name_and_no_network_reference(report):
+    path = _tearsheet.run_page(report)
+    assert path == str(report / "report.html")
+    page = (report / "report.html").read_text(encoding="utf-8")
+    for heading in RUN_HEADINGS:
+        assert f"<h2>{heading}</h2>" in page, heading
+    assert "keel run: demo" in page and "trend_aapl" in page and "trend_msft" in page
+    assert '<span class="status ok">completed</span>' in page
+    assert_offline(page)
+    # Five days of data: too short for a rolling Sharpe, said instead of an empty chart.
+    assert "Rolling Sharpe needs at least 21 daily returns; this run has 5" in page
+    # Both instruments' closes are drawn from the CSV data the manifest names.
+    assert "AAPL (bars: close)" in page and "MSFT (bars: close)" in page
+
+
+def test_run_page_bytes_depend_only_on_the_report(report, tmp_path):
+    first = _tearsheet.run_page(report, tmp_path / "a.html")
+    second = _tearsheet.run_page(report, tmp_path / "b.html")
+    assert open(first, "rb").read() == open(second, "rb").read()
+
+
+def test_result_tearsheet_writes_the_same_page_from_memory(report, tmp_path, root):
+    result = keel.run(root / "config/examples/demo.json", output_dir=tmp_path / "out")
+    assert result.tearsheet() == str(tmp_path / "out" / "report.html")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for heading in RUN_HEADINGS:
+        assert f"<h2>{heading}</h2>" in page
+    in_memory = keel.run(root / "config/examples/demo.json")
+    with pytest.raises(ValueError, match="give a path"):
+        in_memory.tearsheet()
+    page = open(in_memory.tearsheet(tmp_path / "mem.html"), encoding="utf-8").read()
+    assert "the run&#x27;s data files are not known" in page
+    assert "keel run: demo" in page
+
+
+def _summary(folder, **changes):
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(changes)
+    (folder / "summary.json").write_text(json.dumps(summary))
+
+
+def test_a_failed_or_killed_run_renders_what_is_there_and_says_how_it_ended(report):
+    _summary(report, status="failed: strategy 'trend_aapl' returned an error")
+    page = open(_tearsheet.run_page(report), encoding="utf-8").read()
+    assert "failed: strategy &#x27;trend_aapl&#x27; returned an error" in page
+    assert "It did not complete" in page and '<span class="status bad">' in page
+    _summary(report, status="interrupted")
+    assert "It was interrupted" in open(_tearsheet.run_page(report), encoding="utf-8").read()
+    # Killed: no summary.json, a manifest that still says running.
+    (report / "summary.json").unlink()
+    manifest = json.loads((report / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (report / "manifest.json").write_text(json.dumps(manifest))
+    page = open(_tearsheet.run_page(report), encoding="utf-8").read()
+    assert "no summary.json: the run was stopped before writing it" in page
+    assert "<h2>Equity curve</h2>" in page and 'id="equity-chart"' in page
+
+
+def test_unreadable_price_data_gives_fills_alone_with_a_note(report, tmp_path):
+    binary = tmp_path / "bars.kmd"
+    binary.write_bytes(_report_read.BINARY_MAGIC + b"\0" * 64)
+    manifest = json.loads((report / "manifest.json").read_text())
+    manifest["data_files"] = [{"path": str(binary)}, {"path": str(tmp_path / "gone.csv")}]
+    (report / "manifest.json").write_text(json.dumps(manifest))
+    page = open(_tearsheet.run_page(report), encoding="utf-8").read()
+    assert "is keel binary data (.kmd)" in page and "gone.csv is no longer there" in page
+    assert 'id="fills-chart"' in page and "(bars: close)" not in page
+
+
+def test_downsample_keeps_the_ends_and_the_extremes():
+    x = np.arange(200_000)
+    y = np.sin(x / 1000.0)
+    y[123_457] = 50.0
+    y[7] = -50.0
+    dx, dy = _report_read.downsample(x, y)
+    assert len(dx) <= _report_read.MAX_POINTS
+    assert dy.max() == 50.0 and dy.min() == -50.0
+    assert dx[0] == 0 and dx[-1] == 199_999 and np.all(np.diff(dx) > 0)
+
+
+def test_long_trade_lists_are_capped_with_a_note(report):
+    lines = (report / "trades.csv").read_text().splitlines()
+    (report / "trades.csv").write_text("\n".join([lines[0]] + lines[1:2] * 600) + "\n")
+    page = open(_tearsheet.run_page(report), encoding="utf-8").read()
+    assert "The first 500 of 600 round trips; all are in trades.csv." in page
+    trades = page[page.index('<section id="trades">'):]
+    assert trades.count("<tr class=") + trades.count("<tr>") - 1 == 500
+
+
+# ---- keel report DIR -------------------------------------------------------------------
+
+def test_report_prints_the_page_path(report, capsys, tmp_path):
+    assert _tearsheet.main([str(report)]) == 0
+    assert capsys.readouterr().out.strip() == str(report / "report.html")
+    assert _tearsheet.main([str(report), "--output", str(tmp_path / "x.html")]) == 0
+    assert (tmp_path / "x.html").stat().st_size > 1_000_000
+
+
+def test_report_on_a_folder_that_is_neither_says_what_it_expected(tmp_path, capsys):
+    assert _tearsheet.main([str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "neither a run's report folder" in error and "summary.json" in error
+    assert "results.json" in error
+    assert _tearsheet.main([str(tmp_path / "missing")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("summary.json", '{"run_name": "demo",\n "status": }', "summary.json:2:"),
+    ("equity.csv", None, "equity.csv:4: column equity: 'x1' is not a number"),
+    ("fills.csv", "ts,strategy\n", "fills.csv:1: the header lacks column(s) instrument"),
+])
+def test_a_corrupt_file_is_named_with_its_line_and_exit_2(report, capsys, name, text, where):
+    if text is None:
+        lines = (report / name).read_text().splitlines()
+        cells = lines[3].split(",")
+        cells[2] = "x1"
+        lines[3] = ",".join(cells)
+        text = "\n".join(lines) + "\n"
+    (report / name).write_text(text)
+    assert _tearsheet.main([str(report)]) == 2
+    assert where in capsys.readouterr().err
+    assert not (report / "report.html").exists()
+
+
+# ---- the sweep page ------------------------------------------------------------------------
+
+FAST, SLOW, QTY = "/strategies/0/params/fast", "/strategies/0/params/slow", \
+    "/strategies/0/params/quantity"
+
+
+def write_sweep(folder, parameters=(FAST, SLOW, QTY), best_report=None):
+    """A results.json as keel sweep writes it (docs/tearsheet.md): fast x slow x
+    quantity, sharpe = fast - slow/10 + quantity/1000; one point failed."""
+    rows = []
+    grid = [(f, s, q) for f in (5, 10, 15) for s in (20, 40) for q in (100, 1000)]
+    for i, values in enumerate(grid):
+        params = dict(zip((FAST, SLOW, QTY), values))
+        failed = i == 3
+        sharpe = values[0] - values[1] / 10 + values[2] / 1000
+        rows.append({"point": i, **{p: params[p] for p in parameters},
+                     "status": "failed: strategy 'x' raised ValueError" if failed else "completed",
+                     "final_equity": "" if failed else 1e6 + sharpe, "total_return": "",
+                     "sharpe": "" if failed else sharpe, "max_drawdown": 0.01, "total_fees": 1.5,
+                     "num_fills": 4, "num_orders": 4, "events": 100,
+                     "error": "strategy 'x' raised ValueError" if failed else ""})
+    scored = [i for i, r in enumerate(rows) if r["status"] == "completed"]
+    best = max(scored, key=lambda i: rows[i]["sharpe"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps({
+        "sweep": str(folder / "sweep.json"), "base": "config/examples/demo.json",
+        "objective": {"metric": "sharpe", "goal": "max"}, "parameters": list(parameters),
+        "best": best, "status": "completed", "rows": rows}))
+    if best_report is not None:
+        shutil.copytree(best_report, folder / "best")
+    return rows, best
+
+
+def test_sweep_page_sorts_best_first_shows_failures_and_links_the_best_report(tmp_path,
+                                                                              demo_report):
+    rows, best = write_sweep(tmp_path / "sweep", best_report=demo_report)
+    path = _tearsheet.sweep_page(tmp_path / "sweep")
+    page = open(path, encoding="utf-8").read()
+    assert_offline(page)
+    assert "<h2>Objective</h2>" in page and "<h2>Results, best sharpe first</h2>" in page
+    table = page[page.index('<section id="results">'):]
+    points = [int(p) for p in re.findall(r'<tr[^>]*><td class="n">\d*</td><td class="n">(\d+)</td>',
+                                         table)]
+    expected = sorted((i for i in range(len(rows)) if i != 3), key=lambda i: -rows[i]["sharpe"])
+    assert points == expected + [3]
+    assert '<tr class="best"><td class="n">1</td><td class="n">' + str(best) in table
+    assert "failed: strategy &#x27;x&#x27; raised ValueError" in table
+    assert 'href="best/report.html"' in page and (tmp_path / "sweep/best/report.html").exists()
+
+
+def test_sweep_heatmap_takes_the_best_over_the_other_parameters(tmp_path):
+    write_sweep(tmp_path / "sweep")
+    doc = json.loads((tmp_path / "sweep/results.json").read_text())
+    fig = _tearsheet.sweep_heatmap(doc)
+    heat, star = fig.data
+    assert list(heat.x) == ["5", "10", "15"] and list(heat.y) == ["20", "40"]
+    # quantity 1000 wins (fast - slow/10 + 1), except where that point failed (point 3:
+    # fast 5, slow 40), where the cell is the best completed one (quantity 100).
+    assert [list(r) for r in heat.z] == [[4.0, 9.0, 14.0], [1.1, 7.0, 12.0]]
+    assert (star.x[0], star.y[0]) == ("15", "20")
+    chosen = _tearsheet.sweep_heatmap(doc, (SLOW, QTY))
+    assert list(chosen.data[0].x) == ["20", "40"] and list(chosen.data[0].y) == ["100", "1000"]
+    with pytest.raises(_tearsheet.ReportError, match="two different parameters"):
+        _tearsheet.sweep_heatmap(doc, (FAST, "/nope"))
+
+
+def test_sweep_over_one_parameter_draws_a_line(tmp_path, capsys):
+    write_sweep(tmp_path / "sweep", parameters=(FAST,))
+    doc = json.loads((tmp_path / "sweep/results.json").read_text())
+    fig = _tearsheet.sweep_heatmap(doc)
+    assert fig.data[0].type == "scatter" and list(fig.data[0].x) == ["5", "10", "15"]
+    assert _tearsheet.main([str(tmp_path / "sweep"), "--heatmap", FAST, "/x"]) == 2
+    assert "two different parameters" in capsys.readouterr().err
+
+
+def test_a_corrupt_results_json_is_refused(tmp_path, capsys):
+    (tmp_path / "results.json").write_text('{"rows": 3}')
+    assert _tearsheet.main([str(tmp_path)]) == 2
+    assert "results.json: /parameters must be an array" in capsys.readouterr().err
+
+
+# ---- in a browser ------------------------------------------------------------------------------
+
+def test_run_page_loads_in_chromium_without_errors_and_shows_its_charts(report, tmp_path):
+    chromium_page.chromium()
+    import pathlib
+    pixels, console = chromium_page.screenshot(pathlib.Path(_tearsheet.run_page(report)),
+                                               tmp_path)
+    assert console == []  # no uncaught error, nothing logged
+    # The charts (in the top 3000 px: equity, drawdown, monthly heatmap, fills): lines,
+    # areas, markers and a colour scale give many colours and many saturated pixels;
+    # measured: about 5000 colours and 22000 saturated pixels with the charts, 1500 and
+    # 4600 for the same page with Plotly.newPlot made a no-op (text and tables only).
+    colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
+    saturated = int(((pixels.max(axis=2).astype(int) - pixels.min(axis=2)) > 80).sum())
+    assert colours > 3000, colours
+    assert saturated > 12000, saturated
+
+
+def test_sweep_page_loads_in_chromium_without_errors_and_draws_its_chart(tmp_path):
+    chromium_page.chromium()
+    write_sweep(tmp_path / "sweep")
+    import pathlib
+    errors, charts = chromium_page.load(pathlib.Path(_tearsheet.sweep_page(tmp_path / "sweep")),
+                                        tmp_path)
+    assert errors == [] and charts == 1
