@@ -18,7 +18,7 @@ import concurrent.futures as _futures
 import multiprocessing as _multiprocessing
 import signal as _signal
 
-from ._sweep import Executor, SweepError, run_point
+from ._sweep import Executor, SweepError, interrupt_seen, raise_interrupt, run_point
 
 __all__ = ["LocalExecutor"]
 
@@ -110,6 +110,8 @@ class LocalExecutor(Executor):
                     continue
                 flight.pop(future)
                 on_result(result)
+            if interrupt_seen():  # caught somewhere on the way: stop all the same
+                raise_interrupt()
             if broken:
                 self._shutdown(kill=True)
                 suspects = []

@@ -127,6 +127,52 @@ def run_point(task):
             _shutil.rmtree(folder, ignore_errors=True)
 
 
+class _SignalWatch:
+    """Remembers a SIGINT or SIGTERM that arrives while a sweep runs, then
+    lets the handler that was there act (Ctrl-C raises KeyboardInterrupt).
+    A point's run can swallow that exception (one raised while a strategy's
+    script is imported makes the point fail), so executors also ask
+    interrupt_seen() after each point."""
+    active = None
+
+    def __init__(self):
+        self.seen = 0
+        self._previous = {}
+
+    def __enter__(self):
+        import threading
+        if threading.current_thread() is threading.main_thread():
+            for number in (_signal.SIGINT, _signal.SIGTERM):
+                previous = _signal.getsignal(number)
+                if callable(previous):  # not SIG_DFL / SIG_IGN: those stay as they are
+                    self._previous[number] = previous
+                    _signal.signal(number, self._handle)
+        _SignalWatch.active = self
+        return self
+
+    def _handle(self, number, frame):
+        self.seen = self.seen or number
+        self._previous[number](number, frame)
+
+    def __exit__(self, *exc):
+        _SignalWatch.active = None
+        for number, previous in self._previous.items():
+            _signal.signal(number, previous)
+
+
+def interrupt_seen():
+    """Whether SIGINT/SIGTERM arrived during this sweep (raise what its
+    handler raises: KeyboardInterrupt, or keel sweep's for SIGTERM)."""
+    watch = _SignalWatch.active
+    return watch is not None and watch.seen != 0
+
+
+def raise_interrupt():
+    watch = _SignalWatch.active
+    raise _Terminated() if watch is not None and watch.seen == _signal.SIGTERM and \
+        watch._previous.get(_signal.SIGTERM) is _on_sigterm else KeyboardInterrupt()
+
+
 class SerialExecutor(Executor):
     """Runs the points one after another in this process (jobs=1): the
     reference the other executors are compared with."""
@@ -146,6 +192,11 @@ class SerialExecutor(Executor):
                 if partial is not None:
                     on_result(partial)
                 raise
+            if interrupt_seen():  # the run swallowed it: the point did not run to its end
+                if result["status"] != "completed":
+                    result["status"] = "interrupted"
+                on_result(result)
+                raise_interrupt()
             on_result(result)
 
 
@@ -783,6 +834,7 @@ def sweep(sweep, *, jobs=None, client=None, scheduler=None, output_dir=None, kee
             _sys.stderr.flush()
 
     status, interrupt = "completed", None
+    watch = _SignalWatch().__enter__()
     try:
         executor.check(requirements([point_document(spec.base, pointers, p) for p in points],
                                     spec.base_source))
@@ -796,6 +848,7 @@ def sweep(sweep, *, jobs=None, client=None, scheduler=None, output_dir=None, kee
         status, interrupt = "interrupted", error
         best = best_point(rows, *spec.objective)
     finally:
+        watch.__exit__()
         executor.close()
     if status == "completed" and any(row["status"] != "completed" for row in rows):
         status = "failed"

@@ -307,3 +307,21 @@ def test_ctrl_c_writes_the_rows_done_and_exits_130(tmp_path, jobs):
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert results["status"] == "interrupted" and results["best"] in (0, 1)
     assert "5 points: 2 completed" in out
+
+
+def test_ctrl_c_that_a_run_swallows_still_stops_the_sweep(tmp_path):
+    # Point 1's strategy script is being imported when SIGINT comes: the
+    # KeyboardInterrupt ends that import (the point cannot load its
+    # strategy), and the sweep must stop there all the same.
+    moody_run(tmp_path)
+    (tmp_path / "stop.py").write_text("import os, signal, time\n"
+                                      "os.kill(os.getpid(), signal.SIGINT)\n"
+                                      "time.sleep(5)\n")
+    path = write_sweep(tmp_path, {"/strategies/0/python/script": ["moody.py", "stop.py",
+                                                                  "moody.py"]})
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(keel.__file__)))
+    done = subprocess.run([sys.executable, "-m", "keel", "sweep", str(path), "--jobs", "1"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 130, done.stdout + done.stderr
+    rows = read_csv(tmp_path / "results" / "results.csv")
+    assert [r["status"] for r in rows] == ["completed", "interrupted", "not run"]
