@@ -279,7 +279,7 @@ def _make_executor(jobs, client, scheduler):
         except ImportError as error:
             raise SweepError(f"the Dask executor is not available: {error}") from None
         return DaskExecutor(client=client, scheduler=scheduler)
-    jobs = _os.cpu_count() or 1 if jobs is None else jobs
+    jobs = (_os.cpu_count() or 1) if jobs is None else jobs
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise SweepError(f"jobs must be a whole number of processes, 1 or more, not {jobs!r}")
     if jobs == 1:
