@@ -18,6 +18,11 @@
 // or None), "columns" {table: {column: numpy array}} and "names"
 // {"strategies"|"instruments"|"reasons": [str]}.
 //
+// _check(text, source, classes) -> [(pointer, message)]
+//   the config errors _run would give for this text (empty: it would run),
+//   without loading a plugin or running; `classes` lists the class names
+//   _run would be handed. keel.sweep checks every point with it up front.
+//
 // The GIL is released while the engine runs: Python strategies take it per
 // callback, and other Python threads run meanwhile. Ctrl-C: the progress
 // tick (every 4096 events) takes the GIL and runs Python's signal handlers;
@@ -281,6 +286,16 @@ py::dict run(const std::optional<std::string>& path, const std::optional<std::st
   return out;
 }
 
+py::list check(const std::string& text, const std::string& source,
+               const std::vector<std::string>& classes) {
+  RunFileOptions options;
+  options.python_classes = classes;
+  const ConfigResult loaded = parse_run_config(text, source, options);
+  py::list errors;
+  for (const ConfigError& e : loaded.errors) errors.append(py::make_tuple(e.pointer, e.message));
+  return errors;
+}
+
 }  // namespace
 }  // namespace keel::library
 
@@ -289,6 +304,8 @@ PYBIND11_MODULE(_keel, m) {
   m.def("_run", &keel::library::run, pybind11::arg("path"), pybind11::arg("text"),
         pybind11::arg("source"), pybind11::arg("classes"), pybind11::arg("output_dir"),
         pybind11::arg("log_level"), pybind11::arg("progress"));
+  m.def("_check", &keel::library::check, pybind11::arg("text"), pybind11::arg("source"),
+        pybind11::arg("classes"));
   m.attr("_library") = true;
   keel::library::define_harness(m);
   keel::library::define_embedded_model(m);

@@ -24,6 +24,7 @@ from ._keel import _Context  # noqa: F401
 from ._strategy import (Error, OrderRejected, ParamError, Start, Strategy,  # noqa: F401
                         WrongThreadError)
 from ._run import ConfigError, Result, RunError, StrategyError, run  # noqa: F401
+from ._sweep import SweepError, SweepResult, sweep  # noqa: F401
 # The model a strategy reaches with self.model(name) is keel.RunModel; keel.Model
 # is a model this program opens itself (keel/embed.h).
 RunModel = Model  # noqa: F405

@@ -389,6 +389,39 @@ def run(config: Union[str, os.PathLike, Dict[str, Any]], *,
     Ctrl-C, with the partial (interrupted) result as its `keel_result`."""
 
 
+# ---- parameter sweeps (docs/sweeps.md) ----
+class SweepError(Error):
+    """The sweep could not start (a point's run document is invalid, a worker
+    lacks keel or a file, the output folder cannot be written); nothing ran.
+    The message names each bad point with its values, or what is missing
+    where."""
+
+class SweepResult:
+    """What a sweep found; the same as OUTPUT/results.csv and results.json."""
+    table: pandas.DataFrame        # index: point; a column per parameter (its JSON pointer),
+                                   # status, final_equity, total_return, sharpe, max_drawdown,
+                                   # total_fees, num_fills, num_orders, events, error
+    best: Optional[int]            # the best completed point, None if none completed
+    status: str                    # "completed", "failed" (some point failed), "interrupted"
+    output_dir: str
+    objective: Tuple[str, str]     # (metric, "max" | "min")
+    @property
+    def best_row(self) -> Optional[pandas.Series]: ...
+    @property
+    def best_result(self) -> Optional[Result]: ...  # read from OUTPUT/best/
+
+def sweep(sweep: Union[str, os.PathLike, Dict[str, Any]], *, jobs: Optional[int] = None,
+          client: Any = None, scheduler: Optional[str] = None,
+          output_dir: Union[None, str, os.PathLike] = None, keep_all: Optional[bool] = None,
+          progress: bool = False, log_level: str = "warn") -> SweepResult:
+    """Runs the base run file at every point of a sweep file (or dict) and
+    writes OUTPUT/results.csv, results.json and best/ (points/NNNN/ with
+    keep_all). jobs: local processes (default the core count; 1 runs in this
+    process); client / scheduler: a Dask cluster instead. Every point is
+    checked before any runs. Raises ConfigError (the sweep file) or
+    SweepError (nothing ran); a point that fails only fails its row.
+    KeyboardInterrupt after writing the rows done (its `keel_result`)."""
+
 # ---- pricing models in any Python program (keel/embed.h) ----
 Options = Union[pandas.DataFrame, Dict[str, Any]]
 
