@@ -23,6 +23,11 @@
 //   without loading a plugin or running; `classes` lists the class names
 //   _run would be handed. keel.sweep checks every point with it up front.
 //
+// _performance(ts, equity, opening) -> (max_drawdown, sharpe)
+//   summary.json's two figures for any equity curve (int64 ns times, in
+//   order), by the same code (engine/report/performance.hpp): walk-forward
+//   gives its stitched out-of-sample curve the run's own definitions.
+//
 // The GIL is released while the engine runs: Python strategies take it per
 // callback, and other Python threads run meanwhile. Ctrl-C: the progress
 // tick (every 4096 events) takes the GIL and runs Python's signal handlers;
@@ -51,6 +56,7 @@
 #include "engine/library/strategy_call_scope.hpp"
 #include "engine/python/bindings.hpp"
 #include "engine/python/python_strategy.hpp"
+#include "engine/report/performance.hpp"
 #include "engine/report/run_report.hpp"
 #include "engine/run/engine.hpp"
 #include "engine/run/run_outputs.hpp"
@@ -296,6 +302,15 @@ py::list check(const std::string& text, const std::string& source,
   return errors;
 }
 
+py::tuple performance(const std::vector<int64_t>& ts, const std::vector<double>& equity,
+                      double opening) {
+  if (ts.size() != equity.size()) throw py::value_error("ts and equity differ in length");
+  PerformanceTracker tracker;
+  tracker.open(opening);
+  for (size_t i = 0; i < ts.size(); ++i) tracker.add(ts[i], equity[i]);
+  return py::make_tuple(tracker.max_drawdown(), tracker.sharpe());
+}
+
 }  // namespace
 }  // namespace keel::library
 
@@ -306,6 +321,8 @@ PYBIND11_MODULE(_keel, m) {
         pybind11::arg("log_level"), pybind11::arg("progress"));
   m.def("_check", &keel::library::check, pybind11::arg("text"), pybind11::arg("source"),
         pybind11::arg("classes"));
+  m.def("_performance", &keel::library::performance, pybind11::arg("ts"),
+        pybind11::arg("equity"), pybind11::arg("opening"));
   m.attr("_library") = true;
   keel::library::define_harness(m);
   keel::library::define_embedded_model(m);

@@ -352,30 +352,39 @@ def sweep(sweep, *, jobs=None, client=None, scheduler=None, output_dir=None, kee
         if progress:
             error = f": {row['error']}" if row["error"] else ""
             status = "failed" if row["status"].startswith("failed") else row["status"]
-            _sys.stderr.write(f"keel sweep: {done[0]}/{len(points)} points done (point "
+            total = "" if spec.walk_forward is not None else f"/{len(points)}"
+            _sys.stderr.write(f"keel sweep: {done[0]}{total} points done (point "
                               f"{row['point']}: {status}{error})\n")
             _sys.stderr.flush()
 
     status, interrupt = "completed", None
+    state = {"rows": rows, "pointers": pointers}  # walk-forward's rows, as soon as it has them
     watch = _SignalWatch().__enter__()
     try:
         executor.check(requirements([point_document(spec.base, pointers, p) for p in points],
                                     spec.base_source))
-        evaluate_points(spec.base, spec.base_source, pointers, points, executor,
-                        keep=spec.keep_all, log_level=log_level, rows=rows, on_result=arrived)
-        metric, goal = spec.objective
-        best = best_point(rows, metric, goal)
-        if best is not None:
-            _keep_best(folder, spec, pointers, points, best, rows[best], executor, log_level)
+        if spec.walk_forward is not None:
+            from ._walk_forward import walk
+            walk(spec, spec.walk_forward, folder, executor, state, log_level=log_level,
+                 on_result=arrived)
+            best = None  # each window has its own best point (walk_forward.csv)
+        else:
+            evaluate_points(spec.base, spec.base_source, pointers, points, executor,
+                            keep=spec.keep_all, log_level=log_level, rows=rows,
+                            on_result=arrived)
+            best = best_point(rows, *spec.objective)
+            if best is not None:
+                _keep_best(folder, spec, pointers, points, best, rows[best], executor, log_level)
     except KeyboardInterrupt as error:
         status, interrupt = "interrupted", error
-        best = best_point(rows, *spec.objective)
+        best = best_point(rows, *spec.objective) if spec.walk_forward is None else None
     finally:
         watch.__exit__()
         executor.close()
+    rows, pointers = state["rows"], state["pointers"]
     if status == "completed" and any(row["status"] != "completed" for row in rows):
         status = "failed"
-    write_results(folder, spec, rows, best, status)
+    write_results(folder, spec, rows, best, status, pointers)
     _tearsheet(folder)
     result = SweepResult(rows, _columns(pointers), best, status, str(folder), spec.objective)
     if interrupt is not None:
@@ -434,6 +443,26 @@ def _top_table(result, limit=5):
     return "\n".join("  ".join(str(v).rjust(w) for v, w in zip(line, widths)) for line in lines)
 
 
+def _walk_forward_summary(result, folder):
+    """The windows and the stitched out-of-sample figures, for the terminal."""
+    figures = _json.loads((folder / "walk_forward.json").read_text())
+    table = result.walk_forward
+    pointers = [c for c in table.columns if c.startswith("/")]
+    lines = [f"walk-forward: {figures['windows']} windows from {figures['start']} to "
+             f"{figures['end']}; the best in-sample point run on each out-of-sample window"]
+    for window, row in table.iterrows():
+        values = ", ".join(f"{p}={_cell(row[p])}" for p in pointers) or "no point completed"
+        change = row["oos_total_return"]
+        shown = f"{change:+.4%}" if isinstance(change, float) and change == change else "-"
+        lines.append(f"  window {window}: out of sample {row['oos_start']} .. {row['oos_end']}: "
+                     f"{values}: {shown}")
+    if figures.get("total_return") is not None:
+        lines.append(f"stitched out-of-sample: return {figures['total_return']:+.4%}, Sharpe "
+                     f"{figures['sharpe']:.3f}, max drawdown {figures['max_drawdown']:.4%} "
+                     f"({folder / 'oos_equity.csv'})")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv):
     import argparse
     parser = argparse.ArgumentParser(
@@ -486,6 +515,8 @@ def main(argv):
     out.write(f"{len(table)} points: {(table['status'] == 'completed').sum()} completed, "
               f"{len(failed)} failed, {(table['status'] == 'not run').sum()} not run "
               f"({result.status})\n")
+    if result.walk_forward is not None:
+        out.write(_walk_forward_summary(result, folder=_pathlib.Path(result.output_dir)))
     if result.best is not None:
         out.write(f"best by {result.objective[1]} {result.objective[0]}: point {result.best}\n")
         out.write(_top_table(result) + "\n")

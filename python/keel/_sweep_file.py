@@ -196,6 +196,7 @@ class SweepSpec:
     objective: tuple
     output_dir: object
     keep_all: bool
+    walk_forward: object = None  # keel._walk_forward.WalkForward, or None
 
 
 def _no_duplicates(pairs):
@@ -223,7 +224,8 @@ def _read_json(path, source_for_errors):
         raise ConfigError(source_for_errors, [("", f"not valid JSON: {error}")]) from None
 
 
-_SWEEP_KEYS = ("$schema", "base", "parameters", "objective", "output", "keep_all")
+_SWEEP_KEYS = ("$schema", "base", "parameters", "objective", "output", "keep_all",
+               "walk_forward")
 
 
 def parse_sweep(sweep):
@@ -303,9 +305,17 @@ def parse_sweep(sweep):
     if not isinstance(keep_all, bool):
         errors.append(("/keep_all", f"expected true or false, got {keep_all!r}"))
         keep_all = False
+    from ._walk_forward import WINDOW_POINTERS, parse_walk_forward
+    walk_forward = parse_walk_forward(document.get("walk_forward"), errors)
+    if walk_forward is not None:
+        for pointer in WINDOW_POINTERS:
+            if pointer in given:
+                errors.append((f"/parameters/{_token(pointer)}", f"walk-forward sets {pointer} "
+                               "itself (each window's bounds); it cannot be a parameter"))
     if errors:
         raise ConfigError(source, errors)
-    return SweepSpec(source, base, base_source, parameters, objective, output_dir, keep_all)
+    return SweepSpec(source, base, base_source, parameters, objective, output_dir, keep_all,
+                     walk_forward)
 
 
 def expand(parameters):

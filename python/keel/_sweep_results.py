@@ -69,10 +69,12 @@ def _write_atomically(path, text):
     _os.replace(temporary, path)
 
 
-def write_results(folder, spec, rows, best, status):
+def write_results(folder, spec, rows, best, status, pointers=None):
+    """results.csv and results.json; `pointers`: the rows' parameter columns
+    (default the sweep's parameters; walk-forward adds /run/start, /run/end)."""
     import csv
     import io
-    pointers = [p for p, _ in spec.parameters]
+    pointers = [p for p, _ in spec.parameters] if pointers is None else pointers
     columns = _columns(pointers)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -113,6 +115,14 @@ class SweepResult:
     def __init__(self, rows, columns, best, status, output_dir, objective):
         import pandas
         self.table = pandas.DataFrame(rows, columns=columns).set_index("point")
+        folder = _pathlib.Path(output_dir)
+        # Walk-forward (docs/sweeps.md): one row per window, and the stitched
+        # out-of-sample equity; None for a plain sweep.
+        self.walk_forward = self.oos_equity = None
+        if (folder / "walk_forward.csv").is_file():
+            self.walk_forward = pandas.read_csv(folder / "walk_forward.csv").set_index("window")
+            self.oos_equity = pandas.read_csv(folder / "oos_equity.csv")
+            self.oos_equity["ts"] = pandas.to_datetime(self.oos_equity["ts"], utc=True)
         self.best = best
         self.status = status
         self.output_dir = output_dir

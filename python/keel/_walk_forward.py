@@ -1,0 +1,268 @@
+"""Walk-forward: the sweep on rolling in-sample windows, the best point of
+each run on the out-of-sample window that follows it, and the out-of-sample
+equity stitched into one curve — how the chosen parameters did on data the
+choice never saw (docs/sweeps.md, "Walk-forward").
+
+Windows: from `start`, an in-sample window [t, t + in_sample) is followed by
+its out-of-sample window [t + in_sample, t + in_sample + out_of_sample),
+the last one cut at `end`; t moves on by `step` (by default out_of_sample,
+so the out-of-sample windows tile the data). Each window's points run with
+/run/start and /run/end set to its bounds; every in-sample run of every
+window is one batch for the executor, then every out-of-sample run.
+
+Each out-of-sample run starts flat, with the run's initial cash and fresh
+strategies (a strategy that needs a warm-up spends it in every window).
+The stitched curve chains them: window k's equity e is drawn as
+carry_k * e / initial_cash, carry_0 = initial_cash and carry_(k+1) =
+carry_k * final_equity_k / initial_cash. Its max drawdown and Sharpe are
+computed by the engine's own code (keel._keel._performance), from the
+initial cash.
+"""
+import csv as _csv
+import dataclasses as _dataclasses
+import datetime as _datetime
+import io as _io
+import json as _json
+import re as _re
+
+from ._sweep_file import _token
+from ._sweep_results import _cell, _write_atomically, _write_files, best_point
+
+_UNITS_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9,
+             "d": 86400 * 10**9}
+_KEYS = ("in_sample", "out_of_sample", "step", "start", "end")
+WINDOW_POINTERS = ("/run/start", "/run/end")
+
+
+@_dataclasses.dataclass
+class WalkForward:
+    in_sample_ns: int
+    out_of_sample_ns: int
+    step_ns: int
+    start_ns: object = None  # None: the base run's /run/start, else the data's first event
+    end_ns: object = None    # None: the base run's /run/end, else just after the last event
+
+
+def _duration(value, where, errors):
+    """"20d", "6h", "90m" (a whole number and ns|us|ms|s|m|h|d) or integer ns, as run files."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _re.fullmatch(r"(\d+)(ns|us|ms|s|m|h|d)", value) if isinstance(value, str) else None
+    if match and int(match.group(1)) > 0:
+        return int(match.group(1)) * _UNITS_NS[match.group(2)]
+    errors.append((where, f"expected a duration such as \"20d\", \"6h\" or \"90m\" (a whole "
+                          f"number and ns, us, ms, s, m, h or d) or integer nanoseconds, got "
+                          f"{value!r}"))
+    return None
+
+
+def timestamp_ns(value, where=None, errors=None):
+    """An ISO-8601 UTC time ("2024-01-02", "2024-01-02T14:30:00Z") or integer ns."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            when = _datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=_datetime.timezone.utc)
+            delta = when - _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
+            return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    if errors is not None:
+        errors.append((where, f"expected an ISO-8601 UTC time (\"2024-01-02T14:30:00Z\") or "
+                              f"integer nanoseconds, got {value!r}"))
+    return None
+
+
+def parse_walk_forward(spec, errors):
+    """The sweep file's "walk_forward" object, or None; errors at /walk_forward/..."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        errors.append(("/walk_forward", 'expected {"in_sample": "20d", "out_of_sample": "5d"}'))
+        return None
+    for key in spec:
+        if key not in _KEYS:
+            errors.append((f"/walk_forward/{_token(key)}",
+                           f"unknown key '{key}' (expected {', '.join(_KEYS)})"))
+    found = {}
+    for key in ("in_sample", "out_of_sample"):
+        if key not in spec:
+            errors.append(("/walk_forward", f"missing '{key}' (a duration, e.g. \"20d\")"))
+        else:
+            found[key] = _duration(spec[key], f"/walk_forward/{key}", errors)
+    step = _duration(spec["step"], "/walk_forward/step", errors) if "step" in spec else \
+        found.get("out_of_sample")
+    start = timestamp_ns(spec["start"], "/walk_forward/start", errors) if "start" in spec else None
+    end = timestamp_ns(spec["end"], "/walk_forward/end", errors) if "end" in spec else None
+    if start is not None and end is not None and end <= start:
+        errors.append(("/walk_forward/end", "expected a time after walk_forward.start"))
+    if None in (found.get("in_sample"), found.get("out_of_sample"), step):
+        return None
+    return WalkForward(found["in_sample"], found["out_of_sample"], step, start, end)
+
+
+def windows(start_ns, end_ns, wf):
+    """[(is_start, is_end, oos_start, oos_end)]: every window whose
+    out-of-sample part starts before end_ns."""
+    out, t = [], start_ns
+    while t + wf.in_sample_ns < end_ns:
+        is_end = t + wf.in_sample_ns
+        out.append((t, is_end, is_end, min(is_end + wf.out_of_sample_ns, end_ns)))
+        t += wf.step_ns
+    return out
+
+
+def iso(ns):
+    seconds, rest = divmod(ns, 10**9)
+    when = _datetime.datetime.fromtimestamp(seconds, _datetime.timezone.utc)
+    text = when.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{rest:09d}".rstrip("0") if rest else "") + "Z"
+
+
+def data_span(spec, wf, executor, log_level):
+    """(start_ns, end_ns) of the walk: walk_forward.start/end, else the base
+    run's /run/start and /run/end, else the data's, from one run of the
+    first point (its first event; just after its last)."""
+    run = spec.base.get("run", {}) if isinstance(spec.base.get("run"), dict) else {}
+    start = wf.start_ns if wf.start_ns is not None else timestamp_ns(run.get("start"))
+    end = wf.end_ns if wf.end_ns is not None else timestamp_ns(run.get("end"))
+    if start is not None and end is not None:
+        return start, end
+    from ._sweep import PointTask
+    from ._sweep_file import expand, point_document
+    pointers = [p for p, _ in spec.parameters]
+    first = expand(spec.parameters)[0]
+    results = []
+    executor.run([PointTask(0, point_document(spec.base, pointers, first), spec.base_source,
+                            False, log_level)], results.append)
+    summary = results[0].get("summary") if results else None
+    if not summary or not summary.get("events"):
+        raise _span_error(results[0] if results else None)
+    return (start if start is not None else summary["first_event_ts"],
+            end if end is not None else summary["last_event_ts"] + 1)
+
+
+def _span_error(result):
+    from ._sweep import SweepError
+    why = (result or {}).get("error") or "it read no events"
+    return SweepError(f"walk-forward: cannot find the data's time span from a run of the first "
+                      f"point ({why}); give walk_forward.start and walk_forward.end")
+
+
+def _read_equity(data):
+    """equity.csv's bytes -> [(ts_ns, equity)]."""
+    rows = _csv.DictReader(_io.StringIO(data.decode("utf-8")))
+    return [(timestamp_ns(r["ts"]), float(r["equity"])) for r in rows]
+
+
+def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None):
+    """Runs the walk and writes walk_forward.csv (one row per window),
+    oos_equity.csv (the stitched curve), walk_forward.json (its figures) and
+    oos/NN/ (each out-of-sample run's report). The in-sample rows (one per
+    window and point, the window's bounds as /run/start and /run/end
+    columns) go into state["rows"] and state["pointers"] as soon as they
+    exist, so an interrupted walk keeps the rows done."""
+    from . import _keel
+    from ._sweep import PointTask, evaluate_points
+    from ._sweep_file import expand
+    from ._sweep_results import new_rows
+
+    start, end = data_span(spec, wf, executor, log_level)
+    spans = windows(start, end, wf)
+    if not spans:
+        from ._sweep import SweepError
+        raise SweepError(f"walk-forward: no window fits: {iso(start)} to {iso(end)} is shorter "
+                         f"than in_sample plus some out-of-sample time")
+    grid_pointers = [p for p, _ in spec.parameters]
+    grid = expand(spec.parameters)
+    pointers = grid_pointers + list(WINDOW_POINTERS)
+    points = [point + (iso(is_start), iso(is_end)) for is_start, is_end, _, _ in spans
+              for point in grid]
+    rows = new_rows(pointers, points)
+    state.update(rows=rows, pointers=pointers)
+    evaluate_points(spec.base, spec.base_source, pointers, points, executor, keep=False,
+                    log_level=log_level, rows=rows, on_result=on_result)
+
+    metric, goal = spec.objective
+    chosen = []
+    for k in range(len(spans)):
+        best = best_point(rows[k * len(grid):(k + 1) * len(grid)], metric, goal)
+        chosen.append(best)
+    oos_pointers = grid_pointers + list(WINDOW_POINTERS)
+    tasks = [PointTask(k, _document(spec, oos_pointers, grid[best % len(grid)] +
+                                    tuple(iso(t) for t in spans[k][2:])),
+                       spec.base_source, True, log_level)
+             for k, best in enumerate(chosen) if best is not None]
+    outcomes = {}
+    executor.run(tasks, lambda result: outcomes.__setitem__(result["index"], result))
+
+    window_rows, curve = [], []
+    initial = None
+    carry = None
+    for k, (is_start, is_end, oos_start, oos_end) in enumerate(spans):
+        best = chosen[k]
+        row = {"window": k, "is_start": iso(is_start), "is_end": iso(is_end),
+               "oos_start": iso(oos_start), "oos_end": iso(oos_end), "best_point": best}
+        for i, pointer in enumerate(grid_pointers):
+            row[pointer] = None if best is None else grid[best % len(grid)][i]
+        row["is_" + metric] = None if best is None else rows[best][metric]
+        result = outcomes.get(k)
+        summary = (result or {}).get("summary") or {}
+        row["oos_status"] = "not run: no in-sample point completed" if best is None else \
+            (result or {}).get("status", "not run")
+        cash, final = summary.get("initial_cash"), summary.get("final_equity")
+        row["oos_total_return"] = final / cash - 1 if cash and final is not None else None
+        for name in ("sharpe", "max_drawdown", "num_fills"):
+            row["oos_" + name] = summary.get(name)
+        row["oos_error"] = (result or {}).get("error", "")
+        window_rows.append(row)
+        if result and result.get("files"):
+            _write_files(folder / "oos" / f"{k:02d}", result["files"])
+            if cash:
+                initial = cash if initial is None else initial
+                carry = initial if carry is None else carry
+                for ts, equity in _read_equity(result["files"].get("equity.csv", b"")):
+                    curve.append((ts, k, carry * equity / cash))
+                if final is not None:
+                    carry = carry * final / cash
+
+    figures = {"windows": len(spans), "in_sample": wf.in_sample_ns,
+               "out_of_sample": wf.out_of_sample_ns, "step": wf.step_ns,
+               "start": iso(start), "end": iso(end), "initial_cash": initial,
+               "final_equity": carry, "total_return": None, "sharpe": None, "max_drawdown": None}
+    if curve and initial:
+        drawdown, sharpe = _keel._performance([t for t, _, _ in curve], [e for _, _, e in curve],
+                                              initial)
+        figures.update(total_return=carry / initial - 1, sharpe=sharpe, max_drawdown=drawdown)
+    _write_outputs(folder, grid_pointers, metric, window_rows, curve, figures)
+
+
+def _document(spec, pointers, values):
+    from ._sweep_file import point_document
+    return point_document(spec.base, pointers, values)
+
+
+def window_columns(grid_pointers, metric):
+    return ["window", "is_start", "is_end", "oos_start", "oos_end", "best_point", *grid_pointers,
+            "is_" + metric, "oos_status", "oos_total_return", "oos_sharpe", "oos_max_drawdown",
+            "oos_num_fills", "oos_error"]
+
+
+def _write_outputs(folder, grid_pointers, metric, window_rows, curve, figures):
+    columns = window_columns(grid_pointers, metric)
+    text = _io.StringIO()
+    writer = _csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    for row in window_rows:
+        writer.writerow([_cell(row[c]) for c in columns])
+    _write_atomically(folder / "walk_forward.csv", text.getvalue())
+    text = _io.StringIO()
+    writer = _csv.writer(text, lineterminator="\n")
+    writer.writerow(["ts", "window", "equity"])
+    for ts, k, equity in curve:
+        writer.writerow([iso(ts), k, repr(equity)])
+    _write_atomically(folder / "oos_equity.csv", text.getvalue())
+    _write_atomically(folder / "walk_forward.json", _json.dumps(figures, indent=1) + "\n")
