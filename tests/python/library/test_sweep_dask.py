@@ -200,6 +200,19 @@ def test_a_scheduler_address_connects_its_own_client(cluster, in_process):
     assert sorted(results, key=lambda r: r["index"]) == in_process[:2]
 
 
+def test_an_interrupt_cancels_the_points_not_run_and_propagates(cluster):
+    def interrupt(result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        DaskExecutor(client=cluster.client).run(demo_tasks(), interrupt)
+    # Nothing of the sweep is left on the cluster: the scheduler forgot every point.
+    def keel_tasks(dask_scheduler):  # local, so it travels by value (the scheduler lacks tests/)
+        return sorted(key for key in dask_scheduler.tasks if str(key).startswith("keel-point-"))
+
+    assert cluster.client.run_on_scheduler(keel_tasks) == []
+
+
 # ---- check ---------------------------------------------------------------------------------
 
 def test_check_passes_on_workers_that_can_run_the_points(cluster):
