@@ -164,19 +164,19 @@ class DaskExecutor:
 
     @staticmethod
     def _outcome(future, task, killed_worker):
-        if future.status == "finished":
+        # result(), not the status: a finished point whose worker died before
+        # its result was fetched is "lost" again, and Dask runs it again.
+        from concurrent.futures import CancelledError
+        try:
             return future.result()
-        if future.status == "cancelled":
+        except killed_worker as error:
+            message = (f"the Dask worker(s) running this point died {error.allowed_failures + 1} "
+                       f"times (the last: {error.last_worker.address}); see the worker logs")
+        except CancelledError:
             message = ("the Dask scheduler cancelled this point (was the scheduler restarted "
                        "or the connection lost?)")
-        else:
-            error = future.exception()
-            if isinstance(error, killed_worker):
-                message = (f"the Dask worker(s) running this point died "
-                           f"{error.allowed_failures + 1} times (the last: "
-                           f"{error.last_worker.address}); see the worker logs")
-            else:
-                message = f"the Dask task failed: {type(error).__name__}: {error}"
+        except Exception as error:  # noqa: BLE001 (whatever the task raised is the point's error)
+            message = f"the Dask task failed: {type(error).__name__}: {error}"
         return {"index": task.index, "status": f"failed: {message}", "summary": None,
                 "error": message, "kind": 4, "files": None}
 
