@@ -102,6 +102,7 @@ class Cluster:
     def __init__(self, folder, workers=2, scheduler_env=None):
         self.folder = pathlib.Path(folder)
         self.file = self.folder / "scheduler.json"
+        self.file.unlink(missing_ok=True)  # an old one would send the client to a dead scheduler
         self.processes = []
         self.client = None
         try:
@@ -221,6 +222,22 @@ def test_an_interrupt_cancels_the_points_not_run_and_propagates(cluster):
 
     left = cluster.client.run_on_scheduler(keel_tasks)
     assert all(key.endswith(f"-{delivered[0]}") for key in left), left
+
+
+@pytest.mark.skipif(not hasattr(keel, "sweep"), reason="keel.sweep (keel._sweep) not merged yet")
+def test_a_sweep_on_dask_writes_the_table_the_serial_sweep_writes(cluster, tmp_path):
+    spec = tmp_path / "sweep.json"
+    spec.write_text(json.dumps({
+        "base": str(DEMO), "objective": "sharpe", "output": {"dir": str(tmp_path / "unused")},
+        "parameters": {"/strategies/0/params/fast": [5, 10, 15],
+                       "/strategies/0/params/slow": {"range": [20, 60, 10]}}}))
+    keel.sweep(str(spec), jobs=1, output_dir=tmp_path / "serial")
+    keel.sweep(str(spec), client=cluster.client, output_dir=tmp_path / "dask")
+    for name in ("results.csv", "results.json", "best/summary.json"):
+        serial = (tmp_path / "serial" / name).read_bytes()
+        assert (tmp_path / "dask" / name).read_bytes() == serial, name
+    table = (tmp_path / "dask" / "results.csv").read_text().splitlines()
+    assert len(table) == 1 + 15 and all(",completed," in row for row in table[1:])
 
 
 # ---- check ---------------------------------------------------------------------------------
