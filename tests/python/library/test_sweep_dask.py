@@ -1,7 +1,6 @@
 """keel's Dask executor (keel._dask.DaskExecutor) on a real cluster: a
 scheduler and worker processes on 127.0.0.1 (python3 -m distributed.cli.*),
 started by the fixtures below and killed at teardown."""
-import dataclasses
 import functools
 import json
 import os
@@ -16,7 +15,7 @@ import pytest
 import keel
 from keel._dask import DaskExecutor
 
-distributed = pytest.importorskip("distributed")
+import distributed  # noqa: E402  (python3-distributed; CMake requires it)
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -25,41 +24,7 @@ DEMO = ROOT / "config/examples/demo.json"
 
 # ---- the points ----------------------------------------------------------------------------
 
-try:
-    from keel._sweep import PointTask, Requirements, SweepError, run_point
-except ImportError:  # keel._sweep not merged yet: the protocol's pieces, as the design gives them
-    class SweepError(keel.Error):
-        pass
-
-    @dataclasses.dataclass
-    class PointTask:
-        index: int
-        document: dict
-        source: str
-        keep: bool = False
-        log_level: str = "warn"
-
-    @dataclasses.dataclass
-    class Requirements:
-        keel_version: str
-        paths: list
-
-    def run_point(task):
-        from keel import _keel
-        outcome = _keel._run(None, json.dumps(task.document), task.source, {}, None,
-                             task.log_level, None)
-        if "config_errors" in outcome:
-            error = "; ".join(f"{p}: {m}" for p, m in outcome["config_errors"])
-            return {"index": task.index, "status": f"failed: {error}", "summary": None,
-                    "error": error, "kind": 2, "files": None}
-        summary = json.loads(outcome["summary"])
-        return {"index": task.index, "status": summary["status"], "summary": summary,
-                "error": outcome.get("failure", ""), "kind": outcome.get("kind", 0) if
-                outcome.get("failure") else 0, "files": None}
-
-    # The executor takes SweepError and run_point from keel._sweep.
-    keel._sweep = sys.modules["keel._sweep"] = type(sys)("keel._sweep")
-    keel._sweep.SweepError, keel._sweep.run_point = SweepError, run_point
+from keel._sweep import PointTask, Requirements, SweepError, run_point  # noqa: E402
 
 
 def demo_tasks():
@@ -224,7 +189,6 @@ def test_an_interrupt_cancels_the_points_not_run_and_propagates(cluster):
     assert all(key.endswith(f"-{delivered[0]}") for key in left), left
 
 
-@pytest.mark.skipif(not hasattr(keel, "sweep"), reason="keel.sweep (keel._sweep) not merged yet")
 def test_a_sweep_on_dask_writes_the_table_the_serial_sweep_writes(cluster, tmp_path):
     spec = tmp_path / "sweep.json"
     spec.write_text(json.dumps({
