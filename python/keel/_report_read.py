@@ -65,7 +65,10 @@ def read_csv(path, required):
             values = pd.to_datetime(text.where(text != ""), utc=True, errors="coerce")
             frame[column] = values.dt.tz_localize(None)
         else:
-            values = pd.to_numeric(text.where(text != ""), errors="coerce")
+            try:  # Python's float(): exact (pandas' own parser can be one ulp off)
+                values = text.where(text != "").astype(float)
+            except ValueError:
+                values = pd.to_numeric(text.where(text != ""), errors="coerce")
             frame[column] = values
         bad = values.isna().to_numpy() & (text != "").to_numpy()
         if bad.any():
@@ -214,3 +217,85 @@ def read_prices(path, instrument=None, chunk_rows=1_000_000):
         y = np.concatenate([p[1] for p in pieces])
         prices[str(symbol)] = downsample(x, y)
     return prices, kind[2]
+
+
+# ---- a walk-forward sweep's files (docs/sweeps.md) -----------------------------------------
+
+# walk_forward.csv's columns besides the window's parameters ("/..." pointers) and its
+# in-sample objective ("is_<metric>").
+WALK_FORWARD = ["window", "is_start", "is_end", "oos_start", "oos_end", "best_point",
+                "oos_status", "oos_total_return", "oos_sharpe", "oos_max_drawdown",
+                "oos_num_fills", "oos_error"]
+_WALK_NUMBERS = ("window", "best_point", "oos_total_return", "oos_sharpe", "oos_max_drawdown",
+                 "oos_num_fills")
+OOS_EQUITY = ["ts", "window", "equity"]
+
+
+class WalkForwardData:
+    """A walk-forward sweep's out-of-sample side: `windows` (walk_forward.csv's
+    rows as dicts: numbers as float or None, the rest as the CSV's text),
+    `pointers` (the swept parameters, in the file's order), `objective`
+    (the in-sample objective's column, "is_<metric>"), `figures`
+    (walk_forward.json) and `equity` (oos_equity.csv: ts, window, equity)."""
+
+    def __init__(self, windows, pointers, objective, figures, equity):
+        self.windows = windows
+        self.pointers = pointers
+        self.objective = objective
+        self.figures = figures
+        self.equity = equity
+
+
+def _number_or_none(text, path, line, column):
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ReportError(f"{path}:{line}: column {column}: {text!r} is not a number") from None
+
+
+def load_walk_forward(folder):
+    """The walk-forward files of a sweep's output folder, or None when it has
+    no walk_forward.csv (a plain sweep)."""
+    import csv
+    folder = os.fspath(folder)
+    path = os.path.join(folder, "walk_forward.csv")
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise ReportError(f"{path}:1: the file is empty (it starts with the header "
+                                  f"line {','.join(WALK_FORWARD[:6])},...)")
+            missing = [c for c in WALK_FORWARD if c not in header]
+            objective = [c for c in header if c.startswith("is_") and c not in WALK_FORWARD
+                         and c not in ("is_start", "is_end")]
+            if missing or len(objective) != 1:
+                what = (f"lacks column(s) {', '.join(missing)}" if missing else
+                        "has no in-sample objective column (is_<metric>)")
+                raise ReportError(f"{path}:1: the header {what} (it has {','.join(header)}); "
+                                  "is this keel sweep's walk_forward.csv?")
+            windows = []
+            for cells in reader:
+                if len(cells) != len(header):
+                    raise ReportError(f"{path}:{reader.line_num}: {len(cells)} cells, the header "
+                                      f"has {len(header)}")
+                row = dict(zip(header, cells))
+                for column in (*_WALK_NUMBERS, objective[0]):
+                    row[column] = _number_or_none(row[column], path, reader.line_num, column)
+                if row["window"] is None:
+                    raise ReportError(f"{path}:{reader.line_num}: column window is empty")
+                windows.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise ReportError(f"{path}: cannot be read as CSV ({e})") from None
+    figures_path = os.path.join(folder, "walk_forward.json")
+    figures = read_json(figures_path) if os.path.exists(figures_path) else {}
+    if not isinstance(figures, dict):
+        raise ReportError(f"{figures_path}:1: expected a JSON object (keel sweep's "
+                          "walk_forward.json)")
+    equity = read_csv(os.path.join(folder, "oos_equity.csv"), OOS_EQUITY)
+    return WalkForwardData(windows, [c for c in header if c.startswith("/")], objective[0],
+                           figures, _empty(OOS_EQUITY) if equity is None else equity)

@@ -239,3 +239,24 @@ def fills_on_price(run):
         notes.append(f"No price data for {', '.join(missing)} in the run's CSV data files.")
     return _layout(fig, "Fills on the price (\u25b2 buy, \u25bc sell)",
                    height=120 + 260 * len(symbols), hovermode="closest"), notes
+
+
+def oos_equity(walk):
+    """A walk-forward's stitched out-of-sample equity (a _report_read.WalkForwardData),
+    one colour per window, the initial cash as a dotted line."""
+    equity = walk.equity.dropna(subset=["ts", "window", "equity"])
+    if equity.empty:
+        return ("No out-of-sample equity (oos_equity.csv is empty or missing): no window's "
+                "best point ran out of sample.")
+    fig = go.Figure()
+    for k in sorted(pd.unique(equity["window"])):
+        rows = equity[equity["window"] == k]
+        x, y = read.downsample(rows["ts"].to_numpy(), rows["equity"].to_numpy(dtype=float))
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"window {int(k)}",
+                                 line=dict(width=2, color=PALETTE[int(k) % len(PALETTE)])))
+    cash = walk.figures.get("initial_cash")
+    if isinstance(cash, (int, float)) and not isinstance(cash, bool):
+        fig.add_hline(y=cash, line=dict(color="#888", width=1, dash="dot"))
+    return _layout(fig, "Out-of-sample equity, stitched: each window's run scaled to carry on "
+                   "from the one before", hovermode="x unified", yaxis_title="equity",
+                   xaxis_title="UTC")

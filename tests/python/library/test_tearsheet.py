@@ -171,15 +171,200 @@ def test_a_corrupt_file_is_named_with_its_line_and_exit_2(report, capsys, name, 
     assert not (report / "report.html").exists()
 
 
-# ---- the sweep page ------------------------------------------------------------------------
+# ---- the sweep page, from real sweeps ----------------------------------------------------------
 
 FAST, SLOW, QTY = "/strategies/0/params/fast", "/strategies/0/params/slow", \
     "/strategies/0/params/quantity"
+GRID = {FAST: [5, 10], SLOW: [30, 45]}  # 2 x 2 over config/examples/sweep_sma.json's base
 
 
-def write_sweep(folder, parameters=(FAST, SLOW, QTY), best_report=None):
-    """A results.json as keel sweep writes it (docs/tearsheet.md): fast x slow x
-    quantity, sharpe = fast - slow/10 + quantity/1000; one point failed."""
+def _sweep(folder, **more):
+    from conftest import ROOT
+    spec = {"base": str(ROOT / "config/examples/demo.json"), "parameters": GRID,
+            "objective": "sharpe", **more}
+    result = keel.sweep(spec, jobs=1, output_dir=folder)
+    assert result.status == "completed", result.table
+    return folder
+
+
+@pytest.fixture(scope="module")
+def real_sweep(tmp_path_factory):
+    """keel.sweep's own output folder (report.html written by the sweep)."""
+    return _sweep(tmp_path_factory.mktemp("sweep") / "out")
+
+
+@pytest.fixture(scope="module")
+def walk_sweep(tmp_path_factory):
+    """A walk-forward over the demo's 5 days: windows of 2 days in sample, 1 out."""
+    return _sweep(tmp_path_factory.mktemp("walk") / "out",
+                  walk_forward={"in_sample": "2d", "out_of_sample": "1d"})
+
+
+def figure_in(page, div_id):
+    """(data, layout) of the plotly figure the page draws into div_id."""
+    found = re.search(r'var f=([^\n]*?);Plotly\.newPlot\("' + div_id + '"', page)
+    assert found, f"no figure drawn into #{div_id}"
+    data, layout, _ = json.loads(found.group(1))
+    return data, layout
+
+
+def table_rows(page, section):
+    """The rows of the first table in <section id=section>, as lists of cell HTML."""
+    part = page[page.index(f'<section id="{section}">'):]
+    part = part[:part.index("</table>")]
+    return [(cls or "", re.findall(r"<td[^>]*>(.*?)</td>", row))
+            for cls, row in re.findall(r'<tr(?: class="(\w+)")?>(.*?)</tr>',
+                                       part[part.index("<tbody>"):])]
+
+
+def _regenerated_pages_equal(folder, pages):
+    """keel report FOLDER writes the same bytes as the sweep did, for every page."""
+    before = {p: (folder / p).read_bytes() for p in pages}
+    for p in pages:
+        (folder / p).unlink()
+    assert _tearsheet.main([str(folder)]) == 0
+    for p in pages:
+        assert (folder / p).read_bytes() == before[p], p
+
+
+def test_a_real_sweep_page_ranks_the_points_stars_the_best_and_links_its_report(real_sweep,
+                                                                                capsys):
+    doc = json.loads((real_sweep / "results.json").read_text())
+    rows, best = doc["rows"], doc["best"]
+    assert len(rows) == 4 and best is not None
+    page = (real_sweep / "report.html").read_text(encoding="utf-8")  # written by the sweep
+    assert_offline(page)
+    assert "<h2>Objective</h2>" in page and "<h2>Results, best sharpe first</h2>" in page
+    assert "walk-forward" not in page
+    # The table: every point, best sharpe first, the best point's row highlighted.
+    table = table_rows(page, "results")
+    assert [int(cells[1]) for _, cells in table] == sorted(range(4), key=lambda i:
+                                                           -rows[i]["sharpe"])
+    assert [cls for cls, _ in table] == ["best", "", "", ""]
+    assert table[0][1][:4] == ["1", str(best), _tearsheet._label(rows[best][FAST]),
+                               _tearsheet._label(rows[best][SLOW])]
+    # The heatmap over fast x slow holds each point's sharpe; the star is on the best.
+    (heat, star), layout = figure_in(page, "objective-chart")
+    assert heat["type"] == "heatmap" and heat["x"] == ["5", "10"] and heat["y"] == ["30", "45"]
+    for r in rows:
+        assert heat["z"][GRID[SLOW].index(r[SLOW])][GRID[FAST].index(r[FAST])] == r["sharpe"]
+    assert star["name"] == "best point"
+    assert (star["x"], star["y"]) == ([str(rows[best][FAST])], [str(rows[best][SLOW])])
+    assert layout["title"]["text"] == f"sharpe (max) over {FAST} and {SLOW}"
+    # The best point's own page, linked.
+    assert 'href="best/report.html"' in page
+    best_page = (real_sweep / "best/report.html").read_text(encoding="utf-8")
+    assert "<h2>Equity curve</h2>" in best_page
+    # keel report SWEEP_DIR writes both pages again, byte for byte.
+    _regenerated_pages_equal(real_sweep, ["report.html", "best/report.html"])
+    assert capsys.readouterr().out.strip() == str(real_sweep / "report.html")
+
+
+def test_a_walk_forward_page_shows_the_stitched_out_of_sample_run_and_its_windows(walk_sweep):
+    import csv
+    folder = walk_sweep
+    doc = json.loads((folder / "results.json").read_text())
+    figures = json.loads((folder / "walk_forward.json").read_text())
+    with open(folder / "walk_forward.csv", newline="") as f:
+        windows = list(csv.DictReader(f))
+    assert len(windows) == figures["windows"] >= 3
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert_offline(page)
+    sections = re.findall(r'<section id="([\w-]+)">', page)
+    assert sections == ["walk-forward", "objective", "results"]
+    # The stitched figures, as walk_forward.json has them.
+    stitched = dict((cells[0], cells[1]) for _, cells in table_rows(page, "walk-forward"))
+    assert stitched["Total return"] == f"{figures['total_return'] * 100:.2f}%"
+    assert stitched["Max drawdown"] == f"{figures['max_drawdown'] * 100:.2f}%"
+    assert stitched["Sharpe (daily, \u221a252)"] == f"{figures['sharpe']:.3g}"
+    assert stitched["In sample / out of sample / step"] == "2d / 1d / 1d"
+    assert stitched["Windows"] == str(len(windows))
+    # The stitched curve: one trace, one colour, per window, the points of oos_equity.csv.
+    data, _ = figure_in(page, "oos-chart")
+    with open(folder / "oos_equity.csv", newline="") as f:
+        curve = list(csv.DictReader(f))
+    drawn = sorted({int(p["window"]) for p in curve})
+    assert [t["name"] for t in data] == [f"window {k}" for k in drawn]
+    assert len({t["line"]["color"] for t in data}) == len(drawn)
+    for trace, k in zip(data, drawn):
+        mine = [float(p["equity"]) for p in curve if int(p["window"]) == k]
+        assert trace["y"] == mine
+    # The windows table: bounds, the chosen parameters, out-of-sample figures, a link each.
+    part = page[page.index("<h2 style='margin-top:16px'>Windows</h2>"):]
+    table = table_rows(part.replace("<h2 style='margin-top:16px'>Windows</h2>",
+                                    '<section id="w">', 1), "w")
+    assert len(table) == len(windows)
+    for (_, cells), w in zip(table, windows):
+        k = int(w["window"])
+        assert cells[:5] == [str(k), f"{w['is_start']} \u2192 {w['is_end']}",
+                             f"{w['oos_start']} \u2192 {w['oos_end']}", w[FAST], w[SLOW]]
+        assert cells[6] == w["oos_status"] == "completed"
+        assert cells[7] == f"{float(w['oos_total_return']) * 100:.2f}%"
+        link = f"oos/{k:02d}/report.html"
+        assert cells[11] == f'<a href="{link}">{link}</a>'
+        assert "<h2>Equity curve</h2>" in (folder / link).read_text(encoding="utf-8")
+    # The in-sample heatmap is over the swept parameters (not /run/start, /run/end): each
+    # cell the best over the windows, every window's choice starred.
+    (heat, star), layout = figure_in(page, "objective-chart")
+    assert heat["x"] == ["5", "10"] and heat["y"] == ["30", "45"]
+    rows = doc["rows"]
+    for x, fast in enumerate(GRID[FAST]):
+        for y, slow in enumerate(GRID[SLOW]):
+            assert heat["z"][y][x] == max(r["sharpe"] for r in rows
+                                          if (r[FAST], r[SLOW]) == (fast, slow))
+    assert f"each cell the best over the {len(windows)} windows" in layout["title"]["text"]
+    chosen = {}
+    for w in windows:
+        chosen.setdefault((w[FAST], w[SLOW]), []).append(w["window"])
+    assert star["name"] == "chosen in a window"
+    assert sorted(zip(star["x"], star["y"], star["hovertext"])) == sorted(
+        (fast, slow, f"chosen in window{'s' if len(ks) > 1 else ''} {', '.join(ks)}")
+        for (fast, slow), ks in chosen.items())
+    # The in-sample table, window by window: ranks start again, each window's pick marked.
+    table = table_rows(page, "results")
+    assert [cells[0] for _, cells in table] == ["1", "2", "3", "4"] * len(windows)
+    assert [int(cells[1]) for cls, cells in table if cls == "best"] == \
+        [int(w["best_point"]) for w in windows]
+    assert "In-sample results, window by window, best sharpe first" in page
+    # keel report SWEEP_DIR writes every page again, byte for byte.
+    _regenerated_pages_equal(folder, ["report.html"] + [f"oos/{int(w['window']):02d}/report.html"
+                                                        for w in windows])
+
+
+def test_a_walk_forward_heatmap_refuses_the_window_bounds(walk_sweep, capsys, tmp_path):
+    assert _tearsheet.main([str(walk_sweep), "--output", str(tmp_path / "x.html"),
+                            "--heatmap", "/run/start", FAST]) == 2
+    error = capsys.readouterr().err
+    assert f"give two different parameters of the sweep ({FAST}, {SLOW})" in error
+    assert not (tmp_path / "x.html").exists()
+
+
+def _copy_results(source, target):
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("report.html", "oos", "best"))
+    return target
+
+
+@pytest.mark.parametrize("change,where", [
+    (lambda t: t.replace(",completed,", ",completed,x", 1),
+     "walk_forward.csv:2: column oos_total_return: 'x"),
+    (lambda t: t.replace("oos_sharpe", "sharpe", 1),
+     "walk_forward.csv:1: the header lacks column(s) oos_sharpe"),
+    (lambda t: "", "walk_forward.csv:1: the file is empty"),
+])
+def test_a_corrupt_walk_forward_csv_is_named_with_its_line(walk_sweep, tmp_path, capsys, change,
+                                                           where):
+    folder = _copy_results(walk_sweep, tmp_path / "copy")
+    csv_file = folder / "walk_forward.csv"
+    csv_file.write_text(change(csv_file.read_text()))
+    assert _tearsheet.main([str(folder)]) == 2
+    assert where in capsys.readouterr().err
+    assert not (folder / "report.html").exists()
+
+
+def write_sweep(folder, parameters=(FAST, SLOW, QTY)):
+    """A hand-made results.json, for what a real sweep does not give easily: a
+    failed point, a third parameter. fast x slow x quantity, sharpe = fast -
+    slow/10 + quantity/1000; point 3 failed."""
     rows = []
     grid = [(f, s, q) for f in (5, 10, 15) for s in (20, 40) for q in (100, 1000)]
     for i, values in enumerate(grid):
@@ -198,27 +383,20 @@ def write_sweep(folder, parameters=(FAST, SLOW, QTY), best_report=None):
     (folder / "results.json").write_text(json.dumps({
         "sweep": str(folder / "sweep.json"), "base": "config/examples/demo.json",
         "objective": {"metric": "sharpe", "goal": "max"}, "parameters": list(parameters),
-        "best": best, "status": "completed", "rows": rows}))
-    if best_report is not None:
-        shutil.copytree(best_report, folder / "best")
+        "best": best, "status": "failed", "rows": rows}))
     return rows, best
 
 
-def test_sweep_page_sorts_best_first_shows_failures_and_links_the_best_report(tmp_path,
-                                                                              demo_report):
-    rows, best = write_sweep(tmp_path / "sweep", best_report=demo_report)
-    path = _tearsheet.sweep_page(tmp_path / "sweep")
-    page = open(path, encoding="utf-8").read()
-    assert_offline(page)
-    assert "<h2>Objective</h2>" in page and "<h2>Results, best sharpe first</h2>" in page
-    table = page[page.index('<section id="results">'):]
-    points = [int(p) for p in re.findall(r'<tr[^>]*><td class="n">\d*</td><td class="n">(\d+)</td>',
-                                         table)]
+def test_sweep_page_puts_failed_points_last_with_their_error(tmp_path):
+    rows, best = write_sweep(tmp_path / "sweep")
+    page = open(_tearsheet.sweep_page(tmp_path / "sweep"), encoding="utf-8").read()
+    table = table_rows(page, "results")
     expected = sorted((i for i in range(len(rows)) if i != 3), key=lambda i: -rows[i]["sharpe"])
-    assert points == expected + [3]
-    assert '<tr class="best"><td class="n">1</td><td class="n">' + str(best) in table
-    assert "failed: strategy &#x27;x&#x27; raised ValueError" in table
-    assert 'href="best/report.html"' in page and (tmp_path / "sweep/best/report.html").exists()
+    assert [int(cells[1]) for _, cells in table] == expected + [3]
+    assert table[-1][1][0] == ""  # a failed point has no rank
+    assert "failed: strategy &#x27;x&#x27; raised ValueError" in table[-1][1]
+    assert [cls for cls, _ in table].count("best") == 1 and table[0][0] == "best"
+    assert "best/report.html" not in page  # no best/ folder: no link
 
 
 def test_sweep_heatmap_takes_the_best_over_the_other_parameters(tmp_path):
@@ -270,10 +448,10 @@ def test_run_page_loads_in_chromium_without_errors_and_shows_its_charts(report, 
     assert saturated > 12000, saturated
 
 
-def test_sweep_page_loads_in_chromium_without_errors_and_draws_its_chart(tmp_path):
+@pytest.mark.parametrize("kind,charts", [("real_sweep", 1), ("walk_sweep", 2)])
+def test_sweep_pages_load_in_chromium_without_errors_and_draw_their_charts(kind, charts,
+                                                                           request, tmp_path):
     chromium_page.chromium()
-    write_sweep(tmp_path / "sweep")
-    import pathlib
-    errors, charts = chromium_page.load(pathlib.Path(_tearsheet.sweep_page(tmp_path / "sweep")),
-                                        tmp_path)
-    assert errors == [] and charts == 1
+    folder = request.getfixturevalue(kind)
+    errors, drawn = chromium_page.load(folder / "report.html", tmp_path)
+    assert errors == [] and drawn == charts
