@@ -23,13 +23,14 @@ __all__ = ["DaskExecutor"]
 _CONNECT_TIMEOUT_S = 10
 
 _HOW_TO_START = ("Start one with `python3 -m distributed.cli.dask_scheduler` and its workers with "
-                 "`python3 -m distributed.cli.dask_worker tcp://HOST:PORT` (docs/sweeps-dask.md)")
+                 "`python3 -m distributed.cli.dask_worker tcp://HOST:PORT` (docs/sweeps.md, "
+                 "\"On a Dask cluster\")")
 
 _WHAT_A_WORKER_NEEDS = (
     "Each worker needs keel installed for the Python it runs (the same keel version as here: "
     "`python3 -c 'import keel'` must work there), and every data file, script and plugin the "
     "run file names readable at the same absolute path (a shared or copied folder); see "
-    "docs/sweeps-dask.md")
+    "docs/sweeps.md, \"On a Dask cluster\"")
 
 
 def _sweep_error(message):
