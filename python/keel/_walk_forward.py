@@ -26,7 +26,7 @@ import json as _json
 import re as _re
 
 from ._sweep_file import _token
-from ._sweep_results import _cell, _write_atomically, _write_files, best_point
+from ._sweep_results import _cell, _write_atomically, _write_files, best_point, write_csv
 
 _UNITS_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9,
              "d": 86400 * 10**9}
@@ -253,16 +253,8 @@ def window_columns(grid_pointers, metric):
 
 def _write_outputs(folder, grid_pointers, metric, window_rows, curve, figures):
     columns = window_columns(grid_pointers, metric)
-    text = _io.StringIO()
-    writer = _csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    for row in window_rows:
-        writer.writerow([_cell(row[c]) for c in columns])
-    _write_atomically(folder / "walk_forward.csv", text.getvalue())
-    text = _io.StringIO()
-    writer = _csv.writer(text, lineterminator="\n")
-    writer.writerow(["ts", "window", "equity"])
-    for ts, k, equity in curve:
-        writer.writerow([iso(ts), k, repr(equity)])
-    _write_atomically(folder / "oos_equity.csv", text.getvalue())
+    write_csv(folder / "walk_forward.csv", columns,
+              ([_cell(row[c]) for c in columns] for row in window_rows))
+    write_csv(folder / "oos_equity.csv", ["ts", "window", "equity"],
+              ([iso(ts), k, repr(equity)] for ts, k, equity in curve))
     _write_atomically(folder / "walk_forward.json", _json.dumps(figures, indent=1) + "\n")
