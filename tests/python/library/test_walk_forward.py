@@ -7,7 +7,7 @@ import math
 import pytest
 
 import keel
-from keel import _walk_forward
+from keel import _sweep_file, _walk_forward
 from conftest import bars_config
 
 HOUR = 3_600_000_000_000
@@ -50,7 +50,7 @@ def walk_sweep(tmp_path, **walk):
 
 
 def test_windows_roll_by_the_step_and_the_last_is_cut_at_the_end():
-    wf = _walk_forward.WalkForward(4 * DAY, 2 * DAY, 2 * DAY)
+    wf = _sweep_file.WalkForward(4 * DAY, 2 * DAY, 2 * DAY)
     assert _walk_forward.windows(0, 10 * DAY, wf) == [
         (0, 4 * DAY, 4 * DAY, 6 * DAY), (2 * DAY, 6 * DAY, 6 * DAY, 8 * DAY),
         (4 * DAY, 8 * DAY, 8 * DAY, 10 * DAY)]
