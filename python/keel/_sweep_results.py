@@ -166,9 +166,10 @@ class _FolderResult(Result):
             frame = pandas.read_csv(self._folder / f"{name}.csv")
             for column in self._TIMES[name]:
                 frame[column] = pandas.to_datetime(frame[column], utc=True)
-            if name == "trades":
-                frame.insert(frame.columns.get_loc("duration_ns"), "duration",
-                             pandas.to_timedelta(frame.pop("duration_ns"), unit="ns"))
+            if name == "trades":  # an open trade has no duration: Int64 keeps it NaT
+                duration = frame.pop("duration_ns").astype("Int64")
+                frame.insert(frame.columns.get_loc("entry_ts") + 2, "duration",
+                             pandas.to_timedelta(duration, unit="ns"))
             self._frames[name] = frame
         return self._frames[name]
 

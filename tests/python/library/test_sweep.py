@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -190,6 +191,14 @@ def test_best_holds_the_best_points_report_and_it_equals_its_row(tmp_path):
         assert summary[metric] == row[metric], metric
     assert result.best_result.summary == summary
     assert len(result.best_result.fills) == summary["num_fills"]
+    # Its tables are keel.run's: trades with a duration (NaT for a trade
+    # still open), read without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trades = result.best_result.trades
+    assert trades.columns.tolist()[:6] == ["strategy", "instrument", "direction", "entry_ts",
+                                           "exit_ts", "duration"]
+    assert trades["duration"].isna().tolist() == trades["open"].astype(bool).tolist()
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["best"] == best and results["status"] == "completed"
     assert results["objective"] == {"metric": "sharpe", "goal": "max"}
