@@ -25,13 +25,17 @@ otherwise it says why on stderr and exits 1.
 Prints one JSON line on stdout: {"points", "serial_s", "pool2_s", "dask1_s",
 "speedup_pool2" (serial / pool2; target >= 1.8), "dask_overhead_ms_per_point"
 ((dask1 - serial) / points, in ms; target < 50), "point_s" (serial / points),
-"instruments", "days", "bars" (the events of one point's run)}.
+"tearsheet_s" (the part of each sweep that writes report.html and
+best/report.html, timed once more alone), "serial_cpu_s", "pool2_cpu_s" (CPU
+time of this process and the pool's workers during each), "instruments", "days", "bars" (the
+events of one point's run)}.
 --scale F (default 1) multiplies the days (at least 1), for a quick run.
 """
 import argparse
 import json
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,17 +140,26 @@ class Cluster:
             process.wait()
 
 
+def cpu_seconds():
+    """CPU time of this process and of its children that ended (a local
+    pool's workers, once the sweep has shut them down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed_sweep(sweep_file, output, **executor):
+    """(wall seconds, CPU seconds, events of point 0) of one keel.sweep."""
     import keel
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = keel.sweep(str(sweep_file), output_dir=str(output), **executor)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if result.status != "completed":
         failed = result.table[result.table["status"] != "completed"]
         first = "" if failed.empty else \
             f"; point {failed.index[0]}: {failed.iloc[0]['status']} {failed.iloc[0]['error']}"
         fail(f"the sweep with {executor} ended {result.status}{first}")
-    return seconds, int(result.table["events"].iloc[0])
+    return seconds, cpu, int(result.table["events"].iloc[0])
 
 
 def main(argv):
@@ -166,19 +179,33 @@ def main(argv):
         points = len(FAST) * len(SLOW)
 
         timed_sweep(folder / "warm_up.json", folder / "warm_up", jobs=1)
-        serial, bars = timed_sweep(sweep_file, folder / "serial", jobs=1)
-        say(f"serial: {serial:.2f} s ({serial / points * 1e3:.0f} ms a point)")
-        pool2, _ = timed_sweep(sweep_file, folder / "pool2", jobs=2)
-        say(f"2 local processes: {pool2:.2f} s ({serial / pool2:.2f}x)")
+        serial, serial_cpu, bars = timed_sweep(sweep_file, folder / "serial", jobs=1)
+        say(f"serial: {serial:.2f} s ({serial / points * 1e3:.0f} ms a point), "
+            f"CPU {serial_cpu:.2f} s")
+        pool2, pool2_cpu, _ = timed_sweep(sweep_file, folder / "pool2", jobs=2)
+        # Below 2 cores busy on average, the machine did not give the pool
+        # both cores (other work; Linux's autogroup shares CPU per session).
+        say(f"2 local processes: {pool2:.2f} s ({serial / pool2:.2f}x), CPU {pool2_cpu:.2f} s "
+            f"(this process and its workers): {pool2_cpu / pool2:.2f} cores busy on average")
         cluster_folder = folder / "dask"
         cluster_folder.mkdir()
         cluster = Cluster(cluster_folder)
         try:
-            dask1, _ = timed_sweep(sweep_file, folder / "dask1", client=cluster.client)
+            dask1, _, _ = timed_sweep(sweep_file, folder / "dask1", client=cluster.client)
         finally:
             cluster.stop()
         say(f"Dask, 1 worker: {dask1:.2f} s ({(dask1 - serial) / points * 1e3:.1f} ms a point "
             "over serial)")
+
+        # Part of every sweep above, for the report: the tearsheet keel.sweep
+        # writes at the end (report.html and best/report.html), in the
+        # coordinating process whatever the executor, once more on its own.
+        from keel._tearsheet import sweep_page
+        start = time.perf_counter()
+        sweep_page(folder / "serial")
+        tearsheet = time.perf_counter() - start
+        say(f"of which the tearsheet: {tearsheet:.2f} s; the 2-process speed-up without it: "
+            f"{(serial - tearsheet) / (pool2 - tearsheet):.2f}x")
 
         reference = (folder / "serial" / "results.csv").read_bytes()
         for name in ("pool2", "dask1"):
@@ -195,7 +222,8 @@ def main(argv):
         "points": points, "serial_s": serial, "pool2_s": pool2, "dask1_s": dask1,
         "speedup_pool2": serial / pool2,
         "dask_overhead_ms_per_point": (dask1 - serial) / points * 1e3,
-        "point_s": serial / points, "instruments": len(INSTRUMENTS), "days": days,
+        "point_s": serial / points, "tearsheet_s": tearsheet,
+        "serial_cpu_s": serial_cpu, "pool2_cpu_s": pool2_cpu, "instruments": len(INSTRUMENTS), "days": days,
         "bars": bars}))
     return 0
 
