@@ -61,6 +61,8 @@ def fail(message):
 def write_inputs(keel_binary, folder, days):
     """The data (keel gen-data), the base run file and the sweep file."""
     data = folder / "data"
+    if not os.access(keel_binary, os.X_OK):
+        fail(f"{keel_binary} is not an executable: give the keel binary (build/bin/keel)")
     generated = subprocess.run(
         [keel_binary, "gen-data", "--out", str(data), "--instruments", ",".join(INSTRUMENTS),
          "--days", str(days), "--kind", "bars", "--seed", "15", "--binary",
