@@ -112,6 +112,11 @@ demo: build
 	  echo "== keel as a Python library: the same demo run in-process, its fills as a DataFrame"; \
 	  echo "   PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 examples/python/library.py"; \
 	  PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 examples/python/library.py; echo; fi
+	@if grep -q "KEEL_WITH_PYTHON:BOOL=ON" $(BUILD_DIR)/CMakeCache.txt; then \
+	  echo "== keel report $(DEMO_OUT)/backtest: the demo run as an HTML tearsheet (opens offline)"; \
+	  $(KEEL) report $(DEMO_OUT)/backtest; echo; \
+	  echo "== keel sweep config/examples/sweep_sma.json: the demo at 18 points (fast x slow x fee), on 2 local processes"; \
+	  $(KEEL) sweep config/examples/sweep_sma.json --jobs 2 --output $(DEMO_OUT)/sweep; echo; fi
 	@echo "== pricing: keel plugin inspect keel.black_scholes"
 	@$(KEEL) plugin inspect keel.black_scholes
 	@echo
@@ -134,6 +139,8 @@ demo: build
 	@echo "   (Rust and OCaml: examples/embed/rust, examples/embed/ocaml; docs/embedding.md)"
 	@echo
 	@echo "reports: $(DEMO_OUT)/{backtest,market_making,mixed_languages,python} (summary.json, fills.csv, orders.csv, equity.csv, equity_by_strategy.csv, trades.csv, manifest.json)"
+	@if [ -f $(DEMO_OUT)/backtest/report.html ]; then \
+	  echo "tearsheets: $(CURDIR)/$(DEMO_OUT)/backtest/report.html, $(CURDIR)/$(DEMO_OUT)/sweep/report.html"; fi
 
 test: test-fast test-asan test-fuzz
 

@@ -74,10 +74,10 @@ namespace {
 double in_unit(const std::string& unit, double measured) {
   if (unit == "events/s") return 1e9 / measured;
   if (unit == "MB/s") return 1e3 / measured;
-  return measured;  // "ns", "MB"
+  return measured;  // "ns", "ms", "MB"
 }
 
-// "52.1M events/s", "183 MB/s", "41.2 MB", "19.10 ns".
+// "52.1M events/s", "183 MB/s", "41.2 MB", "19.10 ns", "12.30 ms".
 std::string shown(const std::string& unit, double value) {
   char buffer[64];
   if (unit == "events/s") {
@@ -108,7 +108,8 @@ bool report(const std::vector<Figure>& figures, const std::map<std::string, doub
     const double value = in_unit(f.unit, subject->second);
     const double reference_value = in_unit(f.unit, reference->second);
     // Times: reference / keel. Rates and sizes: keel / reference.
-    const double ratio = f.unit == "ns" ? reference_value / value : value / reference_value;
+    const bool time = f.unit == "ns" || f.unit == "ms";
+    const double ratio = time ? reference_value / value : value / reference_value;
     bool met = f.target_ratio <= 0 || ratio >= f.target_ratio;
     if (f.target_value > 0) {
       met = met && (f.at_most ? value <= f.target_value : value >= f.target_value);

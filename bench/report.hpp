@@ -27,6 +27,8 @@ inline constexpr const char* kBytesPerIteration = "bytes_per_iteration";
 // unit "events/s" or "MB/s": a rate, 1e9 / (ns per item) or 1e3 / (ns per
 //   byte, with a "<name>:bytes" key); ratio = subject rate / reference rate.
 // unit "MB": a counter's value as set; ratio = subject / reference.
+// unit "ms": a counter's value as set, a time in milliseconds (a whole
+//   sweep); ratio = reference / subject, as for "ns".
 //
 // The target is a ratio (target_ratio > 0: ratio >= target_ratio) or an
 // absolute value (target_value > 0: value >= target_value, or value <=
@@ -35,7 +37,7 @@ struct Figure {
   std::string label;
   std::string subject;
   std::string reference;
-  std::string unit;    // "ns" (per item), "events/s", "MB/s" or "MB"
+  std::string unit;    // "ns" (per item), "events/s", "MB/s", "MB" or "ms"
   std::string target;  // the target, as text ("ratio >= 8")
   double target_ratio = 0;
   double target_value = 0;

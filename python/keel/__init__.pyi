@@ -409,6 +409,9 @@ class SweepResult:
     def best_row(self) -> Optional[pandas.Series]: ...
     @property
     def best_result(self) -> Optional[Result]: ...  # read from OUTPUT/best/
+    # Walk-forward only (docs/sweeps.md "Walk-forward"), else None:
+    walk_forward: Optional[pandas.DataFrame]  # walk_forward.csv, index: window
+    oos_equity: Optional[pandas.DataFrame]    # oos_equity.csv: ts (UTC), window, equity
 
 def sweep(sweep: Union[str, os.PathLike, Dict[str, Any]], *, jobs: Optional[int] = None,
           client: Any = None, scheduler: Optional[str] = None,

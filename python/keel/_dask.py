@@ -5,7 +5,7 @@ DaskExecutor implements the executor protocol of keel._sweep: check() asks
 every worker up front whether it can run the points (keel importable, the
 same keel version, the data and plugin paths readable at the same absolute
 paths); run() submits one Dask task per point, each calling
-keel._sweep.run_point on a worker, and hands each point's result to
+keel._sweep_points.run_point on a worker, and hands each point's result to
 on_result in the calling thread as it arrives. Dask does the scheduling and
 the recovery: a point whose worker died is re-run on another worker, up to
 the scheduler's `distributed.scheduler.allowed-failures` (default 3) times;
@@ -23,17 +23,18 @@ __all__ = ["DaskExecutor"]
 _CONNECT_TIMEOUT_S = 10
 
 _HOW_TO_START = ("Start one with `python3 -m distributed.cli.dask_scheduler` and its workers with "
-                 "`python3 -m distributed.cli.dask_worker tcp://HOST:PORT` (docs/sweeps-dask.md)")
+                 "`python3 -m distributed.cli.dask_worker tcp://HOST:PORT` (docs/sweeps.md, "
+                 "\"On a Dask cluster\")")
 
 _WHAT_A_WORKER_NEEDS = (
     "Each worker needs keel installed for the Python it runs (the same keel version as here: "
     "`python3 -c 'import keel'` must work there), and every data file, script and plugin the "
     "run file names readable at the same absolute path (a shared or copied folder); see "
-    "docs/sweeps-dask.md")
+    "docs/sweeps.md, \"On a Dask cluster\"")
 
 
 def _sweep_error(message):
-    from ._sweep import SweepError
+    from ._sweep_points import SweepError
     return SweepError(message)
 
 
@@ -85,7 +86,7 @@ class DaskExecutor:
     scheduler       "tcp://HOST:PORT" of a running scheduler to connect to
                     (closed by close()).
     timeout         seconds to wait for the scheduler when connecting.
-    point_function  what runs one point on a worker; keel._sweep.run_point
+    point_function  what runs one point on a worker; keel._sweep_points.run_point
                     unless a test gives another (it must be importable on
                     the workers).
     """
@@ -141,7 +142,7 @@ class DaskExecutor:
 
         function = self._point_function
         if function is None:
-            from ._sweep import run_point as function
+            from ._sweep_points import run_point as function
         tasks = list(tasks)
         # Keys are unique per run(): two sweeps on one cluster never share a result.
         token = _uuid.uuid4().hex

@@ -18,7 +18,7 @@ import concurrent.futures as _futures
 import multiprocessing as _multiprocessing
 import signal as _signal
 
-from ._sweep import Executor, SweepError, interrupt_seen, raise_interrupt, run_point
+from ._sweep_points import Executor, SweepError, interrupt_seen, raise_interrupt, run_point
 
 __all__ = ["LocalExecutor"]
 

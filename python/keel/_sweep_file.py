@@ -4,12 +4,14 @@ seeded random sample), the cartesian product of them, and a point's run
 document. Errors are (JSON pointer into the sweep file, message), all at
 once, raised as keel.ConfigError."""
 import dataclasses as _dataclasses
+import datetime as _datetime
 import decimal as _decimal
 import json as _json
 import math as _math
 import os as _os
 import pathlib as _pathlib
 import random as _random
+import re as _re
 
 from ._run import ConfigError
 
@@ -305,7 +307,6 @@ def parse_sweep(sweep):
     if not isinstance(keep_all, bool):
         errors.append(("/keep_all", f"expected true or false, got {keep_all!r}"))
         keep_all = False
-    from ._walk_forward import WINDOW_POINTERS, parse_walk_forward
     walk_forward = parse_walk_forward(document.get("walk_forward"), errors)
     if walk_forward is not None:
         for pointer in WINDOW_POINTERS:
@@ -316,6 +317,84 @@ def parse_sweep(sweep):
         raise ConfigError(source, errors)
     return SweepSpec(source, base, base_source, parameters, objective, output_dir, keep_all,
                      walk_forward)
+
+
+# ---- walk_forward (the walk itself: _walk_forward.py) ------------------------------------
+
+_UNITS_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9,
+             "d": 86400 * 10**9}
+_KEYS = ("in_sample", "out_of_sample", "step", "start", "end")
+WINDOW_POINTERS = ("/run/start", "/run/end")
+
+
+@_dataclasses.dataclass
+class WalkForward:
+    in_sample_ns: int
+    out_of_sample_ns: int
+    step_ns: int
+    start_ns: object = None  # None: the base run's /run/start, else the data's first event
+    end_ns: object = None    # None: the base run's /run/end, else just after the last event
+
+
+def _duration(value, where, errors):
+    """"20d", "6h", "90m" (a whole number and ns|us|ms|s|m|h|d) or integer ns, as run files."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _re.fullmatch(r"(\d+)(ns|us|ms|s|m|h|d)", value) if isinstance(value, str) else None
+    if match and int(match.group(1)) > 0:
+        return int(match.group(1)) * _UNITS_NS[match.group(2)]
+    errors.append((where, f"expected a duration such as \"20d\", \"6h\" or \"90m\" (a whole "
+                          f"number and ns, us, ms, s, m, h or d) or integer nanoseconds, got "
+                          f"{value!r}"))
+    return None
+
+
+def timestamp_ns(value, where=None, errors=None):
+    """An ISO-8601 UTC time ("2024-01-02", "2024-01-02T14:30:00Z") or integer ns."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            when = _datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=_datetime.timezone.utc)
+            delta = when - _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
+            return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    if errors is not None:
+        errors.append((where, f"expected an ISO-8601 UTC time (\"2024-01-02T14:30:00Z\") or "
+                              f"integer nanoseconds, got {value!r}"))
+    return None
+
+
+def parse_walk_forward(spec, errors):
+    """The sweep file's "walk_forward" object, or None; errors at /walk_forward/..."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        errors.append(("/walk_forward", 'expected {"in_sample": "20d", "out_of_sample": "5d"}'))
+        return None
+    for key in spec:
+        if key not in _KEYS:
+            errors.append((f"/walk_forward/{_token(key)}",
+                           f"unknown key '{key}' (expected {', '.join(_KEYS)})"))
+    found = {}
+    for key in ("in_sample", "out_of_sample"):
+        if key not in spec:
+            errors.append(("/walk_forward", f"missing '{key}' (a duration, e.g. \"20d\")"))
+        else:
+            found[key] = _duration(spec[key], f"/walk_forward/{key}", errors)
+    step = _duration(spec["step"], "/walk_forward/step", errors) if "step" in spec else \
+        found.get("out_of_sample")
+    start = timestamp_ns(spec["start"], "/walk_forward/start", errors) if "start" in spec else None
+    end = timestamp_ns(spec["end"], "/walk_forward/end", errors) if "end" in spec else None
+    if start is not None and end is not None and end <= start:
+        errors.append(("/walk_forward/end", "expected a time after walk_forward.start"))
+    if None in (found.get("in_sample"), found.get("out_of_sample"), step):
+        return None
+    return WalkForward(found["in_sample"], found["out_of_sample"], step, start, end)
 
 
 def expand(parameters):

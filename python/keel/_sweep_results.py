@@ -69,19 +69,24 @@ def _write_atomically(path, text):
     _os.replace(temporary, path)
 
 
+def write_csv(path, header, lines):
+    """A CSV file of already formatted cells ('\\n' line ends), written whole
+    or not at all."""
+    import csv
+    import io
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(lines)
+    _write_atomically(path, text.getvalue())
+
+
 def write_results(folder, spec, rows, best, status, pointers=None):
     """results.csv and results.json; `pointers`: the rows' parameter columns
     (default the sweep's parameters; walk-forward adds /run/start, /run/end)."""
-    import csv
-    import io
     pointers = [p for p, _ in spec.parameters] if pointers is None else pointers
     columns = _columns(pointers)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row[c]) for c in columns])
-    _write_atomically(folder / "results.csv", text.getvalue())
+    write_csv(folder / "results.csv", columns, ([_cell(row[c]) for c in columns] for row in rows))
 
     def finite(value):
         return None if isinstance(value, float) and not _math.isfinite(value) else value
@@ -161,9 +166,10 @@ class _FolderResult(Result):
             frame = pandas.read_csv(self._folder / f"{name}.csv")
             for column in self._TIMES[name]:
                 frame[column] = pandas.to_datetime(frame[column], utc=True)
-            if name == "trades":
-                frame.insert(frame.columns.get_loc("duration_ns"), "duration",
-                             pandas.to_timedelta(frame.pop("duration_ns"), unit="ns"))
+            if name == "trades":  # an open trade has no duration: Int64 keeps it NaT
+                duration = frame.pop("duration_ns").astype("Int64")
+                frame.insert(frame.columns.get_loc("entry_ts") + 2, "duration",
+                             pandas.to_timedelta(duration, unit="ns"))
             self._frames[name] = frame
         return self._frames[name]
 

@@ -19,90 +19,14 @@ computed by the engine's own code (keel._keel._performance), from the
 initial cash.
 """
 import csv as _csv
-import dataclasses as _dataclasses
 import datetime as _datetime
 import io as _io
 import json as _json
-import re as _re
 
-from ._sweep_file import _token
-from ._sweep_results import _cell, _write_atomically, _write_files, best_point
-
-_UNITS_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9,
-             "d": 86400 * 10**9}
-_KEYS = ("in_sample", "out_of_sample", "step", "start", "end")
-WINDOW_POINTERS = ("/run/start", "/run/end")
-
-
-@_dataclasses.dataclass
-class WalkForward:
-    in_sample_ns: int
-    out_of_sample_ns: int
-    step_ns: int
-    start_ns: object = None  # None: the base run's /run/start, else the data's first event
-    end_ns: object = None    # None: the base run's /run/end, else just after the last event
-
-
-def _duration(value, where, errors):
-    """"20d", "6h", "90m" (a whole number and ns|us|ms|s|m|h|d) or integer ns, as run files."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    match = _re.fullmatch(r"(\d+)(ns|us|ms|s|m|h|d)", value) if isinstance(value, str) else None
-    if match and int(match.group(1)) > 0:
-        return int(match.group(1)) * _UNITS_NS[match.group(2)]
-    errors.append((where, f"expected a duration such as \"20d\", \"6h\" or \"90m\" (a whole "
-                          f"number and ns, us, ms, s, m, h or d) or integer nanoseconds, got "
-                          f"{value!r}"))
-    return None
-
-
-def timestamp_ns(value, where=None, errors=None):
-    """An ISO-8601 UTC time ("2024-01-02", "2024-01-02T14:30:00Z") or integer ns."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            when = _datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=_datetime.timezone.utc)
-            delta = when - _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
-            return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
-    if errors is not None:
-        errors.append((where, f"expected an ISO-8601 UTC time (\"2024-01-02T14:30:00Z\") or "
-                              f"integer nanoseconds, got {value!r}"))
-    return None
-
-
-def parse_walk_forward(spec, errors):
-    """The sweep file's "walk_forward" object, or None; errors at /walk_forward/..."""
-    if spec is None:
-        return None
-    if not isinstance(spec, dict):
-        errors.append(("/walk_forward", 'expected {"in_sample": "20d", "out_of_sample": "5d"}'))
-        return None
-    for key in spec:
-        if key not in _KEYS:
-            errors.append((f"/walk_forward/{_token(key)}",
-                           f"unknown key '{key}' (expected {', '.join(_KEYS)})"))
-    found = {}
-    for key in ("in_sample", "out_of_sample"):
-        if key not in spec:
-            errors.append(("/walk_forward", f"missing '{key}' (a duration, e.g. \"20d\")"))
-        else:
-            found[key] = _duration(spec[key], f"/walk_forward/{key}", errors)
-    step = _duration(spec["step"], "/walk_forward/step", errors) if "step" in spec else \
-        found.get("out_of_sample")
-    start = timestamp_ns(spec["start"], "/walk_forward/start", errors) if "start" in spec else None
-    end = timestamp_ns(spec["end"], "/walk_forward/end", errors) if "end" in spec else None
-    if start is not None and end is not None and end <= start:
-        errors.append(("/walk_forward/end", "expected a time after walk_forward.start"))
-    if None in (found.get("in_sample"), found.get("out_of_sample"), step):
-        return None
-    return WalkForward(found["in_sample"], found["out_of_sample"], step, start, end)
-
+from ._sweep_file import WINDOW_POINTERS, expand, point_document, timestamp_ns
+from ._sweep_points import PointTask, SweepError, evaluate_points
+from ._sweep_results import (_cell, _write_atomically, _write_files, best_point, new_rows,
+                             write_csv)
 
 def windows(start_ns, end_ns, wf):
     """[(is_start, is_end, oos_start, oos_end)]: every window whose
@@ -131,8 +55,6 @@ def data_span(spec, wf, executor, log_level):
     end = wf.end_ns if wf.end_ns is not None else timestamp_ns(run.get("end"))
     if start is not None and end is not None:
         return start, end
-    from ._sweep import PointTask
-    from ._sweep_file import expand, point_document
     pointers = [p for p, _ in spec.parameters]
     first = expand(spec.parameters)[0]
     results = []
@@ -146,7 +68,6 @@ def data_span(spec, wf, executor, log_level):
 
 
 def _span_error(result):
-    from ._sweep import SweepError
     why = (result or {}).get("error") or "it read no events"
     return SweepError(f"walk-forward: cannot find the data's time span from a run of the first "
                       f"point ({why}); give walk_forward.start and walk_forward.end")
@@ -166,15 +87,11 @@ def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None)
     columns) go into state["rows"] and state["pointers"] as soon as they
     exist, so an interrupted walk keeps the rows done."""
     from . import _keel
-    from ._sweep import PointTask, evaluate_points
-    from ._sweep_file import expand
-    from ._sweep_results import new_rows
 
     start, end = data_span(spec, wf, executor, log_level)
     spans = windows(start, end, wf)
     if not spans:
-        from ._sweep import SweepError
-        raise SweepError(f"walk-forward: no window fits: {iso(start)} to {iso(end)} is shorter "
+            raise SweepError(f"walk-forward: no window fits: {iso(start)} to {iso(end)} is shorter "
                          f"than in_sample plus some out-of-sample time")
     grid_pointers = [p for p, _ in spec.parameters]
     grid = expand(spec.parameters)
@@ -187,15 +104,14 @@ def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None)
                     log_level=log_level, rows=rows, on_result=on_result)
 
     metric, goal = spec.objective
-    chosen = []
-    for k in range(len(spans)):
-        best = best_point(rows[k * len(grid):(k + 1) * len(grid)], metric, goal)
-        chosen.append(best)
-    oos_pointers = grid_pointers + list(WINDOW_POINTERS)
-    tasks = [PointTask(k, _document(spec, oos_pointers, grid[best % len(grid)] +
-                                    tuple(iso(t) for t in spans[k][2:])),
-                       spec.base_source, True, log_level)
-             for k, best in enumerate(chosen) if best is not None]
+    chosen = [best_point(rows[k * len(grid):(k + 1) * len(grid)], metric, goal)
+              for k in range(len(spans))]
+    tasks = []
+    for k, best in enumerate(chosen):
+        if best is not None:
+            values = grid[best % len(grid)] + (iso(spans[k][2]), iso(spans[k][3]))
+            tasks.append(PointTask(k, point_document(spec.base, pointers, values),
+                                   spec.base_source, True, log_level))
     outcomes = {}
     executor.run(tasks, lambda result: outcomes.__setitem__(result["index"], result))
 
@@ -240,11 +156,6 @@ def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None)
     _write_outputs(folder, grid_pointers, metric, window_rows, curve, figures)
 
 
-def _document(spec, pointers, values):
-    from ._sweep_file import point_document
-    return point_document(spec.base, pointers, values)
-
-
 def window_columns(grid_pointers, metric):
     return ["window", "is_start", "is_end", "oos_start", "oos_end", "best_point", *grid_pointers,
             "is_" + metric, "oos_status", "oos_total_return", "oos_sharpe", "oos_max_drawdown",
@@ -253,16 +164,8 @@ def window_columns(grid_pointers, metric):
 
 def _write_outputs(folder, grid_pointers, metric, window_rows, curve, figures):
     columns = window_columns(grid_pointers, metric)
-    text = _io.StringIO()
-    writer = _csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    for row in window_rows:
-        writer.writerow([_cell(row[c]) for c in columns])
-    _write_atomically(folder / "walk_forward.csv", text.getvalue())
-    text = _io.StringIO()
-    writer = _csv.writer(text, lineterminator="\n")
-    writer.writerow(["ts", "window", "equity"])
-    for ts, k, equity in curve:
-        writer.writerow([iso(ts), k, repr(equity)])
-    _write_atomically(folder / "oos_equity.csv", text.getvalue())
+    write_csv(folder / "walk_forward.csv", columns,
+              ([_cell(row[c]) for c in columns] for row in window_rows))
+    write_csv(folder / "oos_equity.csv", ["ts", "window", "equity"],
+              ([iso(ts), k, repr(equity)] for ts, k, equity in curve))
     _write_atomically(folder / "walk_forward.json", _json.dumps(figures, indent=1) + "\n")

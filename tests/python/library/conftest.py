@@ -1,5 +1,6 @@
-"""keel as a library, under a plain /usr/bin/python3 (ctest PythonLibrary.pytest runs
-these with PYTHONPATH=<build>/python, where the build assembles the package)."""
+"""keel as a library, under a plain /usr/bin/python3 (ctest PythonLibrary.<file> runs each
+file with PYTHONPATH=<build>/python, where the build assembles the package, and KEEL_BINARY,
+the keel executable of that build)."""
 import pathlib
 
 import pytest

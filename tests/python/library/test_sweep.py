@@ -8,11 +8,12 @@ import random
 import signal
 import subprocess
 import sys
+import warnings
 
 import pytest
 
 import keel
-from keel import _sweep, _sweep_file
+from keel import _sweep, _sweep_file, _sweep_points
 from conftest import ROOT, bars_config, write_bars
 
 EXAMPLE = ROOT / "config/examples/sweep_sma.json"
@@ -75,7 +76,7 @@ def read_csv(path):
 
 def test_lists_ranges_and_random_samples_expand_in_file_order_last_fastest(tmp_path):
     base = {"strategies": [{"params": {"a": 1}}], "venue": {}}
-    spec = _sweep.parse_sweep({"base": base, "parameters": {
+    spec = _sweep_file.parse_sweep({"base": base, "parameters": {
         "/strategies/0/params/a": [1, "x"],
         "/strategies/0/params/b": {"range": [0.1, 0.3, 0.1]},
         "/venue/taker_fee_bps": {"random": {"n": 2, "seed": 5, "uniform": [0, 2]}},
@@ -84,7 +85,7 @@ def test_lists_ranges_and_random_samples_expand_in_file_order_last_fastest(tmp_p
     assert values["/strategies/0/params/b"] == [0.1, 0.2, 0.3]  # no 0.30000000000000004
     draw = random.Random(5)
     assert values["/venue/taker_fee_bps"] == [draw.uniform(0, 2), draw.uniform(0, 2)]
-    points = _sweep.expand(spec.parameters)
+    points = _sweep_file.expand(spec.parameters)
     assert len(points) == 12
     assert points[0] == (1, 0.1, values["/venue/taker_fee_bps"][0])
     assert points[1] == (1, 0.1, values["/venue/taker_fee_bps"][1])  # the last varies fastest
@@ -166,7 +167,7 @@ def test_the_example_gives_the_same_table_serially_and_on_two_processes(tmp_path
     assert len(rows) == 18 and [r["point"] for r in rows] == [str(i) for i in range(18)]
     assert list(rows[0])[:4] == ["point", "/strategies/0/params/fast", "/strategies/0/params/slow",
                                  "/venue/taker_fee_bps"]
-    assert list(rows[0])[4:] == ["status", *_sweep.METRICS, "error"]
+    assert list(rows[0])[4:] == ["status", *_sweep_file.METRICS, "error"]
     # Each row is that point's own run.
     point = json.loads((ROOT / "config/examples/demo.json").read_text())
     point["strategies"][0]["params"].update(fast=10, slow=45)
@@ -190,6 +191,14 @@ def test_best_holds_the_best_points_report_and_it_equals_its_row(tmp_path):
         assert summary[metric] == row[metric], metric
     assert result.best_result.summary == summary
     assert len(result.best_result.fills) == summary["num_fills"]
+    # Its tables are keel.run's: trades with a duration (NaT for a trade
+    # still open), read without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trades = result.best_result.trades
+    assert trades.columns.tolist()[:6] == ["strategy", "instrument", "direction", "entry_ts",
+                                           "exit_ts", "duration"]
+    assert trades["duration"].isna().tolist() == trades["open"].astype(bool).tolist()
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["best"] == best and results["status"] == "completed"
     assert results["objective"] == {"metric": "sharpe", "goal": "max"}
@@ -258,8 +267,8 @@ def test_a_worker_killed_by_a_signal_is_named(tmp_path):
     base = json.loads((tmp_path / "run.json").read_text())
     executor = LocalExecutor(2)
     try:
-        tasks = [_sweep.PointTask(i, base, str(tmp_path / "run.json")) for i in range(3)]
-        tasks[1] = _sweep.PointTask(1, {**base, "strategies": [dict(
+        tasks = [_sweep_points.PointTask(i, base, str(tmp_path / "run.json")) for i in range(3)]
+        tasks[1] = _sweep_points.PointTask(1, {**base, "strategies": [dict(
             base["strategies"][0], python={"script": "kill.py", "class": "Kill"})]},
             str(tmp_path / "run.json"))
         (tmp_path / "kill.py").write_text("import os, signal, keel\nclass Kill(keel.Strategy):\n"

@@ -24,7 +24,7 @@ DEMO = ROOT / "config/examples/demo.json"
 
 # ---- the points ----------------------------------------------------------------------------
 
-from keel._sweep import PointTask, Requirements, SweepError, run_point  # noqa: E402
+from keel._sweep_points import PointTask, Requirements, SweepError, run_point  # noqa: E402
 
 
 def demo_tasks():
