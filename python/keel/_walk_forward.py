@@ -91,7 +91,7 @@ def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None)
     start, end = data_span(spec, wf, executor, log_level)
     spans = windows(start, end, wf)
     if not spans:
-            raise SweepError(f"walk-forward: no window fits: {iso(start)} to {iso(end)} is shorter "
+        raise SweepError(f"walk-forward: no window fits: {iso(start)} to {iso(end)} is shorter "
                          f"than in_sample plus some out-of-sample time")
     grid_pointers = [p for p, _ in spec.parameters]
     grid = expand(spec.parameters)
@@ -104,8 +104,10 @@ def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None)
                     log_level=log_level, rows=rows, on_result=on_result)
 
     metric, goal = spec.objective
-    chosen = [best_point(rows[k * len(grid):(k + 1) * len(grid)], metric, goal)
-              for k in range(len(spans))]
+    # A window whose in-sample runs read no event (a weekend, a gap in the
+    # data) has nothing to choose by: it chooses nothing.
+    chosen = [best_point([r for r in rows[k * len(grid):(k + 1) * len(grid)] if r["events"]],
+                         metric, goal) for k in range(len(spans))]
     tasks = []
     for k, best in enumerate(chosen):
         if best is not None:
@@ -127,7 +129,10 @@ def walk(spec, wf, folder, executor, state, *, log_level="warn", on_result=None)
         row["is_" + metric] = None if best is None else rows[best][metric]
         result = outcomes.get(k)
         summary = (result or {}).get("summary") or {}
-        row["oos_status"] = "not run: no in-sample point completed" if best is None else \
+        window = rows[k * len(grid):(k + 1) * len(grid)]
+        why = "no in-sample point completed" if all(r["status"] != "completed" for r in window) \
+            else "the in-sample window has no data"
+        row["oos_status"] = f"not run: {why}" if best is None else \
             (result or {}).get("status", "not run")
         cash, final = summary.get("initial_cash"), summary.get("final_equity")
         row["oos_total_return"] = final / cash - 1 if cash and final is not None else None

@@ -154,3 +154,24 @@ def test_given_bounds_need_no_run_to_find_the_span(tmp_path):
                         jobs=1, output_dir=tmp_path / "out")
     assert result.walk_forward["oos_start"].tolist() == ["2024-01-05T10:00:00Z"]
     assert result.walk_forward["oos_end"].tolist() == ["2024-01-06T10:00:00Z"]
+
+
+def test_a_window_without_in_sample_data_chooses_nothing(tmp_path):
+    # From 2023-12-29 10:00 the first three in-sample windows end by
+    # 2024-01-02 10:00, before the first bar: nothing to choose by (every point
+    # would "complete" with no events and tie), so nothing runs out of sample.
+    # The fourth, [01-01 10h, 01-03 10h), holds day 0: qty 10 fills at 100
+    # and is marked 110, +100; out of sample (day 1) it fills at 110 and is
+    # marked 120: +100 on 100,000.
+    result = keel.sweep(walk_sweep(tmp_path, start="2023-12-29T10:00:00Z",
+                                   end="2024-01-04T10:00:00Z"),
+                        jobs=1, output_dir=tmp_path / "out")
+    windows = result.walk_forward
+    assert windows["oos_status"].tolist() == ["not run: the in-sample window has no data"] * 3 + \
+        ["completed"]
+    assert windows["best_point"].isna().tolist() == [True, True, True, False]
+    assert windows["/strategies/0/params/qty"].tolist()[3] == 10
+    assert windows["oos_total_return"].tolist()[3] == pytest.approx(0.001)
+    figures = json.loads((tmp_path / "out" / "walk_forward.json").read_text())
+    assert figures["final_equity"] == pytest.approx(100_100)
+    assert result.oos_equity["window"].unique().tolist() == [3]
