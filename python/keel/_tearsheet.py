@@ -9,6 +9,7 @@ hover). The bytes depend only on the report's files (no uuids, no clock).
 See docs/tearsheet.md.
 """
 import argparse
+import functools
 import html
 import json
 import math
@@ -105,15 +106,22 @@ def _figure(fig, div_id):
             f'Plotly.newPlot("{div_id}",f[0],f[1],f[2]);}})();</script>')
 
 
-def _page(title, header, sections):
+@functools.lru_cache(maxsize=1)
+def _plotly_js():
+    """plotly.js, read once per process: a sweep writes several pages, and
+    reading Debian's unminified copy costs about half a second each time."""
     from plotly.offline import get_plotlyjs
+    return get_plotlyjs()
+
+
+def _page(title, header, sections):
     nav = " ".join(f'<a href="#{sid}">{html.escape(name)}</a>' for sid, name, _ in sections)
     body = "\n".join(f'<section id="{sid}"><h2>{html.escape(name)}</h2>\n{content}\n</section>'
                      for sid, name, content in sections)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">\n'
             f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n"
-            f"<script>/* plotly.js, embedded: the page needs no network */\n{get_plotlyjs()}"
+            f"<script>/* plotly.js, embedded: the page needs no network */\n{_plotly_js()}"
             f"\n</script>\n</head><body><main>\n<header>{header}</header>\n<nav>{nav}</nav>\n"
             f"{body}\n</main></body></html>\n")
 
