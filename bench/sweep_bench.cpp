@@ -8,8 +8,12 @@
 //   sweep_speed:serial_ms, :pool2_ms, :dask1_ms  the three sweeps, wall clock;
 //   sweep_speed:point_ms          one point's run (serial / points);
 //   sweep_speed:dask_overhead_ms  (dask1 - serial) / points: what Dask adds per point;
-//   sweep_speed:tearsheet_ms      the part of each sweep that writes its report.html
-//                                 (in the coordinating process, whatever the executor);
+//   sweep_speed:tearsheet_ms      report.html and best/report.html, which the timed
+//                                 sweeps skip (report=False): the coordinating process
+//                                 writes them whatever the executor;
+//   sweep_speed:run_alone2_ms, :run_pair_ms  two `keel run`s of one point one after
+//                                 the other (2 x alone) and side by side: this machine's
+//                                 ceiling for any 2-process executor of this run;
 //   sweep_speed:serial_cpu_ms, :pool2_cpu_ms  CPU time of the script and the pool's
 //                                 workers during the serial and the 2-process sweep.
 // KEEL_BENCH_SWEEP_SCALE (default 1) scales the data (the script's --scale).
@@ -68,6 +72,8 @@ void BM_sweep_speed(benchmark::State& state) {
   state.counters["point_ms"] = figures["point_s"].get<double>() * 1e3;
   state.counters["dask_overhead_ms"] = figures["dask_overhead_ms_per_point"].get<double>();
   state.counters["tearsheet_ms"] = figures["tearsheet_s"].get<double>() * 1e3;
+  state.counters["run_alone2_ms"] = 2 * figures["run_alone_s"].get<double>() * 1e3;
+  state.counters["run_pair_ms"] = figures["run_pair_s"].get<double>() * 1e3;
   state.counters["serial_cpu_ms"] = figures["serial_cpu_s"].get<double>() * 1e3;
   state.counters["pool2_cpu_ms"] = figures["pool2_cpu_s"].get<double>() * 1e3;
 }
@@ -81,6 +87,9 @@ const bool kSweepFiguresRegistered = add_figures({
     {"sweep: 64 points, 2 local processes", "sweep_speed:pool2_ms", "sweep_speed:serial_ms", "ms",
      "ratio >= 1.8 (serial / 2 processes)", 1.8, 0, false,
      "the same 64 points one after another in one process (jobs=1)"},
+    {"two keel runs side by side (the 2-process ceiling)", "sweep_speed:run_pair_ms",
+     "sweep_speed:run_alone2_ms", "ms", "reported (no target): no executor beats it", 0, 0, false,
+     "the same run twice, one after the other"},
     {"sweep on Dask: overhead per point", "sweep_speed:dask_overhead_ms", "sweep_speed:point_ms",
      "ms", "<= 50 ms per point beyond the run", 0, 50, true,
      "one point's run (the serial sweep / 64); 1 worker, 1 thread"},

@@ -416,10 +416,11 @@ class SweepResult:
 def sweep(sweep: Union[str, os.PathLike, Dict[str, Any]], *, jobs: Optional[int] = None,
           client: Any = None, scheduler: Optional[str] = None,
           output_dir: Union[None, str, os.PathLike] = None, keep_all: Optional[bool] = None,
-          progress: bool = False, log_level: str = "warn") -> SweepResult:
+          progress: bool = False, log_level: str = "warn", report: bool = True) -> SweepResult:
     """Runs the base run file at every point of a sweep file (or dict) and
     writes OUTPUT/results.csv, results.json and best/ (points/NNNN/ with
-    keep_all). jobs: local processes (default the core count; 1 runs in this
+    keep_all) and the tearsheets (report.html, best/report.html; report=False
+    skips them). jobs: local processes (default the core count; 1 runs in this
     process); client / scheduler: a Dask cluster instead. Every point is
     checked before any runs. Raises ConfigError (the sweep file) or
     SweepError (nothing ran); a point that fails only fails its row.

@@ -65,7 +65,7 @@ def _tearsheet(folder):
 
 
 def sweep(sweep, *, jobs=None, client=None, scheduler=None, output_dir=None, keep_all=None,
-          progress=False, log_level="warn"):
+          progress=False, log_level="warn", report=True):
     """Runs a base run file at every point of a sweep and returns a
     keel.SweepResult (docs/sweeps.md).
 
@@ -79,6 +79,8 @@ def sweep(sweep, *, jobs=None, client=None, scheduler=None, output_dir=None, kee
     output_dir  where the results go (default: the sweep's output.dir, else
                 a new temporary folder)
     keep_all    also keep every point's report in points/NNNN/
+    report      write the tearsheets (report.html, best/report.html; False
+                skips them: `keel report OUTPUT` writes them later)
     progress    a line on stderr per finished point
     log_level   keel's log messages of each run: trace|debug|info|warn|error|off
 
@@ -150,7 +152,8 @@ def sweep(sweep, *, jobs=None, client=None, scheduler=None, output_dir=None, kee
     if status == "completed" and any(row["status"] != "completed" for row in rows):
         status = "failed"
     write_results(folder, spec, rows, best, status, pointers)
-    _tearsheet(folder)
+    if report:
+        _tearsheet(folder)
     result = SweepResult(rows, _columns(pointers), best, status, str(folder), spec.objective)
     if interrupt is not None:
         interrupt.keel_result = result
@@ -234,6 +237,8 @@ def main(argv):
     parser.add_argument("--keep-all", action="store_true", default=None,
                         help="keep every point's report in DIR/points/NNNN/")
     parser.add_argument("--progress", action="store_true", help="a line per finished point")
+    parser.add_argument("--no-report", action="store_true",
+                        help="write no tearsheet (keel report DIR writes it later)")
     parser.add_argument("--log-level", default="warn",
                         choices=["trace", "debug", "info", "warn", "error", "off"])
     try:
@@ -253,6 +258,7 @@ def main(argv):
                 _sys.stderr.write(f"{error}\n")
                 return EXIT_USAGE
         result = sweep(args.sweep, jobs=args.jobs, scheduler=args.scheduler,
+                       report=not args.no_report,
                        output_dir=spec_output, keep_all=args.keep_all, progress=args.progress,
                        log_level=args.log_level)
         code = EXIT_OK if result.status == "completed" else EXIT_FAILED

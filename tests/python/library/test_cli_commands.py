@@ -37,15 +37,17 @@ def test_a_sweep_runs_and_global_options_may_come_after_the_command(tmp_path, ro
     # --plugin-path and --log-level are keel's global options, taken out of
     # the command's arguments (argparse would refuse --plugin-path).
     out = keel("sweep", small_sweep(tmp_path, root), "--output", tmp_path / "out", "--jobs", "1",
-               "--plugin-path", tmp_path, "--log-level=error")
+               "--plugin-path", tmp_path, "--log-level=error", "--no-report")
     assert out.returncode == 0, out.stderr
     assert "2 points: 2 completed" in out.stdout
     assert (tmp_path / "out" / "results.csv").read_text().count("\n") == 3
+    assert not (tmp_path / "out" / "report.html").exists()  # --no-report
     same = keel("--plugin-path", tmp_path, "sweep", small_sweep(tmp_path, root), "--output",
                 tmp_path / "again", "--jobs", "1")
     assert same.returncode == 0, same.stderr
     assert (tmp_path / "again" / "results.csv").read_bytes() == \
         (tmp_path / "out" / "results.csv").read_bytes()
+    assert (tmp_path / "again" / "report.html").is_file()
 
 
 def test_a_bad_sweep_file_is_exit_2_with_its_pointer(tmp_path):
