@@ -164,7 +164,7 @@ class Result:
     def tearsheet(self, path=None):
         """Writes this run's HTML tearsheet (docs/tearsheet.md) to `path`,
         default output_dir/report.html, and returns the path."""
-        from ._tearsheet import result_page
+        from ._tearsheet_run import result_page
         return result_page(self, path)
 
     # ---- column helpers ----

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import keel
-from keel import _report_read, _tearsheet
+from keel import _report_read, _tearsheet, _tearsheet_sweep
 
 import chromium_page
 
@@ -241,8 +241,8 @@ def test_a_real_sweep_page_ranks_the_points_stars_the_best_and_links_its_report(
     assert [int(cells[1]) for _, cells in table] == sorted(range(4), key=lambda i:
                                                            -rows[i]["sharpe"])
     assert [cls for cls, _ in table] == ["best", "", "", ""]
-    assert table[0][1][:4] == ["1", str(best), _tearsheet._label(rows[best][FAST]),
-                               _tearsheet._label(rows[best][SLOW])]
+    assert table[0][1][:4] == ["1", str(best), _tearsheet_sweep._label(rows[best][FAST]),
+                               _tearsheet_sweep._label(rows[best][SLOW])]
     # The heatmap over fast x slow holds each point's sharpe; the star is on the best.
     (heat, star), layout = figure_in(page, "objective-chart")
     assert heat["type"] == "heatmap" and heat["x"] == ["5", "10"] and heat["y"] == ["30", "45"]
@@ -298,11 +298,18 @@ def test_a_walk_forward_page_shows_the_stitched_out_of_sample_run_and_its_window
         k = int(w["window"])
         assert cells[:5] == [str(k), f"{w['is_start']} \u2192 {w['is_end']}",
                              f"{w['oos_start']} \u2192 {w['oos_end']}", w[FAST], w[SLOW]]
-        assert cells[6] == w["oos_status"] == "completed"
-        assert cells[7] == f"{float(w['oos_total_return']) * 100:.2f}%"
+        assert cells[6] == w["oos_status"]
         link = f"oos/{k:02d}/report.html"
+        if not w["best_point"]:  # a weekend in sample: nothing chosen, nothing run
+            assert w["oos_status"] == "not run: the in-sample window has no data"
+            assert link not in cells[11] and not (folder / link).exists()
+            continue
+        assert w["oos_status"] == "completed"
+        assert cells[7] == f"{float(w['oos_total_return']) * 100:.2f}%"
         assert cells[11] == f'<a href="{link}">{link}</a>'
         assert "<h2>Equity curve</h2>" in (folder / link).read_text(encoding="utf-8")
+    # The demo's weekend makes windows of both kinds.
+    assert {bool(w["best_point"]) for w in windows} == {True, False}
     # The in-sample heatmap is over the swept parameters (not /run/start, /run/end): each
     # cell the best over the windows, every window's choice starred.
     (heat, star), layout = figure_in(page, "objective-chart")
@@ -315,7 +322,8 @@ def test_a_walk_forward_page_shows_the_stitched_out_of_sample_run_and_its_window
     assert f"each cell the best over the {len(windows)} windows" in layout["title"]["text"]
     chosen = {}
     for w in windows:
-        chosen.setdefault((w[FAST], w[SLOW]), []).append(w["window"])
+        if w["best_point"]:  # a window with no in-sample data chose nothing
+            chosen.setdefault((w[FAST], w[SLOW]), []).append(w["window"])
     assert star["name"] == "chosen in a window"
     assert sorted(zip(star["x"], star["y"], star["hovertext"])) == sorted(
         (fast, slow, f"chosen in window{'s' if len(ks) > 1 else ''} {', '.join(ks)}")
@@ -324,11 +332,11 @@ def test_a_walk_forward_page_shows_the_stitched_out_of_sample_run_and_its_window
     table = table_rows(page, "results")
     assert [cells[0] for _, cells in table] == ["1", "2", "3", "4"] * len(windows)
     assert [int(cells[1]) for cls, cells in table if cls == "best"] == \
-        [int(w["best_point"]) for w in windows]
+        [int(w["best_point"]) for w in windows if w["best_point"]]
     assert "In-sample results, window by window, best sharpe first" in page
     # keel report SWEEP_DIR writes every page again, byte for byte.
     _regenerated_pages_equal(folder, ["report.html"] + [f"oos/{int(w['window']):02d}/report.html"
-                                                        for w in windows])
+                                                        for w in windows if w["best_point"]])
 
 
 def test_a_walk_forward_heatmap_refuses_the_window_bounds(walk_sweep, capsys, tmp_path):
@@ -402,23 +410,23 @@ def test_sweep_page_puts_failed_points_last_with_their_error(tmp_path):
 def test_sweep_heatmap_takes_the_best_over_the_other_parameters(tmp_path):
     write_sweep(tmp_path / "sweep")
     doc = json.loads((tmp_path / "sweep/results.json").read_text())
-    fig = _tearsheet.sweep_heatmap(doc)
+    fig = _tearsheet_sweep.sweep_heatmap(doc)
     heat, star = fig.data
     assert list(heat.x) == ["5", "10", "15"] and list(heat.y) == ["20", "40"]
     # quantity 1000 wins (fast - slow/10 + 1), except where that point failed (point 3:
     # fast 5, slow 40), where the cell is the best completed one (quantity 100).
     assert [list(r) for r in heat.z] == [[4.0, 9.0, 14.0], [1.1, 7.0, 12.0]]
     assert (star.x[0], star.y[0]) == ("15", "20")
-    chosen = _tearsheet.sweep_heatmap(doc, (SLOW, QTY))
+    chosen = _tearsheet_sweep.sweep_heatmap(doc, (SLOW, QTY))
     assert list(chosen.data[0].x) == ["20", "40"] and list(chosen.data[0].y) == ["100", "1000"]
     with pytest.raises(_tearsheet.ReportError, match="two different parameters"):
-        _tearsheet.sweep_heatmap(doc, (FAST, "/nope"))
+        _tearsheet_sweep.sweep_heatmap(doc, (FAST, "/nope"))
 
 
 def test_sweep_over_one_parameter_draws_a_line(tmp_path, capsys):
     write_sweep(tmp_path / "sweep", parameters=(FAST,))
     doc = json.loads((tmp_path / "sweep/results.json").read_text())
-    fig = _tearsheet.sweep_heatmap(doc)
+    fig = _tearsheet_sweep.sweep_heatmap(doc)
     assert fig.data[0].type == "scatter" and list(fig.data[0].x) == ["5", "10", "15"]
     assert _tearsheet.main([str(tmp_path / "sweep"), "--heatmap", FAST, "/x"]) == 2
     assert "two different parameters" in capsys.readouterr().err
