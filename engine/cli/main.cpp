@@ -68,10 +68,13 @@ int main(int argc, char** argv) {
   CommandRunner gen_data = add_gen_data_command(app);
   CommandRunner data = add_data_command(app);
   PythonCommandRunner sweep = add_python_command(
-      app, "sweep", "Run a base run file at many points of a parameter space, on local processes "
-                    "or a Dask cluster, and write the results table");
+      app, "sweep",
+      "Run a base run file at many points of a parameter space, on local processes "
+      "or a Dask cluster, and write the results table",
+      /*takes_log_level=*/true);
   PythonCommandRunner report = add_python_command(
-      app, "report", "Write an HTML tearsheet for a run's or a sweep's report folder");
+      app, "report", "Write an HTML tearsheet for a run's or a sweep's report folder",
+      /*takes_log_level=*/false);
 
   if (const std::vector<std::string> clashes = shadowed_global_options(app); !clashes.empty()) {
     // A build defect, not bad input: every CLI test fails on it.

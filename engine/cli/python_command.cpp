@@ -5,7 +5,7 @@
 // <bin>/../lib/python3/dist-packages (an install prefix). Global options
 // reach the Python side as the environment every keel run reads:
 // --plugin-path folders are put first on KEEL_PLUGIN_PATH, --log-level is
-// passed on as the command's own --log-level.
+// passed on as the command's own --log-level (to a command that has one).
 #include "engine/cli/python_command.hpp"
 
 #include <unistd.h>
@@ -15,7 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <memory>
 #include <system_error>
 #include <vector>
 
@@ -28,10 +27,6 @@ namespace keel::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct PythonCommandArgs {
-  std::vector<std::string> args;
-};
 
 // The folder that holds keel/__init__.py and keel's extension module, or empty.
 fs::path package_folder(std::string* looked) {
@@ -59,7 +54,8 @@ std::string prepend_path(const std::vector<std::string>& first, const char* rest
   return out;
 }
 
-int exec_python(const std::string& name, std::vector<std::string> args, GlobalOptions global) {
+int exec_python(const std::string& name, bool takes_log_level, std::vector<std::string> args,
+                GlobalOptions global) {
 #if KEEL_WITH_PYTHON
   // Global options after the command are taken out of its arguments, as
   // every keel command takes them: --plugin-path DIR, --log-level LEVEL (or
@@ -101,7 +97,7 @@ int exec_python(const std::string& name, std::vector<std::string> args, GlobalOp
   }
   std::vector<std::string> argv = {python::built_with_python(), "-m", "keel", name};
   argv.insert(argv.end(), args.begin(), args.end());
-  if (global.log_level != "warn") {
+  if (takes_log_level && global.log_level != "warn") {
     argv.push_back("--log-level");
     argv.push_back(global.log_level);
   }
@@ -113,6 +109,7 @@ int exec_python(const std::string& name, std::vector<std::string> args, GlobalOp
             << ". Install Debian's python3 (sudo apt-get install python3-numpy python3-pandas)\n";
   return kExitUsage;
 #else
+  (void)takes_log_level;
   (void)args;
   (void)global;
   std::cerr << "keel " << name << " is written in Python, and this keel was built without "
@@ -124,8 +121,7 @@ int exec_python(const std::string& name, std::vector<std::string> args, GlobalOp
 }  // namespace
 
 PythonCommandRunner add_python_command(CLI::App& app, const std::string& name,
-                                       const std::string& description) {
-  auto o = std::make_shared<PythonCommandArgs>();
+                                       const std::string& description, bool takes_log_level) {
   CLI::App* cmd =
       app.add_subcommand(name, description + " (`keel " + name + " --help` for its options)");
   // Every argument is the Python command's, --help included: no help flag
@@ -134,8 +130,8 @@ PythonCommandRunner add_python_command(CLI::App& app, const std::string& name,
   cmd->set_help_flag();
   cmd->allow_extras();
   cmd->fallthrough(false);
-  return [o, cmd, name](const GlobalOptions& global) {
-    return exec_python(name, cmd->remaining(), global);
+  return [cmd, name, takes_log_level](const GlobalOptions& global) {
+    return exec_python(name, takes_log_level, cmd->remaining(), global);
   };
 }
 

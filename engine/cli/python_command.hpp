@@ -16,8 +16,11 @@ namespace keel::cli {
 // `python3 -m keel NAME`. The runner replaces this process with that one
 // (exec): signals and the exit code are Python's. It returns only when it
 // cannot start it, with kExitUsage and a message saying what is missing.
+// --plugin-path reaches the command as KEEL_PLUGIN_PATH; --log-level as its
+// own --log-level when `takes_log_level` (a command that runs nothing, like
+// `report`, has none and ignores it).
 using PythonCommandRunner = std::function<int(const GlobalOptions&)>;
 PythonCommandRunner add_python_command(CLI::App& app, const std::string& name,
-                                       const std::string& description);
+                                       const std::string& description, bool takes_log_level);
 
 }  // namespace keel::cli

@@ -67,6 +67,11 @@ def test_report_writes_a_runs_page_and_prints_its_path(tmp_path, root):
     assert page == tmp_path / "run" / "report.html" and page.stat().st_size > 100_000
     missing = keel("report", tmp_path)
     assert missing.returncode == 2 and "summary.json" in missing.stderr
+    # keel's global options, before or after the command, whether or not it logs.
+    for args in (("--log-level", "info", "report", tmp_path / "run"),
+                 ("report", tmp_path / "run", "--log-level=debug", "--plugin-path", tmp_path)):
+        again = keel(*args)
+        assert again.returncode == 0, (args, again.stderr)
 
 
 def test_without_the_package_beside_it_keel_says_where_it_looked(tmp_path):
