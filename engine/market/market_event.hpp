@@ -2,7 +2,7 @@
 // the data readers through the loop to the venue and the strategies.
 //
 // The payload is the ABI struct itself, so a strategy receives a pointer
-// into this event with no conversion. All three payloads begin with
+// into this event with no conversion. All four payloads begin with
 // (ts, instrument), which the accessors read.
 #pragma once
 
@@ -15,7 +15,8 @@ namespace keel {
 enum class MarketEventKind : uint32_t {
   quote = KEEL_EVENT_QUOTE,
   trade = KEEL_EVENT_TRADE,
-  bar = KEEL_EVENT_BAR
+  bar = KEEL_EVENT_BAR,
+  book = KEEL_EVENT_BOOK  // one price level's new size (depth data)
 };
 
 struct MarketEvent {
@@ -25,6 +26,7 @@ struct MarketEvent {
     keel_quote_t quote;
     keel_trade_t trade;
     keel_bar_t bar;
+    keel_book_update_t book;
   } as{};
 
   keel_timestamp_t ts() const { return as.quote.ts; }

@@ -22,7 +22,11 @@ bool immediate(const Order& o) {
 }  // namespace
 
 Venue::Venue(const VenueSpec& spec, size_t instrument_count, OrderStore& orders)
-    : spec_(spec), orders_(orders), working_(instrument_count), has_quotes_(instrument_count, 0) {}
+    : spec_(spec),
+      orders_(orders),
+      working_(instrument_count),
+      has_quotes_(instrument_count, 0),
+      books_(instrument_count) {}
 
 void Venue::arrive(Order& order) {
   order.at_venue = true;
@@ -60,9 +64,17 @@ size_t Venue::working_orders() const {
 void Venue::match_working(const MarketEvent& event, std::vector<VenueEvent>& out) {
   const keel_instrument_id_t instrument = event.instrument();
   switch (event.kind) {
-    case MarketEventKind::quote: match_quote(event.as.quote, out); break;
-    case MarketEventKind::trade: match_trade(event.as.trade, out); break;
-    case MarketEventKind::bar: match_bar(event.as.bar, out); break;
+    case MarketEventKind::quote:
+      match_quote(event.as.quote, out);
+      break;
+    case MarketEventKind::trade:
+      match_trade(event.as.trade, out);
+      break;
+    case MarketEventKind::bar:
+      match_bar(event.as.bar, out);
+      break;
+    case MarketEventKind::book:
+      break;
   }
   sweep(instrument);
 }

@@ -32,6 +32,7 @@
 
 #include "engine/config/run_config.hpp"
 #include "engine/market/market_event.hpp"
+#include "engine/market/order_book.hpp"
 #include "engine/run/order.hpp"
 
 namespace keel {
@@ -69,10 +70,17 @@ class Venue {
   void match(const MarketEvent& event, std::vector<VenueEvent>& out) {
     const keel_instrument_id_t instrument = event.instrument();
     if (event.kind == MarketEventKind::quote) has_quotes_[instrument] = 1;
+    if (event.kind == MarketEventKind::book) {
+      const keel_book_update_t& u = event.as.book;
+      books_[instrument].apply(u.side, u.price, u.size);
+    }
     if (!working_[instrument].empty()) match_working(event, out);
   }
 
   size_t working_orders() const;
+  // The instrument's order book as the depth data has built it (empty when
+  // the run has no depth data for it).
+  const OrderBook& book(keel_instrument_id_t instrument) const { return books_[instrument]; }
 
  private:
   void match_working(const MarketEvent& event, std::vector<VenueEvent>& out);
@@ -88,6 +96,7 @@ class Venue {
   OrderStore& orders_;
   std::vector<std::vector<uint64_t>> working_;  // per instrument, arrival order
   std::vector<uint8_t> has_quotes_;             // per instrument (bytes: set on every quote)
+  std::vector<OrderBook> books_;                // per instrument, from depth data
 };
 
 }  // namespace keel

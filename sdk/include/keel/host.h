@@ -178,6 +178,20 @@ struct keel_host {
   /* A host extension by string id, or NULL when this host has none.
    * [thread-safe] */
   const void* (*get_extension)(const keel_host_t* host, const char* id);
+
+  /* ---- order book (engine; since ABI 1.2) ------------------------------ */
+
+  /* Copies up to `max_levels` levels of one side (KEEL_BOOK_BID or
+   * KEEL_BOOK_ASK) of an instrument's order book into out[0..), best
+   * first, and sets *out_count to how many it wrote (0 when the side is
+   * empty or the run has no depth data for the instrument). The book is
+   * the data's, as of the event being handled: what our own orders took
+   * from it is not subtracted (the venue's rules, docs/venue.md).
+   * KEEL_ERR_NOT_FOUND for an unknown instrument, KEEL_ERR_INVALID_ARGUMENT
+   * for another side or a NULL out with max_levels > 0. [host-thread] */
+  keel_status_t (*book_levels)(const keel_host_t* host, keel_instrument_id_t instrument,
+                               int32_t side, keel_book_level_t* out, size_t max_levels,
+                               size_t* out_count, keel_error_t* err);
 };
 
 #ifdef __cplusplus

@@ -10,7 +10,8 @@
  *
  * Frozen for ABI 1.x (no struct_size; their layout never changes):
  * keel_quote_t, keel_trade_t, keel_bar_t, keel_order_update_t, keel_fill_t,
- * keel_timer_event_t, keel_event_t (its size too: a new event kind gets a
+ * keel_timer_event_t, keel_book_update_t and keel_book_level_t (since ABI
+ * 1.2), keel_event_t (its size too: a new event kind gets a
  * new KEEL_EVENT_* value and a payload that fits the union, and a strategy
  * skips kinds it does not know), keel_position_t and keel_account_t. Their
  * `reserved` fields are zero and stay zero in 1.x. More data would come in
@@ -80,6 +81,28 @@ typedef struct keel_bar {
   uint32_t reserved;
   double open, high, low, close, volume;
 } keel_bar_t;
+
+/* One change of one price level of an instrument's order book
+ * (market-by-price depth, since ABI 1.2): the level `price` on `side` now
+ * holds `size` in total; size 0 removes the level. `ts` is when the update
+ * reached us (the run's clock); `exch_ts` is when the venue made it, or
+ * equal to ts when the data has no exchange time. */
+enum { KEEL_BOOK_BID = 0, KEEL_BOOK_ASK = 1 };
+
+typedef struct keel_book_update {
+  keel_timestamp_t ts;
+  keel_instrument_id_t instrument;
+  int32_t side; /* KEEL_BOOK_BID or KEEL_BOOK_ASK */
+  double price, size;
+  keel_timestamp_t exch_ts;
+} keel_book_update_t;
+
+/* One level of a book side, as keel_host_t.book_levels gives it (since ABI
+ * 1.2): bids best (highest) first, asks best (lowest) first. */
+typedef struct keel_book_level {
+  double price;
+  double size;
+} keel_book_level_t;
 
 /* ---- orders ----------------------------------------------------------- */
 
@@ -163,7 +186,8 @@ enum {
   KEEL_EVENT_BAR = 3,
   KEEL_EVENT_ORDER_UPDATE = 4,
   KEEL_EVENT_FILL = 5,
-  KEEL_EVENT_TIMER = 6
+  KEEL_EVENT_TIMER = 6,
+  KEEL_EVENT_BOOK = 7 /* since ABI 1.2: keel_book_update_t */
 };
 
 typedef struct keel_event {
@@ -176,6 +200,7 @@ typedef struct keel_event {
     keel_order_update_t order_update;
     keel_fill_t fill;
     keel_timer_event_t timer;
+    keel_book_update_t book; /* since ABI 1.2 */
   } as;
 } keel_event_t;
 

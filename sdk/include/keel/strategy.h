@@ -87,6 +87,15 @@ typedef struct keel_strategy_vtable {
    * when the strategy has none by that id; never fails. The pointer must
    * stay valid for the instance's life. [host-thread] */
   const void* (*get_extension)(void* self, const char* id);
+
+  /* Since ABI 1.2 (check struct_size). One change of a price level of the
+   * order book of an instrument it subscribed to, when the run has depth
+   * data for it. The host's book already holds the change when this is
+   * called (keel_host_t.book_levels). A strategy that leaves this NULL (or
+   * was built against 1.0 or 1.1) is never given book events, in on_events
+   * spans neither; one that sets it and implements on_events gets them as
+   * KEEL_EVENT_BOOK in its spans. [host-thread] */
+  keel_status_t (*on_book)(void* self, const keel_book_update_t* update, keel_error_t* err);
 } keel_strategy_vtable_t;
 
 /* Extension KEEL_STRATEGY_EXT_EVENTS_CONSUMED (returned by get_extension)

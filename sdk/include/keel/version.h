@@ -28,6 +28,10 @@
  * keel_strategy_events_consumed_ext_t (strategy.h), the kind spelling
  * "keel.pricing_model/1" (pricing_model.h).
  *
+ * ABI 1.2 added: order-book depth. The event kind KEEL_EVENT_BOOK with
+ * keel_book_update_t and keel_book_level_t (market.h), the strategy
+ * member on_book (strategy.h), the host member book_levels (host.h).
+ *
  * The SDK version is informational (shown by `keel plugin inspect`). */
 #ifndef KEEL_VERSION_H
 #define KEEL_VERSION_H
@@ -35,7 +39,7 @@
 #include <stddef.h>
 
 #define KEEL_ABI_VERSION_MAJOR 1
-#define KEEL_ABI_VERSION_MINOR 1
+#define KEEL_ABI_VERSION_MINOR 2
 
 #define KEEL_SDK_VERSION_MAJOR 0
 #define KEEL_SDK_VERSION_MINOR 1
