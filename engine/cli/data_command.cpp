@@ -35,8 +35,10 @@ CommandRunner add_data_command(CLI::App& app) {
   convert->add_option("out", o->out, "Output file (written as OUT.partial, then renamed)")
       ->required()
       ->type_name("OUT");
-  convert->add_option("--kind", o->kind, "CSV input: quotes|trades|bars (default: from the header)")
-      ->check(CLI::IsMember({"quotes", "trades", "bars"}));
+  convert
+      ->add_option("--kind", o->kind,
+                   "CSV input: quotes|trades|bars|depth (default: from the header)")
+      ->check(CLI::IsMember({"quotes", "trades", "bars", "depth"}));
   convert
       ->add_option("--instrument", o->instrument,
                    "CSV input without an instrument column: the symbol of every row")
@@ -54,6 +56,7 @@ CommandRunner add_data_command(CLI::App& app) {
     if (!o->kind.empty()) {
       options.kind = o->kind == "quotes"   ? DataFormat::quotes
                      : o->kind == "trades" ? DataFormat::trades
+                     : o->kind == "depth"  ? DataFormat::depth
                                            : DataFormat::bars;
     }
     if (!o->instrument.empty()) options.instrument = o->instrument;

@@ -19,9 +19,20 @@ constexpr double kPow10[kMaxScale + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e
 // Ticks are kept below 2^53, where every integer is a double.
 constexpr int64_t kMaxTicks = int64_t{1} << 53;
 
-// Where column c's value lives in an event's payload: ts at 0, the
-// instrument at 8, the doubles from 16 (the same in the three ABI structs).
-constexpr size_t double_offset(uint32_t column) { return 16 + 8 * (column - 2); }
+// What a value column (2 and after) holds, and where in the event's
+// payload: ts is at 0 and the instrument at 8 in every ABI struct; the
+// doubles follow from 16; a depth event also has its side (i32 at 12) and
+// exch_ts (i64 at 32), stored as the lag ts - exch_ts.
+enum class Value : uint8_t { real, side, lag };
+
+Value value_of(Kind kind, uint32_t column) {
+  if (kind != Kind::depth) return Value::real;
+  return column == 2 ? Value::side : column == 5 ? Value::lag : Value::real;
+}
+
+size_t double_offset(Kind kind, uint32_t column) {
+  return kind == Kind::depth ? 16 + 8 * (column - 3) : 16 + 8 * (column - 2);
+}
 
 uint8_t width_for(uint64_t largest) {
   if (largest == 0) return 0;
@@ -89,6 +100,20 @@ ColumnHeader header(Encoding encoding, uint8_t width, uint8_t scale, int64_t bas
   h.base = base;
   h.step = step;
   return h;
+}
+
+// An integer column: offsets from the smallest value (modulo 2^64).
+ColumnHeader encode_integers(const std::vector<int64_t>& values, std::vector<uint64_t>& ints) {
+  const size_t n = values.size();
+  ints.resize(n);
+  const int64_t low = *std::min_element(values.begin(), values.end());
+  for (size_t i = 0; i < n; ++i) {
+    ints[i] = static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(low);
+  }
+  const uint64_t step = common_step(ints);
+  uint64_t largest = 0;
+  for (uint64_t& v : ints) largest = std::max(largest, v /= step);
+  return header(Encoding::offset, width_for(largest), 0, low, step);
 }
 
 // Chooses a double column's encoding; `ints` gets its integers.
@@ -193,6 +218,7 @@ const char* column_name(Kind kind, uint32_t column) {
   static constexpr const char* kTrades[] = {"ts", "instrument", "price", "size"};
   static constexpr const char* kBars[] = {"ts",  "instrument", "open",  "high",
                                           "low", "close",      "volume"};
+  static constexpr const char* kDepth[] = {"ts", "instrument", "side", "price", "size", "exch_lag"};
   switch (kind) {
     case Kind::quotes:
       return kQuotes[column];
@@ -200,6 +226,8 @@ const char* column_name(Kind kind, uint32_t column) {
       return kTrades[column];
     case Kind::bars:
       return kBars[column];
+    case Kind::depth:
+      return kDepth[column];
   }
   return "?";
 }
@@ -211,7 +239,10 @@ const char* column_name(Kind kind, uint32_t column) {
 BlockEncoder::BlockEncoder(Kind kind) : kind_(kind), columns_(column_count_of(kind)) {
   ts_.reserve(kBlockRecords);
   index_.reserve(kBlockRecords);
-  for (uint32_t c = 2; c < columns_; ++c) values_[c - 2].reserve(kBlockRecords);
+  for (uint32_t c = 2; c < columns_; ++c) {
+    (value_of(kind_, c) == Value::real ? values_[c - 2].reserve(kBlockRecords)
+                                       : integers_[c - 2].reserve(kBlockRecords));
+  }
 }
 
 void BlockEncoder::add(const MarketEvent& event) {
@@ -219,9 +250,22 @@ void BlockEncoder::add(const MarketEvent& event) {
   index_.push_back(event.instrument());
   const auto* payload = reinterpret_cast<const unsigned char*>(&event.as);
   for (uint32_t c = 2; c < columns_; ++c) {
-    double v;
-    std::memcpy(&v, payload + double_offset(c), sizeof v);
-    values_[c - 2].push_back(v);
+    switch (value_of(kind_, c)) {
+      case Value::real: {
+        double v;
+        std::memcpy(&v, payload + double_offset(kind_, c), sizeof v);
+        values_[c - 2].push_back(v);
+        break;
+      }
+      case Value::side:
+        integers_[c - 2].push_back(event.as.book.side);
+        break;
+      case Value::lag:  // modulo 2^64: any pair of times round-trips
+        integers_[c - 2].push_back(
+            static_cast<int64_t>(static_cast<uint64_t>(event.as.book.ts) -
+                                 static_cast<uint64_t>(event.as.book.exch_ts)));
+        break;
+    }
   }
 }
 
@@ -250,7 +294,10 @@ void BlockEncoder::encode(std::vector<unsigned char>& out) {
   for (uint64_t& d : ints[1]) largest = std::max(largest, d /= step);
   headers[1] = header(Encoding::offset, width_for(largest), 0, low, step);
 
-  for (uint32_t c = 2; c < columns_; ++c) headers[c] = encode_doubles(values_[c - 2], ints[c]);
+  for (uint32_t c = 2; c < columns_; ++c) {
+    headers[c] = value_of(kind_, c) == Value::real ? encode_doubles(values_[c - 2], ints[c])
+                                                   : encode_integers(integers_[c - 2], ints[c]);
+  }
 
   BlockHeader block{};
   block.record_count = static_cast<uint32_t>(n);
@@ -263,7 +310,10 @@ void BlockEncoder::encode(std::vector<unsigned char>& out) {
 
   ts_.clear();
   index_.clear();
-  for (uint32_t c = 2; c < columns_; ++c) values_[c - 2].clear();
+  for (uint32_t c = 2; c < columns_; ++c) {
+    values_[c - 2].clear();
+    integers_[c - 2].clear();
+  }
 }
 
 // ---- decoder --------------------------------------------------------------------------
@@ -298,7 +348,12 @@ std::string BlockDecoder::check_headers(const unsigned char* headers, uint32_t e
       return what + "encoding " + std::to_string(h.encoding) +
              " (instrument columns are offset, 0)";
     }
-    if (c >= 2) {
+    if (c >= 2 && value_of(kind_, c) != Value::real) {
+      if (encoding != Encoding::offset || h.scale != 0) {
+        return what + "encoding " + std::to_string(h.encoding) + ", scale " +
+               std::to_string(h.scale) + " (integer columns are offset, 0, with scale 0)";
+      }
+    } else if (c >= 2) {
       if (h.encoding > static_cast<uint8_t>(Encoding::raw)) {
         return what + "unknown encoding " + std::to_string(h.encoding) +
                " (0 offset, 1 delta, 2 raw)";
@@ -375,7 +430,26 @@ void BlockDecoder::decode(size_t n, MarketEvent* out) {
   }
   for (uint32_t col = 2; col < columns_; ++col) {
     Column& c = column_[col];
-    const size_t offset = double_offset(col);
+    const Value value = value_of(kind_, col);
+    if (value != Value::real) {
+      with_width(c.width, [&](auto w) {
+        constexpr unsigned W = decltype(w)::value;
+        for (size_t i = 0; i < n; ++i) {
+          const uint64_t v = c.base + load<W>(c.data + i * W) * c.step;
+          keel_book_update_t& b = out[i].as.book;
+          if (value == Value::side) {
+            // Saturated, so that a hostile 2^32 is not read as 0 (bid).
+            constexpr uint64_t kMax = std::numeric_limits<int32_t>::max();
+            b.side = static_cast<int32_t>(std::min(v, kMax));
+          } else {
+            b.exch_ts = static_cast<int64_t>(static_cast<uint64_t>(b.ts) - v);
+          }
+        }
+        c.data += n * W;
+      });
+      continue;
+    }
+    const size_t offset = double_offset(kind_, col);
     const auto store = [&](size_t i, double v) {
       std::memcpy(reinterpret_cast<unsigned char*>(&out[i].as) + offset, &v, sizeof v);
     };

@@ -40,7 +40,8 @@ class BlockEncoder {
   uint32_t columns_;
   std::vector<int64_t> ts_;
   std::vector<uint32_t> index_;
-  std::vector<double> values_[kMaxColumns - 2];  // by value column
+  std::vector<double> values_[kMaxColumns - 2];     // by value column: doubles
+  std::vector<int64_t> integers_[kMaxColumns - 2];  // depth's side and exch_lag
   std::vector<uint64_t> scratch_;
 };
 

@@ -1,7 +1,7 @@
 // engine/data/binary_format.hpp — keel's binary market-data format (".kmd"):
 // the specification of versions 1.0 and 2.0.
 //
-// A file of one kind of event (quotes, trades or bars), read with no
+// A file of one kind of event (quotes, trades, bars or depth), read with no
 // parsing. Version 1 stores each record as the ABI struct the strategies
 // receive (keel/market.h): 48 bytes a quote. Version 2 stores the same
 // events in blocks of columns — timestamps as deltas, prices and sizes as
@@ -37,7 +37,9 @@
 //
 // An event obeys the same rules as a CSV row: every double finite and not
 // negative (-0 is allowed, as in CSV), bid <= ask, low <= min(open, close),
-// high >= max(open, close), ts not before the previous event's, and ts
+// high >= max(open, close); depth: side 0 (bid) or 1 (ask), price above 0,
+// exch_ts not after ts and within the range below; ts not before the
+// previous event's, and ts
 // within 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z (0 to
 // 7258118400000000000; engine/market/timestamp.hpp says why). ts is
 // nanoseconds since 1970-01-01T00:00:00Z (UTC). A reader checks the header,
@@ -61,6 +63,9 @@
 //   trades  32 bytes: i64 ts, u32 instrument, u32 reserved, f64 price, f64 size
 //   bars    56 bytes: i64 ts (the bar's close), u32 instrument, u32 reserved,
 //                     f64 open, f64 high, f64 low, f64 close, f64 volume
+//   depth   40 bytes: i64 ts, u32 instrument, i32 side (0 bid, 1 ask),
+//                     f64 price, f64 size, i64 exch_ts   (keel_book_update_t;
+//                     the word after instrument is side, not reserved)
 // A reader may use the records in place (they are the ABI structs).
 //
 // ---- Version 2.0: blocks of columns ----------------------------------------
@@ -79,6 +84,7 @@
 //   quotes  ts, instrument, bid, bid_size, ask, ask_size
 //   trades  ts, instrument, price, size
 //   bars    ts, instrument, open, high, low, close, volume
+//   depth   ts, instrument, side, price, size, exch_lag
 // u[i] is record i's integer in the block; arithmetic is modulo 2^64, then
 // read as two's complement where a signed value is meant:
 //   ts          encoding delta:  ts[i] = ts[i-1] + u[i] * step, ts[-1] = base
@@ -89,6 +95,11 @@
 //                                k[-1] = base, value as above
 //               encoding raw:    width 8, u[i] is the double's bits (base 0,
 //                                step 1, scale 0, not used)
+//   side        encoding offset: side[i] = base + u[i] * step (0 or 1; scale 0)
+//   exch_lag    encoding offset: lag[i] = base + u[i] * step (scale 0), and
+//                                exch_ts[i] = ts[i] - lag[i]: the feed latency,
+//                                a small integer, so usually 1 or 2 bytes; a
+//                                file without exchange times has lag 0 (width 0)
 // where zigzag(u) = (u >> 1) ^ -(u & 1) (0, -1, 1, -2, ... for 0, 1, 2, 3),
 // k is a signed 64-bit integer converted to the nearest double, and
 // 10^scale (scale 0 to 22) is exact, so the division is IEEE-754's
@@ -121,7 +132,8 @@ inline constexpr size_t kMaxSymbolLength = 255;
 enum class Kind : uint32_t {
   quotes = KEEL_EVENT_QUOTE,
   trades = KEEL_EVENT_TRADE,
-  bars = KEEL_EVENT_BAR
+  bars = KEEL_EVENT_BAR,
+  depth = KEEL_EVENT_BOOK
 };
 
 struct FileHeader {
@@ -130,7 +142,7 @@ struct FileHeader {
   uint16_t version_minor;     // 10: kVersionMinor
   uint32_t kind;              // 12: Kind
   uint32_t header_size;       // 16: 64 in versions 1.0 and 2.0 (a reader reads what it knows)
-  uint32_t record_size;       // 20: v1: 48 (quotes), 32 (trades), 56 (bars);
+  uint32_t record_size;       // 20: v1: 48 (quotes), 32 (trades), 56 (bars), 40 (depth);
                               //     v2: block_records, 1..kMaxBlockRecords
   uint64_t record_offset;     // 24: where the events start (64 in files keel writes)
   uint64_t record_count;      // 32
@@ -151,8 +163,12 @@ static_assert(sizeof(keel_quote_t) == 48 && offsetof(keel_quote_t, bid) == 16 &&
 static_assert(sizeof(keel_trade_t) == 32 && offsetof(keel_trade_t, price) == 16);
 static_assert(sizeof(keel_bar_t) == 56 && offsetof(keel_bar_t, open) == 16 &&
               offsetof(keel_bar_t, volume) == 48);
+static_assert(sizeof(keel_book_update_t) == 40 && offsetof(keel_book_update_t, side) == 12 &&
+              offsetof(keel_book_update_t, price) == 16 &&
+              offsetof(keel_book_update_t, exch_ts) == 32);
 static_assert(offsetof(keel_quote_t, instrument) == 8 && offsetof(keel_trade_t, instrument) == 8 &&
-              offsetof(keel_bar_t, instrument) == 8);
+              offsetof(keel_bar_t, instrument) == 8 &&
+              offsetof(keel_book_update_t, instrument) == 8);
 
 // Version 1's record size of a kind.
 constexpr uint32_t record_size_of(Kind kind) {
@@ -163,6 +179,8 @@ constexpr uint32_t record_size_of(Kind kind) {
       return sizeof(keel_trade_t);
     case Kind::bars:
       return sizeof(keel_bar_t);
+    case Kind::depth:
+      return sizeof(keel_book_update_t);
   }
   return 0;
 }
@@ -198,7 +216,7 @@ struct ColumnHeader {
 };
 static_assert(sizeof(ColumnHeader) == 24);
 
-// Columns of a kind: ts, instrument, then its doubles.
+// Columns of a kind: ts, instrument, then its values.
 constexpr uint32_t column_count_of(Kind kind) {
   switch (kind) {
     case Kind::quotes:
@@ -207,6 +225,8 @@ constexpr uint32_t column_count_of(Kind kind) {
       return 4;
     case Kind::bars:
       return 7;
+    case Kind::depth:
+      return 6;
   }
   return 0;
 }

@@ -39,6 +39,8 @@ const char* kind_text(bf::Kind kind) {
       return "trades";
     case bf::Kind::bars:
       return "bars";
+    case bf::Kind::depth:
+      return "depth";
   }
   return "?";
 }
@@ -75,6 +77,8 @@ DataFormat data_format_of(bf::Kind kind) {
       return DataFormat::trades;
     case bf::Kind::bars:
       return DataFormat::bars;
+    case bf::Kind::depth:
+      return DataFormat::depth;
   }
   return DataFormat::quotes;
 }
@@ -88,7 +92,7 @@ bf::Kind binary_kind_of(DataFormat format) {
     case DataFormat::bars:
       return bf::Kind::bars;
     case DataFormat::depth:
-      break;  // no binary depth yet: create() refuses it
+      return bf::Kind::depth;
   }
   return bf::Kind::quotes;
 }
@@ -136,9 +140,10 @@ Status BinaryMarketData::map_and_check(DataFile file) {
   version_ = h.version_major;
   if (h.kind != static_cast<uint32_t>(bf::Kind::quotes) &&
       h.kind != static_cast<uint32_t>(bf::Kind::trades) &&
-      h.kind != static_cast<uint32_t>(bf::Kind::bars)) {
-    return error_at(offsetof(bf::FileHeader, kind),
-                    "unknown kind " + std::to_string(h.kind) + " (1 quotes, 2 trades, 3 bars)");
+      h.kind != static_cast<uint32_t>(bf::Kind::bars) &&
+      h.kind != static_cast<uint32_t>(bf::Kind::depth)) {
+    return error_at(offsetof(bf::FileHeader, kind), "unknown kind " + std::to_string(h.kind) +
+                                                        " (1 quotes, 2 trades, 3 bars, 7 depth)");
   }
   kind_ = static_cast<bf::Kind>(h.kind);
   event_kind_ = static_cast<MarketEventKind>(h.kind);
@@ -412,6 +417,23 @@ bool BinaryMarketData::check_record(const MarketEvent& event) {
         }
         break;
       }
+      case bf::Kind::depth: {
+        const keel_book_update_t& b = event.as.book;
+        if (b.side != KEEL_BOOK_BID && b.side != KEEL_BOOK_ASK) {
+          what = "side " + std::to_string(b.side) + " is not 0 (bid) or 1 (ask)";
+        }
+        field("price", b.price);
+        field("size", b.size);
+        if (what.empty() && !(b.price > 0))
+          what = "price " + number_text(b.price) + " is not above 0";
+        if (what.empty() && b.exch_ts > b.ts) {
+          what = "exch_ts " + std::to_string(b.exch_ts) + " is after ts " + std::to_string(b.ts);
+        }
+        if (what.empty() && !data_timestamp_in_range(b.exch_ts)) {
+          what = "exch_ts: " + timestamp_out_of_range(b.exch_ts);
+        }
+        break;
+      }
     }
   }
   if (what.empty()) return true;
@@ -536,6 +558,13 @@ inline bool BinaryMarketData::accept(MarketEvent& out) {
              b.low <= std::min(b.open, b.close) && b.high >= std::max(b.open, b.close);
         break;
       }
+      case MarketEventKind::book: {
+        const keel_book_update_t& b = out.as.book;
+        ok = values_ok(b.price, b.size) && b.price > 0 &&
+             (b.side == KEEL_BOOK_BID || b.side == KEEL_BOOK_ASK) && b.exch_ts <= b.ts &&
+             b.exch_ts >= kMinDataTimestampNs;
+        break;
+      }
     }
   }
   if (!ok) [[unlikely]] {
@@ -545,7 +574,7 @@ inline bool BinaryMarketData::accept(MarketEvent& out) {
     return false;
   }
   out.as.quote.instrument = ids_[index];
-  out.as.quote.reserved = 0;
+  if (event_kind_ != MarketEventKind::book) out.as.quote.reserved = 0;  // book: the side
   previous_ts_ = out.ts();
   ++index_;
   return true;
@@ -571,6 +600,9 @@ inline bool BinaryMarketData::read_record(MarketEvent& out) {
       break;
     case MarketEventKind::bar:
       std::memcpy(&out.as.bar, record, sizeof(keel_bar_t));
+      break;
+    case MarketEventKind::book:
+      std::memcpy(&out.as.book, record, sizeof(keel_book_update_t));
       break;
   }
   return accept(out);
@@ -603,10 +635,6 @@ Result<std::unique_ptr<BinaryMarketDataWriter>> BinaryMarketDataWriter::create(
     return Status(KEEL_ERR_INVALID_ARGUMENT, path.string() + ": binary format version " +
                                                  std::to_string(version) +
                                                  " cannot be written (1 or 2)");
-  }
-  if (format == DataFormat::depth) {
-    return Status(KEEL_ERR_INVALID_ARGUMENT,
-                  path.string() + ": keel's binary format cannot hold depth data yet");
   }
   std::unique_ptr<BinaryMarketDataWriter> writer(new BinaryMarketDataWriter(path, format, version));
   writer->file_ = std::fopen(writer->partial_.c_str(), "wb");
@@ -673,7 +701,7 @@ Status BinaryMarketDataWriter::append(const MarketEvent& event) {
     return encoder_->size() == bf::kBlockRecords ? flush_block() : Status::ok();
   }
   MarketEvent::Payload payload = event.as;
-  payload.quote.reserved = 0;
+  if (event.kind != MarketEventKind::book) payload.quote.reserved = 0;  // book: the side
   events_bytes_ += record_size_;
   return write_bytes(&payload, record_size_);
 }

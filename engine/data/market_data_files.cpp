@@ -190,6 +190,9 @@ Status binary_to_csv(DataFile file, const std::filesystem::path& in,
   const DataFormat kind = (*reader)->format();
   CsvOut csv(output);
   csv.text(csv_header(kind));
+  // Always written, so the conversion is lossless (a file without exchange
+  // times has exch_ts = ts on every row).
+  if (kind == DataFormat::depth) csv.text(",exch_ts");
   if (!csv.end_row()) return write_error();
   MarketEvent e;
   for (;;) {
@@ -219,6 +222,15 @@ Status binary_to_csv(DataFile file, const std::filesystem::path& in,
           csv.ch(',');
           csv.number(v);
         }
+        break;
+      case MarketEventKind::book:
+        csv.text(e.as.book.side == KEEL_BOOK_BID ? ",bid" : ",ask");
+        for (double v : {e.as.book.price, e.as.book.size}) {
+          csv.ch(',');
+          csv.number(v);
+        }
+        csv.ch(',');
+        csv.text(format_timestamp(e.as.book.exch_ts));
         break;
     }
     if (!csv.end_row()) return write_error();

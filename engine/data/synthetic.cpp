@@ -154,6 +154,8 @@ struct DayRows {
         return trades[i].ts;
       case DataFormat::bars:
         return bars[i].ts;
+      case DataFormat::depth:  // not generated (validate() refuses it)
+        break;
     }
     return 0;
   }
@@ -165,6 +167,8 @@ struct DayRows {
         return trades.size();
       case DataFormat::bars:
         return bars.size();
+      case DataFormat::depth:
+        break;
     }
     return 0;
   }
@@ -466,6 +470,8 @@ Status write_row(CsvWriter& out, const std::string& symbol, DataFormat kind, con
       out.integer(b.volume);
       break;
     }
+    case DataFormat::depth:
+      break;  // not generated (validate() refuses it)
   }
   return out.end_row();
 }
@@ -519,6 +525,9 @@ Status validate_synthetic_spec(const SyntheticSpec& spec) {
   }
   if (spec.kinds.empty()) return invalid("no kinds of data given");
   for (size_t i = 0; i < spec.kinds.size(); ++i) {
+    if (spec.kinds[i] == DataFormat::depth) {
+      return invalid("depth data is not generated (quotes, trades and bars are)");
+    }
     for (size_t j = 0; j < i; ++j) {
       if (spec.kinds[i] == spec.kinds[j]) {
         return invalid(std::string("kind '") + data_format_name(spec.kinds[i]) + "' given twice");

@@ -56,6 +56,8 @@ MarketEventKind kind_of(keel::DataFormat format) {
       return MarketEventKind::trade;
     case keel::DataFormat::bars:
       return MarketEventKind::bar;
+    case keel::DataFormat::depth:
+      return MarketEventKind::book;
   }
   return MarketEventKind::quote;
 }

@@ -46,6 +46,8 @@ MarketEventKind kind_of(DataFormat format) {
       return MarketEventKind::trade;
     case DataFormat::bars:
       return MarketEventKind::bar;
+    case DataFormat::depth:
+      return MarketEventKind::book;
   }
   return MarketEventKind::quote;
 }
@@ -77,7 +79,8 @@ Read read(const std::filesystem::path& path, DataFormat format,
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::filesystem::path path = keel::fuzz::write_input("in.csv", data, size);
   const std::optional<keel_instrument_id_t> aapl = instruments().find("AAPL");
-  for (DataFormat format : {DataFormat::quotes, DataFormat::trades, DataFormat::bars}) {
+  for (DataFormat format :
+       {DataFormat::quotes, DataFormat::trades, DataFormat::bars, DataFormat::depth}) {
     for (std::optional<keel_instrument_id_t> instrument :
          {std::optional<keel_instrument_id_t>(), aapl}) {
       const std::string who =

@@ -142,6 +142,14 @@ void require_event_rules(const Stream& stream, MarketEventKind kind, size_t inst
                 where + "low/high do not bound open and close");
         break;
       }
+      case MarketEventKind::book: {
+        const keel_book_update_t& b = e.as.book;
+        require(good(b.price) && b.price > 0 && good(b.size),
+                where + "price not above 0, or size negative or not finite");
+        require(b.side == KEEL_BOOK_BID || b.side == KEEL_BOOK_ASK, where + "side not 0 or 1");
+        require(b.exch_ts <= b.ts && b.exch_ts >= 0, where + "exch_ts after ts or before 1970");
+        break;
+      }
     }
   }
 }
@@ -150,6 +158,7 @@ std::string_view payload_bytes(const MarketEvent& event) {
   size_t size = sizeof(keel_quote_t);
   if (event.kind == MarketEventKind::trade) size = sizeof(keel_trade_t);
   if (event.kind == MarketEventKind::bar) size = sizeof(keel_bar_t);
+  if (event.kind == MarketEventKind::book) size = sizeof(keel_book_update_t);
   return {reinterpret_cast<const char*>(&event.as), size};
 }
 
@@ -178,6 +187,12 @@ std::string describe(const MarketEvent& event) {
                        event.as.bar.volume}) {
         value(v);
       }
+      break;
+    case MarketEventKind::book:
+      out += event.as.book.side == KEEL_BOOK_BID ? " bid" : " ask(or other side)";
+      value(event.as.book.price);
+      value(event.as.book.size);
+      out += " exch_ts " + std::to_string(event.as.book.exch_ts);
       break;
   }
   return out;

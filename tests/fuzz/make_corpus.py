@@ -111,6 +111,21 @@ def csv_files():
               "ts,instrument,bid,bid_size,ask,ask_size\n"
               "2024-01-02T14:30:00Z,AAPL,32.19,500,32.20,200\n"
               "2024-01-02T14:30:01Z,AAPL,32.19,500,32.20,1")
+    # Depth: an exch_ts column, sides in any case, a level removed (size 0).
+    # binary_market_data/depth.kmd and v2_depth.kmd are this file through
+    # `keel data convert` (--binary-version 1, and the default 2).
+    depth = (
+        "ts,instrument,side,price,size,exch_ts\n"
+        "2024-01-02T14:30:00Z,AAPL,bid,185.1,300,2024-01-02T14:29:59.999Z\n"
+        "2024-01-02T14:30:00Z,AAPL,ASK,185.12,200,2024-01-02T14:30:00Z\n"
+        "2024-01-02T14:30:00.5Z,MSFT,ask,370.52,0,2024-01-02T14:30:00.4Z\n"
+    )
+    for harness in ("csv_market_data", "data_convert"):
+        write(harness, "depth_exch_ts.csv", depth)
+    write("csv_market_data", "depth_no_instrument_crlf.csv",
+          "ts,side,price,size\r\n"
+          "2024-01-02T14:30:00Z,bid,10,1\r\n"
+          "2024-01-02T14:30:01Z,Ask,10.01,0\r\n")
     # 100 KB of unknown symbol: the "did you mean" was quadratic in it.
     write("csv_market_data", "unknown_symbol_100k.csv",
           "ts,instrument,price,size\n2024-01-02T14:30:00Z," + "APPL" * 25_000 + ",1,1\n")

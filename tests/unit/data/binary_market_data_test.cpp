@@ -172,6 +172,122 @@ TEST(BinaryMarketData, NastyDoublesAndTimestampsRoundTripExactly) {
   EXPECT_THAT(read_file(back), HasSubstr("2024-01-02T14:30:00.000000001Z,X,0.1,5e-324,"));
 }
 
+// Depth, with and without exch_ts, through both binary versions and back
+// to CSV: every event the same bit for bit (side, exch_ts too); the kind
+// comes from the header (side + price).
+TEST(BinaryMarketData, DepthRoundTripsExactly) {
+  ScratchDir dir;
+  const std::string with_exch =
+      "ts,instrument,side,price,size,exch_ts\n"
+      "2024-01-02T14:30:00.000000001Z,X,bid,100.25,300,2024-01-02T14:29:59.999Z\n"
+      "2024-01-02T14:30:00.000000001Z,Y,ASK,0.30000000000000004,0,2024-01-02T14:30:00.000000001Z\n"
+      "2024-01-02T14:30:01Z,X,ask,100.5,1e-300,1970-01-01T00:00:00Z\n"
+      "2024-01-02T14:30:02Z,X,bid,100,7,2024-01-02T14:30:01.987654321Z\n";
+  const std::string without =
+      "ts,side,price,size\n"
+      "2024-01-02T14:30:00Z,bid,10,1\n"
+      "2024-01-02T14:30:00Z,ask,10.01,2\n"
+      "2024-01-02T14:30:03Z,bid,10,0\n";
+  for (const uint16_t version : {binary_format::kVersion1, binary_format::kVersion2}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    for (const bool has_exch : {true, false}) {
+      SCOPED_TRACE(has_exch ? "with exch_ts" : "without exch_ts");
+      const fs::path in = dir.write("d.csv", has_exch ? with_exch : without);
+      const fs::path bin = dir.path() / "d.kmd";
+      const fs::path back = dir.path() / "d.back.csv";
+      ConvertOptions options;
+      options.binary_version = version;
+      if (!has_exch) options.instrument = "ES";
+      ConvertStats stats;
+      const Status to_binary = convert_market_data(in, bin, options, &stats);
+      ASSERT_TRUE(to_binary.is_ok()) << to_binary.message();
+      EXPECT_EQ(stats.kind, DataFormat::depth);  // from the header
+      ASSERT_TRUE(convert(bin, back).is_ok());
+      auto source = has_exch ? CsvMarketData::open_any_symbols(in, DataFormat::depth, std::nullopt)
+                             : CsvMarketData::open_any_symbols(in, DataFormat::depth, "ES");
+      ASSERT_TRUE(source.is_ok()) << source.status().message();
+      const std::vector<MarketEvent> original = drain(**source);
+      ASSERT_EQ(original.size(), has_exch ? 4u : 3u);
+      EXPECT_EQ(original[0].kind, MarketEventKind::book);
+      expect_identical(original, read_binary(bin));
+      expect_identical(original, read_csv(back, DataFormat::depth));
+      if (has_exch) {
+        EXPECT_EQ(original[2].as.book.exch_ts, 0);
+        EXPECT_EQ(original[1].as.book.side, KEEL_BOOK_ASK);
+      }
+      // The CSV written back always has the exch_ts column (= ts when the
+      // source had none), so nothing is lost either way.
+      EXPECT_THAT(read_file(back),
+                  HasSubstr(has_exch ? "ts,instrument,side,price,size,exch_ts\n"
+                                       "2024-01-02T14:30:00.000000001Z,X,bid,100.25,300,"
+                                       "2024-01-02T14:29:59.999Z\n"
+                                     : "ts,instrument,side,price,size,exch_ts\n"
+                                       "2024-01-02T14:30:00Z,ES,bid,10,1,2024-01-02T14:30:00Z\n"));
+    }
+  }
+}
+
+// A trades file stays trades when it has no side column; a side column with
+// price is depth (what `keel data convert` guesses without --kind).
+TEST(BinaryMarketData, HeaderSniffingTellsDepthFromTrades) {
+  ScratchDir dir;
+  ConvertStats stats;
+  const fs::path trades = dir.write("t.csv", "ts,instrument,price,size\n2024-01-02,X,1,1\n");
+  ASSERT_TRUE(convert(trades, dir.path() / "t.kmd", &stats).is_ok());
+  EXPECT_EQ(stats.kind, DataFormat::trades);
+  const fs::path depth =
+      dir.write("d.csv", "Side,ts,instrument,size,price\nbid,2024-01-02,X,1,1\n");
+  ASSERT_TRUE(convert(depth, dir.path() / "d.kmd", &stats).is_ok());
+  EXPECT_EQ(stats.kind, DataFormat::depth);
+}
+
+// Corrupt depth files are refused with where: a v1 record whose side is
+// neither 0 nor 1; a v2 side column with a bad encoding (a block error) or
+// a base giving side 5 (a record error).
+TEST(BinaryMarketData, CorruptDepthIsRefusedWithTheOffset) {
+  ScratchDir dir;
+  const fs::path in = dir.write("d.csv",
+                                "ts,instrument,side,price,size\n"
+                                "2024-01-02T14:30:00Z,X,bid,10,1\n"
+                                "2024-01-02T14:30:01Z,X,ask,10.5,2\n");
+  const fs::path v1 = dir.path() / "d1.kmd";
+  const fs::path v2 = dir.path() / "d2.kmd";
+  ASSERT_TRUE(convert(in, v1, nullptr, binary_format::kVersion1).is_ok());
+  ASSERT_TRUE(convert(in, v2, nullptr, binary_format::kVersion2).is_ok());
+  const auto error_of = [&](const std::string& bytes) {
+    const fs::path bad = dir.write("bad.kmd", bytes);
+    auto source = BinaryMarketData::open_raw(bad);
+    if (!source) return source.status().message();
+    MarketEvent e;
+    for (;;) {
+      Result<bool> got = (*source)->next(e);
+      if (!got) return got.status().message();
+      if (!*got) return std::string();
+    }
+  };
+  const std::string prefix = (dir.path() / "bad.kmd").string() + ": ";
+  EXPECT_EQ(error_of(read_file(v1)), "");
+  EXPECT_EQ(error_of(read_file(v2)), "");
+
+  std::string bytes = read_file(v1);
+  bytes[64 + 40 + 12] = 2;  // record 1's side
+  EXPECT_EQ(error_of(bytes),
+            prefix + "record 1 (byte offset 104): side 2 is not 0 (bid) or 1 (ask)");
+
+  // v2: block 0 at 64; its side column header after the BlockHeader and two ColumnHeaders.
+  constexpr size_t kSideHeader = 64 + 16 + 2 * 24;
+  bytes = read_file(v2);
+  bytes[kSideHeader] = 1;  // delta
+  EXPECT_EQ(error_of(bytes),
+            prefix +
+                "byte offset 64: block 0: column side: encoding 1, scale 0 (integer columns "
+                "are offset, 0, with scale 0)");
+  bytes = read_file(v2);
+  bytes[kSideHeader + 8] = 5;  // base 5: sides 5 and 6
+  EXPECT_EQ(error_of(bytes),
+            prefix + "record 0 (block 0 at byte offset 64): side 5 is not 0 (bid) or 1 (ask)");
+}
+
 TEST(BinaryMarketData, FileWithoutInstrumentColumnTakesTheGivenSymbol) {
   ScratchDir dir;
   const fs::path in = dir.write("t.csv", "ts,price,size\n2024-01-02T14:30:00Z,10.5,100\n");

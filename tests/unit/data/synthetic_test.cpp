@@ -493,6 +493,8 @@ TEST(DataSynthetic, RejectsBadSpecs) {
               s.kinds = {DataFormat::bars, DataFormat::bars};
             }),
             "kind 'bars' given twice");
+  EXPECT_EQ(error([](SyntheticSpec& s) { s.kinds = {DataFormat::depth}; }),
+            "depth data is not generated (quotes, trades and bars are)");
   EXPECT_EQ(error([](SyntheticSpec& s) { s.bar_seconds = 0; }), "bar seconds must be 1..86400");
   EXPECT_EQ(error([](SyntheticSpec& s) { s.quotes_per_day = 0; }),
             "quotes per day must be 1..1000000000");
