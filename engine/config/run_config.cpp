@@ -437,8 +437,7 @@ class Parser {
     } else {
       ok = false;
     }
-    if (const Json* v =
-            check_.require(python, p, "class", "the name of a keel.Strategy subclass")) {
+    if (const Json* v = check_.require(python, p, "class", "the name of a keel.Strategy subclass")) {
       if (auto name = check_.string(*v, p + "/class")) {
         out.class_name = *name;
       } else {
@@ -451,9 +450,8 @@ class Parser {
 #else
     (void)python;
     (void)spec;
-    check_.error(p,
-                 "Python strategies are not available in this build (configure with "
-                 "-DKEEL_WITH_PYTHON=ON)");
+    check_.error(p, "Python strategies are not available in this build (configure with "
+                    "-DKEEL_WITH_PYTHON=ON)");
 #endif
   }
 

@@ -35,8 +35,8 @@ struct VenueSpec {
   int64_t report_latency_ns = 0;  // venue -> strategy, for fills and order updates
   double maker_fee_bps = 0;       // of notional; negative = rebate
   double taker_fee_bps = 0;
-  double fee_per_order = 0;             // run currency, charged on an order's first fill
-  bool fill_on_trades = true;           // resting limits also fill against trade prints
+  double fee_per_order = 0;       // run currency, charged on an order's first fill
+  bool fill_on_trades = true;     // resting limits also fill against trade prints
   bool cap_bar_fills_at_volume = true;  // bar fills limited to the bar's volume
   QueueModel queue_model = QueueModel::risk_averse;  // depth instruments
   double queue_exponent = 3;                         // QueueModel::power
@@ -48,8 +48,8 @@ struct RiskSpec {
   std::optional<double> max_position;        // absolute, per instrument
   std::optional<double> max_gross_notional;  // run currency, positions + the order
   std::optional<int64_t> max_open_orders;
-  std::optional<double> price_collar_pct;  // limit within this % of the last mid
-  std::optional<double> max_drawdown_pct;  // kill switch: % below peak equity
+  std::optional<double> price_collar_pct;    // limit within this % of the last mid
+  std::optional<double> max_drawdown_pct;    // kill switch: % below peak equity
 };
 
 // Buying power ("account"), checked before every order (engine/run/risk.hpp).
@@ -65,9 +65,9 @@ struct AccountSpec {
 
 struct ModelSpec {
   std::string name;
-  std::string factory;  // factory id, e.g. "keel.black_scholes"
+  std::string factory;         // factory id, e.g. "keel.black_scholes"
   nlohmann::json params = nlohmann::json::object();
-  std::string pointer;  // "/pricing_models/bs" for messages
+  std::string pointer;         // "/pricing_models/bs" for messages
 };
 
 enum class OnStrategyError { stop_run, disable_strategy };
@@ -77,12 +77,12 @@ struct PythonStrategySpec {
   std::filesystem::path script;  // resolved against the run file's folder; empty for a
                                  // class handed over as an object (RunFileOptions)
   std::string class_name;
-  std::string pointer;  // "/strategies/0/python" for messages
+  std::string pointer;           // "/strategies/0/python" for messages
 };
 
 struct StrategySpec {
   std::string name;
-  std::string factory;                       // factory id (native strategies)
+  std::string factory;                 // factory id (native strategies)
   std::optional<PythonStrategySpec> python;  // instead of a factory
   std::vector<std::string> instruments;
   nlohmann::json params = nlohmann::json::object();
@@ -90,7 +90,7 @@ struct StrategySpec {
   AccountSpec account;                 // the run's account section, overridden per key
   std::optional<double> initial_cash;  // default: run.initial_cash
   OnStrategyError on_error = OnStrategyError::stop_run;
-  std::string pointer;  // "/strategies/0"
+  std::string pointer;                 // "/strategies/0"
 };
 
 struct RunConfig {
@@ -109,7 +109,7 @@ struct RunConfig {
   AccountSpec account;
   std::vector<ModelSpec> pricing_models;
   std::vector<StrategySpec> strategies;
-  std::filesystem::path output_dir;             // resolved against the run file's folder
+  std::filesystem::path output_dir;  // resolved against the run file's folder
   int64_t equity_interval_ns = 60'000'000'000;  // equity.csv sampling, simulated time
 };
 

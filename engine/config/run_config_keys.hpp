@@ -15,13 +15,14 @@ inline constexpr std::string_view kTopLevelKeys[] = {
 inline constexpr std::string_view kRunKeys[] = {"name",     "seed",         "start",          "end",
                                                 "currency", "initial_cash", "equity_interval"};
 inline constexpr std::string_view kInstrumentKeys[] = {
-    "id",       "kind",      "underlying", "strike",     "expiry", "right",
-    "exercise", "tick_size", "lot_size",   "multiplier", "mark"};
+    "id",    "kind",     "underlying", "strike",   "expiry",
+    "right", "exercise", "tick_size",  "lot_size", "multiplier", "mark"};
 inline constexpr std::string_view kOptionMarkKeys[] = {"model", "vol", "rate", "dividend"};
 inline constexpr std::string_view kDataKeys[] = {"path", "format", "instrument"};
 inline constexpr std::string_view kVenueKeys[] = {
-    "order_latency_ns", "report_latency_ns", "maker_fee_bps",           "taker_fee_bps",
-    "fee_per_order",    "fill_on_trades",    "cap_bar_fills_at_volume", "queue_model"};
+    "order_latency_ns", "report_latency_ns", "maker_fee_bps",          "taker_fee_bps",
+    "fee_per_order",    "fill_on_trades",    "cap_bar_fills_at_volume",
+    "queue_model"};
 // venue.queue_model as an object (it may also be a bare model name).
 inline constexpr std::string_view kQueueModelKeys[] = {"model", "exponent"};
 inline constexpr std::string_view kQueueModelNames[] = {"risk_averse", "power", "log"};

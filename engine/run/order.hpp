@@ -18,9 +18,9 @@ inline bool is_terminal_state(int32_t state) {
 }
 
 struct Order {
-  uint64_t id = 0;               // 1-based, run-wide, in submission order
+  uint64_t id = 0;             // 1-based, run-wide, in submission order
   keel_order_handle_t handle{};  // the strategy's handle; 0 once released
-  size_t strategy = 0;           // index of the strategy that sent it
+  size_t strategy = 0;         // index of the strategy that sent it
   keel_order_request_t request{};
   int32_t state = KEEL_ORDER_PENDING;
   double filled = 0;
@@ -30,9 +30,9 @@ struct Order {
   keel_timestamp_t submitted_ts = 0;
   keel_timestamp_t arrival_ts = 0;  // when it reaches the venue
   keel_timestamp_t last_update_ts = 0;
-  bool at_venue = false;     // arrived and working
+  bool at_venue = false;   // arrived and working
   bool seen_market = false;  // met at least one market event at the venue
-  bool triggered = false;    // stop orders: the stop price was reached
+  bool triggered = false;  // stop orders: the stop price was reached
   // A resting limit of a depth instrument (engine/run/venue_depth.cpp): the
   // size ahead of it in its level's queue, and the traded size at its price
   // since the level's last update (the probability queue models).
