@@ -216,6 +216,30 @@ class Parser {
     number("fee_per_order", config::kNonNegative, out.fee_per_order);
     flag("fill_on_trades", out.fill_on_trades);
     flag("cap_bar_fills_at_volume", out.cap_bar_fills_at_volume);
+    if (const Json* v = JsonChecker::find(venue, "queue_model")) read_queue_model(*v, out);
+  }
+
+  // "queue_model": "power" or {"model": "power", "exponent": 2}.
+  void read_queue_model(const Json& v, VenueSpec& out) {
+    const std::string p = "/venue/queue_model";
+    const Json* name = &v;
+    std::string name_pointer = p;
+    if (v.is_object()) {
+      if (!check_.object(v, p, config::kQueueModelKeys)) return;
+      name = check_.require(v, p, "model", "one of risk_averse, power, log");
+      if (name == nullptr) return;
+      name_pointer = p + "/model";
+    }
+    const auto model = check_.one_of(*name, name_pointer, config::kQueueModelNames);
+    if (!model) return;
+    out.queue_model = static_cast<QueueModel>(*model);
+    if (const Json* e = v.is_object() ? JsonChecker::find(v, "exponent") : nullptr) {
+      if (out.queue_model != QueueModel::power) {
+        check_.error(p + "/exponent", "only the power queue model takes an exponent");
+      } else if (auto x = check_.number(*e, p + "/exponent", config::kPositive)) {
+        out.queue_exponent = *x;
+      }
+    }
   }
 
   RiskSpec read_risk(const Json& risk, const std::string& p) {

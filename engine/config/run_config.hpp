@@ -23,6 +23,13 @@
 
 namespace keel {
 
+// How a resting limit of a depth instrument advances in its level's queue
+// (docs/venue.md, "Depth"): risk_averse moves it only on trades at its price
+// and on the level shrinking below it; power and log also move it forward on
+// part of every decrease, with the probability f(back) / (f(back) +
+// f(front)), f(x) = x^exponent or ln(1 + x) (hftbacktest's ProbQueueModel).
+enum class QueueModel { risk_averse, power, log };
+
 struct VenueSpec {
   int64_t order_latency_ns = 0;   // strategy -> venue, for orders and cancels
   int64_t report_latency_ns = 0;  // venue -> strategy, for fills and order updates
@@ -31,6 +38,8 @@ struct VenueSpec {
   double fee_per_order = 0;       // run currency, charged on an order's first fill
   bool fill_on_trades = true;     // resting limits also fill against trade prints
   bool cap_bar_fills_at_volume = true;  // bar fills limited to the bar's volume
+  QueueModel queue_model = QueueModel::risk_averse;  // depth instruments
+  double queue_exponent = 3;                         // QueueModel::power
 };
 
 // Limits checked before an order leaves the strategy. Absent = unlimited.

@@ -21,7 +21,11 @@ inline constexpr std::string_view kOptionMarkKeys[] = {"model", "vol", "rate", "
 inline constexpr std::string_view kDataKeys[] = {"path", "format", "instrument"};
 inline constexpr std::string_view kVenueKeys[] = {
     "order_latency_ns", "report_latency_ns", "maker_fee_bps",          "taker_fee_bps",
-    "fee_per_order",    "fill_on_trades",    "cap_bar_fills_at_volume"};
+    "fee_per_order",    "fill_on_trades",    "cap_bar_fills_at_volume",
+    "queue_model"};
+// venue.queue_model as an object (it may also be a bare model name).
+inline constexpr std::string_view kQueueModelKeys[] = {"model", "exponent"};
+inline constexpr std::string_view kQueueModelNames[] = {"risk_averse", "power", "log"};
 inline constexpr std::string_view kRiskKeys[] = {"max_order_quantity", "max_position",
                                                  "max_gross_notional", "max_open_orders",
                                                  "price_collar_pct",   "max_drawdown_pct"};

@@ -1,6 +1,7 @@
 #include "engine/run/broker.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -17,6 +18,14 @@ bool refers_to_order(PendingEvent::Kind kind) {
          kind == PendingEvent::Kind::order_update;
 }
 
+std::vector<double> lot_sizes(const RunConfig& config) {
+  std::vector<double> out(config.instruments.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = config.instruments.get(static_cast<keel_instrument_id_t>(i)).lot_size;
+  }
+  return out;
+}
+
 }  // namespace
 
 Broker::Broker(const RunConfig& config, RunState& state, Portfolio& book, Portfolio& told,
@@ -27,7 +36,7 @@ Broker::Broker(const RunConfig& config, RunState& state, Portfolio& book, Portfo
       told_(told),
       marks_(marks),
       client_(client),
-      venue_(config.venue, config.instruments.size(), orders_),
+      venue_(config.venue, config.instruments.size(), orders_, lot_sizes(config)),
       pending_count_(config.strategies.size(), 0),
       orders_of_(config.strategies.size()),
       round_trips_(config) {
@@ -207,8 +216,15 @@ void Broker::handle_order_event(PendingEvent& event, Order& order) {
       if (order.terminal()) return;  // cancelled on the way (kill switch)
       order.arrival_ts = event.ts;
       order.last_update_ts = event.ts;
-      venue_.arrive(order);
-      schedule_report(order, event.ts + config_.venue.report_latency_ns);
+      venue_.arrive(order, venue_events_);
+      schedule_report(order, event.ts + config_.venue.report_latency_ns, KEEL_ORDER_ACCEPTED, 0, 0);
+      // An instrument with depth matches the order on arrival: booked now,
+      // the reports after the ACCEPTED one.
+      if (!venue_events_.empty()) {
+        assert(recorder_ != nullptr && "Broker::record_to before the run");
+        book_fills(*recorder_);
+        venue_events_.clear();
+      }
       return;
     }
     case PendingEvent::Kind::cancel_arrival: {

@@ -88,6 +88,9 @@ class Broker {
   Status cancel_timer(size_t strategy, keel_timer_handle_t timer);
 
   // ---- the loop ----
+  // Where fills made on an order's arrival (instruments with depth) are
+  // recorded; set before the run's first event.
+  void record_to(RunRecorder& recorder) { recorder_ = &recorder; }
   bool due(keel_timestamp_t now) const { return pending_.due(now); }
   // Handles everything scheduled up to `until` in time order (state.now is
   // each event's own time meanwhile), then sets state.now to `until`.
@@ -179,6 +182,7 @@ class Broker {
   std::vector<VenueEvent> venue_events_;   // reused, no allocation per event
   OrderRecord order_record_;               // reused
   RoundTrips round_trips_;                 // the true book's round trips (trades.csv)
+  RunRecorder* recorder_ = nullptr;        // record_to
 };
 
 }  // namespace keel

@@ -140,6 +140,7 @@ Status Engine::refuse(FailureKind kind, Status status) {
 // ---- the loop -------------------------------------------------------------------
 
 RunResult Engine::run(RunRecorder& recorder, const Progress& progress) {
+  broker_.record_to(recorder);
   // The first event fixes the start time strategies are told about.
   const MarketEvent* event = next_event();
   while (event != nullptr && config_.start_ns && event->ts() < *config_.start_ns) {

@@ -18,6 +18,7 @@ Marks::Marks(const RunConfig& config, RunState& state)
       state_(state),
       table_(config.instruments.size()),
       mids_(config.instruments.size(), 0.0),
+      books_(config.instruments.size()),
       by_underlying_(config.instruments.size()),
       underlies_model_(config.instruments.size(), 0),
       remembered_(config.instruments.size(), 0) {
@@ -59,8 +60,23 @@ void Marks::apply(const MarketEvent& event, keel_timestamp_t now, bool looking_a
     case MarketEventKind::bar:
       if (!config_.instruments.get(id).model_mark) table_.set(id, event.as.bar.close);
       break;
+    case MarketEventKind::book:
+      mark_book(event.as.book, looking_ahead);
+      break;
   }
   if (!by_underlying_[id].empty()) mark_by_model(by_underlying_[id], now, looking_ahead);
+}
+
+void Marks::mark_book(const keel_book_update_t& u, bool looking_ahead) {
+  OrderBook& book = books_[u.instrument];
+  const double before = book.apply(u.side, u.price, u.size);
+  if (looking_ahead) book_undo_.push_back({u.instrument, u.side, u.price, before});
+  const BookLevel* bid = book.best(KEEL_BOOK_BID);
+  const BookLevel* ask = book.best(KEEL_BOOK_ASK);
+  if (bid != nullptr && ask != nullptr) {
+    mids_[u.instrument] = (bid->price + ask->price) / 2;
+    table_.set(u.instrument, mids_[u.instrument]);
+  }
 }
 
 void Marks::set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead) {
@@ -186,6 +202,11 @@ void Marks::end_look_ahead() {
     remembered_[undo.instrument] = 0;
   }
   undo_.clear();
+  // Book levels back as they were, the last change undone first.
+  for (auto it = book_undo_.rbegin(); it != book_undo_.rend(); ++it) {
+    (void)books_[it->instrument].apply(it->side, it->price, it->size);
+  }
+  book_undo_.clear();
   ahead_index_ = 0;
 }
 

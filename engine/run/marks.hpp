@@ -3,7 +3,8 @@
 //
 // Marks: a quote marks its instrument at its mid; a trade marks an
 // instrument that has no quotes (and no model mark); a bar marks at its
-// close. An option with a "mark" in the run file is priced by its model
+// close; a book update (depth data) marks at the book's mid once both sides
+// have a level. An option with a "mark" in the run file is priced by its model
 // while it has no quote of its own: whenever its underlying's mark moves
 // (one price_batch call per model for every such option on it) and at every
 // equity sample (time has passed).
@@ -24,6 +25,7 @@
 #include "engine/config/run_config.hpp"
 #include "engine/host/model_instance.hpp"
 #include "engine/market/market_event.hpp"
+#include "engine/market/order_book.hpp"
 #include "engine/report/records.hpp"
 #include "engine/run/portfolio.hpp"
 #include "engine/run/read_ahead.hpp"
@@ -116,6 +118,9 @@ class Marks {
       table_.set(q.instrument, mids_[q.instrument]);
     }
   }
+  // Applies a depth update to the marks' own copy of the book (the venue's
+  // is ahead of no one: look-ahead must not move it) and marks at its mid.
+  void mark_book(const keel_book_update_t& u, bool looking_ahead);
   void set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead);
   // Keeps an instrument's mid and mark as they are, to put back.
   // (Once per instrument and look-ahead: the first state is the one to put back.)
@@ -133,7 +138,15 @@ class Marks {
   const RunConfig& config_;
   RunState& state_;
   MarkTable table_;
-  std::vector<double> mids_;  // per instrument, the last quote mid (0: none yet)
+  std::vector<double> mids_;      // per instrument, the last quote (or book) mid (0: none yet)
+  std::vector<OrderBook> books_;  // per instrument, from depth data (empty without)
+  struct BookUndo {
+    keel_instrument_id_t instrument;
+    int32_t side;
+    double price;
+    double size;  // the level's size before the look-ahead changed it
+  };
+  std::vector<BookUndo> book_undo_;
   std::vector<std::vector<ModelGroup>> by_underlying_;  // per instrument
   std::vector<uint8_t> underlies_model_;                // per instrument: by_underlying_ not empty
   std::vector<ModelGroup> all_models_;                  // every model-marked option

@@ -33,6 +33,11 @@ struct Order {
   bool at_venue = false;   // arrived and working
   bool seen_market = false;  // met at least one market event at the venue
   bool triggered = false;  // stop orders: the stop price was reached
+  // A resting limit of a depth instrument (engine/run/venue_depth.cpp): the
+  // size ahead of it in its level's queue, and the traded size at its price
+  // since the level's last update (the probability queue models).
+  double queue_ahead = 0;
+  double queue_traded = 0;
   bool retired = false;    // terminal, and nothing scheduled refers to it any more
   uint32_t scheduled = 0;  // arrivals, cancels and reports on their way that refer to it
   std::string reason;      // rejected / cancelled / expired because ...

@@ -2,36 +2,30 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace keel {
-namespace {
 
-bool is_stop(const Order& o) {
-  return o.request.type == KEEL_ORDER_STOP || o.request.type == KEEL_ORDER_STOP_LIMIT;
-}
+using namespace venue_rules;
 
-// A market order, or a stop-market whose stop was reached.
-bool acts_as_market(const Order& o) {
-  return o.request.type == KEEL_ORDER_MARKET || (o.request.type == KEEL_ORDER_STOP && o.triggered);
-}
-
-bool immediate(const Order& o) {
-  return o.request.time_in_force == KEEL_TIF_IOC || o.request.time_in_force == KEEL_TIF_FOK;
-}
-
-}  // namespace
-
-Venue::Venue(const VenueSpec& spec, size_t instrument_count, OrderStore& orders)
+Venue::Venue(const VenueSpec& spec, size_t instrument_count, OrderStore& orders,
+             std::vector<double> lot_sizes)
     : spec_(spec),
       orders_(orders),
       working_(instrument_count),
       has_quotes_(instrument_count, 0),
-      books_(instrument_count) {}
+      books_(instrument_count),
+      lot_sizes_(std::move(lot_sizes)) {}
 
-void Venue::arrive(Order& order) {
+void Venue::arrive(Order& order, std::vector<VenueEvent>& out) {
   order.at_venue = true;
   order.state = KEEL_ORDER_ACCEPTED;
-  working_[order.request.instrument].push_back(order.id);
+  const keel_instrument_id_t instrument = order.request.instrument;
+  working_[instrument].push_back(order.id);
+  if (books_[instrument].has_depth()) {
+    meet_book(order, out);
+    sweep(instrument);
+  }
 }
 
 bool Venue::cancel(Order& order) {
@@ -61,8 +55,13 @@ size_t Venue::working_orders() const {
   return n;
 }
 
-void Venue::match_working(const MarketEvent& event, std::vector<VenueEvent>& out) {
+void Venue::match_working(const MarketEvent& event, double before, std::vector<VenueEvent>& out) {
   const keel_instrument_id_t instrument = event.instrument();
+  if (books_[instrument].has_depth()) {
+    match_depth(event, before, out);
+    sweep(instrument);
+    return;
+  }
   switch (event.kind) {
     case MarketEventKind::quote:
       match_quote(event.as.quote, out);

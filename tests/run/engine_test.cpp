@@ -1347,3 +1347,59 @@ TEST(RunEngineStop, AFlagSetMidRunStopsTheRunAtTheNextEvent) {
 
 }  // namespace
 }  // namespace keel::test
+
+namespace keel::test {
+namespace {
+
+// ============================================================================
+// Depth data through the whole run (docs/venue.md, Depth): the venue matches
+// an order against the book the moment it arrives, and a resting limit
+// fills by its queue position.
+
+TEST(RunEngineDepth, OrdersMeetTheBookOnArrivalAndQueueBehindItsSize) {
+  Scenario s;
+  s.equity("AAPL");
+  s.venue()["order_latency_ns"] = 500;
+  s.venue()["taker_fee_bps"] = 1;
+  // bid 99.90 x30; asks 100.00 x3, 100.10 x4.
+  s.data("depth.csv", "depth",
+         csv("ts,instrument,side,price,size",
+             {"1000,AAPL,bid,99.90,30", "1000,AAPL,ask,100.00,3", "1000,AAPL,ask,100.10,4"}));
+  s.data("trades.csv", "trades",
+         csv(kTrades, {"2000,AAPL,99.90,1", "3000,AAPL,99.90,20", "4000,AAPL,99.90,15"}));
+  // Sent at the first trade (2000), they reach the venue at 2500, between events.
+  s.strategy("s", {"AAPL"},
+             {submit_on("trade", 0, order("AAPL", "buy", "market", 5)),
+              submit_on("trade", 0, order("AAPL", "buy", "limit", 5, 99.90))});
+  const RunOutput out = execute(s);
+  ASSERT_TRUE(out.ran);
+  ASSERT_EQ(out.fills.size(), 3u) << dump(out.journal());
+  // The market order walks at its arrival: 3 @ 100.00, then 2 @ 100.10 (taker, 1 bp).
+  EXPECT_EQ(out.fills[0].ts, 2500);
+  EXPECT_EQ(out.fills[0].order_id, 1u);
+  EXPECT_DOUBLE_EQ(out.fills[0].quantity, 3);
+  EXPECT_DOUBLE_EQ(out.fills[0].price, 100.00);
+  EXPECT_DOUBLE_EQ(out.fills[0].fee, 3 * 100.00 * 1e-4);
+  EXPECT_EQ(out.fills[1].ts, 2500);
+  EXPECT_DOUBLE_EQ(out.fills[1].quantity, 2);
+  EXPECT_DOUBLE_EQ(out.fills[1].price, 100.10);
+  // The limit joins behind 30: the trade of 20 leaves 10 ahead, the one of 15
+  // reaches 5 into it: 5 @ 99.90, maker, at 4000.
+  EXPECT_EQ(out.fills[2].ts, 4000);
+  EXPECT_EQ(out.fills[2].order_id, 2u);
+  EXPECT_DOUBLE_EQ(out.fills[2].quantity, 5);
+  EXPECT_DOUBLE_EQ(out.fills[2].price, 99.90);
+  EXPECT_EQ(out.fills[2].liquidity, KEEL_LIQUIDITY_MAKER);
+  // The strategy hears ACCEPTED before the fills.
+  const auto& j = out.journal();
+  EXPECT_LT(index_of(j, "update ts=2500 order=1 state=accepted"),
+            index_of(j, "fill ts=2500 order=1 side=buy qty=3 price=100"))
+      << dump(j);
+  // The book marks at its mid, (99.90 + 100.00) / 2: the position of 10 is
+  // valued at 99.95 at the end.
+  ASSERT_FALSE(out.equity.empty());
+  EXPECT_DOUBLE_EQ(out.equity.back().gross_exposure, 10 * 99.95);
+}
+
+}  // namespace
+}  // namespace keel::test

@@ -75,11 +75,12 @@ std::string describe(const std::vector<VenueEvent>& events) {
 
 class VenueFixture : public ::testing::Test {
  protected:
-  VenueSpec spec;  // tests change it before the first order
+  VenueSpec spec;            // tests change it before the first order
+  std::vector<double> lots;  // per instrument lot sizes (empty: no rounding), ditto
   OrderStore store;
 
   Venue& venue() {
-    if (!venue_) venue_ = std::make_unique<Venue>(spec, 2, store);
+    if (!venue_) venue_ = std::make_unique<Venue>(spec, 2, store, lots);
     return *venue_;
   }
 
@@ -88,7 +89,8 @@ class VenueFixture : public ::testing::Test {
               int32_t tif = KEEL_TIF_GTC, keel_timestamp_t submitted = 0, size_t strategy = 0,
               keel_instrument_id_t instrument = 0) {
     Order& o = make(side, type, quantity, limit, stop, tif, submitted, strategy, instrument);
-    venue().arrive(o);
+    arrived_.clear();
+    venue().arrive(o, arrived_);
     return o;
   }
   // An order that has not reached the venue (still travelling).
@@ -124,6 +126,14 @@ class VenueFixture : public ::testing::Test {
     e.as.trade = keel_trade_t{ts, instrument, 0, price, size};
     return match(e);
   }
+  // A depth update: the level `price` of `side` now holds `size` (0 removes it).
+  std::vector<VenueEvent> book(keel_timestamp_t ts, int32_t side, double price, double size,
+                               keel_instrument_id_t instrument = 0) {
+    MarketEvent e;
+    e.kind = MarketEventKind::book;
+    e.as.book = keel_book_update_t{ts, instrument, side, price, size, ts};
+    return match(e);
+  }
   std::vector<VenueEvent> bar(keel_timestamp_t ts, double open, double high, double low,
                               double close, double volume, keel_instrument_id_t instrument = 0) {
     MarketEvent e;
@@ -139,6 +149,9 @@ class VenueFixture : public ::testing::Test {
     return out;
   }
   std::unique_ptr<Venue> venue_;
+
+ protected:
+  std::vector<VenueEvent> arrived_;  // what the last send() did on arrival (depth)
 };
 
 // ============================================================================
@@ -618,8 +631,8 @@ TEST_F(RunVenueBars, AnIocStopWaitsForItsTriggerThenGetsOneBar) {
   EXPECT_TRUE(is_fill(e, 0, a.id, 4, 101.00, TAKER));
   EXPECT_TRUE(is_expiry(e, 1, a.id));
   // A stop-limit IOC triggered beyond its limit expires at that bar.
-  Order& b = send(BUY, KEEL_ORDER_STOP_LIMIT, 10, /*limit=*/101.50, /*stop=*/101.00,
-                  KEEL_TIF_IOC, 3000);
+  Order& b =
+      send(BUY, KEEL_ORDER_STOP_LIMIT, 10, /*limit=*/101.50, /*stop=*/101.00, KEEL_TIF_IOC, 3000);
   e = bar(4000, 102.00, 102.50, 101.80, 102.20, 1000);  // trigger 102 > limit 101.50
   ASSERT_EQ(e.size(), 1u) << describe(e);
   EXPECT_TRUE(is_expiry(e, 0, b.id));
@@ -744,6 +757,240 @@ TEST_F(RunVenueCancel, CancelAllTakesOneStrategysOrdersOnEveryInstrument) {
   EXPECT_EQ(venue().working_orders(), 1u);
   // b0 meets its first quote: ask 98.50 <= 99, taken at the ask.
   EXPECT_TRUE(is_fill(quote(1000, 98.00, 100, 98.50, 100), 0, b0.id, 10, 98.50, TAKER));
+}
+
+// ============================================================================
+// Depth: an instrument whose book has depth data (venue.hpp "Depth",
+// docs/venue.md). book(ts, side, price, size) sets one level.
+
+constexpr int32_t BID = KEEL_BOOK_BID;
+constexpr int32_t ASK = KEEL_BOOK_ASK;
+
+class DepthVenue : public VenueFixture {
+ protected:
+  // bid 50.00 x30, ask 50.05 x10: a buy limit at 50.00 rests behind 30.
+  void issue_book() {
+    book(1, BID, 50.00, 30);
+    book(2, ASK, 50.05, 10);
+  }
+  // asks 100.00 x3, 100.50 x4, 101.00 x10
+  void three_asks() {
+    book(1, ASK, 100.00, 3);
+    book(2, ASK, 100.50, 4);
+    book(3, ASK, 101.00, 10);
+  }
+};
+
+TEST_F(DepthVenue, TheIssuesExampleJoinsBehind30AndFillsAtTheSecondTrade) {
+  issue_book();
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);
+  EXPECT_TRUE(arrived_.empty()) << describe(arrived_);  // 50.05 > 50.00: rests, ahead = 30
+  // 30 - 20 = 10 still ahead: no fill.
+  EXPECT_TRUE(trade(10, 50.00, 20).empty());
+  // 10 - 15 = -5: the trade reached 5 into us: fill min(5, 5) = 5 maker at the limit.
+  const auto e = trade(11, 50.00, 15);
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, o.id, 5, 50.00, MAKER));
+  EXPECT_EQ(o.state, KEEL_ORDER_FILLED);
+}
+
+TEST_F(DepthVenue, AMarketOrderWalksThreeLevelsOneFillPerLevelOnArrival) {
+  three_asks();
+  Order& o = send(BUY, KEEL_ORDER_MARKET, 10);
+  // 3 @ 100.00, 4 @ 100.50, then 10 - 3 - 4 = 3 @ 101.00.
+  ASSERT_EQ(arrived_.size(), 3u) << describe(arrived_);
+  EXPECT_TRUE(is_fill(arrived_, 0, o.id, 3, 100.00, TAKER));
+  EXPECT_TRUE(is_fill(arrived_, 1, o.id, 4, 100.50, TAKER));
+  EXPECT_TRUE(is_fill(arrived_, 2, o.id, 3, 101.00, TAKER));
+  EXPECT_EQ(o.state, KEEL_ORDER_FILLED);
+  EXPECT_EQ(venue().working_orders(), 0u);
+  // Strategies still see the data's sizes.
+  EXPECT_DOUBLE_EQ(venue().book(0).level(ASK, 0).size, 3);
+}
+
+TEST_F(DepthVenue, ALimitWalksOnlyWithinItsLimitAndItsRestJoinsTheQueue) {
+  three_asks();
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 9, 100.50);
+  // 3 @ 100.00 and 4 @ 100.50; 101.00 is beyond the limit: 2 rest at 100.50 (a new best bid,
+  // nothing ahead).
+  ASSERT_EQ(arrived_.size(), 2u) << describe(arrived_);
+  EXPECT_TRUE(is_fill(arrived_, 1, o.id, 4, 100.50, TAKER));
+  EXPECT_EQ(o.state, KEEL_ORDER_PARTIALLY_FILLED);
+  // A trade of 1 at 100.50: ahead 0 - 1 = -1: fill 1 maker.
+  EXPECT_TRUE(is_fill(trade(10, 100.50, 1), 0, o.id, 1, 100.50, MAKER));
+}
+
+TEST_F(DepthVenue, TakenLiquidityIsGoneForOurNextOrderUntilTheDataSetsTheLevelAgain) {
+  three_asks();
+  send(BUY, KEEL_ORDER_MARKET, 10);  // takes 3, 4 and 3 of the 10 at 101.00
+  // Left for us: 100.00: 0, 100.50: 0, 101.00: 7 -> an IOC for 10 gets 7 @ 101.00.
+  Order& second = send(BUY, KEEL_ORDER_MARKET, 10, 0, 0, KEEL_TIF_IOC);
+  ASSERT_EQ(arrived_.size(), 2u) << describe(arrived_);
+  EXPECT_TRUE(is_fill(arrived_, 0, second.id, 7, 101.00, TAKER));
+  EXPECT_TRUE(is_expiry(arrived_, 1, second.id));
+  // The data sets 100.00 to 3 again (taken reset); 100.50 is still ours (taken 4 of 4).
+  book(20, ASK, 100.00, 3);
+  book(21, ASK, 101.00, 10);
+  Order& third = send(BUY, KEEL_ORDER_MARKET, 5);
+  // 3 @ 100.00 (re-set), nothing at 100.50 (still taken), 2 @ 101.00 (re-set).
+  ASSERT_EQ(arrived_.size(), 2u) << describe(arrived_);
+  EXPECT_TRUE(is_fill(arrived_, 0, third.id, 3, 100.00, TAKER));
+  EXPECT_TRUE(is_fill(arrived_, 1, third.id, 2, 101.00, TAKER));
+}
+
+TEST_F(DepthVenue, AGtcMarketRestWalksAgainAtTheNextOppositeBookUpdate) {
+  book(1, ASK, 100.00, 3);
+  Order& o = send(BUY, KEEL_ORDER_MARKET, 5);  // 3 @ 100.00, 2 left working
+  ASSERT_EQ(arrived_.size(), 1u) << describe(arrived_);
+  EXPECT_TRUE(book(2, BID, 99.00, 10).empty());  // own side: nothing
+  // ask 100.10 x1 appears: the rest walks (100.00 taken, 100.10 has 1).
+  const auto e = book(3, ASK, 100.10, 1);
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, o.id, 1, 100.10, TAKER));
+}
+
+TEST_F(DepthVenue, IocAndFokOnAWalk) {
+  three_asks();
+  // FOK buy 8 limit 100.50: within the limit 3 + 4 = 7 < 8: expires, no fill.
+  Order& fok = send(BUY, KEEL_ORDER_LIMIT, 8, 100.50, 0, KEEL_TIF_FOK);
+  ASSERT_EQ(arrived_.size(), 1u) << describe(arrived_);
+  EXPECT_TRUE(is_expiry(arrived_, 0, fok.id));
+  EXPECT_DOUBLE_EQ(fok.filled, 0);
+  // FOK buy 7 limit 100.50: 3 + 4 = 7 is enough: 3 @ 100.00, 4 @ 100.50.
+  Order& fok7 = send(BUY, KEEL_ORDER_LIMIT, 7, 100.50, 0, KEEL_TIF_FOK);
+  ASSERT_EQ(arrived_.size(), 2u) << describe(arrived_);
+  EXPECT_TRUE(is_fill(arrived_, 0, fok7.id, 3, 100.00, TAKER));
+  EXPECT_TRUE(is_fill(arrived_, 1, fok7.id, 4, 100.50, TAKER));
+  // IOC buy 12 limit 101.00: 100.00 and 100.50 are taken; 10 @ 101.00, the 2 left expire.
+  Order& ioc = send(BUY, KEEL_ORDER_LIMIT, 12, 101.00, 0, KEEL_TIF_IOC);
+  ASSERT_EQ(arrived_.size(), 2u) << describe(arrived_);
+  EXPECT_TRUE(is_fill(arrived_, 0, ioc.id, 10, 101.00, TAKER));
+  EXPECT_TRUE(is_expiry(arrived_, 1, ioc.id));
+}
+
+TEST_F(DepthVenue, RiskAverseMovesUpOnlyWhenTheLevelShrinksBelowUs) {
+  issue_book();
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);  // ahead 30
+  book(3, BID, 50.00, 40);                   // grows: min(30, 40) = 30 (the new size is behind us)
+  book(4, BID, 50.00, 12);                   // shrinks below us: min(30, 12) = 12
+  EXPECT_TRUE(trade(5, 50.00, 12).empty());  // 12 - 12 = 0: no fill
+  // 0 - 3 = -3: fill 3.
+  EXPECT_TRUE(is_fill(trade(6, 50.00, 3), 0, o.id, 3, 50.00, MAKER));
+}
+
+// The power and log models on one story, lots of 0.1: bid 50.00 x10, we join
+// with 5 (ahead 10); the level grows to 40 (an increase: ahead stays 10),
+// then falls to 20 with no trade: chg = 40 - 20 - 0 = 20, front = 10,
+// back = 40 - 10 = 30.
+class DepthQueueModels : public DepthVenue {
+ protected:
+  Order& story() {
+    lots = {0.1, 0.1};
+    book(1, BID, 50.00, 10);
+    book(2, ASK, 50.05, 10);
+    Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);
+    book(3, BID, 50.00, 40);
+    book(4, BID, 50.00, 20);
+    return o;
+  }
+};
+
+TEST_F(DepthQueueModels, PowerThreeMovesUsByTheShareOfTheDecreaseInFront) {
+  spec.queue_model = QueueModel::power;
+  spec.queue_exponent = 3;
+  Order& o = story();
+  // p = 30^3 / (30^3 + 10^3) = 27000 / 28000 = 0.9642857
+  // ahead = min(10 - (1 - p) * 20 + min(30 - p * 20, 0), 20)
+  //       = 10 - 0.0357143 * 20 + min(10.714, 0) = 9.2857143
+  // A trade of 10: ahead -0.7142857: fill 0.71 rounded down to lots of 0.1 = 0.7.
+  const auto e = trade(5, 50.00, 10);
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, o.id, 0.7, 50.00, MAKER));
+}
+
+TEST_F(DepthQueueModels, LogMovesUsFurther) {
+  spec.queue_model = QueueModel::log;
+  Order& o = story();
+  // p = ln(31) / (ln(31) + ln(11)) = 3.4339872 / (3.4339872 + 2.3978953) = 0.5888300
+  // ahead = min(10 - 0.4111700 * 20 + min(30 - 11.7766, 0), 20) = 10 - 8.2234005 = 1.7765995
+  // A trade of 2: ahead -0.2234005: fill rounded down to 0.2.
+  const auto e = trade(5, 50.00, 2);
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, o.id, 0.2, 50.00, MAKER));
+}
+
+TEST_F(DepthQueueModels, RiskAverseOnTheSameStoryStaysBehindTen) {
+  Order& o = story();  // ahead = min(10, 40) = 10, then min(10, 20) = 10
+  EXPECT_TRUE(trade(5, 50.00, 10).empty()) << o.queue_ahead;  // 10 - 10 = 0: no fill
+}
+
+TEST_F(DepthQueueModels, ADecreaseThatTradesAlreadyMadeIsNotCountedTwice) {
+  spec.queue_model = QueueModel::power;
+  lots = {1, 1};
+  book(1, BID, 50.00, 10);
+  book(2, ASK, 50.05, 10);
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);  // ahead 10
+  EXPECT_TRUE(trade(3, 50.00, 4).empty());           // ahead 6, traded 4
+  // The data shows the trade: 10 -> 6. chg = 10 - 6 - 4 = 0: front 6, back 10 - 6 = 4,
+  // p = 64 / (64 + 216) = 0.2286; ahead = min(6 - 0 + min(4 - 0, 0), 6) = 6.
+  // (Counting the 4 again would give 6 - 0.7714 * 4 = 2.91 and a fill of 3 below.)
+  book(4, BID, 50.00, 6);
+  EXPECT_TRUE(trade(5, 50.00, 6).empty());                             // 6 - 6 = 0
+  EXPECT_TRUE(is_fill(trade(6, 50.00, 2), 0, o.id, 2, 50.00, MAKER));  // -2: fill 2
+}
+
+TEST_F(DepthVenue, ATradeThroughOurLimitFillsAllOfIt) {
+  issue_book();
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);  // 30 ahead
+  // A trade at 49.99 < 50.00: the level traded out: all 5 at our limit, maker.
+  EXPECT_TRUE(is_fill(trade(10, 49.99, 1), 0, o.id, 5, 50.00, MAKER));
+}
+
+TEST_F(DepthVenue, TheOppositeSideCrossingOurLimitFillsUsUpToItsSize) {
+  issue_book();
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);
+  // An ask of 3 at 50.00 reaches our limit: fill 3 at 50.00, maker; taken 3.
+  EXPECT_TRUE(is_fill(book(10, ASK, 50.00, 3), 0, o.id, 3, 50.00, MAKER));
+  // An ask of 1 at 49.99 through it: 1 there, 0 left at 50.00: fill 1 at our limit.
+  const auto e = book(11, ASK, 49.99, 1);
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, o.id, 1, 50.00, MAKER));
+  // The 50.05 ask is beyond our limit: no more.
+  EXPECT_DOUBLE_EQ(o.remaining(), 1);
+}
+
+TEST_F(DepthVenue, OurOrdersAtOneLevelQueueInArrivalOrder) {
+  issue_book();
+  Order& a = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);  // ahead 30
+  Order& b = send(BUY, KEEL_ORDER_LIMIT, 4, 50.00);  // ahead 30 + 5 (a) = 35
+  // Trade 32: a: 30 - 32 = -2: fill 2; b: 35 - 32 = 3.
+  auto e = trade(10, 50.00, 32);
+  ASSERT_EQ(e.size(), 1u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, a.id, 2, 50.00, MAKER));
+  // Trade 5: a: 0 - 5: fill its last 3; b: 3 - 5 = -2: fill 2. 3 + 2 = the trade's 5.
+  e = trade(11, 50.00, 5);
+  ASSERT_EQ(e.size(), 2u) << describe(e);
+  EXPECT_TRUE(is_fill(e, 0, a.id, 3, 50.00, MAKER));
+  EXPECT_TRUE(is_fill(e, 1, b.id, 2, 50.00, MAKER));
+  // The level empties in the data: b keeps nothing ahead (a is done).
+  book(12, BID, 50.00, 0);
+  EXPECT_TRUE(is_fill(trade(13, 50.00, 1), 0, b.id, 1, 50.00, MAKER));
+}
+
+TEST_F(DepthVenue, QuotesAndBarsOnlyMarkAnInstrumentWithDepth) {
+  issue_book();
+  Order& o = send(BUY, KEEL_ORDER_LIMIT, 5, 50.00);
+  // Under the quote rules an ask at 49.90 would fill us; with depth it does not.
+  EXPECT_TRUE(quote(10, 49.80, 100, 49.90, 100).empty());
+  EXPECT_TRUE(bar(11, 49.9, 49.9, 49.0, 49.5, 1000).empty());
+  EXPECT_DOUBLE_EQ(o.filled, 0);
+}
+
+TEST_F(DepthVenue, AnOrderThatArrivedBeforeAnyDepthMeetsTheFirstBookUpdate) {
+  Order& o = send(BUY, KEEL_ORDER_MARKET, 2);
+  EXPECT_TRUE(arrived_.empty());
+  EXPECT_TRUE(book(1, BID, 99.00, 5).empty());  // no ask yet: it waits
+  EXPECT_TRUE(is_fill(book(2, ASK, 100.00, 5), 0, o.id, 2, 100.00, TAKER));
 }
 
 }  // namespace

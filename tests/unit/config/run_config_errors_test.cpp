@@ -47,6 +47,21 @@ TEST_F(ConfigErrors, WrongType) {
   doc["venue"]["fill_on_trades"] = "yes";
   EXPECT_EQ(only_error(doc), "/venue/fill_on_trades: expected true or false, got \"yes\"");
   doc = full_run_file();
+  doc["venue"]["queue_model"] = "fifo";
+  EXPECT_EQ(only_error(doc),
+            "/venue/queue_model: expected \"risk_averse\", \"power\" or \"log\", got \"fifo\"");
+  doc = full_run_file();
+  doc["venue"]["queue_model"] = {{"model", "log"}, {"exponent", 2}};
+  EXPECT_EQ(only_error(doc), "/venue/queue_model/exponent: only the power queue model takes an "
+                             "exponent");
+  doc = full_run_file();
+  doc["venue"]["queue_model"] = {{"exponent", 2}};
+  EXPECT_EQ(only_error(doc),
+            "/venue/queue_model: missing required key 'model' (one of risk_averse, power, log)");
+  doc = full_run_file();
+  doc["venue"]["queue_model"] = {{"model", "power"}, {"exponent", 0}};
+  EXPECT_EQ(only_error(doc), "/venue/queue_model/exponent: expected a number > 0, got 0");
+  doc = full_run_file();
   doc["strategies"][0]["params"] = OJson::array({1, 2});
   EXPECT_EQ(only_error(doc), "/strategies/0/params: expected an object, got [1,2]");
   doc = full_run_file();

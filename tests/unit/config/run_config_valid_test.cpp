@@ -149,6 +149,29 @@ TEST_F(ConfigValid, DefaultsForOptionalKeys) {
   EXPECT_EQ(c.output_dir, std::filesystem::path("/abs/out2"));
 }
 
+TEST_F(ConfigValid, QueueModelIsRiskAverseByDefaultAndTakesANameOrAnObject) {
+  ConfigResult result = load(full_run_file());
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  EXPECT_EQ(result.config->venue.queue_model, QueueModel::risk_averse);
+
+  OJson doc = full_run_file();
+  doc["venue"]["queue_model"] = "log";
+  result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  EXPECT_EQ(result.config->venue.queue_model, QueueModel::log);
+
+  doc["venue"]["queue_model"] = {{"model", "power"}};
+  result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  EXPECT_EQ(result.config->venue.queue_model, QueueModel::power);
+  EXPECT_EQ(result.config->venue.queue_exponent, 3);  // default
+
+  doc["venue"]["queue_model"] = {{"model", "power"}, {"exponent", 2}};
+  result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  EXPECT_EQ(result.config->venue.queue_exponent, 2);
+}
+
 // "depth" is a kind of its own; "binary" (after it in the list) still means binary.
 TEST_F(ConfigValid, DepthAndBinaryDataFormats) {
   OJson doc = OJson::parse(R"({
