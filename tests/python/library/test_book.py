@@ -49,9 +49,6 @@ class BarsOnly(keel.Strategy):
         BarsOnly.books += len(self.book("AAPL", keel.BID))
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN BUG (bookapi, unfinished): inside a Python "
-                   "strategy's span self.book() answers with the loop's book, not the book as of "
-                   "the cursor's event (the C++ twin in tests/run/book_test.cpp is exact)")
 def test_on_book_gets_every_update_with_the_book_as_of_it(tmp_path):
     Watcher.seen = []
     result = depth_run(tmp_path, Watcher)
@@ -65,9 +62,6 @@ def test_on_book_gets_every_update_with_the_book_as_of_it(tmp_path):
     assert Watcher.seen[5][5] == [[100.98, 22.0], [100.99, 21.0]]
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN BUG (bookapi, unfinished): inside a Python "
-                   "strategy's span self.book() answers with the loop's book, not the book as of "
-                   "the cursor's event (the C++ twin in tests/run/book_test.cpp is exact)")
 def test_a_class_without_on_book_gets_no_book_events_but_can_read_the_book(tmp_path):
     BarsOnly.books = BarsOnly.bars = 0
     result = depth_run(tmp_path, BarsOnly)
