@@ -1,13 +1,16 @@
 // The checks of a "keel.strategy/1" factory: a synthetic market stream fed
 // through the strategy's table (per event, and through on_events when the
 // strategy has it), with the host table's instrument, order, position,
-// account and timer members served by a sandbox venue.
+// account, timer and book_levels members served by a sandbox venue. A
+// strategy with on_book (ABI 1.2) is also given a book side of one level
+// each around the quote, changed at every step (book events).
 #include <cmath>
 #include <cstring>
 #include <deque>
 #include <vector>
 
 #include "engine/host/run_services.hpp"
+#include "engine/market/order_book.hpp"
 #include "engine/plugin/handle_table.hpp"
 #include "engine/plugin_check/check_support.hpp"
 
@@ -122,8 +125,18 @@ class Sandbox final : public RunServices {
     return removed ? Status::ok() : removed.status();
   }
 
+  Status book_levels(InstanceContext& /*caller*/, keel_instrument_id_t instrument, int32_t side,
+                     keel_book_level_t* out, size_t max, size_t& count) override {
+    if (instrument != kInstrument) {
+      return Status(KEEL_ERR_NOT_FOUND, "no instrument with id " + std::to_string(instrument));
+    }
+    count = book_.copy_levels(side, out, max);
+    return Status::ok();
+  }
+
   // Market side, driven by the check.
   void set_time(keel_timestamp_t ts) { now_ = ts; }
+  void on_book(const keel_book_update_t& u) { book_.apply(u.side, u.price, u.size); }
   void on_trade(double price) {
     last_price_ = price;
     std::vector<keel_order_handle_t> crossing;
@@ -219,12 +232,14 @@ class Sandbox final : public RunServices {
   HandleTable<KEEL_HANDLE_KIND_ORDER, SandboxOrder> orders_;
   HandleTable<KEEL_HANDLE_KIND_TIMER, Timer> timers_;
   std::deque<keel_event_t> pending_;
+  OrderBook book_;
 };
 
 // The synthetic market: a quote every second around a wavy price, a trade
 // every other second (alternately below the bid and above the ask), a
-// five-second bar every fifth second.
-std::vector<keel_event_t> market_stream() {
+// five-second bar every fifth second; with `book`, before each quote the
+// book's best bid and ask move to the quote's (the old levels removed).
+std::vector<keel_event_t> market_stream(bool book) {
   std::vector<keel_event_t> events;
   double open = 100, high = 100, low = 100;
   for (int i = 0; i < kSteps; ++i) {
@@ -232,6 +247,22 @@ std::vector<keel_event_t> market_stream() {
     const double price = 100 + 5 * std::sin(i / 15.0) + 2 * std::sin(i / 4.0);
     high = std::max(high, price);
     low = std::min(low, price);
+    if (book) {
+      const double bid = price - 0.05, ask = price + 0.05;
+      const auto level = [&](int32_t side, double at, double size) {
+        keel_event_t e{};
+        e.kind = KEEL_EVENT_BOOK;
+        e.as.book = keel_book_update_t{ts, kInstrument, side, at, size, ts};
+        events.push_back(e);
+      };
+      if (i > 0) {
+        const double before = 100 + 5 * std::sin((i - 1) / 15.0) + 2 * std::sin((i - 1) / 4.0);
+        level(KEEL_BOOK_BID, before - 0.05, 0);
+        level(KEEL_BOOK_ASK, before + 0.05, 0);
+      }
+      level(KEEL_BOOK_BID, bid, 100 + i % 7);
+      level(KEEL_BOOK_ASK, ask, 100 + i % 5);
+    }
     keel_event_t quote{};
     quote.kind = KEEL_EVENT_QUOTE;
     quote.as.quote = keel_quote_t{ts, kInstrument, 0, price - 0.05, 100, price + 0.05, 100};
@@ -261,8 +292,10 @@ keel_timestamp_t event_time(const keel_event_t& e) {
       return e.as.quote.ts;
     case KEEL_EVENT_TRADE:
       return e.as.trade.ts;
+    case KEEL_EVENT_BOOK:
+      return e.as.book.ts;
     default:
-      return e.as.bar.ts;  // the stream holds only quotes, trades and bars
+      return e.as.bar.ts;  // the stream holds only quotes, trades, bars and book events
   }
 }
 
@@ -278,6 +311,8 @@ const char* member_name(uint32_t kind) {
       return "on_order_update";
     case KEEL_EVENT_FILL:
       return "on_fill";
+    case KEEL_EVENT_BOOK:
+      return "on_book";
     default:
       return "on_timer";
   }
@@ -297,6 +332,8 @@ keel_status_t deliver_one(const keel_strategy_vtable_t& t, void* self, const kee
       return t.on_order_update ? t.on_order_update(self, &e.as.order_update, err) : KEEL_OK;
     case KEEL_EVENT_FILL:
       return t.on_fill ? t.on_fill(self, &e.as.fill, err) : KEEL_OK;
+    case KEEL_EVENT_BOOK:
+      return t.on_book ? t.on_book(self, &e.as.book, err) : KEEL_OK;
     default:
       return t.on_timer ? t.on_timer(self, &e.as.timer, err) : KEEL_OK;
   }
@@ -346,7 +383,7 @@ Verdict run_stream(Host& host, const Factory& f, const std::string& params, bool
     sandbox.set_time(kStart);
     if (auto v = checked(t.on_start(self, &start, &err), err, "on_start")) return *v;
   }
-  const std::vector<keel_event_t> stream = market_stream();
+  const std::vector<keel_event_t> stream = market_stream(t.on_book != nullptr);
   size_t delivered = 0;
   // Delivers `events` one by one or as one span.
   auto deliver = [&](const std::vector<keel_event_t>& events,
@@ -393,6 +430,9 @@ Verdict run_stream(Host& host, const Factory& f, const std::string& params, bool
     if (auto v = deliver(sandbox.due_timers(ts), where)) return *v;
     for (const auto& e : chunk) {
       if (e.kind == KEEL_EVENT_QUOTE) sandbox.on_quote((e.as.quote.bid + e.as.quote.ask) / 2);
+      // The whole chunk's book at once: a span's book_levels is not exact
+      // here (the engine's is); the check is about surviving the calls.
+      if (e.kind == KEEL_EVENT_BOOK) sandbox.on_book(e.as.book);
     }
     if (auto v = deliver(chunk, where)) return *v;
     for (const auto& e : chunk) {
@@ -418,7 +458,8 @@ Verdict run_stream(Host& host, const Factory& f, const std::string& params, bool
   const std::string counts =
       std::to_string(calls) + " calls, " + std::to_string(sandbox.submitted()) + " orders, " +
       std::to_string(sandbox.cancels()) + " cancels, " + std::to_string(sandbox.fills()) + " fills";
-  const std::string how = batched ? "on_events" : "on_start/on_quote/on_trade/on_bar/on_stop";
+  std::string how = batched ? "on_events" : "on_start/on_quote/on_trade/on_bar/on_stop";
+  if (!batched && t.on_book != nullptr) how.insert(how.size() - 8, "/on_book");
   if (!stopped.empty()) {
     return pass(how + " on a synthetic stream: stopped cleanly (" + stopped + ") after " + counts);
   }

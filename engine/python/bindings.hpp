@@ -73,6 +73,12 @@ struct HostContext {
   // while the callback waits, so the cursor is the event being handled).
   std::optional<size_t> wrong_thread_at;
 
+  // keel.Strategy.book's levels (k rows of price, size): the numpy array it
+  // returns is a view of this buffer, overwritten by the next book() call.
+  // Replaced, not grown, when a call needs more rows: an earlier view keeps
+  // its old buffer alive (the array's base), so it never dangles.
+  std::shared_ptr<std::vector<keel_book_level_t>> book_buffer;
+
   HostContext() = default;
   HostContext(const HostContext&) = delete;
   HostContext& operator=(const HostContext&) = delete;
@@ -140,6 +146,7 @@ py::object make_timer(const keel_timer_event_t& timer);
 py::object make_quote(const keel_quote_t& quote);
 py::object make_trade(const keel_trade_t& trade);
 py::object make_bar(const keel_bar_t& bar);
+py::object make_book(const keel_book_update_t& update);
 
 // A read-only numpy structured array over `count` events of one market
 // kind, in place: no copy (its dtype's itemsize is sizeof(keel_event_t)).

@@ -9,6 +9,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <vector>
@@ -264,6 +265,7 @@ py::object make_quote(const keel_quote_t& quote) { return py::cast(quote); }
 py::object make_trade(const keel_trade_t& trade) { return py::cast(trade); }
 py::object make_bar(const keel_bar_t& bar) { return py::cast(bar); }
 py::object make_fill(const keel_fill_t& fill) { return py::cast(fill); }
+py::object make_book(const keel_book_update_t& update) { return py::cast(update); }
 py::object make_timer(const keel_timer_event_t& timer) { return py::cast(timer); }
 // One keel.OrderUpdate, rewritten in place for the next update while only
 // this function holds it (as the adapter's per-event objects are): a new
@@ -294,6 +296,7 @@ py::object make_event(const keel_event_t& event) {
     case KEEL_EVENT_ORDER_UPDATE: return make_order_update(event.as.order_update);
     case KEEL_EVENT_FILL: return make_fill(event.as.fill);
     case KEEL_EVENT_TIMER: return make_timer(event.as.timer);
+    case KEEL_EVENT_BOOK: return make_book(event.as.book);
     default: return py::none();
   }
 }
@@ -322,6 +325,8 @@ void define_keel_module(py::module_& m) {
   // ---- constants (keel/market.h, keel/status.h, keel/host.h) ----
   m.attr("BUY") = int(KEEL_SIDE_BUY);
   m.attr("SELL") = int(KEEL_SIDE_SELL);
+  m.attr("BID") = int(KEEL_BOOK_BID);
+  m.attr("ASK") = int(KEEL_BOOK_ASK);
   m.attr("MARKET") = int(KEEL_ORDER_MARKET);
   m.attr("LIMIT") = int(KEEL_ORDER_LIMIT);
   m.attr("STOP") = int(KEEL_ORDER_STOP);
@@ -390,6 +395,19 @@ void define_keel_module(py::module_& m) {
   bar.def("__repr__", [](const keel_bar_t& b) {
     return "Bar(ts=" + ns_text(b.ts) + ", instrument=" + std::to_string(b.instrument) +
            ", close=" + py::repr(py::float_(b.close)).cast<std::string>() + ")";
+  });
+  py::class_<keel_book_update_t> book(m, "BookUpdate");
+  readonly_field<&keel_book_update_t::ts>(book, "ts");
+  readonly_field<&keel_book_update_t::instrument>(book, "instrument");
+  readonly_field<&keel_book_update_t::side>(book, "side");
+  readonly_field<&keel_book_update_t::price>(book, "price");
+  readonly_field<&keel_book_update_t::size>(book, "size");
+  readonly_field<&keel_book_update_t::exch_ts>(book, "exch_ts");
+  book.def("__repr__", [](const keel_book_update_t& u) {
+    return "BookUpdate(ts=" + ns_text(u.ts) + ", instrument=" + std::to_string(u.instrument) +
+           ", side=" + (u.side == KEEL_BOOK_BID ? "BID" : "ASK") +
+           ", price=" + py::repr(py::float_(u.price)).cast<std::string>() +
+           ", size=" + py::repr(py::float_(u.size)).cast<std::string>() + ")";
   });
   py::class_<OrderUpdate> update(m, "OrderUpdate");
   readonly_property(update, "ts", [](const OrderUpdate& o) { return o.u.ts; });
@@ -675,6 +693,33 @@ void define_keel_module(py::module_& m) {
              c.count_action(status);
              c.note_host_thread_call(status, "timer_cancel");
              check(status, err, "timer_cancel");
+           })
+      .def("book",
+           [](HostContext& c, keel_instrument_id_t instrument, int32_t side, size_t n) {
+             const keel_host_t& host = host_of(c);
+             auto& buffer = c.book_buffer;
+             if (!buffer || buffer->size() < n) {
+               buffer = std::make_shared<std::vector<keel_book_level_t>>(std::max<size_t>(n, 16));
+             }
+             size_t count = 0;
+             keel_error_t err{};
+             const keel_status_t status = KEEL_PY_HOST(host, book_levels)(
+                 &host, instrument, side, buffer->data(), n, &count, &err);
+             c.note_host_thread_call(status, "book_levels");
+             check(status, err, "book_levels");
+             // A read-only (count, 2) float64 view of the buffer; its base (a
+             // capsule holding a reference) keeps the buffer alive.
+             auto* owner = new std::shared_ptr<std::vector<keel_book_level_t>>(buffer);
+             py::capsule base(owner, [](void* p) {
+               delete static_cast<std::shared_ptr<std::vector<keel_book_level_t>>*>(p);
+             });
+             static_assert(sizeof(keel_book_level_t) == 2 * sizeof(double));
+             py::array_t<double> view({count, size_t{2}},
+                                      {sizeof(keel_book_level_t), sizeof(double)},
+                                      reinterpret_cast<double*>(buffer->data()), base);
+             py::detail::array_proxy(view.ptr())->flags &=
+                 ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+             return view;
            })
       .def("model_lookup", [](const std::shared_ptr<HostContext>& c, const std::string& name) {
         const keel_host_t& host = host_of(*c);

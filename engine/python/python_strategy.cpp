@@ -223,11 +223,13 @@ struct Adapter {
   // The callbacks the class overrides (None: the base class's no-op).
   py::object on_start, on_quote, on_trade, on_bar, on_order_update, on_fill, on_timer, on_stop;
   py::object on_quotes, on_trades, on_bars;
+  py::object on_book;  // None: the table has no on_book (register_class)
   size_t consumed = 0;
   // The per-event objects, reused while only the adapter holds them.
   ReusableEvent<keel_quote_t> quote;
   ReusableEvent<keel_trade_t> trade;
   ReusableEvent<keel_bar_t> bar;
+  ReusableEvent<keel_book_update_t> book;
   ReusableEvent<keel_fill_t> fill;
 
   bool broke_thread_rule() const { return context->broke_thread_rule(); }
@@ -348,13 +350,24 @@ void call_market(const py::object& callback, ReusableEvent<Event>& object, const
 void deliver(Adapter& a, const keel_event_t& event) {
   const py::object* callback = nullptr;
   switch (event.kind) {
-    case KEEL_EVENT_QUOTE: return call_market(a.on_quote, a.quote, event.as.quote);
-    case KEEL_EVENT_TRADE: return call_market(a.on_trade, a.trade, event.as.trade);
-    case KEEL_EVENT_BAR: return call_market(a.on_bar, a.bar, event.as.bar);
-    case KEEL_EVENT_ORDER_UPDATE: callback = &a.on_order_update; break;
-    case KEEL_EVENT_FILL: return call_market(a.on_fill, a.fill, event.as.fill);
-    case KEEL_EVENT_TIMER: callback = &a.on_timer; break;
-    default: return;
+    case KEEL_EVENT_QUOTE:
+      return call_market(a.on_quote, a.quote, event.as.quote);
+    case KEEL_EVENT_TRADE:
+      return call_market(a.on_trade, a.trade, event.as.trade);
+    case KEEL_EVENT_BAR:
+      return call_market(a.on_bar, a.bar, event.as.bar);
+    case KEEL_EVENT_ORDER_UPDATE:
+      callback = &a.on_order_update;
+      break;
+    case KEEL_EVENT_FILL:
+      return call_market(a.on_fill, a.fill, event.as.fill);
+    case KEEL_EVENT_TIMER:
+      callback = &a.on_timer;
+      break;
+    case KEEL_EVENT_BOOK:
+      return call_market(a.on_book, a.book, event.as.book);
+    default:
+      return;
   }
   if (!callback->is_none()) call_one(*callback, make_event(event));
 }
@@ -370,6 +383,10 @@ keel_status_t on_trade(void* self, const keel_trade_t* trade, keel_error_t* err)
 keel_status_t on_bar(void* self, const keel_bar_t* bar, keel_error_t* err) {
   Adapter& a = adapter(self);
   return guarded(a, "on_bar", err, [&] { call_market(a.on_bar, a.bar, *bar); });
+}
+keel_status_t on_book(void* self, const keel_book_update_t* update, keel_error_t* err) {
+  Adapter& a = adapter(self);
+  return guarded(a, "on_book", err, [&] { call_market(a.on_book, a.book, *update); });
 }
 keel_status_t on_order_update(void* self, const keel_order_update_t* update, keel_error_t* err) {
   Adapter& a = adapter(self);
@@ -500,11 +517,12 @@ keel_status_t on_events(void* self, const keel_event_t* events, size_t count, ke
     if (status != KEEL_OK || a.broke_thread_rule()) a.consumed = failure_reach(c);
     return status;
   }
-  const char* per_event = count == 0                             ? "on_events"
-                          : events[0].kind == KEEL_EVENT_QUOTE   ? "on_quote"
-                          : events[0].kind == KEEL_EVENT_TRADE   ? "on_trade"
-                          : events[0].kind == KEEL_EVENT_BAR     ? "on_bar"
-                                                                 : "on_events";
+  const char* per_event = count == 0                           ? "on_events"
+                          : events[0].kind == KEEL_EVENT_QUOTE ? "on_quote"
+                          : events[0].kind == KEEL_EVENT_TRADE ? "on_trade"
+                          : events[0].kind == KEEL_EVENT_BAR   ? "on_bar"
+                          : events[0].kind == KEEL_EVENT_BOOK  ? "on_book"
+                                                               : "on_events";
   return guarded(a, per_event, err, [&] {
     for (size_t i = 0; i < count; ++i) {
       const uint64_t actions = c.actions;
@@ -540,7 +558,8 @@ const keel_strategy_vtable_t kVtable{sizeof(keel_strategy_vtable_t),
                                      &on_timer,
                                      &on_stop,
                                      &on_events,
-                                     &get_extension};
+                                     &get_extension,
+                                     nullptr};  // on_book: set per class (register_class)
 
 // Exceptions in __init__ that say the params are wrong: the run file's
 // fault, not the script's.
@@ -605,6 +624,7 @@ keel_status_t create(void* context, const char* params_json, const keel_host_t* 
   a->on_quotes = overridden(a->self, "on_quotes");
   a->on_trades = overridden(a->self, "on_trades");
   a->on_bars = overridden(a->self, "on_bars");
+  a->on_book = overridden(a->self, "on_book");
   *out_instance = a.release();
   return KEEL_OK;
 }
@@ -674,6 +694,15 @@ Result<const Factory*> register_class(PluginRegistry& registry, const std::strin
   factory.create = CreateCall(&create, script);
   factory.drop = &drop;
   factory.strategy = kVtable;
+  // Only a class that defines on_book is given book events (keel/strategy.h):
+  // the others' table has none, so the engine skips them for those events.
+  {
+    py::object base = py::module_::import("keel").attr("Strategy");
+    const py::object& c = script->cls;
+    const bool defines = py::hasattr(c, "on_book") && !(py::hasattr(base, "on_book") &&
+                                                        c.attr("on_book").is(base.attr("on_book")));
+    factory.strategy.on_book = defines ? &on_book : nullptr;
+  }
   PluginFacts facts;
   facts.id = factory.id;
   facts.name = class_name;

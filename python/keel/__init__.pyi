@@ -46,6 +46,8 @@ __version__: str
 # ---- constants (keel/market.h, keel/status.h, keel/host.h) ----
 BUY: int
 SELL: int
+BID: int  # order-book sides (BookUpdate.side, Strategy.book)
+ASK: int
 MARKET: int
 LIMIT: int
 STOP: int
@@ -141,6 +143,15 @@ class Bar:
     low: float
     close: float
     volume: float
+
+class BookUpdate:
+    """One change of one price level of an order book (depth data)."""
+    ts: int          # when it reached us (the run's clock)
+    instrument: int
+    side: int        # BID or ASK
+    price: float
+    size: float      # the level's new total size; 0 removes the level
+    exch_ts: int     # when the venue made it (== ts when the data has none)
 
 class OrderUpdate:
     ts: int
@@ -254,6 +265,10 @@ class Strategy:
     def on_timer(self, timer: Timer) -> None: ...
     def on_stop(self, at: int) -> None:
         """After the last event; orders sent here are not executed."""
+    def on_book(self, update: BookUpdate) -> None:
+        """A price level of an instrument's book changed (depth data). Only a
+        class that defines it is given book events; self.book() already
+        shows the change."""
     # Batch forms (define them to use them): a read-only numpy view of
     # consecutive events of your instruments, valid during the call only
     # (copy what you keep). Return None when you handled them all, or how
@@ -324,6 +339,14 @@ class Strategy:
         """Requests a cancel; the outcome arrives as an order update."""
     def position(self, instrument: Instrument) -> Position: ...
     def account(self) -> Account: ...
+    def book(self, instrument: Instrument, side: Union[int, str], n: int = 10) -> numpy.ndarray:
+        """The top n levels of one side (BID / ASK, or "bid" / "ask") of the
+        instrument's order book, best first, as of the event being handled:
+        a read-only float64 array of shape (k, 2), k <= n, rows (price, size).
+        A VIEW of a per-strategy buffer, not a copy: valid until the next
+        book() call or the end of the callback, whichever comes first
+        (.copy() what you keep). Empty when the run has no depth data for
+        the instrument."""
     def set_timer(self, at: int, cookie: int = 0) -> Handle:
         """An on_timer call at simulated time `at` (the next event if past)."""
     def cancel_timer(self, timer: Handle) -> None: ...

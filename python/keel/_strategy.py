@@ -6,7 +6,7 @@ import json as _json
 import math as _math
 from collections import namedtuple as _namedtuple
 
-from ._keel import (BUY, ERR_INVALID_ARGUMENT, ERR_REJECTED, ERR_WRONG_THREAD, GTC, LIMIT,
+from ._keel import (ASK, BID, BUY, ERR_INVALID_ARGUMENT, ERR_REJECTED, ERR_WRONG_THREAD, GTC, LIMIT,
                     LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, MARKET, SELL, STOP, STOP_LIMIT)
 
 class Error(Exception):
@@ -60,6 +60,11 @@ class Strategy:
     def on_fill(self, fill): pass
     def on_timer(self, timer): pass
     def on_stop(self, at): pass
+    # Order-book depth: only a class that defines on_book is given book
+    # events (keel.BookUpdate: ts, instrument, side (keel.BID / keel.ASK),
+    # price, size (the level's new total; 0 removes it), exch_ts); the
+    # others are skipped for them. Read the book with self.book(...).
+    def on_book(self, update): pass
     # Batch forms, when defined, replace on_quote/on_trade/on_bar: they get a
     # numpy structured array of consecutive events (QUOTE_DTYPE, TRADE_DTYPE,
     # BAR_DTYPE) and return None (all handled) or how many they handled;
@@ -132,6 +137,24 @@ class Strategy:
     def instrument(self, symbol):
         """The id of an instrument of this run, by symbol (keel.Error if none)."""
         return symbol if isinstance(symbol, int) else self._keel.instrument_find(symbol)
+
+    def book(self, instrument, side, n=10):
+        """The top n levels of one side of the instrument's order book, best
+        first, as of the event being handled: a read-only numpy float64 array
+        of shape (k, 2), k <= n, rows (price, size). It is a VIEW of a buffer
+        of this strategy's, not a copy: the next book() call overwrites it, and
+        it is valid until then or the end of the callback, whichever comes
+        first (copy it with .copy() to keep it). side is keel.BID or keel.ASK
+        (or "bid" / "ask"). Empty (k = 0) when the run has no depth data for
+        the instrument."""
+        if isinstance(side, str):
+            word = side.lower()
+            if word not in ("bid", "ask"):
+                raise Error(f"book: side {side!r} is neither 'bid' nor 'ask' (or keel.BID / keel.ASK)")
+            side = BID if word == "bid" else ASK
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise Error(f"book: n must be an integer >= 0, got {n!r}")
+        return self._keel.book(self.instrument(instrument), side, n)
 
     def symbol(self, instrument):
         return self._keel.instrument_get(self.instrument(instrument)).symbol

@@ -94,6 +94,40 @@ TEST(Abi10Plugin, RunsWithItsModelAndStrategy) {
   EXPECT_EQ(summary.value("num_fills", 0), 1) << summary.dump();
 }
 
+// ABI 1.2 added on_book past the end of its strategy table: in a run with
+// depth data it is given no book events (its table is read no further than
+// its struct_size) and runs as without them.
+TEST(Abi10Plugin, RunsWithDepthDataAndGetsNoBookEvents) {
+  TempDir dir;
+  dir.write("quotes.csv",
+            "ts,instrument,bid,bid_size,ask,ask_size\n"
+            "1704205800000000000,XYZ,9.9,100,10.1,100\n"
+            "1704205801000000000,XYZ,9.8,100,10.0,100\n"
+            "1704205802000000000,XYZ,9.9,100,10.1,100\n");
+  dir.write("depth.csv",
+            "ts,instrument,side,price,size\n"
+            "1704205800500000000,XYZ,bid,9.9,100\n"
+            "1704205800500000000,XYZ,ask,10.1,100\n"
+            "1704205801500000000,XYZ,bid,9.9,0\n");
+  const std::string plugin_dir = std::filesystem::path(kLegacy).parent_path().string();
+  const std::string run_file = dir.write("run.json", R"({
+    "run": {"name": "legacy"},
+    "plugin_paths": [")" + plugin_dir + R"("],
+    "instruments": [{"id": "XYZ", "kind": "equity"}],
+    "data": [{"path": "quotes.csv", "format": "quotes"}, {"path": "depth.csv", "format": "depth"}],
+    "pricing_models": {"legacy": {"factory": "keel_test.legacy_intrinsic", "params": {}}},
+    "strategies": [{"name": "buyer", "factory": "keel_test.legacy_buyer", "instruments": ["XYZ"]}],
+    "output": {"dir": "out"}
+  })");
+  const KeelRun r = run_keel({"run", run_file});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const auto summary =
+      nlohmann::json::parse(cli_test::read_file(dir.file("out/summary.json")), nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << r;
+  EXPECT_EQ(summary.value("status", ""), "completed");
+  EXPECT_EQ(summary.value("events", 0), 6) << summary.dump();
+}
+
 TEST(Abi10Plugin, PassesPluginCheck) {
   const KeelRun r = run_keel({"plugin", "check", kLegacy});
   EXPECT_EQ(r.exit_code, 0) << r;
