@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/config/latency_config.hpp"
 #include "engine/core/status.hpp"
 #include "engine/data/data_spec.hpp"
 #include "engine/market/instrument.hpp"
@@ -31,6 +32,7 @@ struct VenueSpec {
   double fee_per_order = 0;       // run currency, charged on an order's first fill
   bool fill_on_trades = true;     // resting limits also fill against trade prints
   bool cap_bar_fills_at_volume = true;  // bar fills limited to the bar's volume
+  LatencySpec latency;                  // models instead of the constants (latency_config.hpp)
 };
 
 // Limits checked before an order leaves the strategy. Absent = unlimited.
