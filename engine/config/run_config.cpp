@@ -45,10 +45,6 @@ constexpr std::span<const std::string_view> kLatencyModelSettings[] = {
     std::span<const std::string_view>(config::kLatencyModelKeys).subspan(8, 1),  // path
 };
 constexpr std::string_view kFeeds[] = {"exchange_timestamps"};
-constexpr config::NumberRule kDurationNumber{config::Bound{0, true},
-                                             config::Bound{double(kMaxDurationNs), true}};
-constexpr config::NumberRule kMedianNumber{config::Bound{0, false},
-                                           config::Bound{double(kMaxDurationNs), true}};
 // exp(10 z) passes 3650 days for a 1 ns median only past z = 4.1 (clamped then).
 constexpr config::NumberRule kSigma{config::Bound{0, true}, config::Bound{10, true}};
 
@@ -323,12 +319,12 @@ class Parser {
         }
         break;
       case LatencyKind::normal:
-        number("mean_ns", kDurationNumber, out.mean_ns);
-        number("stddev_ns", kDurationNumber, out.stddev_ns);
+        number("mean_ns", config::kNonNegative, out.mean_ns);
+        number("stddev_ns", config::kNonNegative, out.stddev_ns);
         ns("min_ns", out.min_ns, false);
         break;
       case LatencyKind::lognormal:
-        number("median_ns", kMedianNumber, out.median_ns);
+        number("median_ns", config::kPositive, out.median_ns);
         number("sigma", kSigma, out.sigma);
         break;
       case LatencyKind::file:

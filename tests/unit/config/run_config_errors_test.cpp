@@ -75,8 +75,7 @@ TEST_F(ConfigErrors, LatencyModelSettings) {
   EXPECT_EQ(report_error({{"model", "uniform"}, {"min_ns", 50}, {"max_ns", 9}}),
             "/venue/latency/report/max_ns: expected at least min_ns (50), got 9");
   EXPECT_EQ(report_error({{"model", "normal"}, {"mean_ns", 50}}),
-            "/venue/latency/report: missing required key 'stddev_ns' (a number in [0, "
-            "315360000000000000])");
+            "/venue/latency/report: missing required key 'stddev_ns' (a number >= 0)");
   EXPECT_EQ(report_error({{"model", "lognormal"}, {"median_ns", 50}, {"sigma", 11}}),
             "/venue/latency/report/sigma: expected a number in [0, 10], got 11");
   EXPECT_EQ(report_error({{"model", "unifrom"}}).rfind("/venue/latency/report/model: ", 0), 0u);
