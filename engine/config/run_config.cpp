@@ -34,6 +34,21 @@ constexpr std::string_view kOnError[] = {"stop_run", "disable"};
 constexpr std::string_view kAccountTypes[] = {"cash", "margin"};
 constexpr config::NumberRule kLeverage{config::Bound{1, true}, std::nullopt};
 
+// In LatencyKind order.
+constexpr std::string_view kLatencyModels[] = {"constant", "uniform", "normal", "lognormal",
+                                               "file"};
+// The keys each latency model takes besides "model" (LatencyKind order).
+constexpr std::span<const std::string_view> kLatencyModelSettings[] = {
+    std::span<const std::string_view>(config::kLatencyModelKeys).subspan(1, 1),  // ns
+    std::span<const std::string_view>(config::kLatencyModelKeys).subspan(2, 2),  // min, max
+    std::span<const std::string_view>(config::kLatencyModelKeys).subspan(2, 4),  // min,..,stddev
+    std::span<const std::string_view>(config::kLatencyModelKeys).subspan(6, 2),  // median, sigma
+    std::span<const std::string_view>(config::kLatencyModelKeys).subspan(8, 1),  // path
+};
+constexpr std::string_view kFeeds[] = {"exchange_timestamps"};
+// exp(10 z) passes 3650 days for a 1 ns median only past z = 4.1 (clamped then).
+constexpr config::NumberRule kSigma{config::Bound{0, true}, config::Bound{10, true}};
+
 constexpr std::string_view kCurrencyWhat = "a 3-letter upper-case currency code such as \"USD\"";
 
 class Parser {
@@ -217,6 +232,119 @@ class Parser {
     flag("fill_on_trades", out.fill_on_trades);
     flag("cap_bar_fills_at_volume", out.cap_bar_fills_at_volume);
     if (const Json* v = JsonChecker::find(venue, "queue_model")) read_queue_model(*v, out);
+    if (const Json* v = JsonChecker::find(venue, "latency")) {
+      read_latency(venue, *v, p + "/latency");
+    }
+  }
+
+  // "latency": {"order": MODEL, "report": MODEL, "seed": N, "feed": ...}
+  // (engine/config/latency_config.hpp). A direction has one latency: a
+  // model, or the venue's constant, never both.
+  void read_latency(const Json& venue, const Json& latency, const std::string& p) {
+    if (!check_.object(latency, p, config::kLatencyKeys)) return;
+    LatencySpec& out = config_.venue.latency;
+    if (const Json* v = JsonChecker::find(latency, "seed")) {
+      if (auto seed = check_.unsigned_integer(*v, p + "/seed")) out.seed = *seed;
+    }
+    if (const Json* v = JsonChecker::find(latency, "feed")) {
+      if (check_.one_of(*v, p + "/feed", kFeeds)) out.feed_from_exchange_timestamps = true;
+    }
+    const auto direction = [&](std::string_view key, std::string_view constant_key,
+                               std::optional<LatencyModelSpec>& field) {
+      const Json* v = JsonChecker::find(latency, key);
+      if (v == nullptr) return;
+      const std::string pointer = pointer_child(p, key);
+      if (JsonChecker::find(venue, constant_key) != nullptr) {
+        check_.error(pointer, "the venue also gives " + pointer_child("/venue", constant_key) +
+                                  ": give this latency once, either as the constant or as a "
+                                  "model here (a constant model is {\"model\": \"constant\", "
+                                  "\"ns\": N})");
+        return;
+      }
+      field = read_latency_model(*v, pointer, key == "order");
+    };
+    direction("order", "order_latency_ns", out.order);
+    direction("report", "report_latency_ns", out.report);
+  }
+
+  std::optional<LatencyModelSpec> read_latency_model(const Json& model, const std::string& p,
+                                                     bool order_column) {
+    if (!check_.object(model, p, config::kLatencyModelKeys)) return std::nullopt;
+    const Json* name =
+        check_.require(model, p, "model", "one of constant, uniform, normal, lognormal, file");
+    if (name == nullptr) return std::nullopt;
+    const std::optional<size_t> kind = check_.one_of(*name, p + "/model", kLatencyModels);
+    if (!kind) return std::nullopt;
+    const size_t errors_before = check_.error_count();
+    LatencyModelSpec out;
+    out.kind = static_cast<LatencyKind>(*kind);
+    const std::span<const std::string_view> settings = kLatencyModelSettings[*kind];
+    for (const auto& [key, value] : model.items()) {
+      if (key == "model" || std::find(settings.begin(), settings.end(), key) != settings.end()) {
+        continue;
+      }
+      std::string takes;
+      for (std::string_view s : settings) takes += (takes.empty() ? "" : ", ") + std::string(s);
+      check_.error(pointer_child(p, key), "the " + std::string(kLatencyModels[*kind]) +
+                                              " model takes no '" + key + "' (it takes " + takes +
+                                              ")");
+    }
+    const auto ns = [&](std::string_view key, int64_t& field, bool required) {
+      const Json* v = required ? check_.require(model, p, key, "an integer number of ns >= 0")
+                               : JsonChecker::find(model, key);
+      if (v == nullptr) return;
+      const std::string pointer = pointer_child(p, key);
+      if (auto x = check_.integer(*v, pointer, 0)) {
+        if (*x > kMaxDurationNs) {
+          check_.expected(pointer, "at most " + std::to_string(kMaxDurationNs) + " ns (3650 days)",
+                          *v);
+        } else {
+          field = *x;
+        }
+      }
+    };
+    const auto number = [&](std::string_view key, const config::NumberRule& rule, double& field) {
+      if (const Json* v = check_.require(model, p, key, rule.describe())) {
+        if (auto x = check_.number(*v, pointer_child(p, key), rule)) field = *x;
+      }
+    };
+    switch (out.kind) {
+      case LatencyKind::constant:
+        ns("ns", out.ns, true);
+        break;
+      case LatencyKind::uniform:
+        ns("min_ns", out.min_ns, true);
+        ns("max_ns", out.max_ns, true);
+        if (check_.error_count() == errors_before && out.max_ns < out.min_ns) {
+          check_.expected(p + "/max_ns", "at least min_ns (" + std::to_string(out.min_ns) + ")",
+                          model.at("max_ns"));
+        }
+        break;
+      case LatencyKind::normal:
+        number("mean_ns", config::kNonNegative, out.mean_ns);
+        number("stddev_ns", config::kNonNegative, out.stddev_ns);
+        ns("min_ns", out.min_ns, false);
+        break;
+      case LatencyKind::lognormal:
+        number("median_ns", config::kPositive, out.median_ns);
+        number("sigma", kSigma, out.sigma);
+        break;
+      case LatencyKind::file:
+        if (const Json* v = check_.require(model, p, "path", "the latency file's path")) {
+          if (auto path = check_.string(*v, p + "/path")) {
+            out.path = resolve(*path);
+            Result<LatencyFile> file = read_latency_file(out.path);
+            if (!file) {
+              check_.error(p + "/path", file.status().message());
+            } else {
+              out.points = std::move(order_column ? file->order : file->report);
+            }
+          }
+        }
+        break;
+    }
+    if (check_.error_count() != errors_before) return std::nullopt;
+    return out;
   }
 
   // "queue_model": "power" or {"model": "power", "exponent": 2}.

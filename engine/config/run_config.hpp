@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/config/latency_config.hpp"
 #include "engine/core/status.hpp"
 #include "engine/data/data_spec.hpp"
 #include "engine/market/instrument.hpp"
@@ -40,6 +41,7 @@ struct VenueSpec {
   bool cap_bar_fills_at_volume = true;  // bar fills limited to the bar's volume
   QueueModel queue_model = QueueModel::risk_averse;  // depth instruments
   double queue_exponent = 3;                         // QueueModel::power
+  LatencySpec latency;                  // models instead of the constants (latency_config.hpp)
 };
 
 // Limits checked before an order leaves the strategy. Absent = unlimited.

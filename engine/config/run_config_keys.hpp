@@ -20,12 +20,16 @@ inline constexpr std::string_view kInstrumentKeys[] = {
 inline constexpr std::string_view kOptionMarkKeys[] = {"model", "vol", "rate", "dividend"};
 inline constexpr std::string_view kDataKeys[] = {"path", "format", "instrument"};
 inline constexpr std::string_view kVenueKeys[] = {
-    "order_latency_ns", "report_latency_ns", "maker_fee_bps",          "taker_fee_bps",
-    "fee_per_order",    "fill_on_trades",    "cap_bar_fills_at_volume",
-    "queue_model"};
+    "order_latency_ns", "report_latency_ns", "maker_fee_bps",           "taker_fee_bps",
+    "fee_per_order",    "fill_on_trades",    "cap_bar_fills_at_volume", "queue_model",
+    "latency"};
 // venue.queue_model as an object (it may also be a bare model name).
 inline constexpr std::string_view kQueueModelKeys[] = {"model", "exponent"};
 inline constexpr std::string_view kQueueModelNames[] = {"risk_averse", "power", "log"};
+inline constexpr std::string_view kLatencyKeys[] = {"order", "report", "seed", "feed"};
+// Every model's keys; which a model takes is checked per model (latency_config.hpp).
+inline constexpr std::string_view kLatencyModelKeys[] = {
+    "model", "ns", "min_ns", "max_ns", "mean_ns", "stddev_ns", "median_ns", "sigma", "path"};
 inline constexpr std::string_view kRiskKeys[] = {"max_order_quantity", "max_position",
                                                  "max_gross_notional", "max_open_orders",
                                                  "price_collar_pct",   "max_drawdown_pct"};
@@ -51,6 +55,9 @@ inline constexpr ConfigSection kConfigSections[] = {
     {"/instruments/*/mark", kOptionMarkKeys},
     {"/data/*", kDataKeys},
     {"/venue", kVenueKeys},
+    {"/venue/latency", kLatencyKeys},
+    {"/venue/latency/order", kLatencyModelKeys},
+    {"/venue/latency/report", kLatencyModelKeys},
     {"/risk", kRiskKeys},
     {"/account", kAccountKeys},
     {"/pricing_models/*", kModelKeys},

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/market/timestamp.hpp"
 #include "engine/run/risk.hpp"
 
 namespace keel {
@@ -37,6 +38,14 @@ Broker::Broker(const RunConfig& config, RunState& state, Portfolio& book, Portfo
       marks_(marks),
       client_(client),
       venue_(config.venue, config.instruments.size(), orders_, lot_sizes(config)),
+      order_latency_(config.venue.latency.order ? &*config.venue.latency.order : nullptr,
+                     config.venue.order_latency_ns, config.venue.latency.seed),
+      report_latency_(config.venue.latency.report ? &*config.venue.latency.report : nullptr,
+                      config.venue.report_latency_ns, config.venue.latency.seed + 1),
+      feed_from_exchange_(config.venue.latency.feed_from_exchange_timestamps),
+      feed_lag_(config.instruments.size(), 0),
+      last_order_arrival_(config.strategies.size(), INT64_MIN),
+      last_report_arrival_(config.strategies.size(), INT64_MIN),
       pending_count_(config.strategies.size(), 0),
       orders_of_(config.strategies.size()),
       round_trips_(config) {
@@ -96,13 +105,13 @@ void Broker::place(size_t s, OrderTicket& ticket) {
   if (!ticket.reason.empty()) {
     order.state = KEEL_ORDER_REJECTED;
     order.reason = std::move(ticket.reason);
-    schedule_report(order, ticket.sent + config_.venue.report_latency_ns);
+    schedule_report(order, report_arrival(s, 0, ticket.sent));  // refused here: no venue
     return;
   }
   order.handle = ticket.handle;
   (*order_handles_.get(ticket.handle.bits))->id = order.id;  // inserted by check_order
   PendingEvent arrival;
-  arrival.ts = ticket.sent + config_.venue.order_latency_ns;
+  arrival.ts = order_arrival(s, ticket.request.instrument, ticket.sent);
   arrival.kind = PendingEvent::Kind::order_arrival;
   arrival.strategy = s;
   arrival.order_id = order.id;
@@ -131,11 +140,12 @@ void Broker::send_cancel(keel_order_handle_t handle, keel_timestamp_t sent) {
   // the handle since (strategy_host.hpp: a span ends before such events).
   Result<OrderRef*> ref = order_handles_.get(handle.bits);
   if (!ref || (*ref)->id == 0) return;
+  const Order& order = orders_.get((*ref)->id);
   PendingEvent cancel;
-  cancel.ts = sent + config_.venue.order_latency_ns;
+  cancel.ts = order_arrival(order.strategy, order.request.instrument, sent);
   cancel.kind = PendingEvent::Kind::cancel_arrival;
-  cancel.strategy = (*ref)->strategy;
-  cancel.order_id = (*ref)->id;
+  cancel.strategy = order.strategy;
+  cancel.order_id = order.id;
   schedule(cancel);
 }
 
@@ -164,6 +174,31 @@ Status Broker::cancel_timer(size_t s, keel_timer_handle_t timer) {
   }
   (void)timers_.remove(timer.bits);
   return Status::ok();
+}
+
+// ---- latency ----------------------------------------------------------------------------
+
+keel_timestamp_t Broker::order_arrival(size_t s, keel_instrument_id_t instrument,
+                                       keel_timestamp_t sent) {
+  const keel_timestamp_t drawn = sent + order_latency_.draw(sent) + feed_lag(instrument);
+  keel_timestamp_t& last = last_order_arrival_[s];
+  last = std::max(last, drawn);
+  return last;
+}
+
+keel_timestamp_t Broker::report_arrival(size_t s, int64_t lag, keel_timestamp_t at) {
+  const keel_timestamp_t leaves = at - lag;  // the venue's clock
+  const keel_timestamp_t drawn = std::max(at, leaves + report_latency_.draw(leaves));
+  keel_timestamp_t& last = last_report_arrival_[s];
+  last = std::max(last, drawn);
+  return last;
+}
+
+void Broker::note_feed_lag(const MarketEvent& event) {
+  // exch_ts <= ts (the depth reader checks it); held to kMaxDurationNs so
+  // that a time plus a lag and two latencies stays in int64 (timestamp.hpp).
+  const int64_t lag = event.ts() - event.as.book.exch_ts;
+  feed_lag_[event.instrument()] = std::clamp<int64_t>(lag, 0, kMaxDurationNs);
 }
 
 // ---- pending events ------------------------------------------------------------------
@@ -217,7 +252,9 @@ void Broker::handle_order_event(PendingEvent& event, Order& order) {
       order.arrival_ts = event.ts;
       order.last_update_ts = event.ts;
       venue_.arrive(order, venue_events_);
-      schedule_report(order, event.ts + config_.venue.report_latency_ns, KEEL_ORDER_ACCEPTED, 0, 0);
+      schedule_report(order,
+                      report_arrival(order.strategy, feed_lag(order.request.instrument), event.ts),
+                      KEEL_ORDER_ACCEPTED, 0, 0);
       // An instrument with depth matches the order on arrival: booked now,
       // the reports after the ACCEPTED one.
       if (!venue_events_.empty()) {
@@ -232,7 +269,8 @@ void Broker::handle_order_event(PendingEvent& event, Order& order) {
       if (venue_.cancel(order)) {
         order.last_update_ts = event.ts;
         release_open(order);
-        schedule_report(order, event.ts + config_.venue.report_latency_ns);
+        schedule_report(
+            order, report_arrival(order.strategy, feed_lag(order.request.instrument), event.ts));
       }
       return;
     }
@@ -301,6 +339,9 @@ void Broker::book_fills(RunRecorder& recorder) {
     Order& order = orders_.get(ve.order_id);
     StrategyOrders& mine = orders_of_[order.strategy];
     order.last_update_ts = now;
+    // One report latency per venue event: its fill and its update travel together.
+    const keel_timestamp_t reaches =
+        report_arrival(order.strategy, feed_lag(order.request.instrument), now);
     if (ve.kind == VenueEvent::Kind::fill) {
       const double fee = fee_for(order, ve.quantity, ve.price, ve.liquidity);
       order.fees += fee;
@@ -318,7 +359,7 @@ void Broker::book_fills(RunRecorder& recorder) {
                         book_.position(order.strategy, order.request.instrument).quantity,
                         recorder);
       PendingEvent report;
-      report.ts = now + config_.venue.report_latency_ns;
+      report.ts = reaches;
       report.kind = PendingEvent::Kind::fill_report;
       report.strategy = order.strategy;
       report.order_id = order.id;
@@ -338,8 +379,7 @@ void Broker::book_fills(RunRecorder& recorder) {
     } else {
       release_open(order);
     }
-    schedule_report(order, now + config_.venue.report_latency_ns, ve.state, ve.filled,
-                    ve.average_price);
+    schedule_report(order, reaches, ve.state, ve.filled, ve.average_price);
   }
 }
 

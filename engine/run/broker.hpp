@@ -24,6 +24,7 @@
 #include "engine/config/run_config.hpp"
 #include "engine/plugin/handle_table.hpp"
 #include "engine/report/records.hpp"
+#include "engine/run/latency_model.hpp"
 #include "engine/run/marks.hpp"
 #include "engine/run/order.hpp"
 #include "engine/run/pending_events.hpp"
@@ -99,6 +100,8 @@ class Broker {
   // reports scheduled (delivered at once when report latency is 0).
   // (Inline: most events meet no working order and do nothing here.)
   void match(const MarketEvent& event, RunRecorder& recorder) {
+    if (event.kind == MarketEventKind::book && feed_from_exchange_) [[unlikely]]
+      note_feed_lag(event);
     venue_.match(event, venue_events_);
     if (!venue_events_.empty()) [[unlikely]]
       book_venue_events(recorder);
@@ -147,6 +150,19 @@ class Broker {
     size_t strategy = 0;
   };
 
+  // When a message reaches the other side (docs/venue.md, "Latency"). An
+  // order or cancel for `instrument` sent at `sent` reaches the venue at
+  // sent + order latency + the instrument's feed lag; a report made at local
+  // time `at` leaves the venue at exchange time at - lag and reaches the
+  // strategy at max(at, at - lag + report latency). Per strategy, both
+  // directions deliver in the order sent: never before the previous message.
+  keel_timestamp_t order_arrival(size_t strategy, keel_instrument_id_t instrument,
+                                 keel_timestamp_t sent);
+  keel_timestamp_t report_arrival(size_t strategy, int64_t lag, keel_timestamp_t at);
+  int64_t feed_lag(keel_instrument_id_t instrument) const {
+    return feed_from_exchange_ ? feed_lag_[instrument] : 0;
+  }
+  void note_feed_lag(const MarketEvent& event);
   void schedule(const PendingEvent& event);
   void handle(PendingEvent& event);
   void handle_order_event(PendingEvent& event, Order& order);
@@ -177,6 +193,13 @@ class Broker {
   OrderStore orders_;
   Venue venue_;
   PendingEvents pending_;
+  LatencyModel order_latency_;   // strategy -> venue
+  LatencyModel report_latency_;  // venue -> strategy
+  bool feed_from_exchange_ = false;
+  std::vector<int64_t> feed_lag_;  // per instrument: ts - exch_ts of its latest book event
+  // Per strategy: the latest arrival at the venue of its orders and cancels,
+  // and at the strategy of its reports (in-order delivery).
+  std::vector<keel_timestamp_t> last_order_arrival_, last_report_arrival_;
   std::vector<uint32_t> pending_count_;  // per strategy: scheduled events for it
   HandleTable<KEEL_HANDLE_KIND_ORDER, OrderRef> order_handles_;
   HandleTable<KEEL_HANDLE_KIND_TIMER, TimerRef> timers_;

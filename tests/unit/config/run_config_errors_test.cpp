@@ -69,6 +69,52 @@ TEST_F(ConfigErrors, WrongType) {
   EXPECT_EQ(only_error(doc), "/run/seed: expected a non-negative integer, got 1.5");
 }
 
+TEST_F(ConfigErrors, LatencyModelAndConstantForOneDirectionNameBoth) {
+  OJson doc = full_run_file();  // it gives order_latency_ns
+  doc["venue"]["latency"]["order"] = {{"model", "constant"}, {"ns", 5}};
+  EXPECT_EQ(only_error(doc),
+            "/venue/latency/order: the venue also gives /venue/order_latency_ns: give this "
+            "latency once, either as the constant or as a model here (a constant model is "
+            "{\"model\": \"constant\", \"ns\": N})");
+}
+
+TEST_F(ConfigErrors, LatencyModelSettings) {
+  const auto report_error = [&](const OJson& model) {
+    OJson doc = full_run_file();
+    doc["venue"].erase("report_latency_ns");
+    doc["venue"]["latency"]["report"] = model;
+    return only_error(doc);
+  };
+  EXPECT_EQ(report_error({{"model", "constant"}, {"ns", 5}, {"max_ns", 9}}),
+            "/venue/latency/report/max_ns: the constant model takes no 'max_ns' (it takes ns)");
+  EXPECT_EQ(report_error({{"model", "uniform"}, {"min_ns", 50}, {"max_ns", 9}}),
+            "/venue/latency/report/max_ns: expected at least min_ns (50), got 9");
+  EXPECT_EQ(report_error({{"model", "normal"}, {"mean_ns", 50}}),
+            "/venue/latency/report: missing required key 'stddev_ns' (a number >= 0)");
+  EXPECT_EQ(report_error({{"model", "lognormal"}, {"median_ns", 50}, {"sigma", 11}}),
+            "/venue/latency/report/sigma: expected a number in [0, 10], got 11");
+  EXPECT_EQ(report_error({{"model", "unifrom"}}).rfind("/venue/latency/report/model: ", 0), 0u);
+  OJson doc = full_run_file();
+  doc["venue"]["latency"]["feed"] = "exchange";
+  EXPECT_EQ(only_error(doc).rfind("/venue/latency/feed: ", 0), 0u);
+}
+
+TEST_F(ConfigErrors, LatencyFileErrorsNameFileAndLine) {
+  const std::filesystem::path file =
+      dir_.write("lat.csv", "ts,order_ns,report_ns\n1000,5,5\n2000,5,x\n");
+  OJson doc = full_run_file();
+  doc["venue"].erase("report_latency_ns");
+  doc["venue"]["latency"]["report"] = {{"model", "file"}, {"path", "lat.csv"}};
+  EXPECT_EQ(only_error(doc), "/venue/latency/report/path: " + file.string() +
+                                 ":3: report_ns 'x' is not an integer number of ns from 0 to "
+                                 "315360000000000000");
+  doc["venue"]["latency"]["report"]["path"] = "missing.csv";
+  EXPECT_EQ(only_error(doc),
+            "/venue/latency/report/path: " + (dir_.path() / "missing.csv").string() +
+                ": no such latency file (a path is relative to the run file's "
+                "folder)");
+}
+
 TEST_F(ConfigErrors, WrongTypeShowsLongValuesTruncated) {
   OJson doc = full_run_file();
   doc["run"]["initial_cash"] = std::string(100, 'x');

@@ -273,6 +273,41 @@ TEST_F(ConfigValid, ModelsKeepFileOrderAndParams) {
   EXPECT_EQ(models[1].pointer, "/pricing_models/a~1b");
 }
 
+// venue.latency: the models land in LatencySpec, a latency file is read at
+// config time (path resolved against the run file's folder), each direction
+// taking its own column.
+TEST_F(ConfigValid, VenueLatencyModelsAndFile) {
+  dir_.write("net/lat.csv", "ts,order_ns,report_ns\n1000,10,20\n2000,30,40\n");
+  OJson doc = full_run_file();
+  doc["venue"].erase("order_latency_ns");
+  doc["venue"].erase("report_latency_ns");
+  doc["venue"]["latency"] = {
+      {"order", {{"model", "file"}, {"path", "net/lat.csv"}}},
+      {"report", {{"model", "lognormal"}, {"median_ns", 500}, {"sigma", 0.25}}},
+      {"seed", 9},
+      {"feed", "exchange_timestamps"}};
+  ConfigResult result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  const LatencySpec& l = result.config->venue.latency;
+  EXPECT_EQ(l.seed, 9u);
+  EXPECT_TRUE(l.feed_from_exchange_timestamps);
+  ASSERT_TRUE(l.order.has_value());
+  EXPECT_EQ(l.order->kind, LatencyKind::file);
+  EXPECT_EQ(l.order->path, dir_.path() / "net" / "lat.csv");
+  ASSERT_EQ(l.order->points.size(), 2u);
+  EXPECT_EQ(l.order->points[1].ts, 2000);
+  EXPECT_EQ(l.order->points[1].ns, 30);
+  ASSERT_TRUE(l.report.has_value());
+  EXPECT_EQ(l.report->kind, LatencyKind::lognormal);
+  EXPECT_EQ(l.report->median_ns, 500);
+  EXPECT_EQ(l.report->sigma, 0.25);
+  // No latency object: no models, constants as before.
+  ConfigResult plain = load(full_run_file());
+  ASSERT_TRUE(plain.config.has_value());
+  EXPECT_FALSE(plain.config->venue.latency.order.has_value());
+  EXPECT_FALSE(plain.config->venue.latency.feed_from_exchange_timestamps);
+}
+
 TEST_F(ConfigValid, RelativeRunFilePathResolvesAgainstItsFolder) {
   dir_.write("sub/run.json", [] {
     OJson doc = full_run_file();
