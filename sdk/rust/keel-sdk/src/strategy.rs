@@ -23,6 +23,31 @@
 //! `position`, `account` and its risk checks for the event being handled;
 //! [`Host::now`](crate::ThreadSafeHost::now) inside a batch is that event's
 //! time with any host.
+//!
+//! Order-book depth (ABI 1.2): a strategy that sets
+//! [`WANTS_BOOK`](Strategy::WANTS_BOOK) gets [`on_book`](Strategy::on_book)
+//! (in batches too) and reads the book with [`Host::book_levels`]:
+//!
+//! ```
+//! use keel_sdk::*;
+//! struct Quoter { host: Host, levels: [BookLevel; 5] }
+//!
+//! impl Strategy for Quoter {
+//!     const ID: &'static str = "acme.book_quoter";
+//!     const DESCRIPTION: &'static str = "bids one lot at the best bid";
+//!     const WANTS_BOOK: bool = true;
+//!     fn create(_params: &mut Params, host: Host) -> KeelResult<Self> {
+//!         Ok(Quoter { host, levels: [BookLevel::default(); 5] })
+//!     }
+//!     fn on_book(&mut self, update: &BookUpdate) -> KeelResult<()> {
+//!         let bids = self.host.book_levels(update.instrument, BookSide::Bid, &mut self.levels)?;
+//!         if let Some(best) = bids.first() {
+//!             self.host.submit(&OrderRequest::limit(update.instrument, Side::Buy, 1.0, best.price))?;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! ```
 
 use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
