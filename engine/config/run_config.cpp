@@ -27,7 +27,8 @@ using config::JsonChecker;
 using config::pointer_child;
 
 // The kinds in DataFormat order, then "binary" (the kind from the file's header).
-constexpr std::string_view kFormats[] = {"quotes", "trades", "bars", "binary"};
+constexpr std::string_view kFormats[] = {"quotes", "trades", "bars", "depth", "binary"};
+constexpr size_t kBinaryFormat = 4;
 constexpr std::string_view kOnError[] = {"stop_run", "disable"};
 // In AccountType order.
 constexpr std::string_view kAccountTypes[] = {"cash", "margin"};
@@ -164,7 +165,7 @@ class Parser {
       }
       if (const Json* v = check_.require(item, ip, "format", config::describe_choices(kFormats))) {
         if (auto format = check_.one_of(*v, ip + "/format", kFormats)) {
-          if (*format == 3) {
+          if (*format == kBinaryFormat) {
             spec.binary = true;
           } else {
             spec.format = static_cast<DataFormat>(*format);

@@ -87,6 +87,8 @@ bf::Kind binary_kind_of(DataFormat format) {
       return bf::Kind::trades;
     case DataFormat::bars:
       return bf::Kind::bars;
+    case DataFormat::depth:
+      break;  // no binary depth yet: create() refuses it
   }
   return bf::Kind::quotes;
 }
@@ -601,6 +603,10 @@ Result<std::unique_ptr<BinaryMarketDataWriter>> BinaryMarketDataWriter::create(
     return Status(KEEL_ERR_INVALID_ARGUMENT, path.string() + ": binary format version " +
                                                  std::to_string(version) +
                                                  " cannot be written (1 or 2)");
+  }
+  if (format == DataFormat::depth) {
+    return Status(KEEL_ERR_INVALID_ARGUMENT,
+                  path.string() + ": keel's binary format cannot hold depth data yet");
   }
   std::unique_ptr<BinaryMarketDataWriter> writer(new BinaryMarketDataWriter(path, format, version));
   writer->file_ = std::fopen(writer->partial_.c_str(), "wb");

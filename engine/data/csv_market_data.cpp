@@ -21,9 +21,9 @@ using Field = CsvMarketData::Field;
 
 constexpr size_t idx(Field f) { return static_cast<size_t>(f); }
 
-constexpr std::string_view kFieldNames[] = {"",     "ts",       "instrument", "bid",   "bid_size",
-                                            "ask",  "ask_size", "price",      "size",  "open",
-                                            "high", "low",      "close",      "volume"};
+constexpr std::string_view kFieldNames[] = {
+    "",     "ts",   "instrument", "bid", "bid_size", "ask",    "ask_size", "price",
+    "size", "open", "high",       "low", "close",    "volume", "side",     "exch_ts"};
 static_assert(std::size(kFieldNames) == CsvMarketData::kFieldCount);
 
 constexpr std::string_view name_of(Field f) { return kFieldNames[idx(f)]; }
@@ -35,6 +35,8 @@ std::span<const Field> columns_of(DataFormat format) {
   static constexpr Field kTrades[] = {Field::ts, Field::instrument, Field::price, Field::size};
   static constexpr Field kBars[] = {Field::ts,  Field::instrument, Field::open,  Field::high,
                                     Field::low, Field::close,      Field::volume};
+  static constexpr Field kDepth[] = {Field::ts, Field::instrument, Field::side, Field::price,
+                                     Field::size};
   switch (format) {
     case DataFormat::quotes:
       return kQuotes;
@@ -42,7 +44,16 @@ std::span<const Field> columns_of(DataFormat format) {
       return kTrades;
     case DataFormat::bars:
       return kBars;
+    case DataFormat::depth:
+      return kDepth;
   }
+  return {};
+}
+
+// The columns a format reads when the header has them.
+std::span<const Field> optional_columns_of(DataFormat format) {
+  static constexpr Field kDepth[] = {Field::exch_ts};
+  if (format == DataFormat::depth) return kDepth;
   return {};
 }
 
@@ -279,6 +290,9 @@ Status CsvMarketData::read_header() {
     for (Field f : wanted) {
       if (iequals(name, name_of(f))) role = f;
     }
+    for (Field f : optional_columns_of(format_)) {
+      if (iequals(name, name_of(f))) role = f;
+    }
     if (role != Field::ignored) {
       if (column_of_[idx(role)] != 0) {
         return row_error_at(column, "duplicate column '" + std::string(name_of(role)) +
@@ -415,6 +429,8 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
   }
 
   int64_t ts = 0;
+  std::optional<int64_t> exch_ts;
+  int32_t side = KEEL_BOOK_BID;
   keel_instrument_id_t id = fixed_instrument_.value_or(KEEL_NO_INSTRUMENT);
   for (size_t c = 0; c < expected; ++c) {
     const Field role = roles_[c];
@@ -434,6 +450,28 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
         if (!data_timestamp_in_range(ts)) return fail(Field::ts, timestamp_out_of_range(ts));
         break;
       }
+      case Field::exch_ts: {
+        exch_ts = parse_timestamp(text);
+        if (!exch_ts) {
+          return fail(Field::exch_ts,
+                      "exch_ts: expected an ISO-8601 UTC time (2024-01-02T14:30:00Z) or integer "
+                      "nanoseconds since the epoch, got " +
+                          shown(text));
+        }
+        if (!data_timestamp_in_range(*exch_ts)) {
+          return fail(Field::exch_ts, timestamp_out_of_range(*exch_ts));
+        }
+        break;
+      }
+      case Field::side:
+        if (iequals(text, "bid")) {
+          side = KEEL_BOOK_BID;
+        } else if (iequals(text, "ask")) {
+          side = KEEL_BOOK_ASK;
+        } else {
+          return fail(Field::side, "side: expected 'bid' or 'ask', got " + shown(text));
+        }
+        break;
       case Field::instrument: {
         if (!lookup_instrument(text, id)) return false;
         if (fixed_instrument_ && id != *fixed_instrument_) {
@@ -489,6 +527,24 @@ bool CsvMarketData::parse_row(std::string_view line, MarketEvent& out) {
       }
       out.kind = MarketEventKind::bar;
       out.as.bar = keel_bar_t{ts, id, 0, open, high, low, close, v[idx(Field::volume)]};
+      break;
+    }
+    case DataFormat::depth: {
+      const double price = v[idx(Field::price)];
+      if (price <= 0) {
+        return fail(Field::price,
+                    "price: a book level's price must be above 0, got " + number_text(price));
+      }
+      if (exch_ts && *exch_ts > ts) {
+        return fail(Field::exch_ts, "exch_ts " + format_timestamp(*exch_ts) + " is after ts " +
+                                        format_timestamp(ts) +
+                                        ": the venue cannot make an update after we received "
+                                        "it (ts = when we received it, exch_ts = when the "
+                                        "venue made it)");
+      }
+      out.kind = MarketEventKind::book;
+      out.as.book =
+          keel_book_update_t{ts, id, side, price, v[idx(Field::size)], exch_ts.value_or(ts)};
       break;
     }
   }

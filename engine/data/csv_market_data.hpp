@@ -1,11 +1,16 @@
-// engine/data/csv_market_data.hpp — a CSV file of quotes, trades or bars,
+// engine/data/csv_market_data.hpp — a CSV file of quotes, trades, bars or depth,
 // streamed as market events.
 //
 // The file starts with a header naming its columns, in any order:
 //   quotes  ts,instrument,bid,bid_size,ask,ask_size
 //   trades  ts,instrument,price,size
 //   bars    ts,instrument,open,high,low,close,volume   (ts = the bar's close time)
+//   depth   ts,instrument,side,price,size[,exch_ts]    (one book level's new size)
 // Column names are matched case-insensitively; other columns are ignored.
+// Depth rows: side is "bid" or "ask" (any case); price is above 0; size is
+// the level's new total (0 removes it); exch_ts, when the column is there,
+// is when the venue made the update and must not be after ts (when we
+// received it); without the column an event's exch_ts is its ts.
 // `ts` is ISO-8601 UTC ("2024-01-02T14:30:00.25Z") or integer nanoseconds
 // since the epoch. The instrument column may be left out when the data
 // entry names the instrument; when both are given every row must name that
@@ -67,6 +72,8 @@ class CsvMarketData final : public MarketDataSource {
     low,
     close,
     volume,
+    side,     // depth: "bid" or "ask"
+    exch_ts,  // depth, optional: when the venue made the update
     count
   };
   static constexpr size_t kFieldCount = static_cast<size_t>(Field::count);

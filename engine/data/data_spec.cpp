@@ -10,6 +10,8 @@ const char* data_format_name(DataFormat format) {
       return "trades";
     case DataFormat::bars:
       return "bars";
+    case DataFormat::depth:
+      return "depth";
   }
   return "?";
 }
@@ -22,6 +24,8 @@ const char* csv_header(DataFormat format) {
       return "ts,instrument,price,size";
     case DataFormat::bars:
       return "ts,instrument,open,high,low,close,volume";
+    case DataFormat::depth:
+      return "ts,instrument,side,price,size";
   }
   return "";
 }

@@ -10,8 +10,9 @@
 
 namespace keel {
 
-enum class DataFormat { quotes, trades, bars };
-// "quotes", "trades" or "bars": the name in run files and on the command line.
+// depth: one order-book level change per row (keel_book_update_t).
+enum class DataFormat { quotes, trades, bars, depth };
+// "quotes", "trades", "bars" or "depth": the name in run files and on the command line.
 const char* data_format_name(DataFormat format);
 // The CSV header keel writes for a kind (no newline), e.g. "ts,instrument,price,size".
 const char* csv_header(DataFormat format);

@@ -19,9 +19,10 @@ namespace {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// The kind a CSV header names: a "bid" column (quotes), "price" (trades) or
-// "open" (bars). Reads the start of `file` (pread: the CSV reader still starts
-// at offset 0), at most kMaxHeaderBytes.
+// The kind a CSV header names: a "bid" column (quotes), "open" (bars),
+// "side" and "price" (depth), else "price" (trades). A trades file with an
+// extra "side" column is therefore taken for depth: --kind trades says it. Reads the start of
+// `file` (pread: the CSV reader still starts at offset 0), at most kMaxHeaderBytes.
 Result<DataFormat> csv_kind_from_header(const DataFile& file, const std::filesystem::path& path) {
   constexpr size_t kMaxHeaderBytes = size_t{1} << 20;
   std::string start(std::min<uint64_t>(file.size(), kMaxHeaderBytes), '\0');
@@ -43,6 +44,8 @@ Result<DataFormat> csv_kind_from_header(const DataFile& file, const std::filesys
     at = newline + 1;
   }
   if (header.substr(0, 3) == "\xEF\xBB\xBF") header.remove_prefix(3);
+  bool price = false;
+  bool side = false;
   size_t from = 0;
   for (;;) {
     const size_t comma = header.find(',', from);
@@ -54,15 +57,17 @@ Result<DataFormat> csv_kind_from_header(const DataFile& file, const std::filesys
       if (trimmed.size() > 5) break;  // longer than any name looked for
     }
     if (trimmed == "bid") return DataFormat::quotes;
-    if (trimmed == "price") return DataFormat::trades;
     if (trimmed == "open") return DataFormat::bars;
+    price = price || trimmed == "price";
+    side = side || trimmed == "side";
     if (comma == std::string_view::npos) break;
     from = comma + 1;
   }
+  if (price) return side ? DataFormat::depth : DataFormat::trades;
   return Status(KEEL_ERR_INVALID_ARGUMENT,
                 path.string() +
                     ":1: cannot tell the kind from the header (no 'bid', 'price' or "
-                    "'open' column); say it with --kind quotes|trades|bars");
+                    "'open' column); say it with --kind quotes|trades|bars|depth");
 }
 
 // True when the file starts with the binary format's magic.
@@ -272,7 +277,7 @@ Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
                   spec.path.string() +
                       ": the data entry says \"binary\" but the file is not in keel's binary "
                       "market-data format (convert a CSV file with `keel data convert IN OUT`, "
-                      "or give its kind: \"quotes\", \"trades\" or \"bars\")");
+                      "or give its kind: \"quotes\", \"trades\", \"bars\" or \"depth\")");
   }
   auto source = CsvMarketData::open(std::move(*file), spec.path, spec.format, id, instruments);
   if (!source) return source.status();

@@ -4,7 +4,7 @@
 //
 // A data file is binary when it starts with the binary format's magic
 // (engine/data/binary_format.hpp), CSV otherwise. A data entry's "format"
-// is the kind ("quotes", "trades", "bars"), which a binary file must match,
+// is the kind ("quotes", "trades", "bars", "depth"), which a binary file must match,
 // or "binary", which takes the kind from the file's header (and insists on
 // a binary file). Data files are opened with open_data_file()
 // (engine/data/data_file.hpp): only regular files are read.
@@ -33,7 +33,7 @@ Result<std::unique_ptr<MarketDataSource>> open_market_data(const DataSpec& spec,
 
 struct ConvertOptions {
   // CSV input: the kind; unset = from the header's columns (bid: quotes,
-  // price: trades, open: bars).
+  // open: bars, side and price: depth, price: trades).
   std::optional<DataFormat> kind;
   // CSV input without an instrument column: the symbol of every row.
   std::optional<std::string> instrument;

@@ -175,6 +175,24 @@ keel_status_t host_timer_cancel(const keel_host_t* host, keel_timer_handle_t tim
   });
 }
 
+keel_status_t host_book_levels(const keel_host_t* host, keel_instrument_id_t instrument,
+                               int32_t side, keel_book_level_t* out, size_t max_levels,
+                               size_t* out_count, keel_error_t* err) {
+  return host_thread_call(host, "book_levels", err, [&](InstanceContext& c) -> Status {
+    if (out_count == nullptr) return null_argument("out_count");
+    *out_count = 0;
+    if (out == nullptr && max_levels > 0) return null_argument("out (with max_levels > 0)");
+    if (side != KEEL_BOOK_BID && side != KEEL_BOOK_ASK) {
+      return Status(KEEL_ERR_INVALID_ARGUMENT,
+                    "book_levels: side " + std::to_string(side) +
+                        " is neither KEEL_BOOK_BID (0) nor KEEL_BOOK_ASK (1)");
+    }
+    RunServices* run = c.host->run_services();
+    if (run == nullptr) return not_in_run("book_levels");
+    return run->book_levels(c, instrument, side, out, max_levels, *out_count);
+  });
+}
+
 // ---- pricing models ------------------------------------------------------------
 
 keel_status_t host_model_lookup(const keel_host_t* host, const char* name,
@@ -338,6 +356,7 @@ keel_host_t make_host_table(InstanceContext* context) {
   table.account_get = &host_account_get;
   table.timer_set = &host_timer_set;
   table.timer_cancel = &host_timer_cancel;
+  table.book_levels = &host_book_levels;
   table.model_lookup = &host_model_lookup;
   table.model_create = &host_model_create;
   table.model_drop = &host_model_drop;

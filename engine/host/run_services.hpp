@@ -34,6 +34,16 @@ class RunServices {
   virtual Result<keel_timer_handle_t> timer_set(InstanceContext& caller, keel_timestamp_t at,
                                                 uint64_t cookie) = 0;
   virtual Status timer_cancel(InstanceContext& caller, keel_timer_handle_t timer) = 0;
+  // Up to `max` levels of one side of the instrument's book, best first, as
+  // of the event `caller` is handling (keel/host.h book_levels); `count`
+  // receives how many. `side` is KEEL_BOOK_BID or KEEL_BOOK_ASK (checked by
+  // the caller), `out` holds `max` levels. Default: services without order
+  // books (scripted harnesses) say KEEL_ERR_UNSUPPORTED.
+  virtual Status book_levels(InstanceContext& /*caller*/, keel_instrument_id_t /*instrument*/,
+                             int32_t /*side*/, keel_book_level_t* /*out*/, size_t /*max*/,
+                             size_t& /*count*/) {
+    return Status(KEEL_ERR_UNSUPPORTED, "book_levels: these run services keep no order books");
+  }
 };
 
 }  // namespace keel

@@ -17,6 +17,8 @@ const char* batched_member_name(uint32_t kind) {
       return "on_trade (batched)";
     case KEEL_EVENT_BAR:
       return "on_bar (batched)";
+    case KEEL_EVENT_BOOK:
+      return "on_book (batched)";
     default:
       return "on_events";
   }

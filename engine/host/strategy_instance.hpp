@@ -41,6 +41,12 @@ class StrategyInstance {
   bool deliver_bar(const keel_bar_t& bar, Status& failure) {
     return deliver(table().on_bar, bar, "on_bar", failure);
   }
+  // Book events (ABI 1.2) go only to a strategy that has on_book: a 1.0 or
+  // 1.1 table is shorter and the loader zero-fills the rest (NULL).
+  bool takes_book() const { return table().on_book != nullptr; }
+  bool deliver_book(const keel_book_update_t& update, Status& failure) {
+    return deliver(table().on_book, update, "on_book", failure);
+  }
   Status on_order_update(const keel_order_update_t& update) {
     return call(table().on_order_update, update, "on_order_update");
   }

@@ -130,6 +130,8 @@ class Broker {
     return o.open_buy[instrument] != 0 || o.open_sell[instrument] != 0;
   }
   const StrategyOrders& orders_of(size_t strategy) const { return orders_of_[strategy]; }
+  // The venue, read-only (its order books, for the host's book_levels).
+  const Venue& venue() const { return venue_; }
 
  private:
   // What an order handle refers to: the order's id (0 while checked and not

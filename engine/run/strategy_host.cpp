@@ -29,7 +29,8 @@ StrategyHost::StrategyHost(const RunConfig& config, RunState& state, Marks& mark
       ahead_(ahead),
       book_(book),
       told_(told),
-      subscribers_(config.instruments.size()) {}
+      subscribers_(config.instruments.size()),
+      book_subscribers_(config.instruments.size()) {}
 
 StrategyHost::~StrategyHost() {
   for (Slot& slot : slots_) {
@@ -44,13 +45,16 @@ void StrategyHost::add(const StrategySpec& spec, std::unique_ptr<StrategyInstanc
   slot.instance->context().run_slot = slots_.size();
   slot.cursor = slot.instance->batch_cursor();
   slot.batched = slot.instance->takes_batches();
+  slot.takes_book = slot.instance->takes_book();
   slot.window = kFirstWindow;
   if (slot.cursor != nullptr) {
     slot.span.resize(kMaxSpan);
     slot.span_seq.resize(kMaxSpan);
+    slot.book_gap.resize(kMaxSpan);
   } else {
     slot.span.resize(1);
     slot.span_seq.resize(1);
+    slot.book_gap.resize(1);
   }
   slot.subscribed.assign(config_.instruments.size(), 0);
   for (const std::string& symbol : spec.instruments) {
@@ -58,6 +62,7 @@ void StrategyHost::add(const StrategySpec& spec, std::unique_ptr<StrategyInstanc
     slot.instruments.push_back(id);
     slot.subscribed[id] = 1;
     subscribers_[id].push_back(slots_.size());
+    if (slot.takes_book) book_subscribers_[id].push_back(slots_.size());
   }
   slots_.push_back(std::move(slot));
 }
@@ -78,7 +83,11 @@ void StrategyHost::start(keel_timestamp_t first) {
 }
 
 void StrategyHost::dispatch(const MarketEvent& event) {
-  for (size_t s : subscribers_[event.instrument()]) {
+  const keel_instrument_id_t instrument = event.instrument();
+  const std::vector<size_t>& subscribers = event.kind == MarketEventKind::book
+                                               ? book_subscribers_[instrument]
+                                               : subscribers_[instrument];
+  for (size_t s : subscribers) {
     Slot& slot = slots_[s];
     if (!slot.active) continue;
     if (slot.batched) {
@@ -101,6 +110,9 @@ void StrategyHost::dispatch(const MarketEvent& event) {
           break;
         case MarketEventKind::bar:
           ok = strategy.deliver_bar(event.as.bar, failure_);
+          break;
+        case MarketEventKind::book:
+          ok = strategy.deliver_book(event.as.book, failure_);
           break;
       }
       if (!ok) [[unlikely]]
@@ -165,13 +177,17 @@ void StrategyHost::gather(Slot& slot, const MarketEvent& first) {
   // delivery, with no capacity checks.
   keel_event_t* span = slot.span.data();
   uint64_t* seqs = slot.span_seq.data();
+  uint8_t* gaps = slot.book_gap.data();
   size_t n = 0;
+  uint8_t gap = 0;  // a skipped book event of its instruments since the last appended
   const auto append = [&](const MarketEvent& event, uint64_t seq) {
     keel_event_t& tagged = span[n];
     tagged.kind = static_cast<uint32_t>(event.kind);
     tagged.reserved = 0;
     std::memcpy(&tagged.as, &event.as, sizeof event.as);
+    gaps[n] = gap;
     seqs[n++] = seq;
+    gap = 0;
   };
   const uint64_t seq = ahead_.seq();
   append(first, seq);
@@ -181,6 +197,10 @@ void StrategyHost::gather(Slot& slot, const MarketEvent& first) {
       const MarketEvent* next = ahead_.peek(i);
       if (next == nullptr || next->ts() >= end) break;
       if (!slot.subscribed[next->instrument()]) continue;
+      if (next->kind == MarketEventKind::book && !slot.takes_book) {
+        gap = 1;  // not given to it, but the venue may fill its orders there
+        continue;
+      }
       if (next->kind != first.kind) break;
       append(*next, seq + 1 + i);
     }
@@ -202,6 +222,7 @@ size_t StrategyHost::deliverable(size_t s) {
     const keel_instrument_id_t instrument = e.as.quote.instrument;  // every payload starts so
     if (e.as.quote.ts >= due) break;
     if (broker_->has_open_orders(s, instrument)) break;
+    if (slot.book_gap[i] && broker_->orders_of(s).open != 0) break;
     if (kill_at && book_.position(s, instrument).quantity != 0) {
       // The loop checks the switch here (Engine::check_drawdown): would it fire?
       marks_.look_ahead_to(ahead_, slot.span_seq[i] - ahead_.seq() - 1);
@@ -277,6 +298,36 @@ void StrategyHost::release(size_t s, uint64_t seq) {
     ++done;
   }
   slot.staged.erase(slot.staged.begin(), slot.staged.begin() + static_cast<std::ptrdiff_t>(done));
+}
+
+Status StrategyHost::book_levels(InstanceContext& caller, keel_instrument_id_t instrument,
+                                 int32_t side, keel_book_level_t* out, size_t max, size_t& count) {
+  Result<size_t> s = slot_of(caller);
+  if (!s) return s.status();
+  if (Status st = follow_cursor(*s); !st) return st;
+  if (!config_.instruments.contains(instrument)) {
+    return Status(KEEL_ERR_NOT_FOUND, "book_levels: no instrument with id " +
+                                          std::to_string(instrument) + " in this run");
+  }
+  const OrderBook& book = broker_->venue().book(instrument);
+  if (!ahead_of_loop(*s)) {
+    count = book.copy_levels(side, out, max);
+    return Status::ok();
+  }
+  // The loop has applied the depth updates up to its own event; replay those
+  // up to the cursor's event on a copy (its vectors keep their capacity).
+  scratch_book_ = book;
+  const uint64_t until = span_.seqs[span_.at];
+  for (uint64_t seq = ahead_.seq() + 1; seq <= until; ++seq) {
+    const MarketEvent* e = ahead_.peek(seq - ahead_.seq() - 1);
+    if (e == nullptr) break;
+    if (e->kind == MarketEventKind::book && e->as.book.instrument == instrument &&
+        e->as.book.side == side) {
+      scratch_book_.apply(side, e->as.book.price, e->as.book.size);
+    }
+  }
+  count = scratch_book_.copy_levels(side, out, max);
+  return Status::ok();
 }
 
 // ---- BrokerClient -------------------------------------------------------------------------

@@ -37,8 +37,19 @@
 //      * an event at which its kill switch (max_drawdown_pct) fires: the
 //        switch is checked ahead, with the marks of each event of the span
 //        where it holds the event's instrument (Marks::look_ahead_to).
+//      * an event after a book event it is not given (no on_book) of an
+//        instrument it trades, while it has orders open: the venue may
+//        fill them at that book event.
 //    The span's first event is the one the loop is at, always exact.
 //  - a strategy without a cursor (NULL, or a 1.0 table) gets spans of one.
+// Book events (ABI 1.2) go only to strategies with on_book (book_subscribers_),
+// so the others pay nothing for them; in their spans they are skipped like
+// events of instruments they do not trade (and end no span of theirs, but
+// for the open-orders rule above). A span is of one kind, so for a strategy
+// with on_book a book event ends a span of quotes and the reverse.
+// book_levels from an event the loop has not reached answers with the
+// venue's book plus the depth updates between the loop and that event
+// (replayed on a scratch copy): the book per-event delivery would show.
 // Position and account: a strategy's position() and account() are what it
 // has been told — fills whose report (on_fill) has reached it — while the
 // risk checks and buying power use the true book, which the venue moves
@@ -114,6 +125,8 @@ class StrategyHost final : public RunServices, public BrokerClient {
   Result<keel_timer_handle_t> timer_set(InstanceContext& caller, keel_timestamp_t at,
                                         uint64_t cookie) override;
   Status timer_cancel(InstanceContext& caller, keel_timer_handle_t timer) override;
+  Status book_levels(InstanceContext& caller, keel_instrument_id_t instrument, int32_t side,
+                     keel_book_level_t* out, size_t max, size_t& count) override;
 
  private:
   // Something a batched strategy sent from an event the loop has not
@@ -137,10 +150,12 @@ class StrategyHost final : public RunServices, public BrokerClient {
     bool killed = false;   // stopped by the kill switch: still gets on_stop
     std::string status = "completed";
     // ---- batch delivery ----
+    bool takes_book = false;         // has on_book: given book events
     bool batched = false;            // takes spans (on_events and the extension)
     const size_t* cursor = nullptr;  // its batch cursor; null: spans of one
     std::vector<keel_event_t> span;  // gathered, in loop order (span_count of them)
     std::vector<uint64_t> span_seq;  // their sequence numbers
+    std::vector<uint8_t> book_gap;   // 1: a book event it is not given comes before it
     size_t span_count = 0;
     size_t span_pos = 0;             // the first not yet handled
     size_t window = 0;               // the most events the next delivery offers
@@ -182,7 +197,9 @@ class StrategyHost final : public RunServices, public BrokerClient {
   const Portfolio& told_;
   Broker* broker_ = nullptr;
   std::vector<Slot> slots_;
-  std::vector<std::vector<size_t>> subscribers_;  // per instrument
+  std::vector<std::vector<size_t>> subscribers_;       // per instrument
+  std::vector<std::vector<size_t>> book_subscribers_;  // per instrument: those with on_book
+  OrderBook scratch_book_;  // book_levels ahead of the loop (capacity kept)
   OpenSpan span_;
   OrderTicket ticket_;  // reused by per-event orders
   Status failure_;      // a per-event callback's failure, taken by failed()

@@ -12,16 +12,26 @@
 //                {"on": "trade", "n": 0, "do": "fail"},      // return an error
 //                {"on": "bar", "n": 2, "do": "throw"},        // a fault
 //                {"on": "bar", "n": 3, "do": "submit_from_thread", "order": {...}},
-//                {"on": "quote", "n": 0, "do": "hammer_from_thread", "order": {...}} ]
+//                {"on": "quote", "n": 0, "do": "hammer_from_thread", "order": {...}},
+//                {"on": "quote", "n": 0, "do": "book_levels", "instrument_id": 0,
+//                 "side": 0, "max": 3, "null_out": false} ]
 // }
 // submit_from_thread sends the order from a thread it starts and joins
 // within the callback (a [host-thread] breach, keel/host.h);
 // hammer_from_thread starts a thread that keeps sending the order, and
 // asking for the position and account, until the instance is dropped.
+// book_levels calls the host's book_levels with those raw arguments and
+// journals "book_levels -> ok count=N" or "book_levels -> <error>".
 // "on" counts callbacks of that kind (0-based): start, quote, trade, bar,
-// update, fill, timer, stop.
+// update, fill, timer, stop, book.
 // "observe": true journals, after every market event, what the host says at
 // that moment: now, the position in the event's instrument, the account.
+// "observe_book": true journals, after every market event, the top 3 levels
+// of each side of the event instrument's book (host book_levels):
+//   "levels bid=P@S,P@S ask=P@S".
+// keel_test.scripted has no on_book (it is given no book events);
+// keel_test.scripted_book has one and journals
+//   "book ts=T side=bid|ask price=P size=S exch_ts=E"  ("on": "book").
 #include <atomic>
 #include <cinttypes>
 #include <cstddef>
@@ -57,6 +67,7 @@ class Scripted : public keel::sdk::Strategy {
       throw Error(KEEL_ERR_INVALID_ARGUMENT, "/journal: cannot write " + path);
     actions_ = params.value("actions", nlohmann::json::array());
     observe_ = params.value("observe", false);
+    observe_book_ = params.value("observe_book", false);
   }
   // The time of the event being handled, as the host says.
   keel_timestamp_t now() const { return host_.now(); }
@@ -116,6 +127,13 @@ class Scripted : public keel::sdk::Strategy {
     log("stop ts=%" PRId64, at);
     act("stop");
   }
+  // What on_book does in the subclasses that have it.
+  void book_event(const keel_book_update_t& u) {
+    log("book ts=%" PRId64 " side=%s price=%g size=%g exch_ts=%" PRId64, u.ts,
+        u.side == KEEL_BOOK_BID ? "bid" : "ask", u.price, u.size, u.exch_ts);
+    observe(u.instrument);
+    act("book");
+  }
 
  private:
   template <class... Args>
@@ -126,6 +144,7 @@ class Scripted : public keel::sdk::Strategy {
   }
 
   void observe(keel_instrument_id_t instrument) {
+    if (observe_book_) observe_levels(instrument);
     if (!observe_) return;
     const keel_position_t p = host_.position(instrument);
     const keel_account_t a = host_.account();
@@ -134,6 +153,22 @@ class Scripted : public keel::sdk::Strategy {
         "gross=%.10g",
         now(), p.quantity, p.average_price, p.mark_price, p.unrealized_pnl, a.cash, a.equity,
         a.gross_notional);
+  }
+
+  void observe_levels(keel_instrument_id_t instrument) {
+    std::string line = "levels";
+    for (int32_t side : {KEEL_BOOK_BID, KEEL_BOOK_ASK}) {
+      keel_book_level_t buffer[3];
+      line += side == KEEL_BOOK_BID ? " bid=" : " ask=";
+      const auto levels = host_.book_levels(instrument, side, buffer);
+      for (size_t i = 0; i < levels.size(); ++i) {
+        char level[64];
+        std::snprintf(level, sizeof level, "%s%g@%g", i ? "," : "", levels[i].price,
+                      levels[i].size);
+        line += level;
+      }
+    }
+    log("%s", line.c_str());
   }
 
   void act(const std::string& on) {
@@ -171,6 +206,21 @@ class Scripted : public keel::sdk::Strategy {
             if (status != KEEL_ERR_WRONG_THREAD) hammer_accepted_.fetch_add(1);
           }
         });
+      } else if (what == "book_levels") {
+        keel_book_level_t levels[8];
+        const size_t max = action.value("max", size_t{3});
+        size_t count = 99;
+        keel_error_t err{};
+        const keel_host_t* host = host_.raw();
+        const keel_status_t status = host->book_levels(
+            host, action.value("instrument_id", keel_instrument_id_t{0}),
+            action.value("side", int32_t{0}), action.value("null_out", false) ? nullptr : levels,
+            max < 8 ? max : 8, &count, &err);
+        if (status == KEEL_OK) {
+          log("book_levels -> ok count=%zu", count);
+        } else {
+          log("book_levels -> %s: %s", keel_status_name(status), err.message);
+        }
       } else if (what == "fail") {
         throw Error(KEEL_ERR_INVALID_ARGUMENT, "scripted failure on " + on);
       } else if (what == "throw") {
@@ -213,6 +263,7 @@ class Scripted : public keel::sdk::Strategy {
   std::FILE* journal_ = nullptr;
   nlohmann::json actions_ = nlohmann::json::array();
   bool observe_ = false;
+  bool observe_book_ = false;
   std::map<std::string, int64_t> counts_;
   std::vector<keel_order_handle_t> orders_;
   uint64_t actions_taken_ = 0;
@@ -221,6 +272,13 @@ class Scripted : public keel::sdk::Strategy {
   // Calls of the hammer thread that came back with anything but
   // KEEL_ERR_WRONG_THREAD (journalled at on_stop; must stay 0).
   std::atomic<uint64_t> hammer_accepted_{0};
+};
+
+class ScriptedBook final : public Scripted {
+ public:
+  static constexpr const char* kId = "keel_test.scripted_book";
+  using Scripted::Scripted;
+  void on_book(const keel_book_update_t& u) override { book_event(u); }
 };
 
 // keel_test.scripted_batched: the same strategy taking market events in
@@ -233,6 +291,7 @@ class Scripted : public keel::sdk::Strategy {
 // where V is 1 when the span starts where the last one's handled events
 // ended in memory (a view into the host's buffer, not a new copy).
 // keel_test.scripted_batched_10 keeps no cursor (a 1.0 extension).
+// keel_test.scripted_batched_book also has on_book (book events in spans).
 class ScriptedBatched final : public Scripted {
  public:
   static constexpr const char* kId = "keel_test.scripted_batched";
@@ -248,6 +307,9 @@ class ScriptedBatched final : public Scripted {
 };
 
 using BatchedThunks = keel::sdk::detail::StrategyThunks<ScriptedBatched>;
+
+void book_of(ScriptedBatched& s, const keel_book_update_t& u) { s.book_event(u); }
+constexpr auto batched_on_book = &BatchedThunks::forward<keel_book_update_t, &book_of>;
 
 keel_status_t batched_on_events(void* self, const keel_event_t* events, size_t count,
                                 keel_error_t* err) {
@@ -270,6 +332,9 @@ keel_status_t batched_on_events(void* self, const keel_event_t* events, size_t c
         break;
       case KEEL_EVENT_BAR:
         status = t.on_bar(self, &events[i].as.bar, err);
+        break;
+      case KEEL_EVENT_BOOK:
+        status = batched_on_book(self, &events[i].as.book, err);
         break;
       default:
         return keel_error_set(err, KEEL_ERR_INVALID_ARGUMENT, "not a market event");
@@ -295,19 +360,22 @@ const void* batched_get_extension_10(void* /*self*/, const char* id) {
   return std::string(id) == KEEL_STRATEGY_EXT_EVENTS_CONSUMED ? &kEventsConsumed10 : nullptr;
 }
 
-keel_strategy_vtable_t batched_table(const void* (*get_extension)(void*, const char*)) {
+keel_strategy_vtable_t batched_table(const void* (*get_extension)(void*, const char*),
+                                     bool with_book = false) {
   keel_strategy_vtable_t t = BatchedThunks::vtable;
   t.on_events = &batched_on_events;
   t.get_extension = get_extension;
+  t.on_book = with_book ? batched_on_book : nullptr;
   return t;
 }
 const keel_strategy_vtable_t kBatchedTable = batched_table(&batched_get_extension);
 const keel_strategy_vtable_t kBatchedTable10 = batched_table(&batched_get_extension_10);
+const keel_strategy_vtable_t kBatchedTableBook = batched_table(&batched_get_extension, true);
 
 const keel_factory_t* batched_factory(const char* id, const keel_strategy_vtable_t* table) {
-  // Two factories at most: one static each.
-  static keel_factory_t factories[2];
-  keel_factory_t& f = factories[table == &kBatchedTable ? 0 : 1];
+  // One static each.
+  static keel_factory_t factories[3];
+  keel_factory_t& f = factories[table == &kBatchedTable ? 0 : table == &kBatchedTable10 ? 1 : 2];
   f = keel_factory_t{sizeof(keel_factory_t),
                      0,
                      KEEL_KIND_STRATEGY,
@@ -324,6 +392,7 @@ const keel_factory_t* batched_factory(const char* id, const keel_strategy_vtable
 
 KEEL_PLUGIN((keel::sdk::PluginInfo{"keel_test.scripted", "Scripted test strategy", "1.0.0",
                                    "keel tests", "Does what its params say; journals callbacks."}),
-            keel::sdk::strategy_factory<Scripted>(),
+            keel::sdk::strategy_factory<Scripted>(), keel::sdk::strategy_factory<ScriptedBook>(),
             batched_factory("keel_test.scripted_batched", &kBatchedTable),
-            batched_factory("keel_test.scripted_batched_10", &kBatchedTable10))
+            batched_factory("keel_test.scripted_batched_10", &kBatchedTable10),
+            batched_factory("keel_test.scripted_batched_book", &kBatchedTableBook))

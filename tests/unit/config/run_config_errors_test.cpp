@@ -417,7 +417,8 @@ TEST_F(ConfigErrors, ReportsEveryErrorInDocumentOrder) {
                 "/instruments/1: missing required key 'strike' (options need a number > 0)",
                 "/instruments/1: missing required key 'expiry' (options need a timestamp)",
                 "/instruments/1: missing required key 'right' (options need \"call\" or \"put\")",
-                "/data/0/format: expected \"quotes\", \"trades\", \"bars\" or \"binary\", got \"ticks\""}));
+                "/data/0/format: expected \"quotes\", \"trades\", \"bars\", \"depth\" or "
+                "\"binary\", got \"ticks\""}));
 }
 
 TEST_F(ConfigErrors, UnreadableRunFile) {

@@ -149,6 +149,24 @@ TEST_F(ConfigValid, DefaultsForOptionalKeys) {
   EXPECT_EQ(c.output_dir, std::filesystem::path("/abs/out2"));
 }
 
+// "depth" is a kind of its own; "binary" (after it in the list) still means binary.
+TEST_F(ConfigValid, DepthAndBinaryDataFormats) {
+  OJson doc = OJson::parse(R"({
+    "run": {"name": "r"},
+    "instruments": [{"id": "X", "kind": "equity"}],
+    "data": [{"path": "data/quotes.csv", "format": "depth"},
+             {"path": "data/quotes.csv", "format": "binary"}],
+    "strategies": [{"name": "s", "factory": "f", "instruments": ["X"]}],
+    "output": {"dir": "out"}
+  })");
+  ConfigResult result = load(doc);
+  ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));
+  ASSERT_EQ(result.config->data.size(), 2u);
+  EXPECT_EQ(result.config->data[0].format, DataFormat::depth);
+  EXPECT_FALSE(result.config->data[0].binary);
+  EXPECT_TRUE(result.config->data[1].binary);
+}
+
 TEST_F(ConfigValid, AccountIsCashByDefaultAndOverriddenKeyByKey) {
   ConfigResult result = load(full_run_file());
   ASSERT_TRUE(result.config.has_value()) << ::testing::PrintToString(errors(result));

@@ -506,6 +506,116 @@ TEST_F(DataCsv, ErrorsAreSticky) {
   EXPECT_EQ(second.status().code(), KEEL_ERR_INVALID_ARGUMENT);
 }
 
+// ---- depth ---------------------------------------------------------------------
+
+TEST_F(DataCsv, ReadsDepthWithoutExchTs) {
+  auto source = open(
+      "ts,instrument,side,price,size\n"
+      "2024-01-02T14:30:00Z,AAPL,bid,185.1,300\n"
+      "2024-01-02T14:30:00Z,AAPL,ASK,185.12,200\n"
+      "2024-01-02T14:30:01Z,MSFT,Bid,370.5,0\n",  // size 0 removes the level
+      DataFormat::depth);
+  ASSERT_TRUE(source);
+  ReadAll all = read_all(*source);
+  ASSERT_TRUE(all.status.is_ok()) << all.status.message();
+  ASSERT_EQ(all.events.size(), 3u);
+  for (const MarketEvent& e : all.events) {
+    EXPECT_EQ(e.kind, MarketEventKind::book);
+    EXPECT_EQ(e.as.book.exch_ts, e.ts());  // no exch_ts column: exch_ts = ts
+  }
+  const keel_book_update_t& bid = all.events[0].as.book;
+  EXPECT_EQ(bid.ts, kT0);
+  EXPECT_EQ(bid.instrument, 0u);
+  EXPECT_EQ(bid.side, KEEL_BOOK_BID);
+  EXPECT_EQ(bid.price, 185.1);
+  EXPECT_EQ(bid.size, 300);
+  EXPECT_EQ(all.events[1].as.book.side, KEEL_BOOK_ASK);
+  EXPECT_EQ(all.events[1].as.book.price, 185.12);
+  EXPECT_EQ(all.events[2].as.book.side, KEEL_BOOK_BID);
+  EXPECT_EQ(all.events[2].as.book.instrument, 1u);
+  EXPECT_EQ(all.events[2].as.book.size, 0);
+}
+
+TEST_F(DataCsv, ReadsDepthWithExchTsInAnyColumnOrder) {
+  auto source = open(
+      "exch_ts,Side,size,price,ts\n"
+      "2024-01-02T14:29:59.999Z,ask,5,10.5,2024-01-02T14:30:00Z\n"
+      "1704205801000000000,bid,7,10.25,1704205801000000000\n",  // exch_ts == ts is fine
+      DataFormat::depth, 2u);
+  ASSERT_TRUE(source);
+  ReadAll all = read_all(*source);
+  ASSERT_TRUE(all.status.is_ok()) << all.status.message();
+  ASSERT_EQ(all.events.size(), 2u);
+  EXPECT_EQ(all.events[0].as.book.ts, kT0);
+  EXPECT_EQ(all.events[0].as.book.exch_ts, kT0 - 1'000'000);
+  EXPECT_EQ(all.events[0].as.book.instrument, 2u);
+  EXPECT_EQ(all.events[0].as.book.side, KEEL_BOOK_ASK);
+  EXPECT_EQ(all.events[0].as.book.price, 10.5);
+  EXPECT_EQ(all.events[0].as.book.size, 5);
+  EXPECT_EQ(all.events[1].as.book.exch_ts, kT0 + kSecond);
+  EXPECT_EQ(all.events[1].as.book.side, KEEL_BOOK_BID);
+}
+
+TEST_F(DataCsv, DepthRowErrors) {
+  const std::string header = "ts,instrument,side,price,size,exch_ts\n";
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,buy,10,1,2024-01-02\n", DataFormat::depth),
+            at("2:3") + "side: expected 'bid' or 'ask', got 'buy'");
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,,10,1,2024-01-02\n", DataFormat::depth),
+            at("2:3") + "side: expected 'bid' or 'ask', got ''");
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,bid,10,-1,2024-01-02\n", DataFormat::depth),
+            at("2:5") + "size: must not be negative, got -1");
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,bid,10,nan,2024-01-02\n", DataFormat::depth),
+            at("2:5") + "size: expected a finite number, got 'nan'");
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,ask,0,1,2024-01-02\n", DataFormat::depth),
+            at("2:4") + "price: a book level's price must be above 0, got 0");
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,ask,inf,1,2024-01-02\n", DataFormat::depth),
+            at("2:4") + "price: expected a finite number, got 'inf'");
+  EXPECT_EQ(read_error(header + "2024-01-02T14:30:00Z,AAPL,bid,10,1,2024-01-02T14:30:00.001Z\n",
+                       DataFormat::depth),
+            at("2:6") +
+                "exch_ts 2024-01-02T14:30:00.001Z is after ts 2024-01-02T14:30:00Z: the venue "
+                "cannot make an update after we received it (ts = when we received it, exch_ts "
+                "= when the venue made it)");
+  EXPECT_EQ(read_error(header + "2024-01-02,AAPL,bid,10,1,yesterday\n", DataFormat::depth),
+            at("2:6") +
+                "exch_ts: expected an ISO-8601 UTC time (2024-01-02T14:30:00Z) or integer "
+                "nanoseconds since the epoch, got 'yesterday'");
+}
+
+TEST_F(DataCsv, DepthMissingColumns) {
+  EXPECT_EQ(open_error("ts,instrument,price,size\n", DataFormat::depth),
+            at("1") +
+                "missing column 'side' (a depth file has the columns "
+                "ts,instrument,side,price,size)");
+  EXPECT_EQ(open_error("ts,instrument,side,size,exch_ts\n", DataFormat::depth),
+            at("1") +
+                "missing column 'price' (a depth file has the columns "
+                "ts,instrument,side,price,size)");
+  EXPECT_EQ(open_error("ts,instrument,side,price,size,exch_ts,EXCH_TS\n", DataFormat::depth),
+            at("1:7") + "duplicate column 'exch_ts' (also column 6)");
+  // exch_ts and side mean nothing in a trades file: ignored there.
+  EXPECT_EQ(read_error("ts,instrument,price,size,side,exch_ts\n2024-01-02,AAPL,1,1,x,y\n",
+                       DataFormat::trades),
+            "");
+}
+
+TEST_F(DataCsv, DepthIsADataEntryFormatAndItsHeaderIsRecognised) {
+  EXPECT_STREQ(data_format_name(DataFormat::depth), "depth");
+  EXPECT_STREQ(csv_header(DataFormat::depth), "ts,instrument,side,price,size");
+  const std::filesystem::path file =
+      dir_.write("book.csv", "ts,side,price,size\n2024-01-02,ask,1.5,3\n");
+  DataSpec spec;
+  spec.path = file;
+  spec.format = DataFormat::depth;
+  spec.instrument = "SPY";
+  auto source = open_market_data(spec, table_);
+  ASSERT_TRUE(source) << source.status().message();
+  ReadAll all = read_all(**source);
+  ASSERT_EQ(all.events.size(), 1u);
+  EXPECT_EQ(all.events[0].kind, MarketEventKind::book);
+  EXPECT_EQ(all.events[0].instrument(), 2u);
+}
+
 // ---- hostile files -----------------------------------------------------------
 
 // A row cut short mid-number is still a valid row ("ask_size 100" cut to

@@ -74,6 +74,9 @@ bool same(const MarketEvent& a, const MarketEvent& b) {
       return a.as.bar.open == b.as.bar.open && a.as.bar.high == b.as.bar.high &&
              a.as.bar.low == b.as.bar.low && a.as.bar.close == b.as.bar.close &&
              a.as.bar.volume == b.as.bar.volume;
+    case MarketEventKind::book:
+      return a.as.book.side == b.as.book.side && a.as.book.price == b.as.book.price &&
+             a.as.book.size == b.as.book.size && a.as.book.exch_ts == b.as.book.exch_ts;
   }
   return false;
 }
@@ -209,6 +212,53 @@ TEST(DataMerger, MixesQuotesTradesAndBars) {
   for (const MarketEvent& e : drain(merger)) kinds.push_back(e.kind);
   EXPECT_EQ(kinds, (std::vector<MarketEventKind>{MarketEventKind::quote, MarketEventKind::trade,
                                                  MarketEventKind::bar, MarketEventKind::quote}));
+}
+
+// Depth events merge by ts like any other kind (not by exch_ts); at equal
+// ts the file added first goes first, and rows keep their file order.
+TEST(DataMerger, MergesDepthWithTradesByTsThenFileOrder) {
+  test::ScratchDir dir;
+  const InstrumentTable table = instruments();
+  const auto trades = dir.write("t.csv",
+                                "ts,instrument,price,size\n"
+                                "2024-01-02T14:30:00Z,AAPL,10,1\n"
+                                "2024-01-02T14:30:02Z,AAPL,10,2\n");
+  const auto depth = dir.write("d.csv",
+                               "ts,instrument,side,price,size,exch_ts\n"
+                               // received late: still placed by ts
+                               "2024-01-02T14:30:00Z,AAPL,ask,10,5,2024-01-02T14:29:58Z\n"
+                               "2024-01-02T14:30:01Z,AAPL,ask,10,4,2024-01-02T14:30:01Z\n"
+                               "2024-01-02T14:30:02Z,AAPL,ask,10,2,2024-01-02T14:30:01.5Z\n"
+                               "2024-01-02T14:30:02Z,AAPL,bid,9.5,7,2024-01-02T14:30:01.5Z\n");
+  for (const bool depth_first : {false, true}) {
+    EventMerger merger;
+    auto t = std::move(CsvMarketData::open(trades, DataFormat::trades, {}, table)).value();
+    auto d = std::move(CsvMarketData::open(depth, DataFormat::depth, {}, table)).value();
+    if (depth_first) {
+      merger.add(std::move(d));
+      merger.add(std::move(t));
+    } else {
+      merger.add(std::move(t));
+      merger.add(std::move(d));
+    }
+    std::vector<std::tuple<MarketEventKind, int64_t, double>> got;
+    for (const MarketEvent& e : drain(merger)) {
+      got.emplace_back(e.kind, e.ts(),
+                       e.kind == MarketEventKind::book ? e.as.book.size : e.as.trade.size);
+    }
+    constexpr int64_t t0 = 1'704'205'800'000'000'000;
+    constexpr int64_t s = 1'000'000'000;
+    constexpr auto book = MarketEventKind::book;
+    constexpr auto trade = MarketEventKind::trade;
+    using Row = std::tuple<MarketEventKind, int64_t, double>;
+    const std::vector<Row> trades_first = {{trade, t0, 1},        {book, t0, 5},
+                                           {book, t0 + s, 4},     {trade, t0 + 2 * s, 2},
+                                           {book, t0 + 2 * s, 2}, {book, t0 + 2 * s, 7}};
+    const std::vector<Row> books_first = {{book, t0, 5},         {trade, t0, 1},
+                                          {book, t0 + s, 4},     {book, t0 + 2 * s, 2},
+                                          {book, t0 + 2 * s, 7}, {trade, t0 + 2 * s, 2}};
+    EXPECT_EQ(got, depth_first ? books_first : trades_first);
+  }
 }
 
 TEST(DataMerger, PassesASourceErrorThroughAsIs) {

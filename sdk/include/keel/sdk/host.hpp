@@ -5,6 +5,8 @@
 // Members absent from an older host throw KEEL_ERR_UNSUPPORTED.
 #pragma once
 
+#include <cstddef>
+#include <span>
 #include <string>
 
 #include "keel/host.h"
@@ -89,6 +91,20 @@ class Host {
   }
   void cancel_timer(keel_timer_handle_t timer) const {
     call<&keel_host_t::timer_cancel>("timer_cancel", timer);
+  }
+
+  // Up to out.size() levels of one side (KEEL_BOOK_BID / KEEL_BOOK_ASK) of
+  // the instrument's order book, best first, written into the caller's
+  // buffer: the returned span is its filled front (empty when the side is
+  // empty or the run has no depth data for it). No allocation. As of the
+  // event being handled (keel/host.h). Since ABI 1.2: an older host throws
+  // KEEL_ERR_UNSUPPORTED.
+  std::span<const keel_book_level_t> book_levels(keel_instrument_id_t instrument, int32_t side,
+                                                 std::span<keel_book_level_t> out) const {
+    size_t count = 0;
+    call<&keel_host_t::book_levels>("book_levels", instrument, side, out.data(), out.size(),
+                                    &count);
+    return {out.data(), count < out.size() ? count : out.size()};
   }
 
   keel_model_handle_t model(const std::string& name) const {

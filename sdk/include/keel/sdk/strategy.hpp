@@ -15,6 +15,8 @@
 // plugin.
 #pragma once
 
+#include <type_traits>
+
 #include "keel/plugin.h"
 #include "keel/sdk/error.hpp"
 #include "keel/sdk/host.hpp"
@@ -35,6 +37,10 @@ class Strategy {
   virtual void on_fill(const keel_fill_t& /*fill*/) {}
   virtual void on_timer(const keel_timer_event_t& /*timer*/) {}
   virtual void on_stop(keel_timestamp_t /*at*/) {}
+  // Order-book depth (ABI 1.2). Only a strategy class that overrides it
+  // has on_book in its table and is given book events (the engine skips the
+  // others for them, at no cost); the book itself: Host::book_levels.
+  virtual void on_book(const keel_book_update_t& /*update*/) {}
 };
 
 namespace detail {
@@ -63,6 +69,11 @@ struct StrategyThunks {
   static void order_update(S& s, const keel_order_update_t& e) { s.S::on_order_update(e); }
   static void fill(S& s, const keel_fill_t& e) { s.S::on_fill(e); }
   static void timer(S& s, const keel_timer_event_t& e) { s.S::on_timer(e); }
+  static void book(S& s, const keel_book_update_t& e) { s.S::on_book(e); }
+  // S (or a base of it between it and Strategy) overrides on_book: &S::on_book
+  // then names that class's member, not Strategy's.
+  static constexpr bool kTakesBook =
+      !std::is_same_v<decltype(&S::on_book), void (Strategy::*)(const keel_book_update_t&)>;
   static keel_status_t on_stop(void* instance, keel_timestamp_t at, keel_error_t* err) {
     return guard(err, [&] {
       self(instance).S::on_stop(at);
@@ -82,7 +93,8 @@ struct StrategyThunks {
       &forward<keel_timer_event_t, &timer>,
       &on_stop,
       nullptr,  // on_events: C++ calls are cheap, the engine calls per event
-      &get_extension};
+      &get_extension,
+      kTakesBook ? &forward<keel_book_update_t, &book> : nullptr};
 };
 
 }  // namespace detail
