@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -550,6 +551,57 @@ TEST_F(OcamlSdk, BookLevelsFromAHostOlderThanAbi12IsUnsupported) {
           "book ts=1000 instrument=3 bid 99.5 x 10 exch_ts=1000",
           "bids: unsupported: this host has no book_levels (order books came with keel ABI 1.2)"}));
   EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+}
+
+// A whole `keel run` with depth data: keel_test.ocaml_book gets every book
+// update and reads the venue's book as of each (the two updates at ts 100
+// arrive in one span: the second sees the first, not the later ones).
+TEST(OcamlSdkDepthRun, AStrategySeesTheBookOfADepthRun) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                    ("keel_ocaml_depth_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "quotes.csv") << "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                       "50,AAPL,99.4,1,100.6,1\n"
+                                       "250,AAPL,99.4,1,100.6,1\n";
+  std::ofstream(dir / "depth.csv") << "ts,instrument,side,price,size,exch_ts\n"
+                                      "100,AAPL,bid,99.5,10,95\n"
+                                      "100,AAPL,ask,100.5,5,96\n"
+                                      "200,AAPL,bid,99.75,3,190\n"
+                                      "300,AAPL,BID,99.75,0,290\n";
+  std::ofstream(dir / "run.json") << R"({
+  "run": {"name": "ocaml_depth"},
+  "instruments": [{"id": "AAPL", "kind": "equity"}],
+  "data": [{"path": "quotes.csv", "format": "quotes"}, {"path": "depth.csv", "format": "depth"}],
+  "strategies": [{"name": "b", "factory": "keel_test.ocaml_book", "instruments": ["AAPL"]}],
+  "output": {"dir": "out"}
+})";
+  const cli_test::KeelRun r = cli_test::run_keel({"--log-level", "info", "--plugin-path",
+                                                  KEEL_TEST_OCAML_DIR, "run",
+                                                  (dir / "run.json").string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  std::vector<std::string> seen;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t at = line.find("[strategy 'b'] ");
+    if (at != std::string::npos && line.find("quote", at) == std::string::npos) {
+      std::string what = line.substr(at + 15);
+      const size_t instrument = what.find(" instrument=");  // the run's id, not asserted
+      if (instrument != std::string::npos) what.erase(instrument, what.find(' ', instrument + 1) - instrument);
+      seen.push_back(what);
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "book ts=100 bid 99.5 x 10 exch_ts=95",
+                      "bids 99.5x10",
+                      "book ts=100 ask 100.5 x 5 exch_ts=96",
+                      "bids 99.5x10",
+                      "book ts=200 bid 99.75 x 3 exch_ts=190",
+                      "bids 99.75x3 99.5x10",
+                      "book ts=300 bid 99.75 x 0 exch_ts=290",
+                      "bids 99.5x10",
+                  }))
+      << r;
 }
 
 TEST_F(OcamlSdk, TwoOcamlRuntimesInOneProcess) {
