@@ -37,6 +37,7 @@ external model_lookup_stub : t -> string -> model_handle outcome = "keel_ocaml_h
 external model_create_stub : t -> string -> string -> model_handle outcome = "keel_ocaml_host_model_create"
 external model_drop_stub : t -> model_handle -> unit outcome = "keel_ocaml_host_model_drop"
 external model_price_stub : t -> model_handle -> option_spec -> greeks outcome = "keel_ocaml_host_model_price"
+external book_levels_stub : t -> instrument -> int -> int -> book_level array outcome = "keel_ocaml_host_book_levels"
 external model_implied_vol_stub : t -> model_handle -> option_spec -> float -> float outcome
   = "keel_ocaml_host_model_implied_vol"
 
@@ -65,6 +66,16 @@ let position host instrument = result (position_get_stub host instrument)
 let account host = result (account_get_stub host)
 let timer_set host ~at ~cookie = result (timer_set_stub host at cookie)
 let timer_cancel host timer = result (timer_cancel_stub host timer)
+
+(* engine, strategies only (ABI 1.2). Up to [max] levels of one side of an
+   instrument's order book, best first: [||] when the side is empty or the
+   run has no depth data for it. The book is the data's as of the event
+   being handled (what our own orders took is not subtracted). [Error
+   Not_found] for an unknown instrument; [Error Unsupported] from a host
+   older than ABI 1.2. *)
+let book_levels host instrument side ~max =
+  if max < 0 then Stdlib.Error { Error.code = Error.Invalid_argument; message = Printf.sprintf "book_levels: max is %d, expected >= 0" max }
+  else result (book_levels_stub host instrument (match side with Bid -> 0 | Ask -> 1) max)
 
 (* A model the run file configured, by its name there (borrowed: never drop it). *)
 let model_lookup host name = result (model_lookup_stub host name)

@@ -353,6 +353,7 @@ KEEL_OCAML_EVENT_THUNK(on_bar, keel_bar_t, KEEL_EVENT_BAR, bar)
 KEEL_OCAML_EVENT_THUNK(on_order_update, keel_order_update_t, KEEL_EVENT_ORDER_UPDATE, order_update)
 KEEL_OCAML_EVENT_THUNK(on_fill, keel_fill_t, KEEL_EVENT_FILL, fill)
 KEEL_OCAML_EVENT_THUNK(on_timer, keel_timer_event_t, KEEL_EVENT_TIMER, timer)
+KEEL_OCAML_EVENT_THUNK(on_book, keel_book_update_t, KEEL_EVENT_BOOK, book)
 
 /* A span crosses into OCaml as two views of the caller's array (int64 and
  * float64 words over the same memory, no copy): Keel.Plugin.on_event_span
@@ -542,4 +543,18 @@ const keel_strategy_vtable_t keel_ocaml_strategy_vtable = {sizeof(keel_strategy_
                                                            strategy_on_timer,
                                                            strategy_on_stop,
                                                            strategy_on_events,
-                                                           strategy_get_extension};
+                                                           strategy_get_extension,
+                                                           NULL /* on_book */};
+
+const keel_strategy_vtable_t keel_ocaml_book_strategy_vtable = {sizeof(keel_strategy_vtable_t),
+                                                                strategy_on_start,
+                                                                strategy_on_quote,
+                                                                strategy_on_trade,
+                                                                strategy_on_bar,
+                                                                strategy_on_order_update,
+                                                                strategy_on_fill,
+                                                                strategy_on_timer,
+                                                                strategy_on_stop,
+                                                                strategy_on_events,
+                                                                strategy_get_extension,
+                                                                strategy_on_book};

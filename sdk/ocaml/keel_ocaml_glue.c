@@ -181,7 +181,9 @@ static int read_registration(void) {
     table->create_with_context = keel_ocaml_create;
     if (factory->kind == KEEL_OCAML_FACTORY_STRATEGY) {
       table->kind = KEEL_KIND_STRATEGY;
-      table->methods = &keel_ocaml_strategy_vtable;
+      /* The 5th field: ~wants_book (Keel.Strategy.factory). */
+      table->methods =
+          Bool_val(Field(f, 4)) ? &keel_ocaml_book_strategy_vtable : &keel_ocaml_strategy_vtable;
     } else {
       table->kind = KEEL_KIND_PRICING_MODEL;
       table->methods = &keel_ocaml_pricing_model_vtable;

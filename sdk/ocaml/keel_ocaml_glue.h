@@ -73,7 +73,10 @@ keel_status_t keel_ocaml_create(void* factory, const char* params_json, const ke
                                 void** out_instance, keel_error_t* err);
 keel_status_t keel_ocaml_drop(void* instance, keel_error_t* err);
 extern const keel_pricing_model_vtable_t keel_ocaml_pricing_model_vtable;
+/* The strategy table with on_book NULL (no book events), and the one with
+ * it, for factories made with ~wants_book:true. */
 extern const keel_strategy_vtable_t keel_ocaml_strategy_vtable;
+extern const keel_strategy_vtable_t keel_ocaml_book_strategy_vtable;
 /* Orders sent or cancelled and timers set or cancelled since the current
  * on_events span began: the host stubs count, a span stops after the event
  * during which it moved. Under the runtime lock. */

@@ -245,6 +245,46 @@ CAMLprim value keel_ocaml_host_timer_cancel(value host_block, value timer) {
   CAMLreturn(outcome_of(status, &err, Val_unit));
 }
 
+/* Keel.Host.book_levels: a book_level array (each a float record). The
+ * levels land in a C buffer first: the host call runs without the runtime
+ * lock, when no OCaml value may be touched. Not an action (it reads). */
+CAMLprim value keel_ocaml_host_book_levels(value host_block, value instrument, value side,
+                                           value max_levels) {
+  CAMLparam4(host_block, instrument, side, max_levels);
+  CAMLlocal2(levels, level);
+  const keel_host_t* host = keel_ocaml_host_of(host_block);
+  if (!KEEL_HAS_MEMBER(host, keel_host_t, book_levels) || host->book_levels == NULL) {
+    CAMLreturn(outcome_failed(KEEL_ERR_UNSUPPORTED,
+                              "this host has no book_levels (order books came with keel ABI 1.2)"));
+  }
+  const size_t max = (size_t)Long_val(max_levels); /* >= 0: Keel.Host checks */
+  keel_book_level_t* buffer = NULL;
+  if (max > 0) {
+    buffer = calloc(max, sizeof *buffer);
+    if (buffer == NULL) CAMLreturn(failed_out_of_memory());
+  }
+  keel_error_t err = {0, {0}};
+  size_t count = 0;
+  const keel_instrument_id_t id = (keel_instrument_id_t)Long_val(instrument);
+  const int32_t which = (int32_t)Long_val(side);
+  keel_status_t status;
+  KEEL_OCAML_HOST_CALL(status, host->book_levels(host, id, which, buffer, max, &count, &err));
+  if (status != KEEL_OK) {
+    free(buffer);
+    CAMLreturn(outcome_of(status, &err, Val_unit));
+  }
+  if (count > max) count = max; /* a host never writes more than asked */
+  levels = count == 0 ? Atom(0) : caml_alloc(count, 0);
+  for (size_t i = 0; i < count; ++i) {
+    level = caml_alloc(2 * Double_wosize, Double_array_tag);
+    Store_double_field(level, 0, buffer[i].price);
+    Store_double_field(level, 1, buffer[i].size);
+    Store_field(levels, i, level);
+  }
+  free(buffer);
+  CAMLreturn(outcome_done(levels));
+}
+
 CAMLprim value keel_ocaml_host_model_lookup(value host_block, value name) {
   CAMLparam2(host_block, name);
   const keel_host_t* host = keel_ocaml_host_of(host_block);

@@ -111,6 +111,9 @@ value keel_ocaml_batch_out_value(const keel_greeks_batch_t* out, size_t n) {
   CAMLreturn(block);
 }
 
+/* Keel.Types.event's constructors are the kinds in order, Quote (1) first. */
+_Static_assert(KEEL_EVENT_TIMER == 6 && KEEL_EVENT_BOOK == 7, "Keel.Types.event: Timer, then Book");
+
 /* Keel.Types.event, built from one keel_event_t. Returns Val_unit for an
  * event kind (or enum value) this SDK does not know; *problem says why. */
 value keel_ocaml_event_value(const keel_event_t* e, const char** problem) {
@@ -195,6 +198,21 @@ value keel_ocaml_event_value(const keel_event_t* e, const char** problem) {
       Store_field(record, 0, Val_long(t->ts));
       Store_field(record, 1, keel_ocaml_int_of_u64(t->timer.bits));
       Store_field(record, 2, keel_ocaml_int_of_u64(t->cookie));
+      break;
+    }
+    case KEEL_EVENT_BOOK: {
+      const keel_book_update_t* b = &e->as.book;
+      if (b->side != KEEL_BOOK_BID && b->side != KEEL_BOOK_ASK) {
+        *problem = "book update with an unknown side";
+        CAMLreturn(Val_unit);
+      }
+      record = caml_alloc(6, 0);
+      Store_field(record, 0, Val_long(b->ts));
+      Store_field(record, 1, Val_long(b->instrument));
+      Store_field(record, 2, Val_int(b->side));
+      keel_ocaml_store_double(record, 3, b->price);
+      keel_ocaml_store_double(record, 4, b->size);
+      Store_field(record, 5, Val_long(b->exch_ts));
       break;
     }
     default:

@@ -289,8 +289,9 @@ let register ~id ~name ~version ?(vendor = "") ?(description = "") ?(pricing_mod
   let described =
     Array.map
       (function
-        | Model_factory (f : Pricing_model.factory) -> (kind_pricing_model, f.id, f.description, f.params_schema)
-        | Strategy_factory (f : Strategy.factory) -> (kind_strategy, f.id, f.description, f.params_schema))
+        | Model_factory (f : Pricing_model.factory) ->
+            (kind_pricing_model, f.id, f.description, f.params_schema, false)
+        | Strategy_factory (f : Strategy.factory) -> (kind_strategy, f.id, f.description, f.params_schema, f.wants_book))
       !factories
   in
   Callback.register "keel.plugin"

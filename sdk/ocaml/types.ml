@@ -46,6 +46,28 @@ type instrument_kind = Equity | Future | Option
 
 let is_terminal = function Filled | Canceled | Rejected | Expired -> true | _ -> false
 
+(* Order-book depth (since ABI 1.2). Defined before the other market
+   records so that their field names (price, size, side) keep inferring
+   quote, trade and fill where they did. *)
+type book_side = Bid | Ask  (* KEEL_BOOK_BID = 0, KEEL_BOOK_ASK = 1 *)
+
+(* One change of one price level of an instrument's book
+   (keel_book_update_t): the level [price] on [side] now holds [size] in
+   total; 0 removes it. [ts] is when it reached us (the run's clock),
+   [exch_ts] when the venue made it (= ts when the data has none). *)
+type book_update = {
+  ts : int;
+  instrument : instrument;
+  side : book_side;
+  price : float;
+  size : float;
+  exch_ts : int;
+}
+
+(* One level of a book side (keel_book_level_t), as Keel.Host.book_levels
+   gives them: bids highest first, asks lowest first. *)
+type book_level = { price : float; size : float }
+
 type quote = { ts : int; instrument : instrument; bid : float; bid_size : float; ask : float; ask_size : float }
 type trade = { ts : int; instrument : instrument; price : float; size : float }
 
@@ -94,6 +116,7 @@ type event =
   | Order_update of order_update
   | Fill of fill
   | Timer of timer_event
+  | Book of book_update  (* since ABI 1.2; only to a strategy made with ~wants_book:true *)
 
 (* What a strategy learns at on_start (keel_strategy_start_t). *)
 type start = { start_time : int; name : string; instruments : instrument array }

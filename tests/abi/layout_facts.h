@@ -47,6 +47,10 @@ extern const size_t keel_test_c_layout_fact_count;
   X(sizeof(keel_order_update_t))                                 \
   X(sizeof(keel_fill_t))                                         \
   X(sizeof(keel_timer_event_t))                                  \
+  X(sizeof(keel_book_update_t))                                  \
+  X(offsetof(keel_book_update_t, side))                          \
+  X(offsetof(keel_book_update_t, exch_ts))                       \
+  X(sizeof(keel_book_level_t))                                   \
   X(sizeof(keel_event_t))                                        \
   X(offsetof(keel_event_t, as))                                  \
   X(sizeof(keel_position_t))                                     \
@@ -66,6 +70,7 @@ extern const size_t keel_test_c_layout_fact_count;
   X(sizeof(keel_strategy_vtable_t))                              \
   X(offsetof(keel_strategy_vtable_t, on_stop))                   \
   X(offsetof(keel_strategy_vtable_t, on_events))                 \
+  X(offsetof(keel_strategy_vtable_t, on_book))                   \
   X(KEEL_STRATEGY_VTABLE_MIN_SIZE)                               \
   X(sizeof(keel_strategy_events_consumed_ext_t))                 \
   X(offsetof(keel_strategy_events_consumed_ext_t, batch_cursor)) \
@@ -74,6 +79,7 @@ extern const size_t keel_test_c_layout_fact_count;
   X(offsetof(keel_host_t, log))                                  \
   X(offsetof(keel_host_t, model_create))                         \
   X(offsetof(keel_host_t, get_extension))                        \
+  X(offsetof(keel_host_t, book_levels))                          \
   X(sizeof(keel_build_info_t))                                   \
   X(sizeof(keel_factory_t))                                      \
   X(offsetof(keel_factory_t, kind))                              \

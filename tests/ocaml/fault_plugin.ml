@@ -6,7 +6,8 @@
    Keel.Error (a status), spot 7 runs a full GC compaction first, spot 99
    recurses without bound (a stack overflow). The strategy logs every
    callback through the host so the tests can see what crossed; a quote
-   with bid 99 makes it recurse without bound. *)
+   with bid 99 makes it recurse without bound. keel_test.ocaml_book logs
+   the order book (ABI 1.2). *)
 
 open Keel.Types
 
@@ -65,11 +66,36 @@ let strategy_create params host =
     on_drop = (fun () -> log "%s dropped" label);
   }
 
+(* keel_test.ocaml_book: logs every book update and, after each, the top two
+   bid levels as Keel.Host.book_levels gives them (or its error); a price of
+   13 raises Failure (a fault). *)
+let book_side_text = function Bid -> "bid" | Ask -> "ask"
+
+let book_create _params host =
+  let log fmt = Keel.Host.logf host Info fmt in
+  {
+    Keel.Strategy.default with
+    on_quote = (fun q -> log "quote ts=%d" q.ts);
+    on_book =
+      (fun b ->
+        if b.price = 13. then failwith "unlucky book price";
+        log "book ts=%d instrument=%d %s %g x %g exch_ts=%d" b.ts b.instrument (book_side_text b.side) b.price
+          b.size b.exch_ts;
+        match Keel.Host.book_levels host b.instrument Bid ~max:2 with
+        | Ok levels ->
+            log "bids %s"
+              (String.concat " " (Array.to_list (Array.map (fun (l : book_level) -> Printf.sprintf "%gx%g" l.price l.size) levels)))
+        | Error e -> log "bids: %s" (Keel.Error.to_string e));
+  }
+
 let () =
   Keel.Plugin.register ~id:"keel_test.ocaml_fault" ~name:"OCaml SDK test plugin" ~version:"0.0.1"
     ~vendor:"keel tests" ~description:"Faults and journals on purpose."
     ~pricing_models:
       [ Keel.Pricing_model.factory ~id:"keel_test.ocaml_fault" ~description:"price = spot x scale; spot 13 raises"
           model_create ]
-    ~strategies:[ Keel.Strategy.factory ~id:"keel_test.ocaml_journal" ~description:"logs every callback" strategy_create ]
+    ~strategies:
+      [ Keel.Strategy.factory ~id:"keel_test.ocaml_journal" ~description:"logs every callback" strategy_create;
+        Keel.Strategy.factory ~id:"keel_test.ocaml_book" ~description:"logs the order book" ~wants_book:true
+          book_create ]
     ()

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -435,6 +436,174 @@ TEST(OcamlSdkPortableSpan, FailuresStopAtTheEventThatFailed) {
   EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
 }
 
+// ---- order-book depth (ABI 1.2) ---------------------------------------------------
+// keel_test.ocaml_book (~wants_book:true) logs each book update and the top
+// two bids that Keel.Host.book_levels reads from this fake host's book.
+
+keel_status_t fake_book_levels(const keel_host_t*, keel_instrument_id_t instrument, int32_t side,
+                               keel_book_level_t* out, size_t max_levels, size_t* out_count,
+                               keel_error_t* err) {
+  if (instrument != 3) {
+    return keel_error_set(err, KEEL_ERR_NOT_FOUND, "no instrument %u", instrument);
+  }
+  static const keel_book_level_t bids[] = {{99.5, 10}, {99.0, 20}, {98.5, 30}};
+  static const keel_book_level_t asks[] = {{100.5, 1}};
+  const keel_book_level_t* book = side == KEEL_BOOK_BID ? bids : asks;
+  const size_t depth = side == KEEL_BOOK_BID ? 3 : 1;
+  *out_count = std::min(depth, max_levels);
+  std::copy(book, book + *out_count, out);
+  return KEEL_OK;
+}
+
+keel_host_t book_host() {
+  keel_host_t host = recording_host();
+  host.book_levels = &fake_book_levels;
+  return host;
+}
+
+keel_event_t book_event(keel_timestamp_t ts, keel_instrument_id_t instrument, int32_t side,
+                        double price, double size) {
+  keel_event_t event{};
+  event.kind = KEEL_EVENT_BOOK;
+  event.as.book = keel_book_update_t{ts, instrument, side, price, size, ts - 5};
+  return event;
+}
+
+// What keel_test.ocaml_book logs for a quote, a book update per member,
+// and a span of both; and a malformed book event in a span.
+std::vector<std::string> book_journal(const Factory& f) {
+  EXPECT_NE(f.strategy.on_book, nullptr);
+  const keel_host_t host = book_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  EXPECT_EQ(f.create("{}", &host, &instance, &err), KEEL_OK) << err.message;
+  if (instance == nullptr) return {};
+  take_journal();
+  const keel_book_update_t one{1000, 3, KEEL_BOOK_ASK, 100.5, 1, 990};
+  EXPECT_EQ(f.strategy.on_book(instance, &one, &err), KEEL_OK) << err.message;
+  std::vector<keel_event_t> span{book_event(2000, 3, KEEL_BOOK_BID, 99.5, 10),
+                                 {},
+                                 book_event(3000, 7, KEEL_BOOK_BID, 98.0, 0)};
+  span[1].kind = KEEL_EVENT_QUOTE;
+  span[1].as.quote = keel_quote_t{2500, 3, 0, 99.5, 10, 100.5, 1};
+  EXPECT_EQ(f.strategy.on_events(instance, span.data(), span.size(), &err), KEEL_OK) << err.message;
+  EXPECT_EQ(events_consumed_of(f, instance)(instance), 3u);
+  span[1] = book_event(2600, 3, 2, 99.0, 1);  // neither bid nor ask
+  EXPECT_EQ(f.strategy.on_events(instance, span.data(), span.size(), &err),
+            KEEL_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "event 1: book update with an unknown side");
+  EXPECT_EQ(events_consumed_of(f, instance)(instance), 2u);
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+  return take_journal();
+}
+
+const std::vector<std::string> kBookJournal = {
+    "book ts=1000 instrument=3 ask 100.5 x 1 exch_ts=990",
+    "bids 99.5x10 99x20",
+    "book ts=2000 instrument=3 bid 99.5 x 10 exch_ts=1995",
+    "bids 99.5x10 99x20",
+    "quote ts=2500",
+    "book ts=3000 instrument=7 bid 98 x 0 exch_ts=2995",
+    "bids: not found: no instrument 7",
+    "book ts=2000 instrument=3 bid 99.5 x 10 exch_ts=1995",  // the span with the bad event
+    "bids 99.5x10 99x20",
+};
+
+TEST_F(OcamlSdk, OnBookIsInTheTableOnlyForAStrategyThatWantsTheBook) {
+  Result<const Factory*> journal = host_.registry().find_factory("keel_test.ocaml_journal");
+  ASSERT_TRUE(journal) << journal.status().message();
+  EXPECT_EQ((*journal)->strategy.on_book, nullptr) << "no book events for it, in spans neither";
+  Result<const Factory*> book = host_.registry().find_factory("keel_test.ocaml_book");
+  ASSERT_TRUE(book) << book.status().message();
+  EXPECT_NE((*book)->strategy.on_book, nullptr);
+}
+
+TEST_F(OcamlSdk, BookUpdatesReachOnBookAndBookLevelsReadsTheHostsBook) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_book");
+  ASSERT_TRUE(factory) << factory.status().message();
+  EXPECT_EQ(book_journal(**factory), kBookJournal);
+}
+
+TEST(OcamlSdkPortableSpan, BookUpdatesReachOnBook) {
+  Host host;
+  Result<PluginLibrary*> plugin = host.registry().load_file(KEEL_TEST_OCAML_PORTABLE);
+  ASSERT_TRUE(plugin) << plugin.status().message();
+  Result<const Factory*> factory = host.registry().find_factory("keel_test.ocaml_book");
+  ASSERT_TRUE(factory) << factory.status().message();
+  EXPECT_EQ(book_journal(**factory), kBookJournal);
+}
+
+TEST_F(OcamlSdk, BookLevelsFromAHostOlderThanAbi12IsUnsupported) {
+  Result<const Factory*> factory = host_.registry().find_factory("keel_test.ocaml_book");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  keel_host_t host = book_host();
+  host.struct_size = offsetof(keel_host_t, book_levels);  // a 1.1 host's table ends here
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create("{}", &host, &instance, &err), KEEL_OK) << err.message;
+  take_journal();
+  const keel_book_update_t update{1000, 3, KEEL_BOOK_BID, 99.5, 10, 1000};
+  EXPECT_EQ(f.strategy.on_book(instance, &update, &err), KEEL_OK) << err.message;
+  EXPECT_EQ(
+      take_journal(),
+      (std::vector<std::string>{
+          "book ts=1000 instrument=3 bid 99.5 x 10 exch_ts=1000",
+          "bids: unsupported: this host has no book_levels (order books came with keel ABI 1.2)"}));
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
+}
+
+// A whole `keel run` with depth data: keel_test.ocaml_book gets every book
+// update and reads the venue's book as of each (the two updates at ts 100
+// arrive in one span: the second sees the first, not the later ones).
+TEST(OcamlSdkDepthRun, AStrategySeesTheBookOfADepthRun) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                    ("keel_ocaml_depth_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "quotes.csv") << "ts,instrument,bid,bid_size,ask,ask_size\n"
+                                       "50,AAPL,99.4,1,100.6,1\n"
+                                       "250,AAPL,99.4,1,100.6,1\n";
+  std::ofstream(dir / "depth.csv") << "ts,instrument,side,price,size,exch_ts\n"
+                                      "100,AAPL,bid,99.5,10,95\n"
+                                      "100,AAPL,ask,100.5,5,96\n"
+                                      "200,AAPL,bid,99.75,3,190\n"
+                                      "300,AAPL,BID,99.75,0,290\n";
+  std::ofstream(dir / "run.json") << R"({
+  "run": {"name": "ocaml_depth"},
+  "instruments": [{"id": "AAPL", "kind": "equity"}],
+  "data": [{"path": "quotes.csv", "format": "quotes"}, {"path": "depth.csv", "format": "depth"}],
+  "strategies": [{"name": "b", "factory": "keel_test.ocaml_book", "instruments": ["AAPL"]}],
+  "output": {"dir": "out"}
+})";
+  const cli_test::KeelRun r = cli_test::run_keel({"--log-level", "info", "--plugin-path",
+                                                  KEEL_TEST_OCAML_DIR, "run",
+                                                  (dir / "run.json").string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  std::vector<std::string> seen;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t at = line.find("[strategy 'b'] ");
+    if (at != std::string::npos && line.find("quote", at) == std::string::npos) {
+      std::string what = line.substr(at + 15);
+      const size_t instrument = what.find(" instrument=");  // the run's id, not asserted
+      if (instrument != std::string::npos) what.erase(instrument, what.find(' ', instrument + 1) - instrument);
+      seen.push_back(what);
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "book ts=100 bid 99.5 x 10 exch_ts=95",
+                      "bids 99.5x10",
+                      "book ts=100 ask 100.5 x 5 exch_ts=96",
+                      "bids 99.5x10",
+                      "book ts=200 bid 99.75 x 3 exch_ts=190",
+                      "bids 99.75x3 99.5x10",
+                      "book ts=300 bid 99.75 x 0 exch_ts=290",
+                      "bids 99.5x10",
+                  }))
+      << r;
+}
+
 TEST_F(OcamlSdk, TwoOcamlRuntimesInOneProcess) {
   auto tree = model("keel.binomial", R"({"steps": 64})");
   auto fake = model("keel_test.ocaml_fault", "{}");
@@ -599,6 +768,34 @@ TEST_F(OcamlSdk, ExceptionBecomesStatusWithItsTextAndPoisons) {
   EXPECT_FALSE(tree->plugin().poisoned());
   EXPECT_TRUE(tree->price(option(100, 100, 1, 0.2, 0.05)));
   EXPECT_TRUE(m->drop());
+}
+
+// An exception in on_book is a fault like in any member. On the portable
+// build of the test plugin (a library of its own, with its own poisoned
+// flag), after the test above that poisons the other.
+TEST(OcamlSdkPortableSpan, AnExceptionInOnBookIsAFaultThatPoisons) {
+  Host host;
+  Result<PluginLibrary*> plugin = host.registry().load_file(KEEL_TEST_OCAML_PORTABLE);
+  ASSERT_TRUE(plugin) << plugin.status().message();
+  Result<const Factory*> factory = host.registry().find_factory("keel_test.ocaml_book");
+  ASSERT_TRUE(factory) << factory.status().message();
+  const Factory& f = **factory;
+  const keel_host_t table = book_host();
+  void* instance = nullptr;
+  keel_error_t err{};
+  ASSERT_EQ(f.create("{}", &table, &instance, &err), KEEL_OK) << err.message;
+  const keel_book_update_t unlucky{1000, 3, KEEL_BOOK_BID, 13, 10, 1000};
+  EXPECT_EQ(f.strategy.on_book(instance, &unlucky, &err), KEEL_ERR_PLUGIN_FAULT);
+  EXPECT_NE(
+      std::string(err.message).find("uncaught OCaml exception Failure(\"unlucky book price\")"),
+      std::string::npos)
+      << err.message;
+  // The glue refuses every later call but drop (the host's own flag is set
+  // by the host's wrappers, not called here).
+  const keel_book_update_t fine{2000, 3, KEEL_BOOK_BID, 99, 10, 2000};
+  EXPECT_EQ(f.strategy.on_book(instance, &fine, &err), KEEL_ERR_POISONED);
+  take_journal();
+  EXPECT_EQ(f.drop(instance, &err), KEEL_OK);
 }
 
 }  // namespace

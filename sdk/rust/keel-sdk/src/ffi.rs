@@ -12,7 +12,7 @@ use std::os::raw::{c_char, c_void};
 // ---- version.h ------------------------------------------------------------
 
 pub const KEEL_ABI_VERSION_MAJOR: u32 = 1;
-pub const KEEL_ABI_VERSION_MINOR: u32 = 1;
+pub const KEEL_ABI_VERSION_MINOR: u32 = 2;
 pub const KEEL_SDK_VERSION_STRING: &str = "0.1.0";
 
 // ---- status.h -------------------------------------------------------------
@@ -194,6 +194,33 @@ pub struct keel_bar_t {
     pub volume: f64,
 }
 
+/// Since ABI 1.2: the sides of an order book.
+pub const KEEL_BOOK_BID: i32 = 0;
+pub const KEEL_BOOK_ASK: i32 = 1;
+
+/// Since ABI 1.2: one change of one price level of an instrument's order
+/// book; `size` is the level's new total (0 removes it). `ts` is when it
+/// reached us, `exch_ts` when the venue made it (equal to `ts` when the data
+/// has no exchange time).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct keel_book_update_t {
+    pub ts: keel_timestamp_t,
+    pub instrument: keel_instrument_id_t,
+    pub side: i32,
+    pub price: f64,
+    pub size: f64,
+    pub exch_ts: keel_timestamp_t,
+}
+
+/// Since ABI 1.2: one level of a book side (`keel_host_t.book_levels`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct keel_book_level_t {
+    pub price: f64,
+    pub size: f64,
+}
+
 pub const KEEL_SIDE_BUY: i32 = 0;
 pub const KEEL_SIDE_SELL: i32 = 1;
 pub const KEEL_ORDER_MARKET: i32 = 0;
@@ -275,6 +302,8 @@ pub const KEEL_EVENT_BAR: u32 = 3;
 pub const KEEL_EVENT_ORDER_UPDATE: u32 = 4;
 pub const KEEL_EVENT_FILL: u32 = 5;
 pub const KEEL_EVENT_TIMER: u32 = 6;
+/// Since ABI 1.2: `keel_book_update_t`.
+pub const KEEL_EVENT_BOOK: u32 = 7;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -285,6 +314,8 @@ pub union keel_event_payload_t {
     pub order_update: keel_order_update_t,
     pub fill: keel_fill_t,
     pub timer: keel_timer_event_t,
+    /// Since ABI 1.2.
+    pub book: keel_book_update_t,
 }
 
 #[repr(C)]
@@ -489,6 +520,9 @@ pub struct keel_strategy_vtable_t {
         ) -> keel_status_t,
     >,
     pub get_extension: Option<keel_instance_extension_fn>,
+    /// Since ABI 1.2 (check `struct_size`): NULL means the strategy gets no
+    /// book events, in `on_events` spans neither.
+    pub on_book: Option<keel_event_fn<keel_book_update_t>>,
 }
 
 /// The extension that makes `on_events` batches exact: how many events of
@@ -630,6 +664,19 @@ pub struct keel_host_t {
     pub capsule_release: Option<unsafe extern "C" fn(host: H, capsule: *mut keel_capsule_t)>,
 
     pub get_extension: Option<unsafe extern "C" fn(host: H, id: *const c_char) -> *const c_void>,
+
+    /// Since ABI 1.2 (check `struct_size`).
+    pub book_levels: Option<
+        unsafe extern "C" fn(
+            host: H,
+            instrument: keel_instrument_id_t,
+            side: i32,
+            out: *mut keel_book_level_t,
+            max_levels: usize,
+            out_count: *mut usize,
+            err: E,
+        ) -> keel_status_t,
+    >,
 }
 
 // ---- plugin.h -------------------------------------------------------------

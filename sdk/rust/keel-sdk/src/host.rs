@@ -66,7 +66,7 @@ use std::os::raw::c_char;
 use crate::capsule::Capsule;
 use crate::error::{KeelError, KeelResult};
 use crate::ffi::*;
-use crate::types::{Instrument, OrderRequest};
+use crate::types::{BookLevel, BookSide, Instrument, OrderRequest};
 
 /// The host table of one instance (or the load-time one), for the thread
 /// the host calls the instance on. Copyable; valid while the instance
@@ -276,6 +276,44 @@ impl Host {
         call!(self.raw(), timer_cancel(timer))
     }
 
+    /// The top levels of one side of an instrument's order book, best first
+    /// (bids highest first, asks lowest first), written into `out` (up to
+    /// its length; no allocation). Returns the part of `out` written: empty
+    /// when the side is empty or the run has no depth data for the
+    /// instrument. The book is the data's as of the event being handled:
+    /// what the strategy's own orders took from it is not subtracted.
+    /// `KEEL_ERR_NOT_FOUND` for an unknown instrument; `KEEL_ERR_UNSUPPORTED`
+    /// from a host older than ABI 1.2, which has no books.
+    ///
+    /// ```no_run
+    /// # use keel_sdk::{BookLevel, BookSide, Host, KeelResult};
+    /// # fn f(host: &Host, instrument: u32) -> KeelResult<()> {
+    /// let mut levels = [BookLevel::default(); 5];
+    /// let bids = host.book_levels(instrument, BookSide::Bid, &mut levels)?;
+    /// if let Some(best) = bids.first() {
+    ///     host.info(&format!("best bid {} x {}", best.price, best.size));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn book_levels<'a>(
+        &self,
+        instrument: keel_instrument_id_t,
+        side: BookSide,
+        out: &'a mut [BookLevel],
+    ) -> KeelResult<&'a [BookLevel]> {
+        let raw = self.raw();
+        let function = member!(raw, book_levels).map_err(|_| {
+            KeelError::unsupported("this host has no 'book_levels' call (order books came with keel ABI 1.2)")
+        })?;
+        let mut count = 0usize;
+        let mut err = keel_error_t::default();
+        let status = unsafe { function(raw, instrument, side.to_c(), out.as_mut_ptr(), out.len(), &mut count, &mut err) };
+        crate::guard::check(status, &err, "book_levels")?;
+        // A host never writes more than asked; trust no more than that.
+        Ok(&out[..count.min(out.len())])
+    }
+
     /// A private model instance; give it back with [`model_drop`](Self::model_drop).
     pub fn model_create(&self, factory_id: &str, params_json: &str) -> KeelResult<keel_model_handle_t> {
         let factory_id = c_string(factory_id, "factory id")?;
@@ -350,6 +388,60 @@ mod tests {
         assert_eq!(missing.status, KEEL_ERR_UNSUPPORTED);
         assert_eq!(missing.message, "this host has no 'timer_set' call");
         host.info("no log member: dropped silently");
+    }
+
+    unsafe extern "C" fn fake_book_levels(
+        _host: *const keel_host_t,
+        instrument: keel_instrument_id_t,
+        side: i32,
+        out: *mut keel_book_level_t,
+        max_levels: usize,
+        out_count: *mut usize,
+        err: *mut keel_error_t,
+    ) -> keel_status_t {
+        if instrument != 3 {
+            return crate::error::set_error(err, KEEL_ERR_NOT_FOUND, "no instrument 9");
+        }
+        let book: [(f64, f64); 3] = if side == KEEL_BOOK_BID {
+            [(99.5, 10.0), (99.0, 20.0), (98.5, 30.0)]
+        } else {
+            [(100.5, 1.0), (101.0, 2.0), (101.5, 3.0)]
+        };
+        let n = max_levels.min(book.len());
+        for (i, &(price, size)) in book.iter().take(n).enumerate() {
+            *out.add(i) = keel_book_level_t { price, size };
+        }
+        *out_count = n;
+        KEEL_OK
+    }
+
+    #[test]
+    fn book_levels_fills_the_callers_slice_best_first() {
+        let mut t = table();
+        t.book_levels = Some(fake_book_levels);
+        let host = unsafe { Host::from_raw(&t) };
+        let mut levels = [BookLevel::default(); 2];
+        let bids = host.book_levels(3, BookSide::Bid, &mut levels).unwrap();
+        assert_eq!(bids, &[BookLevel { price: 99.5, size: 10.0 }, BookLevel { price: 99.0, size: 20.0 }]);
+        let mut five = [BookLevel::default(); 5];
+        let asks = host.book_levels(3, BookSide::Ask, &mut five).unwrap();
+        assert_eq!(asks.len(), 3);
+        assert_eq!(asks[0], BookLevel { price: 100.5, size: 1.0 });
+        assert!(host.book_levels(3, BookSide::Ask, &mut []).unwrap().is_empty());
+        let unknown = host.book_levels(9, BookSide::Bid, &mut five).unwrap_err();
+        assert_eq!(unknown.status, KEEL_ERR_NOT_FOUND);
+        assert_eq!(unknown.message, "book_levels: no instrument 9");
+    }
+
+    #[test]
+    fn book_levels_from_a_host_older_than_abi_1_2_is_unsupported() {
+        let mut t = table();
+        t.book_levels = Some(fake_book_levels);
+        t.struct_size = host_offset!(book_levels) as u32; // a 1.1 host's table ends here
+        let host = unsafe { Host::from_raw(&t) };
+        let error = host.book_levels(3, BookSide::Bid, &mut [BookLevel::default(); 1]).unwrap_err();
+        assert_eq!(error.status, KEEL_ERR_UNSUPPORTED);
+        assert!(error.message.contains("ABI 1.2"), "{}", error.message);
     }
 
     #[test]

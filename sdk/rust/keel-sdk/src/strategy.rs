@@ -23,6 +23,31 @@
 //! `position`, `account` and its risk checks for the event being handled;
 //! [`Host::now`](crate::ThreadSafeHost::now) inside a batch is that event's
 //! time with any host.
+//!
+//! Order-book depth (ABI 1.2): a strategy that sets
+//! [`WANTS_BOOK`](Strategy::WANTS_BOOK) gets [`on_book`](Strategy::on_book)
+//! (in batches too) and reads the book with [`Host::book_levels`]:
+//!
+//! ```
+//! use keel_sdk::*;
+//! struct Quoter { host: Host, levels: [BookLevel; 5] }
+//!
+//! impl Strategy for Quoter {
+//!     const ID: &'static str = "acme.book_quoter";
+//!     const DESCRIPTION: &'static str = "bids one lot at the best bid";
+//!     const WANTS_BOOK: bool = true;
+//!     fn create(_params: &mut Params, host: Host) -> KeelResult<Self> {
+//!         Ok(Quoter { host, levels: [BookLevel::default(); 5] })
+//!     }
+//!     fn on_book(&mut self, update: &BookUpdate) -> KeelResult<()> {
+//!         let bids = self.host.book_levels(update.instrument, BookSide::Bid, &mut self.levels)?;
+//!         if let Some(best) = bids.first() {
+//!             self.host.submit(&OrderRequest::limit(update.instrument, Side::Buy, 1.0, best.price))?;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! ```
 
 use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
@@ -33,7 +58,7 @@ use crate::guard::guard;
 use crate::host::Host;
 use crate::params::Params;
 use crate::plugin::{create_instance, drop_instance, leak_c_string};
-use crate::types::{Fill, OrderUpdate, Start};
+use crate::types::{BookUpdate, Fill, OrderUpdate, Start};
 
 /// A strategy. Not required to be `Send`: the engine makes every call on an
 /// instance, from `create` to its drop, on the thread that runs the run,
@@ -71,6 +96,20 @@ pub trait Strategy: Sized + 'static {
         Ok(())
     }
     fn on_timer(&mut self, _timer: &keel_timer_event_t) -> KeelResult<()> {
+        Ok(())
+    }
+
+    /// Set to `true` to receive order-book events ([`on_book`](Self::on_book)).
+    /// The engine gives book events only to a strategy whose table has an
+    /// `on_book` (ABI 1.2); the SDK fills it in only when this is `true`, so
+    /// a strategy that does not want the book costs nothing on depth data.
+    /// (Rust cannot tell whether a default method was overridden: this says it.)
+    const WANTS_BOOK: bool = false;
+    /// One change of a price level of the book of an instrument the
+    /// strategy subscribed to, when the run has depth data for it (only when
+    /// [`WANTS_BOOK`](Self::WANTS_BOOK) is `true`). The host's book already
+    /// holds the change: read it with [`Host::book_levels`].
+    fn on_book(&mut self, _update: &BookUpdate) -> KeelResult<()> {
         Ok(())
     }
     /// Once, after the last event; orders sent here are not executed.
@@ -175,9 +214,12 @@ unsafe extern "C" fn on_events<S: Strategy>(
                     KEEL_EVENT_QUOTE => strategy.on_quote(&event.r#as.quote)?,
                     KEEL_EVENT_TRADE => strategy.on_trade(&event.r#as.trade)?,
                     KEEL_EVENT_BAR => strategy.on_bar(&event.r#as.bar)?,
+                    KEEL_EVENT_BOOK => strategy.on_book(&BookUpdate::from_c(&event.r#as.book).map_err(|e| {
+                        KeelError::invalid_argument(format!("event {} of {}: {}", i, count, e.message))
+                    })?)?,
                     kind => {
                         return Err(KeelError::invalid_argument(format!(
-                            "event {} of {}: kind {} is not a market event (quote, trade or bar)",
+                            "event {} of {}: kind {} is not a market event (quote, trade, bar or book)",
                             i, count, kind
                         )))
                     }
@@ -267,6 +309,17 @@ unsafe extern "C" fn on_fill<S: Strategy>(self_: *mut c_void, fill: *const keel_
     })
 }
 
+unsafe extern "C" fn on_book<S: Strategy>(
+    self_: *mut c_void,
+    update: *const keel_book_update_t,
+    err: *mut keel_error_t,
+) -> keel_status_t {
+    guard(err, || {
+        let (s, update) = parts::<S, _>(self_, update)?;
+        s.on_book(&BookUpdate::from_c(update)?)
+    })
+}
+
 unsafe extern "C" fn on_stop<S: Strategy>(self_: *mut c_void, at: keel_timestamp_t, err: *mut keel_error_t) -> keel_status_t {
     guard(err, || instance::<S>(self_)?.strategy.on_stop(at))
 }
@@ -295,6 +348,7 @@ pub fn factory<S: Strategy>() -> &'static keel_factory_t {
         on_stop: Some(on_stop::<S>),
         on_events: Some(on_events::<S>),
         get_extension: Some(get_extension),
+        on_book: if S::WANTS_BOOK { Some(on_book::<S>) } else { None },
     }));
     Box::leak(Box::new(keel_factory_t {
         struct_size: std::mem::size_of::<keel_factory_t>() as u32,
@@ -314,6 +368,7 @@ pub fn factory<S: Strategy>() -> &'static keel_factory_t {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::BookSide;
     use std::sync::Mutex;
 
     // (event ts, Host::now() inside on_quote), in call order.
@@ -525,6 +580,91 @@ mod tests {
         let status = unsafe { on_events(instance, panicking.as_ptr(), panicking.len(), &mut err) };
         assert_eq!(status, KEEL_ERR_PLUGIN_FAULT);
         assert_eq!(unsafe { consumed(instance) }, 2);
+
+        assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
+        crate::guard::reset_poison_for_tests();
+    }
+
+    // Records the book updates it gets; panics on a price of 13.
+    static BOOK_SEEN: Mutex<Vec<(keel_timestamp_t, BookSide, f64, f64, keel_timestamp_t)>> = Mutex::new(Vec::new());
+    struct BookWatcher;
+
+    impl Strategy for BookWatcher {
+        const ID: &'static str = "test.book_watcher";
+        const DESCRIPTION: &'static str = "records book updates";
+        const WANTS_BOOK: bool = true;
+        fn create(_params: &mut Params, _host: Host) -> KeelResult<Self> {
+            Ok(BookWatcher)
+        }
+        fn on_book(&mut self, update: &BookUpdate) -> KeelResult<()> {
+            if update.price == 13.0 {
+                panic!("unlucky price");
+            }
+            BOOK_SEEN.lock().unwrap().push((update.ts, update.side, update.price, update.size, update.exch_ts));
+            Ok(())
+        }
+    }
+
+    fn book(ts: keel_timestamp_t, side: i32, price: f64, size: f64) -> keel_event_t {
+        let mut event: keel_event_t = unsafe { std::mem::zeroed() };
+        event.kind = KEEL_EVENT_BOOK;
+        event.r#as.book = keel_book_update_t { ts, instrument: 0, side, price, size, exch_ts: ts - 1 };
+        event
+    }
+
+    #[test]
+    fn on_book_is_in_the_table_only_for_a_strategy_that_wants_the_book() {
+        let plain = unsafe { &*(factory::<Recorder>().methods as *const keel_strategy_vtable_t) };
+        assert!(plain.on_book.is_none());
+        let watcher = unsafe { &*(factory::<BookWatcher>().methods as *const keel_strategy_vtable_t) };
+        assert!(watcher.on_book.is_some());
+        assert_eq!(watcher.struct_size as usize, std::mem::size_of::<keel_strategy_vtable_t>());
+    }
+
+    #[test]
+    fn book_events_reach_on_book_one_at_a_time_and_in_spans_and_panics_are_faults() {
+        let _serial = crate::guard::serial();
+        crate::guard::reset_poison_for_tests();
+        let factory = factory::<BookWatcher>();
+        let vtable = unsafe { &*(factory.methods as *const keel_strategy_vtable_t) };
+        let mut err = keel_error_t::default();
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        let table: keel_host_t = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { factory.create.unwrap()(std::ptr::null(), &table, &mut instance, &mut err) }, KEEL_OK);
+
+        let on_book = vtable.on_book.unwrap();
+        let one = keel_book_update_t { ts: 5, instrument: 0, side: KEEL_BOOK_ASK, price: 101.0, size: 2.0, exch_ts: 4 };
+        assert_eq!(unsafe { on_book(instance, &one, &mut err) }, KEEL_OK);
+        let span = [book(10, KEEL_BOOK_BID, 99.0, 3.0), quote(11), book(12, KEEL_BOOK_ASK, 100.0, 0.0)];
+        assert_eq!(unsafe { vtable.on_events.unwrap()(instance, span.as_ptr(), span.len(), &mut err) }, KEEL_OK);
+        assert_eq!(unsafe { events_consumed(instance) }, 3);
+        assert_eq!(
+            *BOOK_SEEN.lock().unwrap(),
+            vec![
+                (5, BookSide::Ask, 101.0, 2.0, 4),
+                (10, BookSide::Bid, 99.0, 3.0, 9),
+                (12, BookSide::Ask, 100.0, 0.0, 11)
+            ]
+        );
+
+        // A side that is neither bid nor ask: an error naming the event.
+        let bad = [quote(20), book(21, 7, 99.0, 1.0)];
+        let status = unsafe { vtable.on_events.unwrap()(instance, bad.as_ptr(), bad.len(), &mut err) };
+        assert_eq!(status, KEEL_ERR_INVALID_ARGUMENT);
+        let message = unsafe { std::ffi::CStr::from_ptr(err.message.as_ptr()) }.to_string_lossy().into_owned();
+        assert!(message.contains("event 1 of 2: unknown book side 7"), "{}", message);
+        assert_eq!(unsafe { events_consumed(instance) }, 2);
+        let mut odd = one;
+        odd.side = -1;
+        assert_eq!(unsafe { on_book(instance, &odd, &mut err) }, KEEL_ERR_INVALID_ARGUMENT);
+        assert_eq!(unsafe { on_book(instance, std::ptr::null(), &mut err) }, KEEL_ERR_INVALID_ARGUMENT);
+
+        // A panic in on_book is a fault, not an unwind into the host.
+        let mut unlucky = one;
+        unlucky.price = 13.0;
+        assert_eq!(unsafe { on_book(instance, &unlucky, &mut err) }, KEEL_ERR_PLUGIN_FAULT);
+        let message = unsafe { std::ffi::CStr::from_ptr(err.message.as_ptr()) }.to_string_lossy().into_owned();
+        assert!(message.contains("unlucky price"), "{}", message);
 
         assert_eq!(unsafe { factory.drop.unwrap()(instance, &mut err) }, KEEL_OK);
         crate::guard::reset_poison_for_tests();

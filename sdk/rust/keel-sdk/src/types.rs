@@ -21,6 +21,9 @@ pub type InstrumentId = keel_instrument_id_t;
 pub type OrderHandle = keel_order_handle_t;
 pub type TimerHandle = keel_timer_handle_t;
 pub type ModelHandle = keel_model_handle_t;
+/// One level of a book side, as [`Host::book_levels`](crate::Host::book_levels)
+/// writes it: the C struct itself, so the host fills the caller's slice.
+pub type BookLevel = keel_book_level_t;
 
 impl keel_quote_t {
     /// (bid + ask) / 2, or `None` for a one-sided or crossed quote.
@@ -248,6 +251,56 @@ impl Fill {
     /// The signed change of position: +quantity for a buy, -quantity for a sell.
     pub fn signed_quantity(&self) -> f64 {
         self.side.sign() * self.quantity
+    }
+}
+
+/// A side of an order book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookSide {
+    Bid,
+    Ask,
+}
+
+impl BookSide {
+    pub fn from_c(side: i32) -> KeelResult<BookSide> {
+        match side {
+            KEEL_BOOK_BID => Ok(BookSide::Bid),
+            KEEL_BOOK_ASK => Ok(BookSide::Ask),
+            other => Err(KeelError::invalid_argument(format!("unknown book side {}", other))),
+        }
+    }
+    pub fn to_c(self) -> i32 {
+        match self {
+            BookSide::Bid => KEEL_BOOK_BID,
+            BookSide::Ask => KEEL_BOOK_ASK,
+        }
+    }
+}
+
+/// One change of one price level of an instrument's order book (since ABI
+/// 1.2): the level `price` on `side` now holds `size` in total; 0 removes
+/// it. `ts` is when it reached us (the run's clock), `exch_ts` when the
+/// venue made it (equal to `ts` when the data has no exchange time).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BookUpdate {
+    pub ts: Timestamp,
+    pub instrument: InstrumentId,
+    pub side: BookSide,
+    pub price: f64,
+    pub size: f64,
+    pub exch_ts: Timestamp,
+}
+
+impl BookUpdate {
+    pub fn from_c(raw: &keel_book_update_t) -> KeelResult<Self> {
+        Ok(BookUpdate {
+            ts: raw.ts,
+            instrument: raw.instrument,
+            side: BookSide::from_c(raw.side)?,
+            price: raw.price,
+            size: raw.size,
+            exch_ts: raw.exch_ts,
+        })
     }
 }
 

@@ -61,6 +61,8 @@ fn facts() -> Vec<Fact> {
                               remaining_quantity, average_fill_price, reason }
         keel_fill_t { ts, order, order_id, client_tag, instrument, side, liquidity, reserved, quantity, price, fee }
         keel_timer_event_t { ts, timer, cookie }
+        keel_book_update_t { ts, instrument, side, price, size, exch_ts }
+        keel_book_level_t { price, size }
         keel_event_t { kind, reserved, r#as }
         keel_position_t { instrument, reserved, quantity, average_price, realized_pnl, unrealized_pnl, fees, mark_price }
         keel_account_t { cash, equity, realized_pnl, unrealized_pnl, fees, gross_notional }
@@ -75,13 +77,13 @@ fn facts() -> Vec<Fact> {
                                       get_extension }
         keel_strategy_start_t { struct_size, reserved, start_time, name, instrument_count, instruments }
         keel_strategy_vtable_t { struct_size, on_start, on_quote, on_trade, on_bar, on_order_update, on_fill,
-                                 on_timer, on_stop, on_events, get_extension }
+                                 on_timer, on_stop, on_events, get_extension, on_book }
         keel_strategy_events_consumed_ext_t { struct_size, events_consumed, batch_cursor }
         keel_host_t { struct_size, abi_major, abi_minor, reserved, host_name, host_version, host_data, log, now,
                       instrument_find, instrument_get, order_submit, order_cancel, position_get, account_get,
                       timer_set, timer_cancel, model_lookup, model_create, model_drop, model_price,
                       model_price_batch, model_implied_vol, model_implied_vol_batch, model_calibrate,
-                      capsule_check, capsule_release, get_extension }
+                      capsule_check, capsule_release, get_extension, book_levels }
         keel_build_info_t { sdk_version, language, compiler, pointer_size, reserved }
         keel_factory_t { struct_size, reserved, kind, id, description, params_schema, create, drop, methods,
                          context, create_with_context }
@@ -106,6 +108,7 @@ fn facts() -> Vec<Fact> {
         KEEL_ORDER_CANCELED, KEEL_ORDER_REJECTED, KEEL_ORDER_EXPIRED,
         KEEL_LIQUIDITY_MAKER, KEEL_LIQUIDITY_TAKER,
         KEEL_EVENT_QUOTE, KEEL_EVENT_TRADE, KEEL_EVENT_BAR, KEEL_EVENT_ORDER_UPDATE, KEEL_EVENT_FILL, KEEL_EVENT_TIMER,
+        KEEL_EVENT_BOOK, KEEL_BOOK_BID, KEEL_BOOK_ASK,
         KEEL_LOG_TRACE, KEEL_LOG_DEBUG, KEEL_LOG_INFO, KEEL_LOG_WARN, KEEL_LOG_ERROR,
         KEEL_PLUGIN_MAGIC,
     );
