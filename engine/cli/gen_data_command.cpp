@@ -84,7 +84,8 @@ CommandRunner add_gen_data_command(CLI::App& app) {
       "gen-data",
       "Write seeded synthetic market data as CSV: quotes, trades and 1-minute (or --bar-seconds) "
       "bars from a geometric Brownian motion with jumps, over US equity hours (14:30-21:00 UTC) "
-      "on weekdays. The same arguments always give byte-identical files.\n"
+      "on weekdays, or with --kind depth an L2 book (exch_ts a seeded feed latency earlier) and "
+      "its trades. The same arguments always give byte-identical files.\n"
       "Files: DIR/<SYMBOL>_<kind>.csv, or DIR/<kind>.csv with --merge; each has the instrument "
       "column. With --binary, .kmd files in keel's binary format (version 2) instead.");
   cmd->add_option("--out", o->out, "Output folder (created if missing)")
