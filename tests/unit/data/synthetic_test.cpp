@@ -484,6 +484,23 @@ TEST(DataSynthetic, DepthWritesABookAndItsTradesByteIdenticallyPerSeed) {
   EXPECT_EQ(test::read_file(first.files[1]).substr(0, 25), "ts,instrument,price,size\n");
 }
 
+TEST(DataSynthetic, DepthOutputIsPinned) {
+  // As OutputIsPinned, for the book and its trades.
+  test::ScratchDir dir;
+  SyntheticSpec spec;
+  spec.instruments = {"AAPL"};
+  spec.days = 1;
+  spec.kinds = {DataFormat::depth};
+  spec.depth_levels = 3;
+  spec.quotes_per_day = 500;
+  spec.seed = 7;
+  ASSERT_TRUE(write_synthetic(spec, dir.path()).is_ok());
+  const std::string depth = test::read_file(dir.path() / "AAPL_depth.csv");
+  const std::string trades = test::read_file(dir.path() / "AAPL_trades.csv");
+  EXPECT_EQ(fnv1a(depth), 7997560315734312828ULL) << depth.substr(0, 400);
+  EXPECT_EQ(fnv1a(trades), 521714088799770960ULL) << trades.substr(0, 400);
+}
+
 TEST(DataSynthetic, DepthBookIsNeverCrossedAndTradesAgreeWithIt) {
   test::ScratchDir dir;
   const SyntheticSpec spec = depth_spec();
