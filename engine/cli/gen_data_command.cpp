@@ -1,6 +1,6 @@
 // `keel gen-data`: writes seeded synthetic market data (geometric Brownian
-// motion with jumps; quotes, trades, bars) as CSV files keel can replay, or
-// with --binary as keel binary files (format version 2).
+// motion with jumps; quotes, trades, bars, or an L2 book with its trades) as CSV files keel can
+// replay, or with --binary as keel binary files (format version 2).
 #include "engine/cli/gen_data_command.hpp"
 
 #include <unistd.h>
@@ -84,7 +84,8 @@ CommandRunner add_gen_data_command(CLI::App& app) {
       "gen-data",
       "Write seeded synthetic market data as CSV: quotes, trades and 1-minute (or --bar-seconds) "
       "bars from a geometric Brownian motion with jumps, over US equity hours (14:30-21:00 UTC) "
-      "on weekdays. The same arguments always give byte-identical files.\n"
+      "on weekdays, or with --kind depth an L2 book (exch_ts a seeded feed latency earlier) and "
+      "its trades. The same arguments always give byte-identical files.\n"
       "Files: DIR/<SYMBOL>_<kind>.csv, or DIR/<kind>.csv with --merge; each has the instrument "
       "column. With --binary, .kmd files in keel's binary format (version 2) instead.");
   cmd->add_option("--out", o->out, "Output folder (created if missing)")
@@ -95,17 +96,21 @@ CommandRunner add_gen_data_command(CLI::App& app) {
       ->delimiter(',')
       ->type_name("SYMBOLS");
   cmd->add_option("--days", s.days, "Trading days (weekdays) to generate")->capture_default_str();
-  cmd->add_option("--kind", o->kinds, "quotes, trades, bars or all (comma-separated)")
+  cmd->add_option("--kind", o->kinds,
+                  "quotes, trades, bars or all (comma-separated), or depth alone: an L2 book "
+                  "(<SYMBOL>_depth.csv, with exch_ts) and its trades (<SYMBOL>_trades.csv)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"quotes", "trades", "bars", "all"}))
+      ->check(CLI::IsMember({"quotes", "trades", "bars", "all", "depth"}))
       ->capture_default_str();
   cmd->add_option("--seed", s.seed, "Random seed")->capture_default_str();
   cmd->add_option("--start", s.start_date, "First day (or the next weekday after it)")
       ->type_name("YYYY-MM-DD")
       ->capture_default_str();
   cmd->add_option("--bar-seconds", s.bar_seconds, "Bar length in seconds")->capture_default_str();
+  cmd->add_option("--depth-levels", s.depth_levels, "Depth: price levels a side of the book")
+      ->capture_default_str();
   cmd->add_option("--quotes-per-day", s.quotes_per_day,
-                  "Expected quote updates per instrument per session")
+                  "Expected quote updates (depth: book updates) per instrument per session")
       ->capture_default_str();
   cmd->add_option("--trades-per-day", s.trades_per_day,
                   "Expected trades per instrument per session (0 = a quarter of the quotes)")
@@ -146,6 +151,7 @@ CommandRunner add_gen_data_command(CLI::App& app) {
       }
       spec.kinds.push_back(kind == "quotes"   ? DataFormat::quotes
                            : kind == "trades" ? DataFormat::trades
+                           : kind == "depth"  ? DataFormat::depth
                                               : DataFormat::bars);
     }
     const size_t dash = o->session.find('-');

@@ -136,15 +136,24 @@ struct BarRow {
   int64_t ts;
   int64_t open, high, low, close, volume;
 };
+struct DepthRow {
+  int64_t ts, exch_ts;
+  int side;             // 0 bid, 1 ask
+  int64_t price, size;  // the level's new total; 0 removes it
+};
+
+constexpr const char* kDepthHeader = "ts,instrument,side,price,size,exch_ts";
 
 struct DayRows {
   std::vector<QuoteRow> quotes;
   std::vector<TradeRow> trades;
   std::vector<BarRow> bars;
+  std::vector<DepthRow> depth;
   void clear() {
     quotes.clear();
     trades.clear();
     bars.clear();
+    depth.clear();
   }
   int64_t ts(DataFormat kind, size_t i) const {
     switch (kind) {
@@ -154,8 +163,8 @@ struct DayRows {
         return trades[i].ts;
       case DataFormat::bars:
         return bars[i].ts;
-      case DataFormat::depth:  // not generated (validate() refuses it)
-        break;
+      case DataFormat::depth:
+        return depth[i].ts;
     }
     return 0;
   }
@@ -168,7 +177,7 @@ struct DayRows {
       case DataFormat::bars:
         return bars.size();
       case DataFormat::depth:
-        break;
+        return depth.size();
     }
     return 0;
   }
@@ -222,9 +231,16 @@ class InstrumentSim {
     events_per_second_ = (quotes + trades) / (static_cast<double>(session_ns_) / 1e9);
     open_offset_ns_ = int64_t{spec.session_open_minute} * 60 * kNanosPerSecond;
     bar_ns_ = int64_t{spec.bar_seconds} * kNanosPerSecond;
+    if (std::find(spec.kinds.begin(), spec.kinds.end(), DataFormat::depth) != spec.kinds.end()) {
+      levels_ = spec.depth_levels;
+    }
   }
 
   void simulate_day(int64_t day_start_ns, DayRows& rows) {
+    if (levels_ > 0) {
+      simulate_depth_day(day_start_ns, rows);
+      return;
+    }
     const int64_t open_ns = day_start_ns + open_offset_ns_;
     const int64_t close_ns = open_ns + session_ns_;
     open_ns_ = open_ns;
@@ -306,6 +322,134 @@ class InstrumentSim {
     bar_.volume += size;
   }
 
+  // ---- depth: an L2 book of levels_ contiguous ticks a side ----
+  //
+  // The book persists from day to day (the price does not move outside the
+  // session). Each event either moves a touch one tick towards the price
+  // path's target (a new best level and the far level dropped, or the best
+  // level emptied and a new far level), changes a level's size (adds and
+  // cancels, mostly near the touch), or is a trade at one side's best price
+  // of at most that level's size, its depth row(s) 1 ns later. A touch only
+  // improves while it stays strictly inside the other side: never crossed
+  // or locked.
+
+  void simulate_depth_day(int64_t day_start_ns, DayRows& rows) {
+    const int64_t open_ns = day_start_ns + open_offset_ns_;
+    const int64_t close_ns = open_ns + session_ns_;
+    if (sizes_[0].empty()) build_book(open_ns, rows);
+    int64_t t_us = open_ns / 1000;
+    for (;;) {
+      const double dt = std::min(std::floor(rng_.exponential(events_per_second_) * 1e6), 1e15);
+      const int64_t dt_us = std::max<int64_t>(1, static_cast<int64_t>(dt));
+      t_us += dt_us;
+      const int64_t t = t_us * 1000;
+      if (t >= close_ns) break;
+      step(static_cast<double>(dt_us) * 1e-6);
+      if (rng_.uniform() < quote_share_) {
+        book_update(t, rows);
+      } else {
+        book_trade(t, rows);
+      }
+    }
+  }
+
+  int64_t level_price(int side, int64_t k) const { return side == 0 ? best_[0] - k : best_[1] + k; }
+  int64_t level_size() { return 100 * lots(1.5, 50); }
+
+  // The price path's mid and spread in ticks: the touch the book moves to.
+  std::pair<int64_t, int64_t> target_touch() const {
+    const double mid = portable_exp(log_price_) / kTick;
+    const int64_t n =
+        std::max<int64_t>(1, static_cast<int64_t>(std::floor(spread_fraction_ * mid + 0.5)));
+    const int64_t bid = static_cast<int64_t>(std::floor(mid - 0.5 * static_cast<double>(n) + 0.5));
+    return {bid, bid + n};
+  }
+
+  // ts - a feed latency of 20..200 us, never before the previous row's.
+  void emit(int64_t t, int side, int64_t price, int64_t size, DayRows& rows) {
+    const int64_t latency = 20'000 + static_cast<int64_t>(rng_.uniform() * 180'001);
+    last_exch_ts_ = std::max(last_exch_ts_, t - latency);
+    rows.depth.push_back({t, last_exch_ts_, side, price, size});
+  }
+
+  void build_book(int64_t t, DayRows& rows) {
+    const auto [bid, ask] = target_touch();
+    best_[0] = std::max<int64_t>(bid, levels_);  // the far bid stays >= 1 tick
+    best_[1] = best_[0] + (ask - bid);
+    for (int side : {0, 1}) {
+      sizes_[side].clear();
+      for (int k = 0; k < levels_; ++k) {
+        sizes_[side].push_back(level_size());
+        emit(t, side, level_price(side, k), sizes_[side].back(), rows);
+      }
+    }
+  }
+
+  // A new best level one tick inside; the far level goes.
+  void improve(int side, int64_t t, DayRows& rows) {
+    best_[side] += side == 0 ? 1 : -1;
+    sizes_[side].insert(sizes_[side].begin(), level_size());
+    emit(t, side, best_[side], sizes_[side].front(), rows);
+    emit(t, side, level_price(side, levels_), 0, rows);
+    sizes_[side].pop_back();
+  }
+
+  // Whether the best level may go: a bid side refilled below it must stay
+  // above zero.
+  bool can_remove_best(int side) const { return side == 1 || best_[0] - levels_ >= 1; }
+
+  // The best level emptied; a new level beyond the far end.
+  void remove_best(int side, int64_t t, DayRows& rows) {
+    emit(t, side, best_[side], 0, rows);
+    sizes_[side].erase(sizes_[side].begin());
+    best_[side] += side == 0 ? -1 : 1;
+    sizes_[side].push_back(level_size());
+    emit(t, side, level_price(side, levels_ - 1), sizes_[side].back(), rows);
+  }
+
+  void book_update(int64_t t, DayRows& rows) {
+    const auto [bid, ask] = target_touch();
+    if (best_[0] < bid && best_[0] + 1 < best_[1]) return improve(0, t, rows);
+    if (best_[0] > bid && can_remove_best(0)) return remove_best(0, t, rows);
+    if (best_[1] > ask && best_[1] - 1 > best_[0]) return improve(1, t, rows);
+    if (best_[1] < ask) return remove_best(1, t, rows);
+    // A size change, mostly near the touch.
+    const int side = rng_.uniform() < 0.5 ? 0 : 1;
+    const double u = rng_.uniform();
+    const int64_t k = std::min<int64_t>(levels_ - 1, static_cast<int64_t>(u * u * levels_));
+    int64_t& size = sizes_[side][static_cast<size_t>(k)];
+    const bool add = rng_.uniform() < 0.55;
+    const int64_t change = 100 * lots(1.5, 20);
+    if (add) {
+      size += change;
+    } else if (change < size) {
+      size -= change;
+    } else if (k == 0 && can_remove_best(side)) {
+      return remove_best(side, t, rows);  // the whole best level cancelled
+    } else {
+      size = size > 1 ? (size + 1) / 2 : size + 100;
+    }
+    emit(t, side, level_price(side, k), size, rows);
+  }
+
+  void book_trade(int64_t t, DayRows& rows) {
+    const int side = rng_.uniform() < 0.5 ? 1 : 0;  // a buy takes the ask
+    const int64_t level = sizes_[side].front();
+    int64_t size = rng_.uniform() < 0.3
+                       ? 1 + std::min<int64_t>(98, static_cast<int64_t>(rng_.uniform() * 99))
+                       : 100 * lots(1.3, 1000);
+    size = std::min(size, level);
+    if (size == level && !can_remove_best(side)) size = level - 1;
+    if (size <= 0) return;
+    rows.trades.push_back({t, best_[side], size});
+    if (size < level) {
+      sizes_[side].front() = level - size;
+      emit(t + 1, side, best_[side], level - size, rows);
+    } else {
+      remove_best(side, t + 1, rows);
+    }
+  }
+
   void flush_bar(DayRows& rows) {
     if (!bar_active_) return;
     bar_.ts = std::min(open_ns_ + (bar_index_ + 1) * bar_ns_, close_ns_);
@@ -327,6 +471,10 @@ class InstrumentSim {
   bool bar_active_ = false;
   int64_t bar_index_ = 0;
   BarRow bar_{};
+  int levels_ = 0;                             // depth levels a side; 0: quotes, trades and bars
+  std::array<int64_t, 2> best_{};              // ticks: best bid, best ask
+  std::array<std::vector<int64_t>, 2> sizes_;  // [side][k], k = 0 the best
+  int64_t last_exch_ts_ = std::numeric_limits<int64_t>::min();
 };
 
 // ---- output ------------------------------------------------------------------
@@ -470,8 +618,19 @@ Status write_row(CsvWriter& out, const std::string& symbol, DataFormat kind, con
       out.integer(b.volume);
       break;
     }
-    case DataFormat::depth:
-      break;  // not generated (validate() refuses it)
+    case DataFormat::depth: {
+      const DepthRow& d = rows.depth[i];
+      out.timestamp(d.ts);
+      out.comma();
+      out.text(symbol);
+      out.text(d.side == 0 ? ",bid," : ",ask,");
+      out.ticks(d.price);
+      out.comma();
+      out.integer(d.size);
+      out.comma();
+      out.timestamp(d.exch_ts);
+      break;
+    }
   }
   return out.end_row();
 }
@@ -525,14 +684,19 @@ Status validate_synthetic_spec(const SyntheticSpec& spec) {
   }
   if (spec.kinds.empty()) return invalid("no kinds of data given");
   for (size_t i = 0; i < spec.kinds.size(); ++i) {
-    if (spec.kinds[i] == DataFormat::depth) {
-      return invalid("depth data is not generated (quotes, trades and bars are)");
+    if (spec.kinds[i] == DataFormat::depth && spec.kinds.size() > 1) {
+      return invalid(
+          "depth is generated on its own (it comes with its own trades file): give the kind "
+          "depth alone");
     }
     for (size_t j = 0; j < i; ++j) {
       if (spec.kinds[i] == spec.kinds[j]) {
         return invalid(std::string("kind '") + data_format_name(spec.kinds[i]) + "' given twice");
       }
     }
+  }
+  if (spec.depth_levels < 1 || spec.depth_levels > 1000) {
+    return invalid("depth levels must be 1..1000");
   }
   if (spec.bar_seconds < 1 || spec.bar_seconds > 86'400) {
     return invalid("bar seconds must be 1..86400");
@@ -575,6 +739,13 @@ Status validate_synthetic_spec(const SyntheticSpec& spec) {
   return Status::ok();
 }
 
+std::vector<DataFormat> synthetic_file_kinds(const SyntheticSpec& spec) {
+  if (spec.kinds.size() == 1 && spec.kinds[0] == DataFormat::depth) {
+    return {DataFormat::depth, DataFormat::trades};
+  }
+  return spec.kinds;
+}
+
 std::string synthetic_file_name(const SyntheticSpec& spec, const std::string& symbol,
                                 DataFormat kind) {
   if (spec.merge) return spec.prefix + data_format_name(kind) + ".csv";
@@ -589,6 +760,7 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
   if (ec) return invalid("cannot create " + out_dir.string() + ": " + ec.message());
 
   const std::vector<int64_t> days = trading_days(spec.start_date, spec.days);
+  const std::vector<DataFormat> kinds = synthetic_file_kinds(spec);
   SyntheticStats local;
   SyntheticStats& out = stats != nullptr ? *stats : local;
   out = {};
@@ -599,31 +771,31 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
     for (const std::string& symbol : spec.instruments) {
       InstrumentSim sim(spec, symbol);
       std::vector<std::unique_ptr<CsvWriter>> writers;
-      for (DataFormat kind : spec.kinds) {
+      for (DataFormat kind : kinds) {
         auto writer = std::make_unique<CsvWriter>();
         if (Status status =
                 writer->open(out_dir / synthetic_file_name(spec, symbol, kind), spec.timestamps);
             !status) {
           return status;
         }
-        writer->text(csv_header(kind));
+        writer->text(kind == DataFormat::depth ? kDepthHeader : csv_header(kind));
         writer->text("\n");
         writers.push_back(std::move(writer));
       }
       for (int64_t day : days) {
         rows.clear();
         sim.simulate_day(day, rows);
-        for (size_t k = 0; k < spec.kinds.size(); ++k) {
-          for (size_t i = 0; i < rows.size(spec.kinds[k]); ++i) {
-            if (Status status = write_row(*writers[k], symbol, spec.kinds[k], rows, i); !status) {
+        for (size_t k = 0; k < kinds.size(); ++k) {
+          for (size_t i = 0; i < rows.size(kinds[k]); ++i) {
+            if (Status status = write_row(*writers[k], symbol, kinds[k], rows, i); !status) {
               return status;
             }
           }
         }
       }
-      for (size_t k = 0; k < spec.kinds.size(); ++k) {
+      for (size_t k = 0; k < kinds.size(); ++k) {
         if (Status status = writers[k]->commit(); !status) return status;
-        out.files.push_back(out_dir / synthetic_file_name(spec, symbol, spec.kinds[k]));
+        out.files.push_back(out_dir / synthetic_file_name(spec, symbol, kinds[k]));
         out.rows += writers[k]->rows();
       }
     }
@@ -635,14 +807,14 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
   sims.reserve(spec.instruments.size());
   for (const std::string& symbol : spec.instruments) sims.emplace_back(spec, symbol);
   std::vector<std::unique_ptr<CsvWriter>> writers;
-  for (DataFormat kind : spec.kinds) {
+  for (DataFormat kind : kinds) {
     auto writer = std::make_unique<CsvWriter>();
     if (Status status =
             writer->open(out_dir / synthetic_file_name(spec, "", kind), spec.timestamps);
         !status) {
       return status;
     }
-    writer->text(csv_header(kind));
+    writer->text(kind == DataFormat::depth ? kDepthHeader : csv_header(kind));
     writer->text("\n");
     writers.push_back(std::move(writer));
   }
@@ -655,8 +827,8 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
       rows[i].clear();
       sims[i].simulate_day(day, rows[i]);
     }
-    for (size_t k = 0; k < spec.kinds.size(); ++k) {
-      const DataFormat kind = spec.kinds[k];
+    for (size_t k = 0; k < kinds.size(); ++k) {
+      const DataFormat kind = kinds[k];
       for (size_t i = 0; i < sims.size(); ++i) {
         position[i] = 0;
         if (rows[i].size(kind) > 0) heap.emplace(rows[i].ts(kind, 0), i);
@@ -672,9 +844,9 @@ Status write_synthetic(const SyntheticSpec& spec, const std::filesystem::path& o
       }
     }
   }
-  for (size_t k = 0; k < spec.kinds.size(); ++k) {
+  for (size_t k = 0; k < kinds.size(); ++k) {
     if (Status status = writers[k]->commit(); !status) return status;
-    out.files.push_back(out_dir / synthetic_file_name(spec, "", spec.kinds[k]));
+    out.files.push_back(out_dir / synthetic_file_name(spec, "", kinds[k]));
     out.rows += writers[k]->rows();
   }
   return Status::ok();

@@ -17,6 +17,18 @@
 // All three kinds come from one simulation, so they agree with each other
 // whichever kinds are written.
 //
+// Depth (kind depth, given alone) is a second simulation of the same price
+// path: an L2 book of `depth_levels` contiguous 0.01 ticks a side that
+// follows the price (the touch moves one tick an update towards the path's
+// spread around it), size changes at random levels (adds and cancels), and
+// trades at one side's best price of at most that level's size. It writes
+// two files: depth (ts,instrument,side,price,size,exch_ts; the first rows
+// set up the whole book, both sides) and trades (its trades). Each trade is
+// followed 1 ns later by the depth row(s) showing its level reduced or
+// removed (and the new far level), so book and trades agree; the book is
+// never crossed or locked after any row; exch_ts = ts - a seeded 20..200 us
+// feed latency, never decreasing. quotes_per_day counts book updates.
+//
 // Determinism: a (spec, seed) gives byte-identical files on every platform.
 // The generator uses its own PRNG (xoshiro256** seeded by splitmix64), its
 // own normal (Marsaglia polar) and its own log/exp built from IEEE-754
@@ -45,6 +57,7 @@ struct SyntheticSpec {
   std::string start_date = "2024-01-02";  // the first day, or the next weekday after it
   std::vector<DataFormat> kinds = {DataFormat::quotes, DataFormat::trades, DataFormat::bars};
   int bar_seconds = 60;
+  int depth_levels = 10;                   // depth: levels a side
   int64_t quotes_per_day = 23'400;         // expected quote updates per instrument per session
   int64_t trades_per_day = 0;              // expected trades; 0 = a quarter of quotes_per_day
   int session_open_minute = 14 * 60 + 30;  // UTC, minutes after midnight (US equities)
@@ -73,6 +86,10 @@ struct SyntheticStats {
 
 // Checks the spec; the message names the offending setting.
 Status validate_synthetic_spec(const SyntheticSpec& spec);
+
+// The kinds of file written, in order: spec.kinds, or depth and trades for
+// depth.
+std::vector<DataFormat> synthetic_file_kinds(const SyntheticSpec& spec);
 
 // The file name (no folder) for a symbol's kind; `symbol` is ignored when
 // spec.merge is set.

@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "engine/cli/exit_codes.hpp"
+#include "engine/data/market_data_files.hpp"
 #include "engine/data/synthetic.hpp"
 #include "tests/unit/data/data_test_support.hpp"
 
@@ -110,6 +113,77 @@ TEST(DataGenDataCommand, DefaultsWriteAllKinds) {
   EXPECT_EQ(bars.find("T15:01"), std::string::npos);
 }
 
+// Every event of a data file, read the way a run reads it.
+std::vector<MarketEvent> read_events(const std::filesystem::path& file, DataFormat kind,
+                                     const InstrumentTable& table) {
+  DataSpec spec;
+  spec.path = file;
+  spec.format = kind;
+  auto source = open_market_data(spec, table);
+  EXPECT_TRUE(source.is_ok()) << file << ": " << source.status().message();
+  std::vector<MarketEvent> out;
+  if (!source) return out;
+  MarketEvent event;
+  for (;;) {
+    Result<bool> got = (*source)->next(event);
+    EXPECT_TRUE(got.is_ok()) << file << ": " << got.status().message();
+    if (!got || !*got) return out;
+    out.push_back(event);
+  }
+}
+
+bool same_events(const std::vector<MarketEvent>& a, const std::vector<MarketEvent>& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](const MarketEvent& x, const MarketEvent& y) {
+           return x.kind == y.kind && std::memcmp(&x.as, &y.as, sizeof x.as) == 0;
+         });
+}
+
+TEST(DataGenDataCommand, DepthWritesTheBookAndItsTradesAsCsvOrBinary) {
+  test::ScratchDir dir;
+  const std::vector<std::string> common = {
+      "gen-data", "--instruments",  "AAPL", "--days",           "1",   "--kind", "depth", "--seed",
+      "5",        "--depth-levels", "4",    "--quotes-per-day", "1500"};
+  std::string output;
+  std::vector<std::string> csv = common;
+  csv.insert(csv.end(), {"--out", (dir.path() / "cli").string()});
+  ASSERT_EQ(run_keel(csv, &output), 0) << output;
+  EXPECT_NE(output.find("AAPL_depth.csv"), std::string::npos) << output;
+  EXPECT_NE(output.find("AAPL_trades.csv"), std::string::npos) << output;
+  EXPECT_NE(output.find("rows in 2 files"), std::string::npos) << output;
+
+  SyntheticSpec spec;
+  spec.instruments = {"AAPL"};
+  spec.days = 1;
+  spec.kinds = {DataFormat::depth};
+  spec.seed = 5;
+  spec.depth_levels = 4;
+  spec.quotes_per_day = 1500;
+  ASSERT_TRUE(write_synthetic(spec, dir.path() / "api").is_ok());
+  for (const char* name : {"AAPL_depth.csv", "AAPL_trades.csv"}) {
+    EXPECT_EQ(test::read_file(dir.path() / "cli" / name),
+              test::read_file(dir.path() / "api" / name))
+        << name;
+  }
+
+  std::vector<std::string> binary = common;
+  binary.insert(binary.end(), {"--out", (dir.path() / "bin").string(), "--binary"});
+  ASSERT_EQ(run_keel(binary, &output), 0) << output;
+  InstrumentTable table;
+  Instrument aapl;
+  aapl.symbol = "AAPL";
+  table.add(aapl);
+  for (DataFormat kind : {DataFormat::depth, DataFormat::trades}) {
+    const std::string stem = std::string("AAPL_") + data_format_name(kind);
+    const std::vector<MarketEvent> from_csv =
+        read_events(dir.path() / "cli" / (stem + ".csv"), kind, table);
+    EXPECT_GT(from_csv.size(), 100u) << stem;
+    EXPECT_TRUE(
+        same_events(from_csv, read_events(dir.path() / "bin" / (stem + ".kmd"), kind, table)))
+        << stem;
+  }
+}
+
 TEST(DataGenDataCommand, BadArgumentsExitWithTwo) {
   test::ScratchDir dir;
   const std::string out = dir.path().string();
@@ -135,6 +209,12 @@ TEST(DataGenDataCommand, BadArgumentsExitWithTwo) {
       cli::kExitUsage);
   EXPECT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "A", "--ts", "unix"}, &err),
             cli::kExitUsage);
+  EXPECT_EQ(
+      run_keel({"gen-data", "--out", out, "--instruments", "A", "--kind", "depth,bars"}, &err),
+      cli::kExitUsage);
+  EXPECT_EQ(err,
+            "keel gen-data: depth is generated on its own (it comes with its own trades file): "
+            "give the kind depth alone (see keel gen-data --help)\n");
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));  // nothing written
   EXPECT_EQ(run_keel({"gen-data", "--help"}, &err), cli::kExitOk);
   EXPECT_NE(err.find("--quotes-per-day"), std::string::npos);

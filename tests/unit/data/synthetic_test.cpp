@@ -14,6 +14,7 @@
 
 #include "engine/data/csv_market_data.hpp"
 #include "engine/data/event_merger.hpp"
+#include "engine/market/order_book.hpp"
 #include "engine/market/timestamp.hpp"
 #include "tests/unit/data/data_test_support.hpp"
 
@@ -451,6 +452,150 @@ TEST(DataSynthetic, SkipsWeekends) {
                                              "2024-01-12", "2024-01-15"}));
 }
 
+// ---- depth -----------------------------------------------------------------------
+
+SyntheticSpec depth_spec() {
+  SyntheticSpec spec = small_spec();
+  spec.kinds = {DataFormat::depth};
+  spec.depth_levels = 6;
+  return spec;
+}
+
+TEST(DataSynthetic, DepthWritesABookAndItsTradesByteIdenticallyPerSeed) {
+  test::ScratchDir dir;
+  SyntheticSpec spec = depth_spec();
+  SyntheticStats first, second;
+  ASSERT_TRUE(write_synthetic(spec, dir.path() / "one", &first).is_ok());
+  ASSERT_TRUE(write_synthetic(spec, dir.path() / "two", &second).is_ok());
+  spec.seed = 43;
+  ASSERT_TRUE(write_synthetic(spec, dir.path() / "three").is_ok());
+  ASSERT_EQ(first.files.size(), 4u);
+  const std::vector<std::string> names = {"AAPL_depth.csv", "AAPL_trades.csv", "MSFT_depth.csv",
+                                          "MSFT_trades.csv"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(first.files[i].filename(), names[i]);
+    const std::string a = test::read_file(first.files[i]);
+    EXPECT_GT(a.size(), 1000u) << names[i];
+    EXPECT_EQ(a, test::read_file(second.files[i])) << names[i];
+    EXPECT_NE(a, test::read_file(dir.path() / "three" / names[i])) << names[i];
+  }
+  EXPECT_EQ(test::read_file(first.files[0]).substr(0, 38),
+            "ts,instrument,side,price,size,exch_ts\n");
+  EXPECT_EQ(test::read_file(first.files[1]).substr(0, 25), "ts,instrument,price,size\n");
+}
+
+TEST(DataSynthetic, DepthOutputIsPinned) {
+  // As OutputIsPinned, for the book and its trades.
+  test::ScratchDir dir;
+  SyntheticSpec spec;
+  spec.instruments = {"AAPL"};
+  spec.days = 1;
+  spec.kinds = {DataFormat::depth};
+  spec.depth_levels = 3;
+  spec.quotes_per_day = 500;
+  spec.seed = 7;
+  ASSERT_TRUE(write_synthetic(spec, dir.path()).is_ok());
+  const std::string depth = test::read_file(dir.path() / "AAPL_depth.csv");
+  const std::string trades = test::read_file(dir.path() / "AAPL_trades.csv");
+  EXPECT_EQ(fnv1a(depth), 7997560315734312828ULL) << depth.substr(0, 400);
+  EXPECT_EQ(fnv1a(trades), 521714088799770960ULL) << trades.substr(0, 400);
+}
+
+TEST(DataSynthetic, DepthBookIsNeverCrossedAndTradesAgreeWithIt) {
+  test::ScratchDir dir;
+  const SyntheticSpec spec = depth_spec();
+  const size_t levels = static_cast<size_t>(spec.depth_levels);
+  ASSERT_TRUE(write_synthetic(spec, dir.path()).is_ok());
+  const InstrumentTable table = table_of(spec.instruments);
+  for (const std::string& symbol : spec.instruments) {
+    SCOPED_TRACE(symbol);
+    auto depth_source = open_csv(dir.path() / (symbol + "_depth.csv"), DataFormat::depth, table);
+    auto trade_source = open_csv(dir.path() / (symbol + "_trades.csv"), DataFormat::trades, table);
+    ASSERT_TRUE(depth_source && trade_source);
+    const std::vector<MarketEvent> rows = read_all(*depth_source);
+    const std::vector<MarketEvent> trades = read_all(*trade_source);
+    ASSERT_GT(rows.size(), 4'000u);
+    ASSERT_GT(trades.size(), 500u);
+
+    // The first rows set up the whole book: every level of both sides.
+    for (size_t i = 0; i < 2 * levels; ++i) {
+      ASSERT_EQ(rows[i].ts(), rows[0].ts());
+      EXPECT_EQ(rows[i].as.book.side, i < levels ? KEEL_BOOK_BID : KEEL_BOOK_ASK);
+      EXPECT_GT(rows[i].as.book.size, 0);
+    }
+    EXPECT_NE(rows[2 * levels].ts(), rows[0].ts());
+
+    OrderBook book;
+    int64_t previous_exch = std::numeric_limits<int64_t>::min();
+    size_t next_trade = 0, checked_trades = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const keel_book_update_t& row = rows[i].as.book;
+      // A trade before this row: at the then-best price of one side, no
+      // bigger than that level, and this row shows that level reduced.
+      while (next_trade < trades.size() && trades[next_trade].ts() < row.ts) {
+        const keel_trade_t& trade = trades[next_trade].as.trade;
+        const BookLevel* bid = book.best(KEEL_BOOK_BID);
+        const BookLevel* ask = book.best(KEEL_BOOK_ASK);
+        ASSERT_TRUE(bid != nullptr && ask != nullptr);
+        ASSERT_TRUE(trade.price == bid->price || trade.price == ask->price)
+            << "trade " << next_trade << " at " << trade.price << " outside " << bid->price << " / "
+            << ask->price;
+        const int32_t side = trade.price == bid->price ? KEEL_BOOK_BID : KEEL_BOOK_ASK;
+        const double level = book.size_at(side, trade.price);
+        EXPECT_LE(trade.size, level) << "trade " << next_trade;
+        EXPECT_EQ(row.ts, trade.ts + 1) << "trade " << next_trade;
+        EXPECT_EQ(row.side, side);
+        EXPECT_EQ(row.price, trade.price);
+        EXPECT_EQ(row.size, level - trade.size);
+        ++next_trade;
+        ++checked_trades;
+      }
+      EXPECT_LE(row.exch_ts, row.ts) << "row " << i;
+      EXPECT_GE(row.exch_ts, previous_exch) << "row " << i;
+      EXPECT_GE(row.ts - row.exch_ts, 0);
+      EXPECT_LE(row.ts - row.exch_ts, 200'000 + 1) << "row " << i;
+      previous_exch = row.exch_ts;
+      const double ticks = row.price * 100;
+      EXPECT_NEAR(ticks, std::floor(ticks + 0.5), 1e-6) << "row " << i << ": off the 0.01 grid";
+      if (i > 0) {
+        EXPECT_GE(row.ts, rows[i - 1].ts());
+      }
+
+      book.apply(row.side, row.price, row.size);
+      const BookLevel* bid = book.best(KEEL_BOOK_BID);
+      const BookLevel* ask = book.best(KEEL_BOOK_ASK);
+      if (bid != nullptr && ask != nullptr) {
+        ASSERT_LT(bid->price, ask->price) << "crossed or locked after row " << i;
+      }
+      // After each update's rows, each side holds its levels again.
+      if (i + 1 >= 2 * levels && (i + 1 == rows.size() || rows[i + 1].ts() != row.ts)) {
+        ASSERT_EQ(book.depth(KEEL_BOOK_BID), levels) << "after row " << i;
+        ASSERT_EQ(book.depth(KEEL_BOOK_ASK), levels) << "after row " << i;
+      }
+    }
+    EXPECT_EQ(next_trade, trades.size()) << "trades after the last depth row";
+    EXPECT_EQ(checked_trades, trades.size());
+  }
+}
+
+TEST(DataSynthetic, DepthMergedFilesReadBack) {
+  test::ScratchDir dir;
+  SyntheticSpec spec = depth_spec();
+  spec.merge = true;
+  spec.timestamps = TimestampStyle::nanoseconds;
+  SyntheticStats stats;
+  ASSERT_TRUE(write_synthetic(spec, dir.path(), &stats).is_ok());
+  ASSERT_EQ(stats.files.size(), 2u);
+  EXPECT_EQ(stats.files[0].filename(), "depth.csv");
+  EXPECT_EQ(stats.files[1].filename(), "trades.csv");
+  const InstrumentTable table = table_of(spec.instruments);
+  auto depth = open_csv(stats.files[0], DataFormat::depth, table);
+  auto trades = open_csv(stats.files[1], DataFormat::trades, table);
+  ASSERT_TRUE(depth && trades);
+  const size_t rows = read_all(*depth).size() + read_all(*trades).size();
+  EXPECT_EQ(rows, stats.rows);
+}
+
 TEST(DataSynthetic, RejectsBadSpecs) {
   auto error = [](auto change) {
     SyntheticSpec spec = small_spec();
@@ -493,8 +638,17 @@ TEST(DataSynthetic, RejectsBadSpecs) {
               s.kinds = {DataFormat::bars, DataFormat::bars};
             }),
             "kind 'bars' given twice");
-  EXPECT_EQ(error([](SyntheticSpec& s) { s.kinds = {DataFormat::depth}; }),
-            "depth data is not generated (quotes, trades and bars are)");
+  EXPECT_EQ(error([](SyntheticSpec& s) { s.kinds = {DataFormat::depth}; }), "");
+  EXPECT_EQ(error([](SyntheticSpec& s) {
+              s.kinds = {DataFormat::trades, DataFormat::depth};
+            }),
+            "depth is generated on its own (it comes with its own trades file): give the kind "
+            "depth alone");
+  EXPECT_EQ(error([](SyntheticSpec& s) {
+              s.kinds = {DataFormat::depth};
+              s.depth_levels = 0;
+            }),
+            "depth levels must be 1..1000");
   EXPECT_EQ(error([](SyntheticSpec& s) { s.bar_seconds = 0; }), "bar seconds must be 1..86400");
   EXPECT_EQ(error([](SyntheticSpec& s) { s.quotes_per_day = 0; }),
             "quotes per day must be 1..1000000000");
