@@ -60,9 +60,9 @@ std::vector<BrokenCase> broken_cases() {
         "link it with keel_add_plugin()"}},
       {"keel_test_null_entry",
        1,
-       {"the entry returned no descriptor: the plugin refused this host (ABI 1.1)"}},
+       {"the entry returned no descriptor: the plugin refused this host (ABI 1.2)"}},
       {"keel_test_bad_magic", 1, {"bad magic 0x0123456789abcdef in the descriptor"}},
-      {"keel_test_foreign_major", 1, {"built for keel ABI 2.0, this host speaks ABI 1.1"}},
+      {"keel_test_foreign_major", 1, {"built for keel ABI 2.0, this host speaks ABI 1.2"}},
       {"keel_test_short_descriptor",
        1,
        {"descriptor struct_size " + std::to_string(offsetof(keel_plugin_descriptor_t, factories)) +

@@ -49,7 +49,7 @@ TEST(CliInspect, ByIdPrintsTheDescriptor) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("Black-Scholes-Merton (keel.black_scholes) 1.0.0")) << r;
   EXPECT_THAT(r.out, HasSubstr("file:        " + kBsPlugin)) << r;
-  EXPECT_THAT(r.out, HasSubstr("ABI:         1.1")) << r;
+  EXPECT_THAT(r.out, HasSubstr("ABI:         1.2")) << r;
   EXPECT_THAT(r.out, HasSubstr(std::string("keel SDK ") + KEEL_SDK_VERSION_STRING + ", C++20"))
       << r;
   EXPECT_THAT(r.out, HasSubstr("keel.black_scholes  [keel.pricing_model/1]")) << r;

@@ -102,7 +102,7 @@ TEST(CliPluginCheck, BlackScholesByIdShowsEachCheck) {
   ASSERT_EQ(r.exit_code, 0) << r;
   const auto passes = pass_lines(r);
   EXPECT_THAT(passes, Contains("PASS  exports: exports exactly one symbol, keel_plugin_entry"));
-  EXPECT_THAT(passes, Contains("PASS  descriptor: magic and ABI 1.1"));
+  EXPECT_THAT(passes, Contains("PASS  descriptor: magic and ABI 1.2"));
   EXPECT_THAT(passes, Contains("PASS  keel.black_scholes: create with an unknown param "
                                "{\"keel_check_unknown_param\":1} is refused: invalid argument: "
                                "/keel_check_unknown_param: unknown param"));
@@ -175,7 +175,7 @@ TEST(CliPluginCheck, LoaderFindingsAreSeparateFailLines) {
        {"FAIL  descriptor: bad magic 0x0123456789abcdef in the descriptor (expected "
         "0x47554c504c45454b, \"KEELPLUG\"): not a keel descriptor, or built for another ABI"}},
       {"foreign_major",
-       {"FAIL  descriptor: built for keel ABI 2.0, this host speaks ABI 1.1: rebuild the plugin "
+       {"FAIL  descriptor: built for keel ABI 2.0, this host speaks ABI 1.2: rebuild the plugin "
         "against a keel SDK with ABI major 1"}},
       {"extra_exports",
        {"FAIL  exports: exports 2 symbol(s) besides 'keel_plugin_entry' (keel_test_extra_helper, "
@@ -303,12 +303,15 @@ TEST(CliPluginCheck, AStrategyCallingTheHostFromItsOwnThread) {
        {{{"on", "quote"}, {"n", 3}, {"do", "submit_from_thread"},
          {"order", {{"instrument", "CHECK"}, {"side", "buy"}, {"type", "market"},
                     {"quantity", 1}}}}}}};
-  // The plugin has the strategy three times: per event, taking spans with a
-  // batch cursor (ABI 1.1), and taking spans without one (a 1.0 table).
+  // The plugin has the strategy five times: per event, taking spans with a
+  // batch cursor (ABI 1.1), taking spans without one (a 1.0 table), and
+  // the first two again taking book events (on_book, ABI 1.2).
   const KeelRun r = check({KEEL_TEST_SCRIPTED_PLUGIN, "--params",
                            "keel_test.scripted=" + params.dump(), "--params",
+                           "keel_test.scripted_book=" + params.dump(), "--params",
                            "keel_test.scripted_batched=" + params.dump(), "--params",
-                           "keel_test.scripted_batched_10=" + params.dump()});
+                           "keel_test.scripted_batched_10=" + params.dump(), "--params",
+                           "keel_test.scripted_batched_book=" + params.dump()});
   EXPECT_EQ(r.exit_code, 4) << r;
   const auto rule_broken = [](const std::string& factory, const std::string& callback) {
     return AllOf(StartsWith("FAIL  " + factory + ": the host-thread rule, by " + callback),
@@ -316,10 +319,13 @@ TEST(CliPluginCheck, AStrategyCallingTheHostFromItsOwnThread) {
   };
   EXPECT_THAT(fail_lines(r),
               ElementsAre(rule_broken("keel_test.scripted", "on_quote at event "),
+                          rule_broken("keel_test.scripted_book", "on_quote at event "),
                           rule_broken("keel_test.scripted_batched", "on_quote at event "),
                           rule_broken("keel_test.scripted_batched", "on_events ("),
                           rule_broken("keel_test.scripted_batched_10", "on_quote at event "),
-                          rule_broken("keel_test.scripted_batched_10", "on_events (")))
+                          rule_broken("keel_test.scripted_batched_10", "on_events ("),
+                          rule_broken("keel_test.scripted_batched_book", "on_quote at event "),
+                          rule_broken("keel_test.scripted_batched_book", "on_events (")))
       << r;
 }
 
