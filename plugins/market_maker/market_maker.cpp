@@ -1,14 +1,24 @@
-// keel.market_maker — a symmetric quoting strategy on quotes, as a keel
-// strategy plugin written with the C++ SDK.
+// keel.market_maker — a quoting strategy, as a keel strategy plugin written
+// with the C++ SDK. Two modes (param "mode").
 //
-// Per instrument, independently, it keeps one GTC limit bid and one GTC
-// limit ask around the mid of the latest quote:
+// "quotes" (the default): per instrument, independently, it keeps one GTC
+// limit bid and one GTC limit ask around the mid of the latest quote:
 //
 //   bid = mid * (1 - spread_bps / 2 / 1e4), rounded DOWN to the tick
 //   ask = mid * (1 + spread_bps / 2 / 1e4), rounded UP to the tick
 //
 // so rounding never narrows the spread. The tick comes from the host's
 // instrument_get (0.01 when the host has none or gives none).
+//
+// "depth" (runs with order-book depth data): it quotes at the touch, choosing
+// by queue position. After every book event it reads the best level of each
+// side (keel_host_t.book_levels) and, per side:
+//   - joins the best level when the size already there (the queue it would
+//     wait behind) is at most `join_queue_max`;
+//   - otherwise improves it by one tick (a new level, first in its queue),
+//     if that does not reach the other side's best;
+//   - and if both improved prices would meet or cross, joins on both sides.
+// Quotes are not used in this mode; spread_bps is not used.
 //
 // Requoting. The prices are recomputed when the mid has moved away from the
 // mid they were computed from by more than `requote_threshold_bps` (0, the
@@ -37,6 +47,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -115,6 +126,14 @@ class MarketMaker final : public keel::sdk::Strategy {
       "requote_threshold_bps": {
         "type": "number", "minimum": 0, "default": 0,
         "description": "Requote when the mid moves by more than this many basis points from the mid of the current quotes; 0 requotes on any change of the mid."
+      },
+      "mode": {
+        "enum": ["quotes", "depth"], "default": "quotes",
+        "description": "quotes: around the mid of the latest quote (spread_bps). depth: at the touch of the order book (depth data), joining the best level or improving it by a tick by queue position (join_queue_max)."
+      },
+      "join_queue_max": {
+        "type": "number", "minimum": 0, "default": 50,
+        "description": "depth mode: join the best level when at most this size is already queued there; else improve it by one tick."
       }
     },
     "additionalProperties": false,
@@ -136,6 +155,13 @@ class MarketMaker final : public keel::sdk::Strategy {
                       ") or no bid could ever be posted, got " + format_number(max_position_));
     }
     threshold_bps_ = params.number("requote_threshold_bps", 0.0, {.min = 0});
+    const std::string mode = params.string("mode", "quotes");
+    if (mode != "quotes" && mode != "depth") {
+      throw Error(KEEL_ERR_INVALID_ARGUMENT,
+                  "/mode: expected \"quotes\" or \"depth\", got \"" + mode + "\"");
+    }
+    depth_mode_ = mode == "depth";
+    join_queue_max_ = params.number("join_queue_max", 50.0, {.min = 0});
   }
 
   void on_start(const keel_strategy_start_t& start) override {
@@ -145,6 +171,7 @@ class MarketMaker final : public keel::sdk::Strategy {
   }
 
   void on_quote(const keel_quote_t& quote) override {
+    if (depth_mode_) return;
     if (!(std::isfinite(quote.bid) && std::isfinite(quote.ask) && quote.bid > 0 &&
           quote.ask >= quote.bid)) {
       return;  // a one-sided or crossed book has no mid to quote around
@@ -158,6 +185,34 @@ class MarketMaker final : public keel::sdk::Strategy {
       s.target[kBid] = round_down(mid * (1 - half), s.tick);
       s.target[kAsk] = round_up(mid * (1 + half), s.tick);
     }
+    reconcile(s);
+  }
+
+  // Depth mode: requote from the top of the book after every change of it.
+  void on_book(const keel_book_update_t& update) override {
+    if (!depth_mode_) return;
+    keel_book_level_t bid{}, ask{};
+    if (!best_level(update.instrument, KEEL_BOOK_BID, bid) ||
+        !best_level(update.instrument, KEEL_BOOK_ASK, ask) || !(ask.price > bid.price)) {
+      return;  // a one-sided or crossed book: keep what is working
+    }
+    Instrument& s = state_for(update.instrument);
+    double target_bid = bid.price;
+    double target_ask = ask.price;
+    const bool improve_bid =
+        bid.size > join_queue_max_ && bid.price + s.tick < ask.price - 1e-9 * s.tick;
+    const bool improve_ask =
+        ask.size > join_queue_max_ && ask.price - s.tick > bid.price + 1e-9 * s.tick;
+    if (improve_bid) target_bid = round_down(bid.price + s.tick, s.tick);
+    if (improve_ask) target_ask = round_up(ask.price - s.tick, s.tick);
+    if (!(target_bid < target_ask)) {  // both improved onto one price: join both
+      target_bid = bid.price;
+      target_ask = ask.price;
+    }
+    s.has_mid = true;
+    s.mid = 0.5 * (bid.price + ask.price);
+    s.target[kBid] = target_bid;
+    s.target[kAsk] = target_ask;
     reconcile(s);
   }
 
@@ -340,6 +395,12 @@ class MarketMaker final : public keel::sdk::Strategy {
     return kDefaultTick;
   }
 
+  // The best level of one side of the instrument's book; false when the
+  // side is empty.
+  bool best_level(keel_instrument_id_t id, int32_t side, keel_book_level_t& out) const {
+    return host_.book_levels(id, side, std::span<keel_book_level_t>(&out, 1)).size() == 1;
+  }
+
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr keel_instrument_id_t kDirectIndexLimit = 1u << 16;
 
@@ -348,6 +409,8 @@ class MarketMaker final : public keel::sdk::Strategy {
   double quantity_ = 0;
   double max_position_ = 0;
   double threshold_bps_ = 0;
+  bool depth_mode_ = false;
+  double join_queue_max_ = 0;
   uint64_t client_tag_ = 0;
   std::vector<Instrument> instruments_;
   std::vector<uint32_t> index_;  // instrument id -> index in instruments_, or kNone

@@ -121,6 +121,62 @@ TEST(CliRun, GeneratedDataRunsThroughTheMarketMaker) {
   EXPECT_GT(summary.value("num_fills", 0), 0);
 }
 
+// keel.market_maker's depth mode, by hand: bid 50.00 x30 is a short queue
+// (<= join_queue_max 100), so the bid joins it at 50.00 behind 30; ask 50.05
+// x300 is long, so the ask improves it by a tick to 50.04 (first in a new
+// level). Then the issue's queue example through the whole engine: trades
+// at 50.00 of 20 (30 ahead -> 10, no fill) and 15 (10 -> -5: our 5 fill, as
+// maker at 50.00, at the second trade).
+TEST(CliRun, TheDepthMarketMakerJoinsOrImprovesByQueueAndFillsByItsPlace) {
+  TempDir dir;
+  dir.write("depth.csv",
+            "ts,instrument,side,price,size\n"
+            "1000,XYZ,bid,50.00,30\n"
+            "1000,XYZ,bid,49.99,500\n"
+            "1000,XYZ,ask,50.05,300\n"
+            "1000,XYZ,ask,50.06,500\n");
+  dir.write("trades.csv",
+            "ts,instrument,price,size\n"
+            "5000,XYZ,50.00,20\n"
+            "6000,XYZ,50.00,15\n");
+  const std::string run_file = dir.write("run.json", R"({
+    "run": {"name": "depth_mm"},
+    "instruments": [{"id": "XYZ", "kind": "equity", "tick_size": 0.01, "lot_size": 1}],
+    "data": [{"path": "depth.csv", "format": "depth"}, {"path": "trades.csv", "format": "trades"}],
+    "venue": {"queue_model": "risk_averse"},
+    "account": {"type": "margin"},
+    "strategies": [{"name": "mm", "factory": "keel.market_maker", "instruments": ["XYZ"],
+                    "params": {"mode": "depth", "quantity": 5, "max_position": 50,
+                               "join_queue_max": 100}}],
+    "output": {"dir": "out"}
+  })");
+  const KeelRun r = run_keel({"run", run_file, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::vector<std::string> orders = lines(read_file(dir.file("out/orders.csv")));
+  ASSERT_GE(orders.size(), 3u) << read_file(dir.file("out/orders.csv"));
+  EXPECT_THAT(orders[1], StartsWith("1,mm,XYZ,buy,limit,gtc,5,50,"));
+  EXPECT_THAT(orders[2], StartsWith("2,mm,XYZ,sell,limit,gtc,5,50.04,"));
+  const std::vector<std::string> fills = lines(read_file(dir.file("out/fills.csv")));
+  ASSERT_EQ(fills.size(), 2u) << read_file(dir.file("out/fills.csv"));
+  EXPECT_EQ(fills[1], "1970-01-01T00:00:00.000006Z,mm,XYZ,1,buy,5,50,0,maker");
+}
+
+TEST(CliRun, TheDepthExampleRunsTheSameTwiceWithMakerAndTakerFills) {
+  TempDir a, b;
+  for (const TempDir* dir : {&a, &b}) {
+    const KeelRun r = run_keel(
+        {"run", example("depth_market_making.json"), "--output", dir->path().string(), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+  const std::string fills = read_file((a.path() / "fills.csv").string());
+  EXPECT_THAT(fills, HasSubstr(",maker\n"));
+  EXPECT_THAT(fills, HasSubstr(",taker\n"));
+  for (const auto& name : kReportFiles) {
+    EXPECT_EQ(read_file((a.path() / name).string()), read_file((b.path() / name).string()))
+        << name << " differs between two runs of the same inputs (seeded latency)";
+  }
+}
+
 TEST(CliRun, ACorruptRowStopsTheRunWithItsPositionAndKeepsTheReport) {
   TempDir dir;
   dir.write("quotes.csv",
