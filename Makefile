@@ -103,6 +103,10 @@ demo: build
 	@echo "== keel run config/examples/market_making.json: a market maker on an hour of AAPL quotes"
 	@$(KEEL) run config/examples/market_making.json --output $(DEMO_OUT)/market_making
 	@echo
+	@echo "== keel run config/examples/depth_market_making.json: the market maker on a 5-level order book (depth data),"
+	@echo "   joining or improving the touch by queue position; power queue model, lognormal order latency, feed latency"
+	@$(KEEL) run config/examples/depth_market_making.json --output $(DEMO_OUT)/depth_market_making
+	@echo
 	@if [ -f $(BUILD_DIR)/lib/keel/plugins/keel_momentum.so ] && [ -f $(BUILD_DIR)/lib/keel/plugins/keel_delta_hedger.so ]; then \
 	  echo "== keel run config/examples/mixed_languages.json: C++ Black-Scholes, a Rust momentum strategy and an OCaml delta hedger in one backtest"; \
 	  $(KEEL) run config/examples/mixed_languages.json --output $(DEMO_OUT)/mixed_languages; echo; fi

@@ -244,7 +244,12 @@ TEST(DataGenDataCommand, RegeneratesTheBundledDemoData) {
                       "quotes", "--seed", "20240102", "--session", "14:30-15:30",
                       "--quotes-per-day", "3000", "--merge", "--prefix", "demo_"}),
             0);
-  for (const char* name : {"demo_bars.csv", "demo_quotes.csv"}) {
+  ASSERT_EQ(run_keel({"gen-data", "--out", out, "--instruments", "ESX", "--days", "1", "--kind",
+                      "depth", "--quotes-per-day", "1500", "--trades-per-day", "500", "--session",
+                      "14:30-15:00", "--price", "50", "--vol", "0.2", "--depth-levels", "5",
+                      "--seed", "7", "--ts", "ns", "--merge", "--prefix", "demo_"}),
+            0);
+  for (const char* name : {"demo_bars.csv", "demo_quotes.csv", "demo_depth.csv", "demo_trades.csv"}) {
     const std::string committed = test::read_file(examples / name);
     ASSERT_FALSE(committed.empty()) << name;
     EXPECT_TRUE(committed == test::read_file(dir.path() / name))
@@ -257,6 +262,10 @@ TEST(DataGenDataCommand, RegeneratesTheBundledDemoData) {
   EXPECT_NE(readme.find("keel gen-data --out examples/data --instruments AAPL --days 1 --kind "
                         "quotes --seed 20240102 --session 14:30-15:30 --quotes-per-day 3000 "
                         "--merge --prefix demo_"),
+            std::string::npos);
+  EXPECT_NE(readme.find("keel gen-data --out examples/data --instruments ESX --days 1 --kind depth "
+                        "--quotes-per-day 1500 --trades-per-day 500 --session 14:30-15:00 --price "
+                        "50 --vol 0.2 --depth-levels 5 --seed 7 --ts ns --merge --prefix demo_"),
             std::string::npos);
 }
 
