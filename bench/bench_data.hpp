@@ -30,6 +30,9 @@ struct BenchData {
   std::filesystem::path dir;
   std::filesystem::path quotes_csv, quotes_bin, trades_csv, trades_bin;  // instrument AAA
   std::filesystem::path quotes_bin_v1;  // the same quotes in binary format version 1
+  // Order-book depth (10 levels a side, with exch_ts) and its trades, instrument DDD.
+  std::filesystem::path depth_bin, depth_trades_bin;
+  uint64_t depth = 0, depth_trades = 0;  // events
   std::vector<std::string> bar_symbols;
   std::vector<std::filesystem::path> bars_csv, bars_bin;  // one file per instrument
   uint64_t quotes = 0, trades = 0, bars = 0;              // events
@@ -87,6 +90,19 @@ inline const BenchData& bench_data() {
     std::tie(d.quotes_bin, d.quotes) = convert(d.quotes_csv);
     std::tie(d.trades_bin, d.trades) = convert(d.trades_csv);
     d.quotes_bin_v1 = convert(d.quotes_csv, 1).first;
+
+    SyntheticSpec depth;
+    depth.instruments = {"DDD"};
+    depth.days = 4;
+    depth.kinds = {DataFormat::depth};
+    depth.quotes_per_day = 1'000'000;  // book updates
+    depth.trades_per_day = 100'000;
+    depth.seed = 13;
+    if (Status s = write_synthetic(depth, d.dir); !s) fail(s);
+    std::tie(d.depth_bin, d.depth) =
+        convert(d.dir / synthetic_file_name(depth, "DDD", DataFormat::depth));
+    std::tie(d.depth_trades_bin, d.depth_trades) =
+        convert(d.dir / synthetic_file_name(depth, "DDD", DataFormat::trades));
 
     SyntheticSpec bars;
     bars.instruments = {"B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"};

@@ -13,6 +13,11 @@
 //                         with no engine: what the loop adds to the data path.
 //   market_maker          the same run over the CSV files: what the binary
 //                         format buys in a run with orders and fills.
+//   depth, no-op        keel.bench.noop_cpp taking book events over a 10-level
+//                         book and its trades (binary), against the same
+//                         strategy over top-of-book quotes (target >= 20M/s).
+//   depth, market maker  keel.market_maker in depth mode (power queue model)
+//                         against it on quotes.
 //   batched, an order     keel.bench.every10_batched (spans, a batch cursor)
 //   every 10 quotes       against keel.bench.every10, the same strategy per
 //                         event: what batch delivery costs (target <= 1.2x).
@@ -220,6 +225,47 @@ BENCHMARK(BM_engine_market_maker_binary)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 
+// Depth: a no-op strategy that takes book events (on_book), over 4 days of
+// a 10-level book and its trades, binary: the data path, the venue's book
+// and delivery.
+void BM_engine_noop_depth_binary(benchmark::State& state) {
+  const BenchData& d = bench_data();
+  run_engine(state, write_run_file("noop_depth", {instrument("DDD")},
+                                   {data_entry(d.depth_bin, "binary"),
+                                    data_entry(d.depth_trades_bin, "binary")},
+                                   {{{"name", "noop"},
+                                     {"factory", "keel.bench.noop_cpp"},
+                                     {"instruments", {"DDD"}}}}));
+}
+BENCHMARK(BM_engine_noop_depth_binary)
+    ->Name("engine_noop_depth_binary")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+// keel.market_maker in depth mode over the same book: it reads the touch
+// (book_levels) on every book event, requotes by queue position, and its
+// orders walk the book and queue under the power model.
+void BM_engine_market_maker_depth_binary(benchmark::State& state) {
+  const BenchData& d = bench_data();
+  fs::path run = write_run_file(
+      "mm_depth", {instrument("DDD")},
+      {data_entry(d.depth_bin, "binary"), data_entry(d.depth_trades_bin, "binary")},
+      {{{"name", "mm"},
+        {"factory", "keel.market_maker"},
+        {"instruments", {"DDD"}},
+        {"params", {{"mode", "depth"}, {"quantity", 100}, {"max_position", 500}}},
+        {"account", {{"type", "margin"}}}}},
+      {{"max_position", 2000}, {"max_open_orders", 4}}, "2024-01-03");
+  json doc = json::parse(std::ifstream(run));
+  doc["venue"]["queue_model"] = {{"model", "power"}, {"exponent", 3}};
+  std::ofstream(run) << doc.dump(2) << "\n";
+  run_engine(state, run);
+}
+BENCHMARK(BM_engine_market_maker_depth_binary)
+    ->Name("engine_market_maker_depth_binary")
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
 void BM_engine_market_maker_csv(benchmark::State& state) {
   run_engine(state, market_maker_run("mm_csv", bench_data().quotes_csv, bench_data().trades_csv));
 }
@@ -313,6 +359,12 @@ const bool kFiguresRegistered = add_figures({
     {"Engine, keel.market_maker, orders + fills (binary)", "engine_market_maker_binary",
      "engine_market_maker_csv", "events/s", ">= 5M events/s", 0, 5e6, false,
      "the same run over the CSV files"},
+    {"Engine, depth: no-op strategy taking book events (binary)", "engine_noop_depth_binary",
+     "engine_noop_1stream_binary", "events/s", ">= 20M events/s", 0, 20e6, false,
+     "the no-op strategy over top-of-book quotes (binary)"},
+    {"Engine, depth: keel.market_maker depth mode, power queue (binary)",
+     "engine_market_maker_depth_binary", "engine_market_maker_binary", "events/s", "", 0, 0,
+     false, "keel.market_maker on quotes (binary)"},
     {"keel run peak RSS, big run (no-op, binary)", "keel_run_rss_big:peak_rss_mb",
      "keel_run_rss_10M:peak_rss_mb", "MB", "<= 200 MB, flat", 0, 200, true,
      "peak RSS of the same run over 10M events"},

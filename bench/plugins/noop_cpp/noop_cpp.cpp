@@ -13,6 +13,8 @@ class NoOp final : public keel::sdk::Strategy {
 
   NoOp(keel::sdk::Params& /*params*/, const keel::sdk::Host& /*host*/) {}
   void on_quote(const keel_quote_t& /*quote*/) override {}
+  // Overridden, so the engine delivers book events too (depth benchmarks).
+  void on_book(const keel_book_update_t& /*update*/) override {}
 };
 
 }  // namespace
