@@ -39,6 +39,7 @@ Engine::Engine(const RunConfig& config, Host& host)
       broker_(config, state_, book_, told_, marks_, strategies_),
       drawdown_watched_(config.instruments.size()) {
   strategies_.attach(broker_);
+  marks_.read_books_of(broker_.venue().books());
   marks_.peak_equity() = initial_cash(config);
 }
 

@@ -18,7 +18,8 @@ Marks::Marks(const RunConfig& config, RunState& state)
       state_(state),
       table_(config.instruments.size()),
       mids_(config.instruments.size(), 0.0),
-      books_(config.instruments.size()),
+      ahead_books_(config.instruments.size()),
+      ahead_copied_(config.instruments.size(), 0),
       by_underlying_(config.instruments.size()),
       underlies_model_(config.instruments.size(), 0),
       remembered_(config.instruments.size(), 0) {
@@ -68,11 +69,19 @@ void Marks::apply(const MarketEvent& event, keel_timestamp_t now, bool looking_a
 }
 
 void Marks::mark_book(const keel_book_update_t& u, bool looking_ahead) {
-  OrderBook& book = books_[u.instrument];
-  const double before = book.apply(u.side, u.price, u.size);
-  if (looking_ahead) book_undo_.push_back({u.instrument, u.side, u.price, before});
-  const BookLevel* bid = book.best(KEEL_BOOK_BID);
-  const BookLevel* ask = book.best(KEEL_BOOK_ASK);
+  const OrderBook* book = &(*venue_books_)[u.instrument];
+  if (looking_ahead) {
+    OrderBook& copy = ahead_books_[u.instrument];
+    if (!ahead_copied_[u.instrument]) {
+      copy = *book;  // reuses the copy's storage: no allocation once it has grown
+      ahead_copied_[u.instrument] = 1;
+      ahead_copies_.push_back(u.instrument);
+    }
+    (void)copy.apply(u.side, u.price, u.size);
+    book = &copy;
+  }
+  const BookLevel* bid = book->best(KEEL_BOOK_BID);
+  const BookLevel* ask = book->best(KEEL_BOOK_ASK);
   if (bid != nullptr && ask != nullptr) {
     mids_[u.instrument] = (bid->price + ask->price) / 2;
     table_.set(u.instrument, mids_[u.instrument]);
@@ -202,11 +211,8 @@ void Marks::end_look_ahead() {
     remembered_[undo.instrument] = 0;
   }
   undo_.clear();
-  // Book levels back as they were, the last change undone first.
-  for (auto it = book_undo_.rbegin(); it != book_undo_.rend(); ++it) {
-    (void)books_[it->instrument].apply(it->side, it->price, it->size);
-  }
-  book_undo_.clear();
+  for (keel_instrument_id_t id : ahead_copies_) ahead_copied_[id] = 0;
+  ahead_copies_.clear();
   ahead_index_ = 0;
 }
 

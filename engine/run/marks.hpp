@@ -37,6 +37,11 @@ class Marks {
  public:
   Marks(const RunConfig& config, RunState& state);
 
+  // The venue's order books (one per instrument), which a book event has
+  // already changed when update() sees it: a depth instrument is marked at
+  // their mid. Set once, before the run.
+  void read_books_of(const std::vector<OrderBook>& venue_books) { venue_books_ = &venue_books; }
+
   // The table the run's books are valued at.
   MarkTable& table() { return table_; }
   const MarkTable& table() const { return table_; }
@@ -118,8 +123,10 @@ class Marks {
       table_.set(q.instrument, mids_[q.instrument]);
     }
   }
-  // Applies a depth update to the marks' own copy of the book (the venue's
-  // is ahead of no one: look-ahead must not move it) and marks at its mid.
+  // Marks at the book's mid after a depth update. In the loop the venue has
+  // applied the update already (read_books_of); looking ahead, the update
+  // goes to a copy of the instrument's book that end_look_ahead drops (the
+  // venue's must not move).
   void mark_book(const keel_book_update_t& u, bool looking_ahead);
   void set_mark(keel_instrument_id_t instrument, double price, bool looking_ahead);
   // Keeps an instrument's mid and mark as they are, to put back.
@@ -139,14 +146,12 @@ class Marks {
   RunState& state_;
   MarkTable table_;
   std::vector<double> mids_;      // per instrument, the last quote (or book) mid (0: none yet)
-  std::vector<OrderBook> books_;  // per instrument, from depth data (empty without)
-  struct BookUndo {
-    keel_instrument_id_t instrument;
-    int32_t side;
-    double price;
-    double size;  // the level's size before the look-ahead changed it
-  };
-  std::vector<BookUndo> book_undo_;
+  const std::vector<OrderBook>* venue_books_ = nullptr;  // per instrument (read_books_of)
+  // Looking ahead: per instrument, a copy of the venue's book with the
+  // updates looked at (valid where ahead_copied_), and which were copied.
+  std::vector<OrderBook> ahead_books_;
+  std::vector<uint8_t> ahead_copied_;
+  std::vector<keel_instrument_id_t> ahead_copies_;
   std::vector<std::vector<ModelGroup>> by_underlying_;  // per instrument
   std::vector<uint8_t> underlies_model_;                // per instrument: by_underlying_ not empty
   std::vector<ModelGroup> all_models_;                  // every model-marked option

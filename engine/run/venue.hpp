@@ -119,6 +119,7 @@ class Venue {
   // The instrument's order book as the depth data has built it (empty when
   // the run has no depth data for it).
   const OrderBook& book(keel_instrument_id_t instrument) const { return books_[instrument]; }
+  const std::vector<OrderBook>& books() const { return books_; }
 
  private:
   void match_working(const MarketEvent& event, double before, std::vector<VenueEvent>& out);
