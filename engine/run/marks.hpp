@@ -145,7 +145,7 @@ class Marks {
   const RunConfig& config_;
   RunState& state_;
   MarkTable table_;
-  std::vector<double> mids_;      // per instrument, the last quote (or book) mid (0: none yet)
+  std::vector<double> mids_;  // per instrument, the last quote (or book) mid (0: none yet)
   const std::vector<OrderBook>* venue_books_ = nullptr;  // per instrument (read_books_of)
   // Looking ahead: per instrument, a copy of the venue's book with the
   // updates looked at (valid where ahead_copied_), and which were copied.
