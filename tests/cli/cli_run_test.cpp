@@ -161,6 +161,45 @@ TEST(CliRun, TheDepthMarketMakerJoinsOrImprovesByQueueAndFillsByItsPlace) {
   EXPECT_EQ(fills[1], "1970-01-01T00:00:00.000006Z,mm,XYZ,1,buy,5,50,0,maker");
 }
 
+// Feed latency from the depth data's exchange times, through a whole run:
+// the book reaches us 500 ns after the venue made it (exch_ts = ts - 500).
+// The market maker bids 5 @ 50.00 at ts 1000; with order latency 100 the
+// bid reaches the venue at 1100, or with the feed lag at 1000 + 100 + 500 =
+// 1600. A trade of 40 at 50.00 is seen at 1400: it fills the bid (30 ahead,
+// 10 left over) only when the bid was already there.
+TEST(CliRun, FeedLatencyFromExchangeTimesDelaysTheOrderPastATrade) {
+  TempDir dir;
+  dir.write("depth.csv",
+            "ts,instrument,side,price,size,exch_ts\n"
+            "1000,XYZ,bid,50.00,30,500\n"
+            "1000,XYZ,ask,50.05,30,500\n");
+  dir.write("trades.csv",
+            "ts,instrument,price,size\n"
+            "1400,XYZ,50.00,40\n");
+  const auto run = [&](const std::string& name, const char* feed) {
+    const std::string run_file = dir.write(name + ".json", std::string(R"({
+      "run": {"name": "feed"},
+      "instruments": [{"id": "XYZ", "kind": "equity", "tick_size": 0.01, "lot_size": 1}],
+      "data": [{"path": "depth.csv", "format": "depth"}, {"path": "trades.csv", "format": "trades"}],
+      "venue": {"order_latency_ns": 100)") + feed + R"(},
+      "account": {"type": "margin"},
+      "strategies": [{"name": "mm", "factory": "keel.market_maker", "instruments": ["XYZ"],
+                      "params": {"mode": "depth", "quantity": 5, "max_position": 50,
+                                 "join_queue_max": 100}}],
+      "output": {"dir": ")" + name + R"("}
+    })");
+    const KeelRun r = run_keel({"run", run_file, "-q"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    return lines(read_file(dir.file(name + "/fills.csv")));
+  };
+  const std::vector<std::string> without = run("no_feed", "");
+  ASSERT_EQ(without.size(), 2u);
+  EXPECT_EQ(without[1], "1970-01-01T00:00:00.000001400Z,mm,XYZ,1,buy,5,50,0,maker");
+  const std::vector<std::string> with =
+      run("feed", R"(, "latency": {"feed": "exchange_timestamps"})");
+  EXPECT_EQ(with.size(), 1u) << "the bid reached the venue after the trade: no fill";
+}
+
 TEST(CliRun, TheDepthExampleRunsTheSameTwiceWithMakerAndTakerFills) {
   TempDir a, b;
   for (const TempDir* dir : {&a, &b}) {
