@@ -247,21 +247,13 @@ class InstrumentSim {
     close_ns_ = close_ns;
     bar_active_ = false;
     quote(open_ns, rows);  // the opening quote: trades always have a book
-    int64_t t_us = open_ns / 1000;
-    for (;;) {
-      // Whole microseconds, at least one: timestamps strictly increase.
-      const double dt = std::min(std::floor(rng_.exponential(events_per_second_) * 1e6), 1e15);
-      const int64_t dt_us = std::max<int64_t>(1, static_cast<int64_t>(dt));
-      t_us += dt_us;
-      const int64_t t = t_us * 1000;
-      if (t >= close_ns) break;
-      step(static_cast<double>(dt_us) * 1e-6);
-      if (rng_.uniform() < quote_share_) {
+    each_event(open_ns, close_ns, [&](int64_t t, bool is_quote) {
+      if (is_quote) {
         quote(t, rows);
       } else {
         trade(t, rows);
       }
-    }
+    });
     flush_bar(rows);
   }
 
@@ -333,10 +325,12 @@ class InstrumentSim {
   // improves while it stays strictly inside the other side: never crossed
   // or locked.
 
-  void simulate_depth_day(int64_t day_start_ns, DayRows& rows) {
-    const int64_t open_ns = day_start_ns + open_offset_ns_;
-    const int64_t close_ns = open_ns + session_ns_;
-    if (sizes_[0].empty()) build_book(open_ns, rows);
+  // The session's event times, open to close: exponential gaps in whole
+  // microseconds, at least one (timestamps strictly increase). The price
+  // path steps to each time, then `at(t, update)` writes a quote or book
+  // update (update) or a trade.
+  template <class At>
+  void each_event(int64_t open_ns, int64_t close_ns, At at) {
     int64_t t_us = open_ns / 1000;
     for (;;) {
       const double dt = std::min(std::floor(rng_.exponential(events_per_second_) * 1e6), 1e15);
@@ -345,12 +339,21 @@ class InstrumentSim {
       const int64_t t = t_us * 1000;
       if (t >= close_ns) break;
       step(static_cast<double>(dt_us) * 1e-6);
-      if (rng_.uniform() < quote_share_) {
+      at(t, rng_.uniform() < quote_share_);
+    }
+  }
+
+  void simulate_depth_day(int64_t day_start_ns, DayRows& rows) {
+    const int64_t open_ns = day_start_ns + open_offset_ns_;
+    const int64_t close_ns = open_ns + session_ns_;
+    if (sizes_[0].empty()) build_book(open_ns, rows);
+    each_event(open_ns, close_ns, [&](int64_t t, bool is_update) {
+      if (is_update) {
         book_update(t, rows);
       } else {
         book_trade(t, rows);
       }
-    }
+    });
   }
 
   int64_t level_price(int side, int64_t k) const { return side == 0 ? best_[0] - k : best_[1] + k; }
