@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "acme_c_models.h"
+
 #define FACTORY_ID "acme.black76"
 
 typedef struct black76 {
@@ -288,7 +290,8 @@ static const keel_factory_t black76_factory = {
     .methods = &black76_methods,
 };
 
-static const keel_factory_t* const factories[] = {&black76_factory};
+static const keel_factory_t* const factories[] = {&black76_factory,
+                                                   &acme_book_imbalance_factory};
 
 #if defined(__clang__)
 #define COMPILER "clang " __clang_version__
@@ -307,12 +310,13 @@ static const keel_plugin_descriptor_t descriptor = {
     .name = "Acme models in C",
     .version = "1.0.0",
     .vendor = "Acme Corp",
-    .description = "A keel plugin written in C: the Black-76 model for options on futures.",
+    .description = "A keel plugin written in C: the Black-76 model for options on futures and "
+                   "a strategy that trades the order book's imbalance.",
     .build = {.sdk_version = KEEL_SDK_VERSION_STRING,
               .language = "C11",
               .compiler = COMPILER,
               .pointer_size = sizeof(void*)},
-    .factory_count = 1,
+    .factory_count = 2,
     .factories = factories,
     .get_extension = NULL,
 };

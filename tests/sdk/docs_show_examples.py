@@ -13,7 +13,8 @@ import sys
 
 EXAMPLES = [
     # (page, example folder, files shown)
-    ("docs/plugins-c.md", "examples/c_plugin", ["CMakeLists.txt", "black76.c"]),
+    ("docs/plugins-c.md", "examples/c_plugin",
+     ["CMakeLists.txt", "black76.c", "book_imbalance.c", "acme_c_models.h"]),
     ("docs/plugins-rust.md", "examples/out_of_tree/rust_plugin",
      ["Cargo.toml", "build.rs", "src/lib.rs", "CMakeLists.txt"]),
     ("docs/plugins-ocaml.md", "examples/out_of_tree/ocaml_plugin", ["acme_ml_models.ml", "CMakeLists.txt"]),

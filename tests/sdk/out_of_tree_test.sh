@@ -514,6 +514,38 @@ EOF
     --vol 0.25 --params '{"futures_style": 1}'
   expect_fail 2 "European exercise only" "${c_price[@]}" --vol 0.25 --exercise american
 
+  step "C: a run on order-book depth: acme.book_imbalance reads the book (book_levels) and trades"
+  cat >"$work/c_depth_run.json" <<EOF
+{"run": {"name": "c_depth"},
+ "instruments": [{"id": "ESX", "kind": "equity", "tick_size": 0.01, "lot_size": 1}],
+ "data": [{"path": "$source_dir/examples/data/demo_depth.csv", "format": "depth"},
+          {"path": "$source_dir/examples/data/demo_trades.csv", "format": "trades"}],
+ "strategies": [{"name": "imbalance", "factory": "acme.book_imbalance", "instruments": ["ESX"],
+                 "params": {"threshold": 0.3, "quantity": 10}}],
+ "output": {"dir": "$work/c_depth_out"}}
+EOF
+  "$keel" --plugin-path "$work/c-build" run "$work/c_depth_run.json" -q >"$work/c_depth.log" 2>&1 ||
+    { cat "$work/c_depth.log"; fail "the C depth run exited $?"; }
+  "$python" - "$work/c_depth_out" <<'EOF' || fail "the C depth run's report is wrong"
+import csv, json, os, sys
+out = sys.argv[1]
+summary = json.load(open(os.path.join(out, "summary.json")))
+fills = list(csv.DictReader(open(os.path.join(out, "fills.csv"))))
+problems = []
+if summary["status"] != "completed":
+    problems.append(f"status {summary['status']!r}")
+if not fills:
+    problems.append("no fills: the strategy never traded on the book")
+elif fills[0]["side"] != "buy" or fills[0]["liquidity"] != "taker":
+    problems.append(f"the first fill is {fills[0]!r}, not a taker buy")
+held = sum(float(f["quantity"]) * (1 if f["side"] == "buy" else -1) for f in fills)
+if held < 0:
+    problems.append(f"it sold more than it held ({held})")
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+
   step "C: cmake --install into $prefix; keel finds acme.c_models with no --plugin-path"
   "$cmake" --install "$work/c-build" --prefix "$prefix" >"$work/c-install.log" 2>&1 ||
     { cat "$work/c-install.log"; fail "cmake --install of the C example failed"; }
@@ -525,7 +557,7 @@ d = json.load(open(sys.argv[1]))
 problems = []
 if d["build"]["language"] != "C11":
     problems.append(f"build.language is {d['build']['language']!r}, not 'C11'")
-if [f["id"] for f in d["factories"]] != ["acme.black76"]:
+if [f["id"] for f in d["factories"]] != ["acme.black76", "acme.book_imbalance"]:
     problems.append(f"factories are {[f['id'] for f in d['factories']]!r}")
 if os.path.dirname(os.path.realpath(d["path"])) != os.path.realpath(sys.argv[2]):
     problems.append(f"loaded from {d['path']}, not from {sys.argv[2]}")
