@@ -178,7 +178,7 @@ _PRICE = (("close", ("close",), "bars: close"), ("mid", ("bid", "ask"), "quotes:
 
 def read_prices(path, instrument=None, chunk_rows=1_000_000):
     """{instrument: (times, prices)} from a CSV data file (bars: close,
-    quotes: mid of bid and ask, trades: price), each at most MAX_POINTS
+    quotes: mid of bid and ask, trades: price; depth is refused), each at most MAX_POINTS
     points; read in chunks so a large file never sits in memory whole.
     Returns (prices, what) or raises ReportError saying why it cannot."""
     try:
@@ -190,6 +190,9 @@ def read_prices(path, instrument=None, chunk_rows=1_000_000):
         raise ReportError(f"{path} is keel binary data (.kmd); `keel data convert` makes a CSV "
                           "copy to plot from")
     header = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    if "side" in header and "price" in header:  # one book level a row, not a price series
+        raise ReportError(f"{path} is order-book depth (levels, not a price series); the price "
+                          "line comes from the run's trades, quotes or bars files")
     kind = next((k for k in _PRICE if all(c in header for c in k[1])), None)
     if kind is None or "ts" not in header:
         raise ReportError(f"{path}:1: not a keel bars, quotes or trades CSV "

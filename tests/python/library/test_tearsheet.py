@@ -115,6 +115,17 @@ def test_unreadable_price_data_gives_fills_alone_with_a_note(report, tmp_path):
     assert 'id="fills-chart"' in page and "(bars: close)" not in page
 
 
+def test_a_depth_run_draws_its_trades_not_its_book_levels(root, tmp_path):
+    # A depth file's rows are book levels of both sides: drawn as a price
+    # line they would zigzag between bid and ask levels. The page says so
+    # and draws the run's trades file instead.
+    result = keel.run(root / "config/examples/depth_market_making.json", output_dir=tmp_path / "out")
+    page = open(result.tearsheet(), encoding="utf-8").read()
+    assert "demo_depth.csv is order-book depth" in page
+    assert "ESX (trades: price)" in page and "(trades: price)" in page
+    assert 'id="fills-chart"' in page
+
+
 def test_downsample_keeps_the_ends_and_the_extremes():
     x = np.arange(200_000)
     y = np.sin(x / 1000.0)
